@@ -1,0 +1,57 @@
+// Backends: where kernels come from. The executor asks backends in priority order
+// (cuda -> cpu (oneDNN) -> reference) and takes the first that accepts a node; each
+// backend that declines says why, so `loom info --kernels` can explain the choice.
+//
+// A backend overrides kernels only. Shapes, parameters and cost always come from the Op.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/core/status.h"
+#include "engine/core/tensor.h"
+#include "engine/ops/op.h"
+
+namespace loom {
+
+/// What a backend knows when asked for a kernel for one node of a compiled plan.
+struct KernelRequest {
+  const Op* op = nullptr;
+  const Attrs* attrs = nullptr;
+  std::vector<Dims> inputDims;  ///< batch first
+  const ShapeInfo* shape = nullptr;
+  bool training = false;        ///< the plan will call backward()
+  /// Which inputs need a gradient (false for data inputs and their pure ancestors).
+  std::vector<bool> needsDiffSrc;
+};
+
+/// One node's compiled kernel. Created once per plan; forward/backward run every step.
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  /// Implementation name for diagnostics, e.g. "onednn:conv(jit:avx512_core)" or "reference".
+  virtual std::string implName() const = 0;
+  /// Physical layout the kernel wants for input `i` (the executor converts if needed).
+  virtual Layout inputLayout(int i) const { return Layout::Plain; }
+  /// Physical layout the kernel writes to dst (and expects for diffDst).
+  virtual Layout outputLayout() const { return Layout::Plain; }
+  /// Params, diffParams are always Plain. src/dst/diffSrc/diffDst follow the layouts above.
+  virtual Status forward(KernelArgs& args) = 0;
+  virtual Status backward(KernelArgs& args) = 0;
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual std::string name() const = 0;
+  /// A kernel for the request, or Unsupported with the reason (e.g. "groups > 1").
+  virtual Expected<std::unique_ptr<Kernel>> createKernel(const KernelRequest& request) = 0;
+};
+
+/// The backend that runs every op's reference kernel. Always available, always accepts.
+std::unique_ptr<Backend> makeReferenceBackend();
+/// The oneDNN CPU backend (backends/cpu).
+std::unique_ptr<Backend> makeCpuBackend();
+
+}  // namespace loom

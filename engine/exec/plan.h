@@ -1,0 +1,74 @@
+// Plan: a Graph compiled for one input shape and mode, ready to run many steps.
+//
+// compile() analyses the graph, asks the backends (in priority order) for a kernel per
+// node, allocates every activation and gradient buffer once, and inserts layout
+// conversions only where a producer's layout differs from what a consumer wants (the
+// oneDNN backend keeps NHWC activations from the first conv to the flatten).
+//
+// Parameters are owned by a ParameterSet shared with the optimizer and checkpoints; the
+// plan holds pointers into it. A plan is not thread-safe; run it from one thread.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/backends/backend.h"
+#include "engine/graph/analysis.h"
+#include "engine/graph/graph.h"
+#include "engine/exec/parameters.h"
+
+namespace loom {
+
+struct PlanOptions {
+  std::int64_t batch = 1;
+  bool training = true;  ///< false: inference only, no gradient buffers
+  /// Backends in priority order; the reference backend is always appended as the fallback.
+  std::vector<Backend*> backends;
+};
+
+/// What the executor decided for one node (for `loom info --kernels` and the studio).
+struct NodeKernelInfo {
+  std::string node;
+  std::string impl;                  ///< Kernel::implName()
+  std::vector<std::string> declined; ///< "<backend>: <reason>" for each backend that declined
+};
+
+/// Called after each node's forward (isGradient=false) and backward (true).
+using TensorTap = std::function<void(const std::string& node, const Tensor& value, bool isGradient)>;
+
+class Plan {
+ public:
+  Plan();
+  ~Plan();
+  Plan(Plan&&) noexcept;
+  Plan& operator=(Plan&&) noexcept;
+
+  static Expected<Plan> compile(const Graph& graph, ParameterSet& params, const PlanOptions& options);
+
+  /// Runs forward. `inputs` maps Input node names to batches of the compiled shape
+  /// (Plain layout). `rngKey` keys stochastic ops for this step.
+  Status forward(const std::map<std::string, const Tensor*>& inputs, bool training,
+                 std::uint64_t rngKey);
+  /// The output node's activation from the last forward (Plain layout).
+  const Tensor& output();
+  /// Backpropagates `diffOutput` (dims of output(), Plain) and writes every trainable
+  /// parameter's grad (overwriting).
+  Status backward(const Tensor& diffOutput);
+
+  /// Scans every activation of the last forward for NaN/Inf in topological order and
+  /// returns NonFinite naming the first node that produced one (OK if none).
+  Status checkFinite() const;
+
+  void setTap(TensorTap tap);
+  const std::vector<NodeKernelInfo>& kernelInfo() const;
+  const GraphAnalysis& analysis() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace loom

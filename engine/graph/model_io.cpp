@@ -1,0 +1,209 @@
+#include <fcntl.h>
+#include <google/protobuf/io/tokenizer.h>
+#include <google/protobuf/text_format.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "engine/core/crc32c.h"
+#include "engine/core/file_util.h"
+#include "engine/graph/model.h"
+#include "engine/graph/upgrade.h"
+
+namespace loom {
+
+namespace {
+
+// Collects the first parse error with its position (protobuf reports 0-based line/column).
+class FirstErrorCollector final : public google::protobuf::io::ErrorCollector {
+ public:
+  void AddError(int line, int column, const std::string& message) override {
+    if (m_message.empty()) {
+      m_line = line + 1;
+      m_column = column + 1;
+      m_message = message;
+    }
+  }
+  void AddWarning(int, int, const std::string&) override {}
+  bool hasError() const { return !m_message.empty(); }
+  std::string format(const std::string& source) const {
+    return source + ":" + std::to_string(m_line) + ":" + std::to_string(m_column) + ": " + m_message;
+  }
+
+ private:
+  int m_line = 0, m_column = 0;
+  std::string m_message;
+};
+
+AttrValue attrFromProto(const pb::Attr& a) {
+  switch (a.value_case()) {
+    case pb::Attr::kI: return a.i();
+    case pb::Attr::kF: return a.f();
+    case pb::Attr::kB: return a.b();
+    case pb::Attr::kS: return a.s();
+    case pb::Attr::kInts: return std::vector<std::int64_t>(a.ints().v().begin(), a.ints().v().end());
+    case pb::Attr::kFloats: return std::vector<double>(a.floats().v().begin(), a.floats().v().end());
+    case pb::Attr::VALUE_NOT_SET: break;
+  }
+  return std::int64_t{0};
+}
+
+void attrToProto(const std::string& name, const AttrValue& v, pb::Attr* a) {
+  a->set_name(name);
+  switch (attrTypeOf(v)) {
+    case AttrType::Int: a->set_i(std::get<std::int64_t>(v)); break;
+    case AttrType::Float: a->set_f(std::get<double>(v)); break;
+    case AttrType::Bool: a->set_b(std::get<bool>(v)); break;
+    case AttrType::String: a->set_s(std::get<std::string>(v)); break;
+    case AttrType::Ints:
+      for (auto x : std::get<std::vector<std::int64_t>>(v)) a->mutable_ints()->add_v(x);
+      break;
+    case AttrType::Floats:
+      for (auto x : std::get<std::vector<double>>(v)) a->mutable_floats()->add_v(x);
+      break;
+  }
+}
+
+Expected<Model> modelFromProto(const pb::Model& p, const std::string& source) {
+  Model m;
+  m.name = p.name();
+  m.description = p.description();
+  for (const auto& pn : p.graph().node()) {
+    Node n;
+    n.name = pn.name();
+    n.op = pn.op();
+    n.inputs.assign(pn.input().begin(), pn.input().end());
+    for (const auto& a : pn.attr()) {
+      if (a.value_case() == pb::Attr::VALUE_NOT_SET)
+        return Status(ErrorCode::ParseError, source + ": node \"" + n.name + "\": attribute \"" +
+                                                 a.name() + "\" has no value");
+      if (n.attrs.count(a.name()))
+        return Status(ErrorCode::ParseError, source + ": node \"" + n.name + "\": attribute \"" +
+                                                 a.name() + "\" is given twice");
+      n.attrs[a.name()] = attrFromProto(a);
+    }
+    n.x = pn.x();
+    n.y = pn.y();
+    Status s = m.graph.addNode(std::move(n));
+    if (!s) return s.withContext(source);
+  }
+  m.graph.setOutput(p.graph().output());
+  for (const auto& t : p.parameter()) {
+    Dims dims(t.dims().begin(), t.dims().end());
+    if (numElements(dims) != t.values_size())
+      return Status(ErrorCode::DataCorrupt,
+                    source + ": parameter \"" + t.name() + "\" has dims " + dimsToString(dims) +
+                        " but " + std::to_string(t.values_size()) + " values");
+    Tensor tensor(dims);
+    std::copy(t.values().begin(), t.values().end(), tensor.f32());
+    m.parameters[t.name()] = std::move(tensor);
+  }
+  m.training = p.training();
+  m.dataset = p.dataset();
+  applyDefaults(m);
+  return m;
+}
+
+pb::Model modelToProto(const Model& m, bool withParameters) {
+  pb::Model p;
+  p.set_format_version(kModelFormatVersion);
+  p.set_name(m.name);
+  p.set_description(m.description);
+  for (const auto& n : m.graph.nodes()) {
+    auto* pn = p.mutable_graph()->add_node();
+    pn->set_name(n.name);
+    pn->set_op(n.op);
+    for (const auto& in : n.inputs) pn->add_input(in);
+    for (const auto& [name, value] : n.attrs) attrToProto(name, value, pn->add_attr());
+    pn->set_x(n.x);
+    pn->set_y(n.y);
+  }
+  p.mutable_graph()->set_output(m.graph.output());
+  if (withParameters) {
+    for (const auto& [name, t] : m.parameters) {
+      auto* pt = p.add_parameter();
+      pt->set_name(name);
+      for (auto d : t.dims()) pt->add_dims(d);
+      Tensor plain = t.toLayout(Layout::Plain);
+      pt->mutable_values()->Add(plain.f32(), plain.f32() + plain.numel());
+    }
+  }
+  *p.mutable_training() = m.training;
+  *p.mutable_dataset() = m.dataset;
+  return p;
+}
+
+}  // namespace
+
+void applyDefaults(Model& model) {
+  auto& t = model.training;
+  if (t.epochs() <= 0) t.set_epochs(10);
+  if (t.batch_size() <= 0) t.set_batch_size(64);
+  if (t.loss().type().empty()) t.mutable_loss()->set_type("softmax_cross_entropy");
+  auto* o = t.mutable_optimizer();
+  if (o->type().empty()) o->set_type("adam");
+  if (o->learning_rate() <= 0) o->set_learning_rate(o->type() == "sgd" ? 0.01 : 1e-3);
+  if (o->beta1() <= 0) o->set_beta1(0.9);
+  if (o->beta2() <= 0) o->set_beta2(0.999);
+  if (o->epsilon() <= 0) o->set_epsilon(1e-8);
+  if (o->rho() <= 0) o->set_rho(0.99);
+  if (t.schedule().type().empty()) t.mutable_schedule()->set_type("constant");
+  if (t.schedule().gamma() <= 0) t.mutable_schedule()->set_gamma(0.1);
+  if (t.seed() == 0) t.set_seed(42);
+  auto& d = model.dataset;
+  if (d.kind().empty()) d.set_kind("fashion_mnist");
+  if (d.path().empty() && d.kind() != "csv") d.set_path("/usr/share/datasets/fashion-mnist");
+  if (d.mean() == 0 && d.std() == 0) {
+    d.set_mean(0.2860);
+    d.set_std(0.3530);
+  }
+}
+
+Expected<Model> parseModel(const std::string& text, const std::string& sourceName) {
+  pb::Model proto;
+  google::protobuf::TextFormat::Parser parser;
+  FirstErrorCollector errors;
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &proto)) {
+    if (errors.hasError()) return Status(ErrorCode::ParseError, errors.format(sourceName));
+    return Status(ErrorCode::ParseError, sourceName + ": not a Loom model file");
+  }
+  Status upgraded = upgradeModelProto(proto, kModelFormatVersion);
+  if (!upgraded) return upgraded.withContext(sourceName);
+  return modelFromProto(proto, sourceName);
+}
+
+Expected<Model> loadModel(const std::string& path) {
+  LOOM_ASSIGN_OR_RETURN(std::string text, readFile(path));
+  return parseModel(text, path);
+}
+
+std::string serializeModel(const Model& model, bool withParameters) {
+  pb::Model proto = modelToProto(model, withParameters);
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetUseShortRepeatedPrimitives(true);
+  std::string text;
+  printer.PrintToString(proto, &text);
+  return text;
+}
+
+Status saveModel(const Model& model, const std::string& path, bool withParameters) {
+  return writeFileAtomically(path, serializeModel(model, withParameters));
+}
+
+std::string modelStructureHash(const Model& model) {
+  Model shapeOnly;
+  shapeOnly.graph = model.graph;
+  for (auto& n : shapeOnly.graph.nodes()) n.x = n.y = 0;  // layout does not change the model
+  std::string text = serializeModel(shapeOnly, false);
+  for (const auto& [name, t] : model.parameters) text += name + dimsToString(t.dims());
+  std::uint32_t a = crc32c(text.data(), text.size());
+  std::uint32_t b = crc32c(text.data(), text.size(), 0x9E3779B9u);
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%08x%08x", a, b);
+  return buf;
+}
+
+}  // namespace loom

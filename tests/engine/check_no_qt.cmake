@@ -1,0 +1,12 @@
+# Fails if loom_engine's link interface names Qt or the built library depends on a Qt .so.
+if(LINKS MATCHES "Qt6::|Qt5::")
+  message(FATAL_ERROR "loom_engine links Qt: ${LINKS}")
+endif()
+execute_process(COMMAND ldd ${LIB} OUTPUT_VARIABLE deps RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "ldd failed on ${LIB}")
+endif()
+if(deps MATCHES "libQt")
+  message(FATAL_ERROR "loom_engine depends on a Qt library:\n${deps}")
+endif()
+message(STATUS "loom_engine links no Qt (${LIB})")

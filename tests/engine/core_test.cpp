@@ -1,0 +1,95 @@
+// Core: tensors, layouts, CRC-32C known answers, counter-based RNG, Status.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "engine/core/crc32c.h"
+#include "engine/core/rng.h"
+#include "engine/core/status.h"
+#include "engine/core/tensor.h"
+
+using namespace loom;
+
+TEST(Crc32c, KnownAnswers) {
+  // RFC 3720 B.4 test vectors.
+  EXPECT_EQ(crc32c("123456789", 9), 0xE3069283u);
+  unsigned char zeros[32] = {};
+  EXPECT_EQ(crc32c(zeros, 32), 0x8A9136AAu);
+  // Incremental == one shot.
+  EXPECT_EQ(crc32c("6789", 4, crc32c("12345", 5)), 0xE3069283u);
+}
+
+TEST(Tensor, AllocatesZeroedAndAligned) {
+  Tensor t({2, 3, 4, 5});
+  EXPECT_EQ(t.numel(), 120);
+  EXPECT_EQ(t.bytes(), 480u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(t.raw()) % 64, 0u);
+  for (int i = 0; i < 120; ++i) EXPECT_EQ(t.f32()[i], 0.0f);
+}
+
+TEST(Tensor, LayoutRoundTripMovesElements) {
+  Tensor t({2, 3, 2, 2});
+  for (int i = 0; i < 24; ++i) t.f32()[i] = static_cast<float>(i);
+  Tensor nhwc = t.toLayout(Layout::NHWC);
+  // Element (n=0, c=1, h=0, w=1) is at NCHW offset 5 and NHWC offset (0*2+1)*3+1 = 4.
+  EXPECT_EQ(nhwc.f32()[4], 5.0f);
+  Tensor back = nhwc.toLayout(Layout::Plain);
+  EXPECT_EQ(std::memcmp(back.raw(), t.raw(), t.bytes()), 0);
+  EXPECT_EQ(maxRelativeDifference(nhwc, t), 0.0);
+}
+
+TEST(Tensor, CloneIsDeepCopyIsShallow) {
+  Tensor a({4});
+  Tensor shallow = a;
+  Tensor deep = a.clone();
+  a.f32()[0] = 3;
+  EXPECT_EQ(shallow.f32()[0], 3);
+  EXPECT_EQ(deep.f32()[0], 0);
+}
+
+TEST(Philox, DeterministicPerKeyAndOffset) {
+  Philox a(rngKey(7, {1, 2})), b(rngKey(7, {1, 2})), c(rngKey(7, {1, 3}));
+  std::vector<std::uint32_t> xa, xb, xc;
+  for (int i = 0; i < 10; ++i) {
+    xa.push_back(a.nextU32());
+    xb.push_back(b.nextU32());
+    xc.push_back(c.nextU32());
+  }
+  EXPECT_EQ(xa, xb);
+  EXPECT_NE(xa, xc);
+  Philox skip(rngKey(7, {1, 2}), 5);
+  EXPECT_EQ(skip.nextU32(), xa[5]);
+}
+
+TEST(Philox, UniformAndNormalMoments) {
+  Philox r(123);
+  double s = 0, s2 = 0, n = 0, n2 = 0;
+  const int count = 200000;
+  for (int i = 0; i < count; ++i) {
+    double u = r.uniform();
+    ASSERT_GE(u, 0.0);
+    ASSERT_LT(u, 1.0);
+    s += u;
+    s2 += u * u;
+    double g = r.normal();
+    n += g;
+    n2 += g * g;
+  }
+  EXPECT_NEAR(s / count, 0.5, 0.005);
+  EXPECT_NEAR(s2 / count - 0.25, 1.0 / 12, 0.003);
+  EXPECT_NEAR(n / count, 0.0, 0.01);
+  EXPECT_NEAR(n2 / count, 1.0, 0.01);
+}
+
+TEST(Status, ContextAndExpected) {
+  Status s = shapeMismatch("bad").withContext("node \"fc\"");
+  EXPECT_FALSE(s.isOk());
+  EXPECT_EQ(s.message(), "node \"fc\": bad");
+  Expected<int> e = Status(ErrorCode::NotFound, "x");
+  EXPECT_FALSE(e.hasValue());
+  EXPECT_EQ(e.status().code(), ErrorCode::NotFound);
+  Expected<int> v = 3;
+  EXPECT_EQ(*v, 3);
+}

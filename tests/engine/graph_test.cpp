@@ -1,0 +1,100 @@
+// Graph IR structure, topological order, `.loom` text round trip and parse errors.
+#include <gtest/gtest.h>
+
+#include "engine/graph/graph.h"
+#include "engine/graph/model.h"
+
+using namespace loom;
+
+namespace {
+Node node(std::string name, std::string op, std::vector<std::string> inputs = {}) {
+  Node n;
+  n.name = std::move(name);
+  n.op = std::move(op);
+  n.inputs = std::move(inputs);
+  return n;
+}
+}  // namespace
+
+TEST(Graph, TopologicalOrderKeepsFileOrderForTies) {
+  Graph g;
+  ASSERT_TRUE(g.addNode(node("c", "Add", {"a", "b"})).isOk());
+  ASSERT_TRUE(g.addNode(node("b", "ReLU", {"a"})).isOk());
+  ASSERT_TRUE(g.addNode(node("a", "Input")).isOk());
+  auto order = g.topologicalOrder();
+  ASSERT_TRUE(order.hasValue());
+  EXPECT_EQ(*order, (std::vector<int>{2, 1, 0}));
+  EXPECT_EQ(*g.resolvedOutput(), "c");
+}
+
+TEST(Graph, CycleIsReportedWithANodeName) {
+  Graph g;
+  ASSERT_TRUE(g.addNode(node("a", "ReLU", {"b"})).isOk());
+  ASSERT_TRUE(g.addNode(node("b", "ReLU", {"a"})).isOk());
+  auto st = g.checkStructure();
+  EXPECT_EQ(st.code(), ErrorCode::InvalidGraph);
+  EXPECT_NE(st.message().find("cycle"), std::string::npos);
+}
+
+TEST(Graph, DanglingInputAndDuplicateNames) {
+  Graph g;
+  ASSERT_TRUE(g.addNode(node("a", "Input")).isOk());
+  EXPECT_FALSE(g.addNode(node("a", "ReLU")).isOk());
+  ASSERT_TRUE(g.addNode(node("b", "ReLU", {"zz"})).isOk());
+  auto st = g.checkStructure();
+  EXPECT_NE(st.message().find("\"zz\" does not exist"), std::string::npos) << st.message();
+  EXPECT_EQ(g.uniqueName("a"), "a_2");
+}
+
+TEST(ModelIo, RoundTripIsByteIdentical) {
+  Model m;
+  m.name = "tiny";
+  Node in = node("x", "Input");
+  in.attrs["shape"] = std::vector<std::int64_t>{1, 28, 28};
+  Node fc = node("fc", "Dense", {"x"});
+  fc.attrs["units"] = std::int64_t{10};
+  fc.attrs["use_bias"] = true;
+  fc.attrs["alpha"] = 0.5;
+  fc.x = 12.5;
+  ASSERT_TRUE(m.graph.addNode(in).isOk());
+  ASSERT_TRUE(m.graph.addNode(fc).isOk());
+  Tensor w({2, 3});
+  for (int i = 0; i < 6; ++i) w.f32()[i] = 0.25f * static_cast<float>(i) - 0.5f;
+  m.parameters["fc.weights"] = w;
+  applyDefaults(m);
+  std::string text = serializeModel(m);
+  auto back = parseModel(text, "mem.loom");
+  ASSERT_TRUE(back.hasValue()) << back.status().message();
+  EXPECT_EQ(back->graph, m.graph);
+  EXPECT_EQ(serializeModel(*back), text);
+  EXPECT_EQ(maxRelativeDifference(back->parameters.at("fc.weights"), w), 0.0);
+}
+
+TEST(ModelIo, SyntaxErrorNamesFileLineColumn) {
+  auto r = parseModel("format_version: 2\ngraph {\n  node { name: \"a\" op: }\n}\n", "bad.loom");
+  ASSERT_FALSE(r.hasValue());
+  EXPECT_EQ(r.status().code(), ErrorCode::ParseError);
+  EXPECT_EQ(r.status().message().rfind("bad.loom:3:", 0), 0u) << r.status().message();
+}
+
+TEST(ModelIo, Version1UpgradesStridesAttribute) {
+  auto r = parseModel(
+      "format_version: 1\ngraph { node { name: \"c\" op: \"Conv2D\" attr { name: \"strides\" i: 2 } } }\n",
+      "v1.loom");
+  ASSERT_TRUE(r.hasValue()) << r.status().message();
+  EXPECT_TRUE(r->graph.nodes()[0].attrs.count("stride"));
+  EXPECT_FALSE(r->graph.nodes()[0].attrs.count("strides"));
+}
+
+TEST(ModelIo, NewerVersionIsRejected) {
+  auto r = parseModel("format_version: 99\n", "new.loom");
+  ASSERT_FALSE(r.hasValue());
+  EXPECT_NE(r.status().message().find("newer"), std::string::npos);
+}
+
+TEST(ModelIo, MissingFileNamesPath) {
+  auto r = loadModel("/nonexistent/dir/m.loom");
+  ASSERT_FALSE(r.hasValue());
+  EXPECT_EQ(r.status().code(), ErrorCode::NotFound);
+  EXPECT_NE(r.status().message().find("/nonexistent/dir/m.loom"), std::string::npos);
+}
