@@ -39,8 +39,9 @@ std::string serializeModel(const Model& model, bool withParameters = true);
 /// Writes atomically (temporary file, fsync, rename).
 Status saveModel(const Model& model, const std::string& path, bool withParameters = true);
 
-/// A stable hash of the graph structure and parameter shapes (not values), used to check
-/// that a checkpoint belongs to a model. 16 hex digits.
+/// A stable hash of the graph structure (ops, names, wiring, attributes; not canvas
+/// positions, not parameter values), used to check that a checkpoint belongs to a model.
+/// Parameter shapes follow from the structure. 16 hex digits.
 std::string modelStructureHash(const Model& model);
 
 }  // namespace loom

@@ -19,6 +19,14 @@ TEST(Crc32c, KnownAnswers) {
   EXPECT_EQ(crc32c(zeros, 32), 0x8A9136AAu);
   // Incremental == one shot.
   EXPECT_EQ(crc32c("6789", 4, crc32c("12345", 5)), 0xE3069283u);
+  EXPECT_EQ(crc32cPortable("123456789", 9), 0xE3069283u);
+}
+
+TEST(Crc32c, HardwareAndPortablePathsAgree) {
+  std::vector<unsigned char> bytes(1000);
+  for (size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<unsigned char>(i * 7 + 3);
+  for (size_t n : {0, 1, 7, 8, 9, 63, 64, 1000})
+    EXPECT_EQ(crc32c(bytes.data(), n, 0x1234u), crc32cPortable(bytes.data(), n, 0x1234u)) << n;
 }
 
 TEST(Tensor, AllocatesZeroedAndAligned) {

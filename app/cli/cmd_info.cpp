@@ -1,0 +1,91 @@
+// `loom info MODEL`: per-node table of output shape, parameters and FLOPs, and totals.
+#include <cstdio>
+
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+#include "engine/backends/backend.h"
+#include "engine/exec/plan.h"
+#include "engine/graph/analysis.h"
+#include "engine/graph/model.h"
+
+namespace loom::cli {
+
+namespace {
+std::string human(double v, const char* unit) {
+  const char* prefixes[] = {"", "K", "M", "G", "T"};
+  int i = 0;
+  while (v >= 1000 && i < 4) {
+    v /= 1000;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f %s%s" : "%.2f %s%s", v, prefixes[i], unit);
+  return buf;
+}
+
+std::string bytes(double v) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB"};
+  int i = 0;
+  while (v >= 1024 && i < 3) {
+    v /= 1024;
+    ++i;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[i]);
+  return buf;
+}
+}  // namespace
+
+int reportError(const Status& status) {
+  std::fprintf(stderr, "loom: error: %s\n", status.message().c_str());
+  return exitCodeFor(status);
+}
+
+int runInfo(const InfoArgs& args) {
+  auto model = loadModel(args.model);
+  if (!model) return reportError(model.status());
+  if (args.batchSize < 1) return reportError(invalidArgument("--batch-size must be at least 1"));
+  GraphAnalysis a = analyzeGraph(model->graph, OpRegistry::global(), args.batchSize);
+  std::printf("%s — %s\n\n", model->name.c_str(), model->description.c_str());
+  std::printf("%-20s %-14s %-22s %12s %14s\n", "node", "op", "output", "params", "FLOPs");
+  std::printf("%s\n", std::string(86, '-').c_str());
+  for (int idx : a.order) {
+    const Node& n = model->graph.nodes()[static_cast<size_t>(idx)];
+    const NodeAnalysis& na = a.nodes[static_cast<size_t>(idx)];
+    if (!na.status.isOk()) {
+      std::printf("%-20s %-14s %s\n", n.name.c_str(), n.op.c_str(), ("error: " + na.status.message()).c_str());
+      continue;
+    }
+    std::printf("%-20s %-14s %-22s %12lld %14s\n", n.name.c_str(), n.op.c_str(),
+                dimsToString(na.shape.output).c_str(), static_cast<long long>(na.cost.params),
+                human(static_cast<double>(na.cost.flops), "FLOP").c_str());
+  }
+  std::printf("%s\n", std::string(86, '-').c_str());
+  std::printf("total: %lld parameters (%s), %s forward per batch of %d (%s per sample),\n"
+              "       activations %s per batch\n",
+              static_cast<long long>(a.total.params), bytes(static_cast<double>(a.parameterBytes)).c_str(),
+              human(static_cast<double>(a.total.flops), "FLOP").c_str(), args.batchSize,
+              human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
+              bytes(static_cast<double>(a.total.activationBytes)).c_str());
+  if (!a.status.isOk()) return reportError(a.status);
+
+  if (args.kernels) {
+    auto params = ParameterSet::create(model->graph, a, model->parameters, model->training.seed());
+    if (!params) return reportError(params.status());
+    auto cpu = makeCpuBackend();
+    PlanOptions options;
+    options.batch = args.batchSize;
+    options.training = true;
+    options.backends = {cpu.get()};
+    auto plan = Plan::compile(model->graph, *params, options);
+    if (!plan) return reportError(plan.status());
+    std::printf("\nkernels (training plan):\n");
+    for (const auto& k : plan->kernelInfo()) {
+      std::printf("  %-20s %s\n", k.node.c_str(), k.impl.c_str());
+      for (const auto& d : k.declined) std::printf("  %-20s   declined by %s\n", "", d.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+}  // namespace loom::cli

@@ -1,0 +1,121 @@
+// `loom train` and `loom eval`.
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+
+#include "app/cli/commands.h"
+#include "app/cli/exit_codes.h"
+#include "app/cli/progress_bar.h"
+#include "engine/core/threads.h"
+#include "engine/graph/model.h"
+#include "engine/train/trainer.h"
+
+namespace loom::cli {
+
+namespace {
+std::atomic<bool> g_cancel{false};
+extern "C" void onSigint(int) {
+  if (g_cancel.exchange(true)) std::_Exit(kExitCancelled);  // second Ctrl+C: leave now
+}
+
+void printEval(const char* what, const EvalMetrics& m) {
+  std::printf("%s: loss %.4f  accuracy %.2f%%", what, m.loss, 100.0 * m.accuracy);
+  for (const auto& [k, acc] : m.topK) std::printf("  top-%d %.2f%%", k, 100.0 * acc);
+  std::printf("  (%lld samples)\n", static_cast<long long>(m.samples));
+}
+}  // namespace
+
+int runTrain(const TrainArgs& args) {
+  auto loaded = loadModel(args.model);
+  if (!loaded) return reportError(loaded.status());
+  Model model = std::move(*loaded);
+  auto& tc = model.training;
+  if (args.epochs) tc.set_epochs(*args.epochs);
+  if (args.batchSize) tc.set_batch_size(*args.batchSize);
+  if (args.optimizer) {
+    tc.mutable_optimizer()->set_type(*args.optimizer);
+    if (!args.learningRate) tc.mutable_optimizer()->set_learning_rate(0);  // the optimizer's default
+  }
+  if (args.learningRate) tc.mutable_optimizer()->set_learning_rate(*args.learningRate);
+  if (args.threads) tc.set_threads(*args.threads);
+  if (args.seed) tc.set_seed(*args.seed);
+  if (args.trainLimit) model.dataset.set_train_limit(*args.trainLimit);
+  if (args.testLimit) model.dataset.set_test_limit(*args.testLimit);
+  applyDefaults(model);
+  if (tc.epochs() < 1 || tc.batch_size() < 1)
+    return reportError(invalidArgument("--epochs and --batch-size must be at least 1"));
+
+  TrainOptions options;
+  options.runDir = args.runDir.empty() ? "runs/" + (model.name.empty() ? std::string("model") : model.name)
+                                       : args.runDir;
+  options.resume = args.resume;
+  options.checkpointEverySteps = args.checkpointEvery;
+  options.maxSteps = args.maxSteps;
+  options.evaluateTest = !args.noTest;
+  options.cancel = &g_cancel;
+  ProgressBar bar(stderr);
+  options.onProgress = [&](const TrainProgress& p) { bar.update(p); };
+  options.onMessage = [&](const std::string& m) {
+    bar.finishLine();
+    std::fprintf(stderr, "loom: %s\n", m.c_str());
+  };
+  options.onEpoch = [&](const EpochMetrics& m) {
+    bar.finishLine();
+    std::printf("epoch %lld: train loss %.4f acc %.2f%%", static_cast<long long>(m.epoch + 1), m.trainLoss,
+                100.0 * m.trainAccuracy);
+    if (m.validationLoss >= 0)
+      std::printf(" | valid loss %.4f acc %.2f%%", m.validationLoss, 100.0 * m.validationAccuracy);
+    std::printf(" | lr %.3g | %.1f s, %.0f samples/s\n", m.learningRate, m.seconds, m.samplesPerSecond);
+    std::fflush(stdout);
+  };
+  std::signal(SIGINT, onSigint);
+  std::signal(SIGTERM, onSigint);
+
+  std::printf("training %s (%s) for %d epochs, batch %d, %s lr %g, %d threads, seed %llu\n",
+              model.name.c_str(), args.model.c_str(), tc.epochs(), tc.batch_size(),
+              tc.optimizer().type().c_str(), tc.optimizer().learning_rate(),
+              tc.threads() > 0 ? tc.threads() : computeThreads(), static_cast<unsigned long long>(tc.seed()));
+  std::printf("run directory: %s\n", options.runDir.c_str());
+  std::fflush(stdout);
+  auto result = train(model, options);
+  bar.finishLine();
+  if (!result) {
+    if (result.status().code() == ErrorCode::Cancelled)
+      std::fprintf(stderr, "loom: stopped; resume with: loom train %s --run-dir %s --resume\n",
+                   args.model.c_str(), options.runDir.c_str());
+    return reportError(result.status());
+  }
+  if (result->stoppedEarly) std::printf("stopped early: validation loss did not improve\n");
+  std::printf("trained in %s\n", formatDuration(result->trainSeconds).c_str());
+  if (options.evaluateTest) printEval("test", result->test);
+  const std::string out = args.output.empty() ? options.runDir + "/trained.loom" : args.output;
+  Status saved = saveModel(model, out);
+  if (!saved) return reportError(saved);
+  std::printf("trained model: %s\n", out.c_str());
+  return kExitOk;
+}
+
+int runEval(const EvalArgs& args) {
+  auto loaded = loadModel(args.model);
+  if (!loaded) return reportError(loaded.status());
+  Model model = std::move(*loaded);
+  if (args.threads) model.training.set_threads(*args.threads);
+  if (args.testLimit) model.dataset.set_test_limit(*args.testLimit);
+  setComputeThreads(model.training.threads());
+  if (!args.checkpoint.empty()) {
+    Status st = loadCheckpointParameters(model, args.checkpoint);
+    if (!st) return reportError(st);
+  } else if (model.parameters.empty()) {
+    std::fprintf(stderr, "loom: warning: %s has no trained parameters and no --checkpoint was given; "
+                         "evaluating freshly initialised weights\n", args.model.c_str());
+  }
+  ProgressBar bar(stderr);
+  auto m = evaluate(model, args.batchSize.value_or(256), [&](const TrainProgress& p) { bar.update(p); });
+  bar.finishLine();
+  if (!m) return reportError(m.status());
+  printEval("test", *m);
+  return kExitOk;
+}
+
+}  // namespace loom::cli

@@ -1,0 +1,32 @@
+// A one-line terminal progress bar: phase, epoch, a bar, step counts, loss, accuracy,
+// samples/s and ETA. On a terminal it redraws in place; otherwise (logs, CI) it prints a
+// plain line every 10 % so logs stay readable.
+#pragma once
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "engine/train/trainer.h"
+
+namespace loom::cli {
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(std::FILE* out);
+  void update(const TrainProgress& p);
+  /// Ends the current line (call before printing anything else).
+  void finishLine();
+
+ private:
+  std::FILE* m_out;
+  bool m_tty;
+  bool m_lineOpen = false;
+  int m_lastDecile = -1;
+  std::chrono::steady_clock::time_point m_lastDraw;
+};
+
+/// "4m12s", "1h03m", "12s".
+std::string formatDuration(double seconds);
+
+}  // namespace loom::cli

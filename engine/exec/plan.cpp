@@ -1,0 +1,300 @@
+// The executor. See plan.h for the contract; docs/architecture.md for the design.
+//
+// Buffers: every node owns its output (in the layout its kernel writes) and, in training
+// plans, the gradient of that output. Both are allocated once in compile() and never
+// reallocated, so kernels may cache memory objects bound to them. Where a consumer wants
+// another layout than its producer wrote, the plan owns a conversion buffer for that edge;
+// a rank-4 tensor with one channel is the same bytes in NCHW and NHWC and is relabelled
+// instead of copied.
+#include "engine/exec/plan.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace loom {
+
+namespace {
+
+bool sameBytesInBothLayouts(const Dims& d) { return d.size() != 4 || d[1] == 1; }
+
+/// dst += src, converting src's layout if needed.
+void accumulate(Tensor& dst, const Tensor& src) {
+  Tensor s = src.layout() == dst.layout() || sameBytesInBothLayouts(dst.dims()) ? src : src.toLayout(dst.layout());
+  float* d = dst.f32();
+  const float* x = s.f32();
+  const std::int64_t n = dst.numel();
+#pragma omp parallel for simd if (n > 65536)
+  for (std::int64_t i = 0; i < n; ++i) d[i] += x[i];
+}
+
+/// dst = src, converting layout if needed.
+void assign(Tensor& dst, const Tensor& src) {
+  if (src.layout() == dst.layout() || sameBytesInBothLayouts(dst.dims()))
+    std::memcpy(dst.raw(), src.raw(), dst.bytes());
+  else
+    dst.assignConverted(src);
+}
+
+/// A view of `t` relabelled to `layout` without copying (only valid when the bytes agree).
+Tensor relabelled(const Tensor& t, Layout layout) {
+  Tensor v = t;
+  if (v.rank() == 4) v.setLayout(layout);
+  return v;
+}
+
+}  // namespace
+
+struct Plan::Impl {
+  struct Edge {
+    int producer = -1;          ///< index into steps
+    bool convert = false;       ///< forward needs a layout conversion into `converted`
+    Tensor converted;           ///< src as the consumer wants it (or a relabelled view)
+    bool needsGrad = false;     ///< backward computes diffSrc for this edge
+    bool direct = false;        ///< diffSrc is written straight into the producer's diffDst
+    Tensor diffSrc;             ///< own buffer when !direct
+  };
+  struct Step {
+    int node = -1;
+    std::string name;
+    std::string label;          ///< `node "conv1" (Conv2D)` for messages
+    const Op* op = nullptr;
+    Attrs attrs;
+    std::unique_ptr<Kernel> kernel;
+    Tensor dst;
+    Tensor diffDst;
+    bool requiresGrad = false;  ///< has trainable params or a trainable ancestor
+    int consumerEdges = 0;
+    int gradContributions = 0;  ///< reset every backward
+    std::vector<Edge> edges;
+    std::vector<Parameter*> params;
+    std::vector<Tensor> saved;
+    KernelArgs args;            ///< pointers rebuilt once in compile()
+  };
+
+  GraphAnalysis analysis;
+  std::vector<Step> steps;  // topological order
+  std::map<std::string, int> inputSteps;
+  int outputStep = -1;
+  Tensor outputPlain;
+  bool trainingPlan = false;
+  std::vector<NodeKernelInfo> kernelInfo;
+  TensorTap tap;
+  std::unique_ptr<Backend> reference = makeReferenceBackend();
+};
+
+Plan::Plan() : m_impl(std::make_unique<Impl>()) {}
+Plan::~Plan() = default;
+Plan::Plan(Plan&&) noexcept = default;
+Plan& Plan::operator=(Plan&&) noexcept = default;
+
+Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const PlanOptions& options) {
+  Plan plan;
+  Impl& im = *plan.m_impl;
+  im.trainingPlan = options.training;
+  im.analysis = analyzeGraph(graph, OpRegistry::global(), options.batch);
+  LOOM_RETURN_IF_ERROR(im.analysis.status);
+
+  const auto& nodes = graph.nodes();
+  std::vector<int> stepOfNode(nodes.size(), -1);
+  std::vector<Backend*> backends = options.backends;
+  backends.push_back(im.reference.get());
+
+  for (int nodeIndex : im.analysis.order) {
+    const Node& node = nodes[static_cast<size_t>(nodeIndex)];
+    const NodeAnalysis& na = im.analysis.nodes[static_cast<size_t>(nodeIndex)];
+    Impl::Step step;
+    step.node = nodeIndex;
+    step.name = node.name;
+    step.label = nodeLabel(node);
+    step.op = na.op;
+    step.attrs = na.attrs;
+    for (const auto& info : na.shape.params) {
+      Parameter* p = params.find(node.name + "." + info.name);
+      if (!p) return Status(ErrorCode::ModelMismatch, nodeLabel(node) + ": parameter \"" + node.name + "." +
+                                                         info.name + "\" is missing");
+      if (p->value.dims() != info.dims)
+        return Status(ErrorCode::ModelMismatch, nodeLabel(node) + ": parameter \"" + p->name + "\" has shape " +
+                                                    dimsToString(p->value.dims()) + " but the node needs " +
+                                                    dimsToString(info.dims));
+      step.params.push_back(p);
+      step.requiresGrad |= p->trainable;
+    }
+    KernelRequest request;
+    request.op = na.op;
+    request.attrs = &step.attrs;
+    request.inputDims = na.inputDims;
+    request.shape = &na.shape;
+    request.training = options.training;
+    for (const auto& in : node.inputs) {
+      const Impl::Step& producer = im.steps[static_cast<size_t>(stepOfNode[static_cast<size_t>(graph.indexOf(in))])];
+      request.needsDiffSrc.push_back(options.training && producer.requiresGrad);
+      step.requiresGrad |= producer.requiresGrad;
+    }
+    step.requiresGrad &= options.training;
+
+    NodeKernelInfo info{node.name, "", {}};
+    for (Backend* backend : backends) {
+      auto kernel = backend->createKernel(request);
+      if (kernel) {
+        step.kernel = std::move(*kernel);
+        info.impl = step.kernel->implName();
+        break;
+      }
+      info.declined.push_back(backend->name() + ": " + kernel.status().message());
+    }
+    if (!step.kernel) return internalError(nodeLabel(node) + ": no backend accepted the node");
+    im.kernelInfo.push_back(info);
+
+    const Layout outLayout = na.shape.output.size() == 4 ? step.kernel->outputLayout() : Layout::Plain;
+    step.dst = Tensor(na.shape.output, DType::F32, outLayout);
+    if (step.requiresGrad) step.diffDst = Tensor(na.shape.output, DType::F32, outLayout);
+
+    for (size_t i = 0; i < node.inputs.size(); ++i) {
+      Impl::Edge edge;
+      edge.producer = stepOfNode[static_cast<size_t>(graph.indexOf(node.inputs[i]))];
+      edge.needsGrad = request.needsDiffSrc[i];
+      ++im.steps[static_cast<size_t>(edge.producer)].consumerEdges;
+      step.edges.push_back(std::move(edge));
+    }
+    if (na.op->schema().name == "Input") im.inputSteps[node.name] = static_cast<int>(im.steps.size());
+    stepOfNode[static_cast<size_t>(nodeIndex)] = static_cast<int>(im.steps.size());
+    im.steps.push_back(std::move(step));
+  }
+
+  // Second pass: layouts of edges, gradient routing, and the kernel argument blocks.
+  for (auto& step : im.steps) {
+    KernelArgs& a = step.args;
+    a.attrs = &step.attrs;
+    a.dst = &step.dst;
+    a.saved = &step.saved;
+    for (Parameter* p : step.params) {
+      a.params.push_back(&p->value);
+      a.diffParams.push_back(p->trainable && options.training ? &p->grad : nullptr);
+    }
+    for (size_t i = 0; i < step.edges.size(); ++i) {
+      Impl::Edge& e = step.edges[i];
+      Impl::Step& producer = im.steps[static_cast<size_t>(e.producer)];
+      const Layout want = producer.dst.rank() == 4 ? step.kernel->inputLayout(static_cast<int>(i)) : Layout::Plain;
+      if (want == producer.dst.layout()) {
+        a.src.push_back(&producer.dst);
+      } else if (sameBytesInBothLayouts(producer.dst.dims())) {
+        e.converted = relabelled(producer.dst, want);
+        a.src.push_back(&e.converted);
+      } else {
+        e.convert = true;
+        e.converted = Tensor(producer.dst.dims(), DType::F32, want);
+        a.src.push_back(&e.converted);
+      }
+      if (!e.needsGrad) {
+        a.diffSrc.push_back(nullptr);
+        continue;
+      }
+      const bool layoutsAgree = want == producer.diffDst.layout() || sameBytesInBothLayouts(producer.dst.dims());
+      if (producer.consumerEdges == 1 && layoutsAgree) {
+        e.direct = true;
+        e.diffSrc = relabelled(producer.diffDst, want);
+      } else {
+        e.diffSrc = Tensor(producer.dst.dims(), DType::F32, want);
+      }
+      a.diffSrc.push_back(&e.diffSrc);
+    }
+    a.diffDst = step.requiresGrad ? &step.diffDst : nullptr;
+  }
+
+  const int outNode = graph.indexOf(im.analysis.outputNode);
+  im.outputStep = stepOfNode[static_cast<size_t>(outNode)];
+  im.outputPlain = Tensor(im.steps[static_cast<size_t>(im.outputStep)].dst.dims());
+  return plan;
+}
+
+Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey) {
+  Impl& im = *m_impl;
+  if (training && !im.trainingPlan) return internalError("forward(training) on an inference plan");
+  for (const auto& [name, stepIndex] : im.inputSteps) {
+    auto it = inputs.find(name);
+    Impl::Step& step = im.steps[static_cast<size_t>(stepIndex)];
+    if (it == inputs.end() || it->second == nullptr)
+      return invalidArgument("no data for input node \"" + name + "\"");
+    const Tensor& x = *it->second;
+    if (x.dims() != step.dst.dims() || x.dtype() != DType::F32)
+      return shapeMismatch("input node \"" + name + "\" expects " + dimsToString(step.dst.dims()) +
+                           " float32, got " + dimsToString(x.dims()) + " " + dtypeName(x.dtype()));
+    assign(step.dst, x);
+  }
+  for (size_t s = 0; s < im.steps.size(); ++s) {
+    Impl::Step& step = im.steps[s];
+    for (auto& e : step.edges)
+      if (e.convert) e.converted.assignConverted(im.steps[static_cast<size_t>(e.producer)].dst);
+    step.args.training = training;
+    step.args.rngKey = rngKey ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(step.node) + 1));
+    Status st = step.kernel->forward(step.args);
+    if (!st) return st.withContext(step.label);
+    if (im.tap) im.tap(step.name, step.dst, false);
+  }
+  return Status::ok();
+}
+
+const Tensor& Plan::output() {
+  Impl& im = *m_impl;
+  assign(im.outputPlain, im.steps[static_cast<size_t>(im.outputStep)].dst);
+  return im.outputPlain;
+}
+
+Status Plan::backward(const Tensor& diffOutput) {
+  Impl& im = *m_impl;
+  if (!im.trainingPlan) return internalError("backward() on an inference plan");
+  Impl::Step& out = im.steps[static_cast<size_t>(im.outputStep)];
+  if (diffOutput.dims() != out.dst.dims())
+    return shapeMismatch("output gradient has shape " + dimsToString(diffOutput.dims()) + ", expected " +
+                         dimsToString(out.dst.dims()));
+  if (!out.requiresGrad) return Status::ok();  // nothing trainable
+  for (auto& step : im.steps) step.gradContributions = 0;
+  assign(out.diffDst, diffOutput);
+  out.gradContributions = 1;
+
+  for (size_t s = im.steps.size(); s-- > 0;) {
+    Impl::Step& step = im.steps[s];
+    if (!step.requiresGrad || step.gradContributions == 0) continue;
+    Status st = step.kernel->backward(step.args);
+    if (!st) return st.withContext(step.label + " backward");
+    if (im.tap) im.tap(step.name, step.diffDst, true);
+    for (auto& e : step.edges) {
+      if (!e.needsGrad) continue;
+      Impl::Step& producer = im.steps[static_cast<size_t>(e.producer)];
+      if (!e.direct) {
+        if (producer.gradContributions == 0)
+          assign(producer.diffDst, e.diffSrc);
+        else
+          accumulate(producer.diffDst, e.diffSrc);
+      }
+      ++producer.gradContributions;
+    }
+  }
+  return Status::ok();
+}
+
+Status Plan::checkFinite() const {
+  const Impl& im = *m_impl;
+  for (const auto& step : im.steps) {
+    for (const Parameter* p : step.params) {
+      const float* v = p->value.f32();
+      for (std::int64_t i = 0; i < p->value.numel(); ++i)
+        if (!std::isfinite(v[i]))
+          return Status(ErrorCode::NonFinite, step.label + ": parameter \"" + p->name + "\" holds " +
+                                                  (std::isnan(v[i]) ? "NaN" : "Inf") + " at element " +
+                                                  std::to_string(i));
+    }
+    const float* d = step.dst.f32();
+    for (std::int64_t i = 0; i < step.dst.numel(); ++i)
+      if (!std::isfinite(d[i]))
+        return Status(ErrorCode::NonFinite, step.label + " produced " + (std::isnan(d[i]) ? "NaN" : "Inf") +
+                                                " in its output " + dimsToString(step.dst.dims()));
+  }
+  return Status::ok();
+}
+
+void Plan::setTap(TensorTap tap) { m_impl->tap = std::move(tap); }
+const std::vector<NodeKernelInfo>& Plan::kernelInfo() const { return m_impl->kernelInfo; }
+const GraphAnalysis& Plan::analysis() const { return m_impl->analysis; }
+
+}  // namespace loom
