@@ -76,6 +76,30 @@ Status getState(Reader& r, TrainerState& s) {
   LOOM_RETURN_IF_ERROR(r.get(s.epochCorrect));
   return r.get(s.epochSamples);
 }
+// The size a complete file would have, from the tensor headers (no allocation); used only
+// to tell "truncated" from "damaged" in messages. The header ends with the tensor count.
+size_t expectedSize(const std::string& file, std::uint32_t headerBytes) {
+  size_t pos = sizeof kMagic + 4 + 4 + headerBytes;
+  if (pos > file.size()) return pos + 4;
+  std::uint32_t count = 0;
+  std::memcpy(&count, file.data() + pos - 4, 4);
+  auto read = [&](void* v, size_t n) {
+    if (pos + n > file.size()) return false;
+    std::memcpy(v, file.data() + pos, n);
+    return true;
+  };
+  for (std::uint32_t i = 0; i < count; ++i) {
+    std::uint32_t nameLen = 0, rank = 0;
+    std::uint64_t bytes = 0;
+    if (!read(&nameLen, 4)) break;
+    pos += 4 + nameLen + 1;  // name, dtype
+    if (!read(&rank, 4)) break;
+    pos += 4 + 8ull * rank;
+    if (!read(&bytes, 8)) break;
+    pos += 8 + bytes + 4;  // byte count, data, CRC
+  }
+  return pos + 4;
+}
 }  // namespace
 
 Status writeCheckpoint(const std::string& path, const CheckpointData& data) {
@@ -124,9 +148,16 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
     return Status(ErrorCode::ModelMismatch, where + " belongs to a different model (structure hash " +
                                                 data.modelHash + ", this model has " + expectedModelHash + ")");
   if (file.size() < 4) return dataCorrupt(where + " is truncated");
+  // Verify the whole-file digest before trusting any size field in the file.
   std::uint32_t stored = 0;
   std::memcpy(&stored, file.data() + file.size() - 4, 4);
-  const std::uint32_t actual = crc32c(file.data(), file.size() - 4);
+  if (stored != crc32c(file.data(), file.size() - 4)) {
+    // A short file fails the digest too; say "truncated" when the sizes show it.
+    if (size_t expected = expectedSize(file, headerBytes); expected > file.size())
+      return dataCorrupt(where + " is truncated: needs at least " + std::to_string(expected) +
+                         " bytes, the file has " + std::to_string(file.size()));
+    return dataCorrupt(where + " fails its whole-file CRC-32C check (damaged or truncated)");
+  }
   LOOM_RETURN_IF_ERROR(getState(r, data.state));
   std::uint32_t count = 0;
   LOOM_RETURN_IF_ERROR(r.get(count));
@@ -143,6 +174,10 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
     for (auto& d : dims) LOOM_RETURN_IF_ERROR(r.get(d));
     std::uint64_t bytes = 0;
     LOOM_RETURN_IF_ERROR(r.get(bytes));
+    for (auto d : dims)
+      if (d < 0 || static_cast<std::uint64_t>(d) > file.size())
+        return dataCorrupt(where + ": tensor \"" + name + "\" has corrupt dims");
+    if (bytes > file.size() - r.pos()) return dataCorrupt(where + ": tensor \"" + name + "\" is truncated");
     Tensor t(dims, static_cast<DType>(dtype));
     if (bytes != t.bytes()) return dataCorrupt(where + ": tensor \"" + name + "\" has a corrupt size");
     LOOM_RETURN_IF_ERROR(r.bytes(t.raw(), t.bytes()));
@@ -154,7 +189,6 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
   }
   if (r.pos() + 4 != file.size())
     return dataCorrupt(where + " has " + std::to_string(file.size() - r.pos()) + " unexpected trailing bytes");
-  if (stored != actual) return dataCorrupt(where + " fails its whole-file CRC-32C check");
   return data;
 }
 
