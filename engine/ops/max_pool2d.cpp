@@ -1,0 +1,99 @@
+#include "engine/ops/max_pool2d.h"
+
+#include "engine/ops/op_helpers.h"
+#include "engine/ops/pool2d_common.h"
+
+namespace loom {
+
+namespace {
+
+class MaxPool2DOp final : public Op {
+ public:
+  MaxPool2DOp() {
+    m_schema.name = "MaxPool2D";
+    m_schema.category = "Pooling";
+    m_schema.doc =
+        "Maximum over pool_size windows of [N, C, H, W]. Stride defaults to the pool "
+        "size.";
+    m_schema.inputNames = {"input"};
+    m_schema.attrs = pool2dAttrs();
+  }
+
+  const OpSchema& schema() const override { return m_schema; }
+
+  Expected<ShapeInfo> inferShapes(const std::vector<Dims>& inputs,
+                                  const Attrs& attrs) const override {
+    return pool2dInferShapes(inputs, attrs, "MaxPool2D");
+  }
+
+  // One comparison per window element.
+  Cost cost(const std::vector<Dims>& inputs, const ShapeInfo& info,
+            const Attrs& attrs) const override {
+    Cost c = Op::cost(inputs, info, attrs);
+    const auto& k = attrs.ints("pool_size");
+    c.flops = numElements(info.output) * k[0] * k[1];
+    return c;
+  }
+
+  Status forward(KernelArgs& args) const override {
+    LOOM_RETURN_IF_ERROR(checkReferenceArgs(args, false));
+    const Tensor& src = *args.src[0];
+    LOOM_ASSIGN_OR_RETURN(Window2D w, pool2dWindow(src.dims(), *args.attrs));
+    const float* x = src.f32();
+    float* y = args.dst->f32();
+    forEachArgmax(src, w, [&](std::int64_t out, std::int64_t in) { y[out] = x[in]; });
+    return Status::ok();
+  }
+
+  Status backward(KernelArgs& args) const override {
+    LOOM_RETURN_IF_ERROR(checkReferenceArgs(args, true));
+    Tensor* dxT = diffSrcAt(args, 0);
+    if (!dxT) return Status::ok();
+    const Tensor& src = *args.src[0];
+    LOOM_ASSIGN_OR_RETURN(Window2D w, pool2dWindow(src.dims(), *args.attrs));
+    dxT->zero();
+    float* dx = dxT->f32();
+    const float* dy = args.diffDst->f32();
+    forEachArgmax(src, w, [&](std::int64_t out, std::int64_t in) { dx[in] += dy[out]; });
+    return Status::ok();
+  }
+
+ private:
+  // Calls fn(outputIndex, argmaxInputIndex) for every output element (flat Plain indices).
+  template <class Fn>
+  static void forEachArgmax(const Tensor& src, const Window2D& w, Fn&& fn) {
+    const std::int64_t planes = src.dim(0) * src.dim(1);
+    const float* x = src.f32();
+    for (std::int64_t p = 0; p < planes; ++p) {
+      const std::int64_t inBase = p * w.inH * w.inW;
+      for (std::int64_t oh = 0; oh < w.outH; ++oh) {
+        const std::int64_t h0 = oh * w.strideH - w.padTop;
+        const std::int64_t hBegin = std::max<std::int64_t>(h0, 0);
+        const std::int64_t hEnd = std::min(h0 + w.kH, w.inH);
+        for (std::int64_t ow = 0; ow < w.outW; ++ow) {
+          const std::int64_t w0 = ow * w.strideW - w.padLeft;
+          const std::int64_t wBegin = std::max<std::int64_t>(w0, 0);
+          const std::int64_t wEnd = std::min(w0 + w.kW, w.inW);
+          // pool2dWindow guarantees every window holds at least one input element.
+          std::int64_t best = inBase + hBegin * w.inW + wBegin;
+          for (std::int64_t ih = hBegin; ih < hEnd; ++ih)
+            for (std::int64_t iw = wBegin; iw < wEnd; ++iw) {
+              const std::int64_t idx = inBase + ih * w.inW + iw;
+              if (x[idx] > x[best]) best = idx;  // strict: the first maximum wins
+            }
+          fn((p * w.outH + oh) * w.outW + ow, best);
+        }
+      }
+    }
+  }
+
+  OpSchema m_schema;
+};
+
+}  // namespace
+
+std::unique_ptr<Op> makeMaxPool2DOp() {
+  return std::make_unique<MaxPool2DOp>();
+}
+
+}  // namespace loom
