@@ -1,4 +1,5 @@
 // `loom train` and `loom eval`.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
@@ -23,6 +24,22 @@ void printEval(const char* what, const EvalMetrics& m) {
   std::printf("%s: loss %.4f  accuracy %.2f%%", what, m.loss, 100.0 * m.accuracy);
   for (const auto& [k, acc] : m.topK) std::printf("  top-%d %.2f%%", k, 100.0 * acc);
   std::printf("  (%lld samples)\n", static_cast<long long>(m.samples));
+}
+void printProfile(const TrainResult& r) {
+  double loop = 0;
+  for (const auto& [name, s] : r.phaseSeconds) loop += s;
+  std::printf("\nprofile: %.2f s in the training loop\n", loop);
+  for (const auto& [name, s] : r.phaseSeconds)
+    std::printf("  %-16s %8.3f s  %5.1f%%\n", name.c_str(), s, 100.0 * s / std::max(1e-9, loop));
+  std::printf("  %-20s %-52s %10s %10s %12s\n", "node", "kernel", "fwd ms", "bwd ms", "fwd+bwd %");
+  double kernels = 0;
+  for (const auto& t : r.nodeTimings) kernels += t.forwardSeconds + t.backwardSeconds;
+  for (const auto& t : r.nodeTimings) {
+    const double calls = static_cast<double>(std::max<std::int64_t>(1, t.calls));
+    std::printf("  %-20s %-52.52s %10.3f %10.3f %11.1f%%\n", t.node.c_str(), t.impl.c_str(),
+                1e3 * t.forwardSeconds / calls, 1e3 * t.backwardSeconds / calls,
+                100.0 * (t.forwardSeconds + t.backwardSeconds) / std::max(1e-9, kernels));
+  }
 }
 }  // namespace
 
@@ -53,6 +70,7 @@ int runTrain(const TrainArgs& args) {
   options.checkpointEverySteps = args.checkpointEvery;
   options.maxSteps = args.maxSteps;
   options.evaluateTest = !args.noTest;
+  options.profile = args.profile;
   options.cancel = &g_cancel;
   ProgressBar bar(stderr);
   options.onProgress = [&](const TrainProgress& p) { bar.update(p); };
@@ -89,6 +107,7 @@ int runTrain(const TrainArgs& args) {
   if (result->stoppedEarly) std::printf("stopped early: validation loss did not improve\n");
   std::printf("trained in %s\n", formatDuration(result->trainSeconds).c_str());
   if (options.evaluateTest) printEval("test", result->test);
+  if (args.profile) printProfile(*result);
   const std::string out = args.output.empty() ? options.runDir + "/trained.loom" : args.output;
   Status saved = saveModel(model, out);
   if (!saved) return reportError(saved);

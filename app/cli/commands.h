@@ -21,6 +21,7 @@ struct TrainArgs {
   std::int64_t maxSteps = 0;
   std::optional<int> trainLimit, testLimit;
   bool noTest = false;
+  bool profile = false;
   std::string output;
 };
 

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   t->add_option("--train-limit", train.trainLimit, "Use only the first N training samples");
   t->add_option("--test-limit", train.testLimit, "Use only the first N test samples");
   t->add_flag("--no-test", train.noTest, "Skip the final test-set report");
+  t->add_flag("--profile", train.profile, "Print where the time went: per node and per loop phase");
   t->add_option("--output", train.output, "Write the trained model here (default <run-dir>/trained.loom)");
 
   EvalArgs eval;

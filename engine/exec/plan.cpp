@@ -8,6 +8,7 @@
 // instead of copied.
 #include "engine/exec/plan.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -69,6 +70,8 @@ struct Plan::Impl {
     std::vector<Parameter*> params;
     std::vector<Tensor> saved;
     KernelArgs args;            ///< pointers rebuilt once in compile()
+    double forwardSeconds = 0, backwardSeconds = 0;
+    std::int64_t calls = 0;
   };
 
   GraphAnalysis analysis;
@@ -79,6 +82,7 @@ struct Plan::Impl {
   bool trainingPlan = false;
   std::vector<NodeKernelInfo> kernelInfo;
   TensorTap tap;
+  bool profiling = false;
   std::unique_ptr<Backend> reference = makeReferenceBackend();
 };
 
@@ -223,12 +227,17 @@ Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool tr
   }
   for (size_t s = 0; s < im.steps.size(); ++s) {
     Impl::Step& step = im.steps[s];
+    const auto start = im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     for (auto& e : step.edges)
       if (e.convert) e.converted.assignConverted(im.steps[static_cast<size_t>(e.producer)].dst);
     step.args.training = training;
     step.args.rngKey = rngKey ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(step.node) + 1));
     Status st = step.kernel->forward(step.args);
     if (!st) return st.withContext(step.label);
+    if (im.profiling) {
+      step.forwardSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      ++step.calls;
+    }
     if (im.tap) im.tap(step.name, step.dst, false);
   }
   return Status::ok();
@@ -255,6 +264,7 @@ Status Plan::backward(const Tensor& diffOutput) {
   for (size_t s = im.steps.size(); s-- > 0;) {
     Impl::Step& step = im.steps[s];
     if (!step.requiresGrad || step.gradContributions == 0) continue;
+    const auto start = im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     Status st = step.kernel->backward(step.args);
     if (!st) return st.withContext(step.label + " backward");
     if (im.tap) im.tap(step.name, step.diffDst, true);
@@ -269,6 +279,8 @@ Status Plan::backward(const Tensor& diffOutput) {
       }
       ++producer.gradContributions;
     }
+    if (im.profiling)
+      step.backwardSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   return Status::ok();
 }
@@ -294,6 +306,16 @@ Status Plan::checkFinite() const {
 }
 
 void Plan::setTap(TensorTap tap) { m_impl->tap = std::move(tap); }
+void Plan::setProfiling(bool enabled) { m_impl->profiling = enabled; }
+
+std::vector<NodeTiming> Plan::timings() const {
+  std::vector<NodeTiming> out;
+  for (size_t i = 0; i < m_impl->steps.size(); ++i) {
+    const auto& s = m_impl->steps[i];
+    out.push_back({s.name, m_impl->kernelInfo[i].impl, s.forwardSeconds, s.backwardSeconds, s.calls});
+  }
+  return out;
+}
 const std::vector<NodeKernelInfo>& Plan::kernelInfo() const { return m_impl->kernelInfo; }
 const GraphAnalysis& Plan::analysis() const { return m_impl->analysis; }
 

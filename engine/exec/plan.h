@@ -36,6 +36,15 @@ struct NodeKernelInfo {
   std::vector<std::string> declined; ///< "<backend>: <reason>" for each backend that declined
 };
 
+/// Time spent in one node's kernels since profiling was enabled.
+struct NodeTiming {
+  std::string node;
+  std::string impl;
+  double forwardSeconds = 0;
+  double backwardSeconds = 0;
+  std::int64_t calls = 0;  ///< forward calls
+};
+
 /// Called after each node's forward (isGradient=false) and backward (true).
 using TensorTap = std::function<void(const std::string& node, const Tensor& value, bool isGradient)>;
 
@@ -63,6 +72,10 @@ class Plan {
   Status checkFinite() const;
 
   void setTap(TensorTap tap);
+  /// Times every kernel call (and the layout conversions, attributed to the consumer).
+  /// Costs two clock reads per node; off by default.
+  void setProfiling(bool enabled);
+  std::vector<NodeTiming> timings() const;
   const std::vector<NodeKernelInfo>& kernelInfo() const;
   const GraphAnalysis& analysis() const;
 

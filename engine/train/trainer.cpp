@@ -348,6 +348,14 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
   auto runStart = Clock::now();
   const std::int64_t firstGlobalStep = state.globalStep;
   bool stop = false;
+  plan.setProfiling(opt.profile);
+  double tData = 0, tForward = 0, tLoss = 0, tBackward = 0, tOptim = 0;
+  auto lap = [&](Clock::time_point& t, double& acc) {
+    if (!opt.profile) return;
+    auto now = Clock::now();
+    acc += std::chrono::duration<double>(now - t).count();
+    t = now;
+  };
   for (; state.epoch < tc.epochs() && !stop; ++state.epoch) {
     const std::int64_t epoch = state.epoch;
     LOOM_RETURN_IF_ERROR(trainLoader->startEpoch(epoch, state.stepInEpoch));
@@ -359,14 +367,18 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
     double lr = 0;
     while (state.stepInEpoch < stepsPerEpoch) {
       const std::int64_t step = state.stepInEpoch;
+      auto t = Clock::now();
       auto batch = trainLoader->next();
+      lap(t, tData);
       if (!batch) return internalError("the data loader ended early at step " + std::to_string(step));
       lr = schedule.learningRateAt(state.globalStep, stepsPerEpoch, totalSteps);
       const std::uint64_t key = rngKey(runSeed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
                                                  static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
       LOOM_RETURN_IF_ERROR(plan.forward({{input, &batch->x}}, true, key));
+      lap(t, tForward);
       const Tensor& logits = plan.output();
       LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(tc.loss(), logits, batch->y, &diffLogits));
+      lap(t, tLoss);
       if (!std::isfinite(loss)) {
         Status where = plan.checkFinite();
         log.json()["status"] = "diverged";
@@ -377,9 +389,11 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
         return Status(ErrorCode::NonFinite, msg + (where.isOk() ? "the loss itself overflowed" : where.message()));
       }
       LOOM_RETURN_IF_ERROR(plan.backward(diffLogits));
+      lap(t, tBackward);
       LOOM_RETURN_IF_ERROR(sync->allreduceMean(params.all()));
       if (tc.clip_grad_norm() > 0) LOOM_RETURN_IF_ERROR(clipGradNorm(params.all(), tc.clip_grad_norm()).status());
       LOOM_RETURN_IF_ERROR(optimizer->step(params.all(), lr));
+      lap(t, tOptim);
 
       ++state.globalStep;
       ++state.stepInEpoch;
@@ -472,6 +486,11 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
     if (opt.maxSteps > 0 && state.globalStep >= opt.maxSteps) stop = true;
   }
   result.trainSeconds = secondsSince(runStart);
+  if (opt.profile) {
+    result.nodeTimings = plan.timings();
+    result.phaseSeconds = {{"wait for data", tData}, {"forward", tForward}, {"loss", tLoss},
+                           {"backward", tBackward}, {"optimizer", tOptim}};
+  }
   (void)firstGlobalStep;
   model.parameters = params.values();
 

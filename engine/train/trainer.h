@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "engine/core/status.h"
+#include "engine/exec/plan.h"
 #include "engine/graph/model.h"
 
 namespace loom {
@@ -54,6 +55,10 @@ struct EvalMetrics {
 
 struct TrainResult {
   std::vector<EpochMetrics> epochs;
+  /// With TrainOptions::profile: per-node kernel times and the loop's phases
+  /// ("wait for data", "forward", "loss", "backward", "optimizer"), in seconds.
+  std::vector<NodeTiming> nodeTimings;
+  std::vector<std::pair<std::string, double>> phaseSeconds;
   EvalMetrics test;
   bool stoppedEarly = false;
   double trainSeconds = 0;
@@ -65,6 +70,7 @@ struct TrainOptions {
   std::int64_t checkpointEverySteps = 0;  ///< 0: only at the end of every epoch
   bool evaluateTest = true;          ///< report on the test split at the end
   std::int64_t maxSteps = 0;         ///< stop after this many global steps (0 = no limit)
+  bool profile = false;              ///< time every node and loop phase (TrainResult)
   const std::atomic<bool>* cancel = nullptr;     ///< set to stop soon (checkpoint written)
   const std::atomic<bool>* checkpointNow = nullptr;  ///< set to request a checkpoint
   /// Called from the training thread, at most ~10 times a second and at phase ends.
