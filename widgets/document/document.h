@@ -1,0 +1,111 @@
+// Document: the model being edited in the studio, its undo stack, file state and the
+// latest engine analysis. The single point through which the GUI changes a model.
+//
+// Model/view split (STYLE.md, QtNodes): the Document owns a loom::Model (the graph IR is
+// the single source of truth). Every edit is a QUndoCommand pushed on undoStack(); the
+// canvas, palette, properties panel and problems list only *listen* to the signals below
+// and call the edit functions. No widget mutates the Model directly. The Document works
+// with no widget at all (tests drive it headless).
+//
+// Analysis: after every change the Document re-runs loom::analyzeGraph on a copy of the
+// graph on a worker thread (QtConcurrent), coalescing bursts of edits, and emits
+// analysisUpdated() on the GUI thread. Editing never waits for analysis.
+#pragma once
+
+#include <QHash>
+#include <QObject>
+#include <QPointF>
+#include <QString>
+#include <QStringList>
+#include <QUndoStack>
+#include <memory>
+#include <vector>
+
+#include "engine/graph/analysis.h"
+#include "engine/graph/model.h"
+
+namespace loom::studio {
+
+class Document : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit Document(QObject* parent = nullptr);
+  ~Document() override;
+
+  const Model& model() const { return m_model; }
+  const Graph& graph() const { return m_model.graph; }
+  QUndoStack* undoStack() { return &m_undo; }
+
+  /// Latest completed analysis (may lag the newest edit by one worker run).
+  const GraphAnalysis& analysis() const { return m_analysis; }
+  /// Batch size used for shapes and activation memory in the analysis (default 1).
+  std::int64_t analysisBatch() const { return m_batch; }
+  void setAnalysisBatch(std::int64_t batch);
+  /// Blocks until the analysis reflects the current graph (tests and file saving only).
+  void waitForAnalysis();
+
+  // ---- edits: each is one undo step; a refused edit changes nothing and returns why ----
+  /// Adds a node of `op` (attributes at schema defaults, required ones given sensible
+  /// starting values) at scene position `pos`, named after the op ("conv2d_3").
+  Expected<QString> addNode(const QString& op, QPointF pos);
+  /// Removes nodes and every edge touching them.
+  Status removeNodes(const QStringList& names);
+  /// Connects `from`'s output to input port `port` of `to`. For a variadic op (Add,
+  /// Concat) port == inputs count appends. Refused with the reason when it would create a
+  /// cycle, the port is already driven, the port does not exist, or from == to.
+  Status connectNodes(const QString& from, const QString& to, int port);
+  /// Removes the edge into input port `port` of `to`.
+  Status disconnect(const QString& to, int port);
+  /// Moves nodes (positions in scene coordinates). One undo step however many nodes;
+  /// consecutive moves of the same selection merge.
+  Status moveNodes(const QHash<QString, QPointF>& positions);
+  /// Sets (or with std::nullopt, resets to default) one attribute. Validates against the
+  /// schema (type, range, choices); refused with the engine's message otherwise.
+  Status setAttribute(const QString& node, const QString& attr, const std::optional<AttrValue>& value);
+  /// Renames a node and every reference to it. Refused if the name is taken or invalid.
+  Status renameNode(const QString& oldName, const QString& newName);
+  /// Inserts copies of `nodes` (e.g. from the clipboard) shifted by `offset`, with new
+  /// unique names; edges among the copied nodes are kept, edges to others dropped.
+  Expected<QStringList> insertNodes(const std::vector<Node>& nodes, QPointF offset);
+
+  // ---- files ----
+  /// Replaces the model (New / template / Open). Clears the undo stack; not modified.
+  void resetModel(const Model& model, const QString& filePath = {});
+  Status load(const QString& path);
+  /// Writes the `.loom` file atomically and marks the undo stack clean.
+  Status save(const QString& path);
+  QString filePath() const { return m_filePath; }
+  bool isModified() const { return !m_undo.isClean(); }
+  /// The current model serialised exactly as save() would write it.
+  std::string serialized() const;
+
+  /// For undo commands only: apply a whole-graph state (the commands store before/after).
+  void applyGraph(const Graph& graph, const QStringList& changedNodes);
+
+ signals:
+  /// The graph changed (any edit, undo or redo). `nodes` lists the nodes touched, empty
+  /// means "anything may have changed" (reset, load, undo of a multi-node edit).
+  void graphChanged(const QStringList& nodes);
+  void modelReset();
+  void analysisUpdated();
+  void modifiedChanged(bool modified);
+  void filePathChanged(const QString& path);
+
+ private:
+  void scheduleAnalysis();
+  Model m_model;
+  QUndoStack m_undo;
+  GraphAnalysis m_analysis;
+  std::int64_t m_batch = 1;
+  QString m_filePath;
+  struct AnalysisRunner;
+  std::unique_ptr<AnalysisRunner> m_runner;
+};
+
+/// MIME type of a palette drag: the payload is the op name in UTF-8.
+inline constexpr const char* kOpMimeType = "application/x-loom-op";
+/// MIME type of copied nodes: the payload is a `.loom` graph fragment in text format.
+inline constexpr const char* kNodesMimeType = "application/x-loom-nodes";
+
+}  // namespace loom::studio
