@@ -1,0 +1,3 @@
+# IDX/CSV readers, Fashion-MNIST, transforms and the batch loader.
+loom_add_test(data_test SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/data/data_test.cpp
+              LIBS ZLIB::ZLIB LABELS engine)
