@@ -112,6 +112,15 @@ Tensor Tensor::reshaped(Dims dims) const {
   return t;
 }
 
+Tensor Tensor::viewAs(Dims dims, Layout layout) const {
+  Tensor t = *this;
+  t.m_dims = std::move(dims);
+  t.m_dtype = DType::F32;
+  t.m_layout = t.m_dims.size() == 4 ? layout : Layout::Plain;
+  assert(t.bytes() <= bytes());
+  return t;
+}
+
 Tensor Tensor::toLayout(Layout layout) const {
   if (layout == m_layout || rank() != 4 || m_dims[1] == 1) {
     // With one channel NCHW and NHWC are the same bytes: relabel only.

@@ -64,6 +64,10 @@ class Tensor {
   void copyFrom(const Tensor& src);
   /// Same storage seen with other dims of the same element count. Plain layout only.
   Tensor reshaped(Dims dims) const;
+  /// A view of the first bytes of this storage as a tensor of `dims` (F32) in `layout`;
+  /// the storage must be at least that large. Used by plans to let buffers with disjoint
+  /// lifetimes share memory.
+  Tensor viewAs(Dims dims, Layout layout) const;
   /// Copy converted to `layout` (returns *this when already in it). F32 only.
   Tensor toLayout(Layout layout) const;
   /// Writes `src` converted to this tensor's layout into this tensor (same dims).

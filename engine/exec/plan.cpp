@@ -8,6 +8,7 @@
 // instead of copied.
 #include "engine/exec/plan.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -41,6 +42,41 @@ Tensor relabelled(const Tensor& t, Layout layout) {
   Tensor v = t;
   if (v.rank() == 4) v.setLayout(layout);
   return v;
+}
+
+/// One buffer's lifetime on the plan's timeline (inclusive), and where to put its view.
+struct BufferUse {
+  std::int64_t first = 0, last = 0;
+  Tensor* target = nullptr;  ///< replaced by a view of a shared block
+};
+
+/// Greedy interval packing: uses whose lifetimes do not overlap share one block. Blocks
+/// are handed out best-fit by size; returns the bytes allocated in total.
+std::int64_t packBuffers(std::vector<BufferUse> uses) {
+  std::sort(uses.begin(), uses.end(), [](const BufferUse& a, const BufferUse& b) {
+    return a.first != b.first ? a.first < b.first : a.target->bytes() > b.target->bytes();
+  });
+  struct Block {
+    Tensor storage;
+    std::int64_t busyUntil = -1;
+  };
+  std::vector<Block> blocks;
+  std::int64_t total = 0;
+  for (auto& use : uses) {
+    const size_t need = use.target->bytes();
+    Block* best = nullptr;
+    for (auto& b : blocks)
+      if (b.busyUntil < use.first && b.storage.bytes() >= need && (!best || b.storage.bytes() < best->storage.bytes()))
+        best = &b;
+    if (!best) {
+      blocks.push_back({Tensor(Dims{static_cast<std::int64_t>((need + 3) / 4)}), -1});
+      best = &blocks.back();
+      total += static_cast<std::int64_t>(best->storage.bytes());
+    }
+    best->busyUntil = use.last;
+    *use.target = best->storage.viewAs(use.target->dims(), use.target->layout());
+  }
+  return total;
 }
 
 }  // namespace
@@ -83,6 +119,7 @@ struct Plan::Impl {
   std::vector<NodeKernelInfo> kernelInfo;
   TensorTap tap;
   bool profiling = false;
+  std::int64_t bufferBytes = 0;  ///< activations or gradients after sharing (see compile)
   std::unique_ptr<Backend> reference = makeReferenceBackend();
 };
 
@@ -165,6 +202,38 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     im.steps.push_back(std::move(step));
   }
 
+  // Memory: buffers whose lifetimes are disjoint share storage (before any view of them
+  // is taken below). Inference: an activation lives from its producer to its last
+  // consumer. Training keeps every activation (backward reads them) but packs gradients:
+  // on the backward timeline a node's gradient lives from its first consumer's backward
+  // to its own.
+  {
+    const auto n = static_cast<std::int64_t>(im.steps.size());
+    std::vector<std::int64_t> lastConsumer(im.steps.size(), -1);
+    for (std::int64_t s = 0; s < n; ++s)
+      for (const auto& e : im.steps[static_cast<size_t>(s)].edges)
+        lastConsumer[static_cast<size_t>(e.producer)] = s;
+    const auto outputIndex = static_cast<size_t>(stepOfNode[static_cast<size_t>(graph.indexOf(im.analysis.outputNode))]);
+    std::vector<BufferUse> uses;
+    if (!options.training) {
+      for (std::int64_t s = 0; s < n; ++s) {
+        auto last = s == static_cast<std::int64_t>(outputIndex) ? n : std::max(s, lastConsumer[static_cast<size_t>(s)]);
+        uses.push_back({s, last, &im.steps[static_cast<size_t>(s)].dst});
+      }
+    } else {
+      for (std::int64_t s = 0; s < n; ++s) {
+        auto& step = im.steps[static_cast<size_t>(s)];
+        if (step.diffDst.empty()) continue;
+        const std::int64_t own = n - 1 - s;  // backward time of this node
+        std::int64_t first = own;
+        if (s == static_cast<std::int64_t>(outputIndex)) first = 0;
+        if (lastConsumer[static_cast<size_t>(s)] >= 0) first = std::min(first, n - 1 - lastConsumer[static_cast<size_t>(s)]);
+        uses.push_back({first, own, &step.diffDst});
+      }
+    }
+    im.bufferBytes = packBuffers(std::move(uses));
+  }
+
   // Second pass: layouts of edges, gradient routing, and the kernel argument blocks.
   for (auto& step : im.steps) {
     KernelArgs& a = step.args;
@@ -199,6 +268,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
         e.diffSrc = relabelled(producer.diffDst, want);
       } else {
         e.diffSrc = Tensor(producer.dst.dims(), DType::F32, want);
+        im.bufferBytes += static_cast<std::int64_t>(e.diffSrc.bytes());
       }
       a.diffSrc.push_back(&e.diffSrc);
     }
@@ -306,6 +376,8 @@ Status Plan::checkFinite() const {
 }
 
 void Plan::setTap(TensorTap tap) { m_impl->tap = std::move(tap); }
+std::int64_t Plan::sharedBufferBytes() const { return m_impl->bufferBytes; }
+
 void Plan::setProfiling(bool enabled) { m_impl->profiling = enabled; }
 
 std::vector<NodeTiming> Plan::timings() const {

@@ -67,9 +67,15 @@ class Plan {
   /// parameter's grad (overwriting).
   Status backward(const Tensor& diffOutput);
 
-  /// Scans every activation of the last forward for NaN/Inf in topological order and
-  /// returns NonFinite naming the first node that produced one (OK if none).
+  /// Scans parameters and every activation of the last forward for NaN/Inf in
+  /// topological order and returns NonFinite naming the first node at fault (OK if none).
+  /// Exact for training plans, which keep every activation; an inference plan reuses
+  /// activation memory, so there it can only vouch for the output.
   Status checkFinite() const;
+
+  /// Bytes of the buffers packed by lifetime: activations of an inference plan, gradients
+  /// of a training plan (plus per-edge gradient buffers).
+  std::int64_t sharedBufferBytes() const;
 
   void setTap(TensorTap tap);
   /// Times every kernel call (and the layout conversions, attributed to the consumer).

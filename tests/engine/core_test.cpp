@@ -101,3 +101,22 @@ TEST(Status, ContextAndExpected) {
   Expected<int> v = 3;
   EXPECT_EQ(*v, 3);
 }
+
+#include "engine/core/tensor_stats.h"
+
+TEST(TensorStats, KnownAnswer) {
+  Tensor t({6});
+  const float v[6] = {1, 2, 3, 0, NAN, 4};
+  std::copy(v, v + 6, t.f32());
+  TensorStats s = computeStats(t);
+  EXPECT_EQ(s.count, 5);
+  EXPECT_EQ(s.nonFinite, 1);
+  EXPECT_EQ(s.zeros, 1);
+  EXPECT_DOUBLE_EQ(s.mean, 2.0);
+  EXPECT_DOUBLE_EQ(s.min, 0.0);
+  EXPECT_DOUBLE_EQ(s.max, 4.0);
+  EXPECT_DOUBLE_EQ(s.stddev, std::sqrt(2.0));  // population std of 0..4
+  EXPECT_DOUBLE_EQ(s.l2, std::sqrt(30.0));
+  auto h = histogram(t, s, 4);  // bins [0,1) [1,2) [2,3) [3,4]
+  EXPECT_EQ(h, (std::vector<std::int64_t>{1, 1, 1, 2}));
+}

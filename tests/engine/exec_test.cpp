@@ -180,3 +180,38 @@ TEST(Parameters, ParameterOfWrongShapeIsAModelMismatch) {
   EXPECT_NE(p.status().message().find("[5, 7]"), std::string::npos) << p.status().message();
   EXPECT_NE(p.status().message().find("[5, 8]"), std::string::npos) << p.status().message();
 }
+
+TEST(Plan, InferencePlanSharesActivationMemoryAndAgreesWithTraining) {
+  auto cpu = makeCpuBackend();
+  auto model = loadModel(std::string(LOOM_SOURCE_DIR) + "/resources/examples/resnet_small.loom");
+  ASSERT_TRUE(model.hasValue());
+  Graph g = model->graph;
+  for (auto& n : g.nodes()) {
+    if (n.name == "image") n.name = "x";
+    for (auto& in : n.inputs)
+      if (in == "image") in = "x";
+  }
+  for (Backend* backend : {static_cast<Backend*>(nullptr), cpu.get()}) {
+    GraphAnalysis a = analyzeGraph(g, OpRegistry::global(), 3);
+    auto params = ParameterSet::create(g, a, {}, 5);
+    ASSERT_TRUE(params.hasValue());
+    PlanOptions o;
+    o.batch = 3;
+    if (backend) o.backends = {backend};
+    o.training = true;
+    auto train = Plan::compile(g, *params, o);
+    o.training = false;
+    auto infer = Plan::compile(g, *params, o);
+    ASSERT_TRUE(train.hasValue() && infer.hasValue());
+    Tensor x = randomTensor({3, 1, 28, 28}, 41);
+    ASSERT_TRUE(train->forward({{"x", &x}}, false, 0).isOk());  // inference mode on a training plan
+    Tensor expected = train->output().clone();
+    for (int repeat = 0; repeat < 2; ++repeat) {  // reused buffers must not leak state
+      ASSERT_TRUE(infer->forward({{"x", &x}}, false, 0).isOk());
+      EXPECT_LT(maxRelativeDifference(infer->output(), expected), 1e-5);
+    }
+    // Packed activations take well under the sum of all activations.
+    EXPECT_LT(infer->sharedBufferBytes(), a.total.activationBytes / 3)
+        << infer->sharedBufferBytes() << " of " << a.total.activationBytes;
+  }
+}
