@@ -16,9 +16,11 @@ namespace loom::cli {
 
 namespace {
 std::atomic<bool> g_cancel{false};
+std::atomic<bool> g_checkpointNow{false};
 extern "C" void onSigint(int) {
   if (g_cancel.exchange(true)) std::_Exit(kExitCancelled);  // second Ctrl+C: leave now
 }
+extern "C" void onSigusr1(int) { g_checkpointNow.store(true); }
 
 void printEval(const char* what, const EvalMetrics& m) {
   std::printf("%s: loss %.4f  accuracy %.2f%%", what, m.loss, 100.0 * m.accuracy);
@@ -72,6 +74,7 @@ int runTrain(const TrainArgs& args) {
   options.evaluateTest = !args.noTest;
   options.profile = args.profile;
   options.cancel = &g_cancel;
+  options.checkpointNow = &g_checkpointNow;
   ProgressBar bar(stderr);
   options.onProgress = [&](const TrainProgress& p) { bar.update(p); };
   options.onMessage = [&](const std::string& m) {
@@ -89,6 +92,7 @@ int runTrain(const TrainArgs& args) {
   };
   std::signal(SIGINT, onSigint);
   std::signal(SIGTERM, onSigint);
+  std::signal(SIGUSR1, onSigusr1);  // `kill -USR1 <pid>`: checkpoint at the next step
 
   std::printf("training %s (%s) for %d epochs, batch %d, %s lr %g, %d threads, seed %llu\n",
               model.name.c_str(), args.model.c_str(), tc.epochs(), tc.batch_size(),

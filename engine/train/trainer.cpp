@@ -424,7 +424,8 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
       const bool cancel = opt.cancel && opt.cancel->load();
       const bool limit = opt.maxSteps > 0 && state.globalStep >= opt.maxSteps;
       const bool periodic = opt.checkpointEverySteps > 0 && state.globalStep % opt.checkpointEverySteps == 0;
-      const bool requested = opt.checkpointNow && opt.checkpointNow->load();
+      // exchange(): a request is served once, however long the flag stays visible.
+      const bool requested = opt.checkpointNow && opt.checkpointNow->exchange(false);
       if ((cancel || limit || periodic || requested) && state.stepInEpoch < stepsPerEpoch)
         LOOM_RETURN_IF_ERROR(saveCheckpoint());
       if (cancel) {

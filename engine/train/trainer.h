@@ -72,7 +72,7 @@ struct TrainOptions {
   std::int64_t maxSteps = 0;         ///< stop after this many global steps (0 = no limit)
   bool profile = false;              ///< time every node and loop phase (TrainResult)
   const std::atomic<bool>* cancel = nullptr;     ///< set to stop soon (checkpoint written)
-  const std::atomic<bool>* checkpointNow = nullptr;  ///< set to request a checkpoint
+  std::atomic<bool>* checkpointNow = nullptr;  ///< set to request a checkpoint; cleared when written
   /// Called from the training thread, at most ~10 times a second and at phase ends.
   std::function<void(const TrainProgress&)> onProgress;
   std::function<void(const EpochMetrics&)> onEpoch;
