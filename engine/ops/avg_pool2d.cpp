@@ -44,12 +44,12 @@ class AvgPool2DOp final : public Op {
     const float* x = src.f32();
     float* y = args.dst->f32();
     forEachWindow(src, w, args.attrs->b("count_include_pad"),
-                  [&](std::int64_t out, std::int64_t inBase, const Span& s) {
+                  [&](std::int64_t out, std::int64_t inBase, const PoolSpan& s, float scale) {
                     float acc = 0;
                     for (std::int64_t ih = s.hBegin; ih < s.hEnd; ++ih)
                       for (std::int64_t iw = s.wBegin; iw < s.wEnd; ++iw)
                         acc += x[inBase + ih * w.inW + iw];
-                    y[out] = acc * s.scale;
+                    y[out] = acc * scale;
                   });
     return Status::ok();
   }
@@ -64,8 +64,8 @@ class AvgPool2DOp final : public Op {
     float* dx = dxT->f32();
     const float* dy = args.diffDst->f32();
     forEachWindow(src, w, args.attrs->b("count_include_pad"),
-                  [&](std::int64_t out, std::int64_t inBase, const Span& s) {
-                    const float g = dy[out] * s.scale;
+                  [&](std::int64_t out, std::int64_t inBase, const PoolSpan& s, float scale) {
+                    const float g = dy[out] * scale;
                     for (std::int64_t ih = s.hBegin; ih < s.hEnd; ++ih)
                       for (std::int64_t iw = s.wBegin; iw < s.wEnd; ++iw)
                         dx[inBase + ih * w.inW + iw] += g;
@@ -74,33 +74,13 @@ class AvgPool2DOp final : public Op {
   }
 
  private:
-  // The part of one window inside the input and the factor 1 / divisor.
-  struct Span {
-    std::int64_t hBegin, hEnd, wBegin, wEnd;
-    float scale;
-  };
-
-  // Calls fn(outputIndex, planeBase, span) for every output element.
+  // Calls fn(outputIndex, planeBase, span, 1 / divisor) for every output element.
   template <class Fn>
   static void forEachWindow(const Tensor& src, const Window2D& w, bool countPad, Fn&& fn) {
-    const std::int64_t planes = src.dim(0) * src.dim(1);
-    for (std::int64_t p = 0; p < planes; ++p)
-      for (std::int64_t oh = 0; oh < w.outH; ++oh) {
-        const std::int64_t h0 = oh * w.strideH - w.padTop;
-        for (std::int64_t ow = 0; ow < w.outW; ++ow) {
-          const std::int64_t w0 = ow * w.strideW - w.padLeft;
-          Span s;
-          s.hBegin = std::max<std::int64_t>(h0, 0);
-          s.hEnd = std::min(h0 + w.kH, w.inH);
-          s.wBegin = std::max<std::int64_t>(w0, 0);
-          s.wEnd = std::min(w0 + w.kW, w.inW);
-          // pool2dWindow guarantees at least one input element per window.
-          const std::int64_t count =
-              countPad ? w.kH * w.kW : (s.hEnd - s.hBegin) * (s.wEnd - s.wBegin);
-          s.scale = 1.0f / static_cast<float>(count);
-          fn((p * w.outH + oh) * w.outW + ow, p * w.inH * w.inW, s);
-        }
-      }
+    forEachPoolWindow(src, w, [&](std::int64_t out, std::int64_t inBase, const PoolSpan& s) {
+      const std::int64_t count = countPad ? w.kH * w.kW : (s.hEnd - s.hBegin) * (s.wEnd - s.wBegin);
+      fn(out, inBase, s, 1.0f / static_cast<float>(count));
+    });
   }
 
   OpSchema m_schema;

@@ -53,11 +53,9 @@ class Conv2DOp final : public Op {
         intsAttr("dilation", std::vector<std::int64_t>{1, 1}, 2, 1, "[dH, dW]"),
         intAttr("groups", 1, 1, std::nullopt,
                 "channel groups; channels and filters must both be divisible by it"),
-        boolAttr("use_bias", true, "add a learned bias per filter"),
-        stringAttr("kernel_initializer", "glorot_uniform", initializerChoices(),
-                   "initialiser of the weights"),
-        stringAttr("bias_initializer", "zeros", initializerChoices(), "initialiser of the bias"),
     };
+    for (AttrSpec& a : weightsAndBiasAttrs("add a learned bias per filter"))
+      m_schema.attrs.push_back(std::move(a));
   }
 
   const OpSchema& schema() const override { return m_schema; }
@@ -82,13 +80,7 @@ class Conv2DOp final : public Op {
     info.output = {in[0], filters, w.outH, w.outW};
     const std::int64_t fanIn = channels / groups * kH * kW;
     const std::int64_t fanOut = filters / groups * kH * kW;
-    info.params.push_back({"weights",
-                           {filters, channels / groups, kH, kW},
-                           true,
-                           initSpec(attrs.s("kernel_initializer"), fanIn, fanOut)});
-    if (attrs.b("use_bias"))
-      info.params.push_back(
-          {"bias", {filters}, true, initSpec(attrs.s("bias_initializer"), fanIn, fanOut)});
+    addWeightsAndBias(info, attrs, {filters, channels / groups, kH, kW}, filters, fanIn, fanOut);
     return info;
   }
 

@@ -19,11 +19,9 @@ class DenseOp final : public Op {
     m_schema.inputNames = {"input"};
     m_schema.attrs = {
         intAttr("units", std::nullopt, 1, std::nullopt, "number of output features"),
-        boolAttr("use_bias", true, "add a learned bias"),
-        stringAttr("kernel_initializer", "glorot_uniform", initializerChoices(),
-                   "initialiser of the weights"),
-        stringAttr("bias_initializer", "zeros", initializerChoices(), "initialiser of the bias"),
     };
+    for (AttrSpec& a : weightsAndBiasAttrs("add a learned bias"))
+      m_schema.attrs.push_back(std::move(a));
   }
 
   const OpSchema& schema() const override { return m_schema; }
@@ -37,13 +35,7 @@ class DenseOp final : public Op {
     const std::int64_t units = attrs.i("units"), features = in[1];
     ShapeInfo info;
     info.output = {in[0], units};
-    info.params.push_back({"weights",
-                           {units, features},
-                           true,
-                           initSpec(attrs.s("kernel_initializer"), features, units)});
-    if (attrs.b("use_bias"))
-      info.params.push_back(
-          {"bias", {units}, true, initSpec(attrs.s("bias_initializer"), features, units)});
+    addWeightsAndBias(info, attrs, {units, features}, units, features, units);
     return info;
   }
 

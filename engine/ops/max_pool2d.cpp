@@ -62,29 +62,16 @@ class MaxPool2DOp final : public Op {
   // Calls fn(outputIndex, argmaxInputIndex) for every output element (flat Plain indices).
   template <class Fn>
   static void forEachArgmax(const Tensor& src, const Window2D& w, Fn&& fn) {
-    const std::int64_t planes = src.dim(0) * src.dim(1);
     const float* x = src.f32();
-    for (std::int64_t p = 0; p < planes; ++p) {
-      const std::int64_t inBase = p * w.inH * w.inW;
-      for (std::int64_t oh = 0; oh < w.outH; ++oh) {
-        const std::int64_t h0 = oh * w.strideH - w.padTop;
-        const std::int64_t hBegin = std::max<std::int64_t>(h0, 0);
-        const std::int64_t hEnd = std::min(h0 + w.kH, w.inH);
-        for (std::int64_t ow = 0; ow < w.outW; ++ow) {
-          const std::int64_t w0 = ow * w.strideW - w.padLeft;
-          const std::int64_t wBegin = std::max<std::int64_t>(w0, 0);
-          const std::int64_t wEnd = std::min(w0 + w.kW, w.inW);
-          // pool2dWindow guarantees every window holds at least one input element.
-          std::int64_t best = inBase + hBegin * w.inW + wBegin;
-          for (std::int64_t ih = hBegin; ih < hEnd; ++ih)
-            for (std::int64_t iw = wBegin; iw < wEnd; ++iw) {
-              const std::int64_t idx = inBase + ih * w.inW + iw;
-              if (x[idx] > x[best]) best = idx;  // strict: the first maximum wins
-            }
-          fn((p * w.outH + oh) * w.outW + ow, best);
+    forEachPoolWindow(src, w, [&](std::int64_t out, std::int64_t inBase, const PoolSpan& s) {
+      std::int64_t best = inBase + s.hBegin * w.inW + s.wBegin;
+      for (std::int64_t ih = s.hBegin; ih < s.hEnd; ++ih)
+        for (std::int64_t iw = s.wBegin; iw < s.wEnd; ++iw) {
+          const std::int64_t idx = inBase + ih * w.inW + iw;
+          if (x[idx] > x[best]) best = idx;  // strict: the first maximum wins
         }
-      }
-    }
+      fn(out, best);
+    });
   }
 
   OpSchema m_schema;

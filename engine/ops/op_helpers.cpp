@@ -75,6 +75,24 @@ InitSpec initSpec(const std::string& name, std::int64_t fanIn, std::int64_t fanO
   return spec;
 }
 
+std::vector<AttrSpec> weightsAndBiasAttrs(std::string useBiasDoc) {
+  return {
+      boolAttr("use_bias", true, std::move(useBiasDoc)),
+      stringAttr("kernel_initializer", "glorot_uniform", initializerChoices(),
+                 "initialiser of the weights"),
+      stringAttr("bias_initializer", "zeros", initializerChoices(), "initialiser of the bias"),
+  };
+}
+
+void addWeightsAndBias(ShapeInfo& info, const Attrs& attrs, Dims weightDims, std::int64_t biasSize,
+                       std::int64_t fanIn, std::int64_t fanOut) {
+  info.params.push_back({"weights", std::move(weightDims), true,
+                         initSpec(attrs.s("kernel_initializer"), fanIn, fanOut)});
+  if (attrs.b("use_bias"))
+    info.params.push_back(
+        {"bias", {biasSize}, true, initSpec(attrs.s("bias_initializer"), fanIn, fanOut)});
+}
+
 std::int64_t productFrom(const Dims& dims, size_t from) {
   std::int64_t p = 1;
   for (size_t i = from; i < dims.size(); ++i) p *= dims[i];

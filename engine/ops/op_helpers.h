@@ -31,6 +31,15 @@ AttrSpec intsAttr(std::string name, std::optional<std::vector<std::int64_t>> def
 /// InitSpec for an initialiser name from initializerChoices() and the layer's fans.
 InitSpec initSpec(const std::string& name, std::int64_t fanIn, std::int64_t fanOut);
 
+/// use_bias, kernel_initializer, bias_initializer: the attributes of a layer with learned
+/// weights and an optional bias (Dense, Conv2D). `useBiasDoc` documents use_bias.
+std::vector<AttrSpec> weightsAndBiasAttrs(std::string useBiasDoc);
+/// Appends the trainable "weights" param of `weightDims` and, when attribute use_bias is
+/// set, the trainable "bias" param of [biasSize], initialised as weightsAndBiasAttrs() says
+/// with the layer's fans.
+void addWeightsAndBias(ShapeInfo& info, const Attrs& attrs, Dims weightDims, std::int64_t biasSize,
+                       std::int64_t fanIn, std::int64_t fanOut);
+
 /// Product of dims[from..] (1 for an empty range).
 std::int64_t productFrom(const Dims& dims, size_t from);
 

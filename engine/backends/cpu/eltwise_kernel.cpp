@@ -6,6 +6,7 @@
 // which the plan keeps for the step) instead of the source.
 #include "engine/backends/cpu/cpu_kernels.h"
 #include "engine/backends/cpu/onednn_util.h"
+#include "engine/backends/cpu/unary_kernel.h"
 
 namespace loom::cpu {
 
@@ -22,73 +23,23 @@ struct EltwiseSpec {
   bool useDst = true;  ///< backward reads dst (else src)
 };
 
-class EltwiseKernel final : public OnednnKernel {
+class EltwiseKernel final : public UnaryKernel<eltwise_forward, eltwise_backward> {
  public:
-  EltwiseKernel(const KernelRequest& r, const EltwiseSpec& e)
-      : OnednnKernel({activationLayout(r.inputDims[0])}, activationLayout(r.inputDims[0])),
-        m_useDst(e.useDst) {
+  EltwiseKernel(const KernelRequest& r, const EltwiseSpec& e) : UnaryKernel(r, "eltwise") {
     const memory::desc flat = flatDesc(numElements(r.inputDims[0]));
     const auto attr = scratchpadAttr();
     const prop_kind prop = r.training ? prop_kind::forward_training : prop_kind::forward_inference;
-    m_fwdPd = eltwise_forward::primitive_desc(eltwise_forward::desc(prop, e.alg, flat, e.alpha, 0),
-                                              attr, cpuEngine());
-    m_fwd = eltwise_forward(m_fwdPd);
-    m_src = unbound(flat);
-    m_dst = unbound(flat);
-    std::string impl = "onednn:eltwise(" + implOf(m_fwdPd);
-    if (r.training && (r.needsDiffSrc.empty() || r.needsDiffSrc[0])) {
-      m_bwdPd = eltwise_backward::primitive_desc(
-          eltwise_backward::desc(e.alg, flat, flat, e.alpha, 0), attr, cpuEngine(), m_fwdPd);
-      m_bwd = eltwise_backward(m_bwdPd);
-      m_diffSrc = unbound(flat);
-      m_diffDst = unbound(flat);
-      impl += ", bwd " + implOf(m_bwdPd);
-    }
+    const auto fwdPd = eltwise_forward::primitive_desc(
+        eltwise_forward::desc(prop, e.alg, flat, e.alpha, 0), attr, cpuEngine());
+    eltwise_backward::primitive_desc bwdPd;
+    if (wantsBackward(r))
+      bwdPd = eltwise_backward::primitive_desc(
+          eltwise_backward::desc(e.alg, flat, flat, e.alpha, 0), attr, cpuEngine(), fwdPd);
+    setUp(flat, fwdPd, bwdPd, e.useDst ? BackwardReads::Dst : BackwardReads::Src);
+    std::string impl = "onednn:eltwise(" + implOf(fwdPd);
+    if (bwdPd) impl += ", bwd " + implOf(bwdPd);
     setImplName(impl + ")");
   }
-
- protected:
-  Status runForward(KernelArgs& args) override {
-    LOOM_RETURN_IF_ERROR(checkArgs(args, 1, 0, "eltwise"));
-    bind(m_src, stagedInput(*args.src[0], m_outputLayout, m_srcStaging).raw());
-    Tensor& dst = stagedOutput(*args.dst, m_outputLayout, m_dstStaging);
-    bind(m_dst, dst.raw());
-    execute(m_fwd, {{DNNL_ARG_SRC, m_src}, {DNNL_ARG_DST, m_dst}}, m_fwdPd.scratchpad_desc());
-    finishOutput(*args.dst, dst);
-    return Status::ok();
-  }
-
-  Status runBackward(KernelArgs& args) override {
-    Tensor* diffSrc = args.diffSrc.empty() ? nullptr : args.diffSrc[0];
-    if (!diffSrc) return Status::ok();
-    if (!m_bwd) return internalError("eltwise kernel: diffSrc requested but not planned");
-    if (!args.diffDst) return internalError("eltwise kernel: backward without diffDst");
-    ArgMap map;
-    if (m_useDst) {
-      bind(m_dst, stagedInput(*args.dst, m_outputLayout, m_dstStaging).raw());
-      map.insert({DNNL_ARG_DST, m_dst});
-    } else {
-      bind(m_src, stagedInput(*args.src[0], m_outputLayout, m_srcStaging).raw());
-      map.insert({DNNL_ARG_SRC, m_src});
-    }
-    bind(m_diffDst, stagedInput(*args.diffDst, m_outputLayout, m_diffDstStaging).raw());
-    Tensor& target = stagedOutput(*diffSrc, m_outputLayout, m_diffSrcStaging);
-    bind(m_diffSrc, target.raw());
-    map.insert({DNNL_ARG_DIFF_DST, m_diffDst});
-    map.insert({DNNL_ARG_DIFF_SRC, m_diffSrc});
-    execute(m_bwd, std::move(map), m_bwdPd.scratchpad_desc());
-    finishOutput(*diffSrc, target);
-    return Status::ok();
-  }
-
- private:
-  bool m_useDst;
-  eltwise_forward::primitive_desc m_fwdPd;
-  eltwise_forward m_fwd;
-  eltwise_backward::primitive_desc m_bwdPd;
-  eltwise_backward m_bwd;
-  memory m_src, m_dst, m_diffSrc, m_diffDst;
-  Tensor m_srcStaging, m_dstStaging, m_diffDstStaging, m_diffSrcStaging;
 };
 
 Expected<EltwiseSpec> eltwiseSpec(const std::string& op, const Attrs& attrs) {

@@ -11,25 +11,19 @@ namespace loom::cpu {
 
 namespace {
 
-class AddKernel final : public OnednnKernel {
- public:
-  AddKernel(const KernelRequest& r)
-      : OnednnKernel({activationLayout(r.shape->output)}, activationLayout(r.shape->output)) {
-    const size_t n = r.inputDims.size();
-    const memory::desc flat = flatDesc(numElements(r.shape->output));
-    m_pd = dnnl::sum::primitive_desc(flat, std::vector<float>(n, 1.0f),
-                                     std::vector<memory::desc>(n, flat), cpuEngine(),
-                                     scratchpadAttr());
-    m_sum = dnnl::sum(m_pd);
-    for (size_t i = 0; i < n; ++i) m_src.push_back(unbound(flat));
-    m_staging.resize(n);
-    m_dst = unbound(flat);
-    setImplName("onednn:sum(" + implOf(m_pd) + ")");
-  }
-
+// Base of Add and Concat: one primitive joins n inputs into the output, every tensor in
+// the layout activationLayout() gives the output (other layouts are staged).
+class JoinKernel : public OnednnKernel {
  protected:
-  Status runForward(KernelArgs& args) override {
-    LOOM_RETURN_IF_ERROR(checkArgs(args, m_src.size(), 0, "Add"));
+  explicit JoinKernel(const KernelRequest& r)
+      : OnednnKernel({activationLayout(r.shape->output)}, activationLayout(r.shape->output)),
+        m_staging(r.inputDims.size()) {}
+
+  // Binds input i to m_src[i] (as DNNL_ARG_MULTIPLE_SRC + i) and the output to m_dst, and
+  // runs `prim`.
+  Status runJoin(KernelArgs& args, const dnnl::primitive& prim, const memory::desc& scratchpad,
+                 const char* op) {
+    LOOM_RETURN_IF_ERROR(checkArgs(args, m_src.size(), 0, op));
     ArgMap map;
     for (size_t i = 0; i < m_src.size(); ++i) {
       bind(m_src[i], stagedInput(*args.src[i], m_outputLayout, m_staging[i]).raw());
@@ -38,9 +32,34 @@ class AddKernel final : public OnednnKernel {
     Tensor& dst = stagedOutput(*args.dst, m_outputLayout, m_dstStaging);
     bind(m_dst, dst.raw());
     map.insert({DNNL_ARG_DST, m_dst});
-    execute(m_sum, std::move(map), m_pd.scratchpad_desc());
+    execute(prim, std::move(map), scratchpad);
     finishOutput(*args.dst, dst);
     return Status::ok();
+  }
+
+  std::vector<memory> m_src;      ///< one per input, filled by the derived constructor
+  memory m_dst;                   ///< set by the derived constructor
+  std::vector<Tensor> m_staging;  ///< one per input
+  Tensor m_dstStaging;
+};
+
+class AddKernel final : public JoinKernel {
+ public:
+  AddKernel(const KernelRequest& r) : JoinKernel(r) {
+    const size_t n = r.inputDims.size();
+    const memory::desc flat = flatDesc(numElements(r.shape->output));
+    m_pd = dnnl::sum::primitive_desc(flat, std::vector<float>(n, 1.0f),
+                                     std::vector<memory::desc>(n, flat), cpuEngine(),
+                                     scratchpadAttr());
+    m_sum = dnnl::sum(m_pd);
+    for (size_t i = 0; i < n; ++i) m_src.push_back(unbound(flat));
+    m_dst = unbound(flat);
+    setImplName("onednn:sum(" + implOf(m_pd) + ")");
+  }
+
+ protected:
+  Status runForward(KernelArgs& args) override {
+    return runJoin(args, m_sum, m_pd.scratchpad_desc(), "Add");
   }
 
   // d(sum)/d(src_i) = 1: every wanted input gets a copy of diffDst.
@@ -59,16 +78,11 @@ class AddKernel final : public OnednnKernel {
  private:
   dnnl::sum::primitive_desc m_pd;
   dnnl::sum m_sum;
-  std::vector<memory> m_src;
-  memory m_dst;
-  std::vector<Tensor> m_staging;
-  Tensor m_dstStaging;
 };
 
-class ConcatKernel final : public OnednnKernel {
+class ConcatKernel final : public JoinKernel {
  public:
-  ConcatKernel(const KernelRequest& r, int axis)
-      : OnednnKernel({activationLayout(r.shape->output)}, activationLayout(r.shape->output)) {
+  ConcatKernel(const KernelRequest& r, int axis) : JoinKernel(r) {
     const Dims& out = r.shape->output;
     std::vector<memory::desc> srcMds;
     for (const Dims& d : r.inputDims) srcMds.push_back(tensorDesc(d, m_outputLayout));
@@ -76,7 +90,6 @@ class ConcatKernel final : public OnednnKernel {
     m_pd = dnnl::concat::primitive_desc(dstMd, axis, srcMds, cpuEngine(), scratchpadAttr());
     m_concat = dnnl::concat(m_pd);
     m_dst = unbound(dstMd);
-    m_staging.resize(srcMds.size());
     // Backward: input i's gradient is the slice [offset_i, offset_i + size_i) of diffDst.
     memory::dims offsets(out.size(), 0);
     for (size_t i = 0; i < srcMds.size(); ++i) {
@@ -94,18 +107,7 @@ class ConcatKernel final : public OnednnKernel {
 
  protected:
   Status runForward(KernelArgs& args) override {
-    LOOM_RETURN_IF_ERROR(checkArgs(args, m_src.size(), 0, "Concat"));
-    ArgMap map;
-    for (size_t i = 0; i < m_src.size(); ++i) {
-      bind(m_src[i], stagedInput(*args.src[i], m_outputLayout, m_staging[i]).raw());
-      map.insert({DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), m_src[i]});
-    }
-    Tensor& dst = stagedOutput(*args.dst, m_outputLayout, m_dstStaging);
-    bind(m_dst, dst.raw());
-    map.insert({DNNL_ARG_DST, m_dst});
-    execute(m_concat, std::move(map), m_pd.scratchpad_desc());
-    finishOutput(*args.dst, dst);
-    return Status::ok();
+    return runJoin(args, m_concat, m_pd.scratchpad_desc(), "Concat");
   }
 
   Status runBackward(KernelArgs& args) override {
@@ -128,11 +130,10 @@ class ConcatKernel final : public OnednnKernel {
  private:
   dnnl::concat::primitive_desc m_pd;
   dnnl::concat m_concat;
-  std::vector<memory> m_src, m_slices;
+  std::vector<memory> m_slices;
   std::vector<dnnl::reorder> m_sliceReorders;
-  memory m_dst, m_diffDst;
-  std::vector<Tensor> m_staging;
-  Tensor m_dstStaging, m_diffDstStaging;
+  memory m_diffDst;
+  Tensor m_diffDstStaging;
 };
 
 }  // namespace
