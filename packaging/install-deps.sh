@@ -15,6 +15,7 @@ packages=(
   libgraphviz-dev qt6-qpa-plugins xvfb xauth imagemagick
   # tests and benchmarks: references and the real data set
   libgtest-dev python3-torch python3-onnx python3-numpy dataset-fashion-mnist
+  libopenblas0-pthread   # PyTorch's fastest Dense layers, for the side-by-side benchmark
 )
 
 missing=()
