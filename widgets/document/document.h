@@ -18,7 +18,9 @@
 #include <QString>
 #include <QStringList>
 #include <QUndoStack>
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/graph/analysis.h"
@@ -39,6 +41,14 @@ class Document : public QObject {
 
   /// Latest completed analysis (may lag the newest edit by one worker run).
   const GraphAnalysis& analysis() const { return m_analysis; }
+  /// The analysis of one node by name, or null when the latest completed analysis does
+  /// not know that node (added after it ran). Prefer this over indexing analysis().nodes,
+  /// whose order matches the *analysed* graph, which may be one edit behind graph().
+  const NodeAnalysis* nodeAnalysis(const QString& name) const;
+  /// True when analysis() describes exactly the current graph.
+  bool isAnalysisCurrent() const { return m_analysisRevision == m_structureRevision; }
+  /// Increments on every change of the graph (edit, undo, redo, reset); never repeats.
+  std::uint64_t revision() const { return m_revision; }
   /// Batch size used for shapes and activation memory in the analysis (default 1).
   std::int64_t analysisBatch() const { return m_batch; }
   void setAnalysisBatch(std::int64_t batch);
@@ -76,12 +86,19 @@ class Document : public QObject {
   /// Writes the `.loom` file atomically and marks the undo stack clean.
   Status save(const QString& path);
   QString filePath() const { return m_filePath; }
-  bool isModified() const { return !m_undo.isClean(); }
+  /// True exactly when the graph differs from the last saved (or loaded / reset) one, so
+  /// an edit followed by its opposite (connect, then disconnect) is not "modified".
+  bool isModified() const { return m_modified; }
   /// The current model serialised exactly as save() would write it.
   std::string serialized() const;
 
   /// For undo commands only: apply a whole-graph state (the commands store before/after).
   void applyGraph(const Graph& graph, const QStringList& changedNodes);
+
+  /// Valid node name: [A-Za-z_][A-Za-z0-9_./-]* (graph.h).
+  static bool isValidNodeName(const QString& name);
+  /// The name addNode() gives a node of `op`: the op in lower case, made unique.
+  QString uniqueNodeName(const QString& base) const;
 
  signals:
   /// The graph changed (any edit, undo or redo). `nodes` lists the nodes touched, empty
@@ -94,11 +111,22 @@ class Document : public QObject {
 
  private:
   void scheduleAnalysis();
+  void startAnalysis();
+  void publishAnalysis(GraphAnalysis analysis, std::uint64_t structureRevision);
+  void setModified(bool modified);
+  /// Pushes an edit that replaces the graph with `after` (no-op when equal).
+  void pushEdit(const QString& text, Graph after, const QStringList& changed, int mergeId = -1);
   Model m_model;
   QUndoStack m_undo;
   GraphAnalysis m_analysis;
+  QHash<QString, int> m_analysisIndex;  // node name -> index in m_analysis.nodes
   std::int64_t m_batch = 1;
   QString m_filePath;
+  Graph m_savedGraph;  // the graph as last saved / loaded, for isModified()
+  bool m_modified = false;
+  std::uint64_t m_revision = 0;
+  std::uint64_t m_structureRevision = 0;  // bumps only when something but positions changed
+  std::uint64_t m_analysisRevision = ~std::uint64_t{0};
   struct AnalysisRunner;
   std::unique_ptr<AnalysisRunner> m_runner;
 };

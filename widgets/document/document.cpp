@@ -1,0 +1,415 @@
+#include "widgets/document/document.h"
+
+#include <QFutureWatcher>
+#include <QRegularExpression>
+#include <QtConcurrent/QtConcurrentRun>
+#include <algorithm>
+#include <set>
+
+#include "widgets/document/document_commands.h"
+
+namespace loom::studio {
+
+namespace {
+
+std::string str(const QString& s) { return s.toStdString(); }
+QString qstr(const std::string& s) { return QString::fromStdString(s); }
+
+Status refused(ErrorCode code, const std::string& msg) { return Status(code, msg); }
+
+/// Starting values for required attributes, so a freshly dropped node is valid where it
+/// can be. Known ops get the values a person would usually type first; anything else gets
+/// the smallest value the schema allows.
+AttrValue startingValue(const OpSchema& schema, const AttrSpec& spec) {
+  if (schema.name == "Input" && spec.name == "shape") return std::vector<std::int64_t>{1, 28, 28};
+  if (schema.name == "Conv2D" && spec.name == "filters") return std::int64_t{32};
+  if (schema.name == "Dense" && spec.name == "units") return std::int64_t{64};
+  if (schema.name == "Reshape" && spec.name == "shape") return std::vector<std::int64_t>{-1};
+  const auto lo = static_cast<std::int64_t>(spec.min.value_or(1));
+  switch (spec.type) {
+    case AttrType::Int: return std::max<std::int64_t>(lo, 1);
+    case AttrType::Float: return spec.min.value_or(0.0);
+    case AttrType::Bool: return false;
+    case AttrType::String: return spec.choices.empty() ? std::string{} : spec.choices.front();
+    case AttrType::Ints:
+      return std::vector<std::int64_t>(static_cast<size_t>(std::max(spec.tupleSize, 1)),
+                                       std::max<std::int64_t>(lo, 3));
+    case AttrType::Floats: return std::vector<double>{};
+  }
+  return std::int64_t{0};
+}
+
+/// Everything but canvas positions: an edit that changes only this much needs no analysis.
+bool sameStructure(const Graph& a, const Graph& b) {
+  if (a.output() != b.output() || a.nodes().size() != b.nodes().size()) return false;
+  for (size_t i = 0; i < a.nodes().size(); ++i) {
+    const Node& x = a.nodes()[i];
+    const Node& y = b.nodes()[i];
+    if (x.name != y.name || x.op != y.op || x.inputs != y.inputs || x.attrs != y.attrs) return false;
+  }
+  return true;
+}
+
+/// "conv2d_7" -> "conv2d": pasted copies are renumbered from the base name.
+std::string baseName(const std::string& name) {
+  static const QRegularExpression suffix(QStringLiteral("_[0-9]+$"));
+  QString base = qstr(name);
+  base.remove(suffix);
+  return base.isEmpty() ? name : str(base);
+}
+
+}  // namespace
+
+// ---- analysis on a worker thread ----------------------------------------------------------
+
+struct Document::AnalysisRunner {
+  struct Result {
+    GraphAnalysis analysis;
+    std::uint64_t structureRevision = 0;
+  };
+  QFutureWatcher<Result> watcher;
+  bool dirty = false;  // an edit arrived while the worker was busy
+};
+
+Document::Document(QObject* parent) : QObject(parent), m_runner(std::make_unique<AnalysisRunner>()) {
+  m_model.name = "untitled";
+  applyDefaults(m_model);
+  m_savedGraph = m_model.graph;
+  connect(&m_runner->watcher, &QFutureWatcher<AnalysisRunner::Result>::finished, this, [this] {
+    AnalysisRunner::Result r = m_runner->watcher.result();
+    publishAnalysis(std::move(r.analysis), r.structureRevision);
+    if (m_runner->dirty) startAnalysis();
+  });
+  startAnalysis();
+}
+
+Document::~Document() { m_runner->watcher.waitForFinished(); }
+
+void Document::setAnalysisBatch(std::int64_t batch) {
+  if (batch < 1 || batch == m_batch) return;
+  m_batch = batch;
+  ++m_structureRevision;  // shapes change with the batch
+  scheduleAnalysis();
+}
+
+void Document::scheduleAnalysis() {
+  if (m_runner->watcher.isRunning()) {
+    m_runner->dirty = true;  // coalesce: one more run when the current one ends
+    return;
+  }
+  startAnalysis();
+}
+
+void Document::startAnalysis() {
+  m_runner->dirty = false;
+  Graph copy = m_model.graph;
+  const std::int64_t batch = m_batch;
+  const std::uint64_t rev = m_structureRevision;
+  m_runner->watcher.setFuture(QtConcurrent::run([copy = std::move(copy), batch, rev] {
+    return AnalysisRunner::Result{analyzeGraph(copy, OpRegistry::global(), batch), rev};
+  }));
+}
+
+void Document::publishAnalysis(GraphAnalysis analysis, std::uint64_t structureRevision) {
+  // Only a result for the current graph is published, so analysis() always matches the
+  // graph it names; a stale one is dropped (the coalesced re-run follows).
+  if (structureRevision != m_structureRevision || structureRevision == m_analysisRevision) return;
+  m_analysis = std::move(analysis);
+  m_analysisRevision = structureRevision;
+  m_analysisIndex.clear();
+  const auto& nodes = m_model.graph.nodes();
+  for (size_t i = 0; i < nodes.size() && i < m_analysis.nodes.size(); ++i)
+    m_analysisIndex.insert(qstr(nodes[i].name), static_cast<int>(i));
+  emit analysisUpdated();
+}
+
+void Document::waitForAnalysis() {
+  if (isAnalysisCurrent()) return;
+  m_runner->watcher.waitForFinished();
+  if (isAnalysisCurrent()) return;
+  publishAnalysis(analyzeGraph(m_model.graph, OpRegistry::global(), m_batch), m_structureRevision);
+}
+
+const NodeAnalysis* Document::nodeAnalysis(const QString& name) const {
+  auto it = m_analysisIndex.constFind(name);
+  if (it == m_analysisIndex.cend()) return nullptr;
+  return &m_analysis.nodes[static_cast<size_t>(*it)];
+}
+
+// ---- state changes ---------------------------------------------------------------------------
+
+void Document::applyGraph(const Graph& graph, const QStringList& changedNodes) {
+  const bool structural = !sameStructure(m_model.graph, graph);
+  m_model.graph = graph;
+  ++m_revision;
+  if (structural) ++m_structureRevision;
+  setModified(!(m_model.graph == m_savedGraph));
+  emit graphChanged(changedNodes);
+  // Positions only: the analysis (and its name index) still holds, so nothing to run.
+  if (structural) scheduleAnalysis();
+}
+
+void Document::setModified(bool modified) {
+  if (modified == m_modified) return;
+  m_modified = modified;
+  emit modifiedChanged(modified);
+}
+
+void Document::pushEdit(const QString& text, Graph after, const QStringList& changed, int mergeId) {
+  if (after == m_model.graph) return;  // nothing to undo
+  m_undo.push(new GraphEditCommand(this, text, m_model.graph, std::move(after), changed, mergeId));
+}
+
+bool Document::isValidNodeName(const QString& name) {
+  static const QRegularExpression re(QStringLiteral("^[A-Za-z_][A-Za-z0-9_./-]*$"));
+  return re.match(name).hasMatch();
+}
+
+QString Document::uniqueNodeName(const QString& base) const {
+  return qstr(m_model.graph.uniqueName(str(base)));
+}
+
+// ---- edits -------------------------------------------------------------------------------------
+
+Expected<QString> Document::addNode(const QString& op, QPointF pos) {
+  const Op* impl = OpRegistry::global().find(str(op));
+  if (!impl)
+    return refused(ErrorCode::UnknownOp, "cannot add a node: op \"" + str(op) + "\" is not registered");
+  const OpSchema& schema = impl->schema();
+  Node node;
+  node.op = schema.name;
+  node.name = m_model.graph.uniqueName(str(op.toLower()));
+  for (const auto& spec : schema.attrs)
+    if (spec.required) node.attrs[spec.name] = startingValue(schema, spec);
+  node.x = pos.x();
+  node.y = pos.y();
+  Graph after = m_model.graph;
+  LOOM_RETURN_IF_ERROR(after.addNode(node));
+  const QString name = qstr(node.name);
+  pushEdit(QStringLiteral("Add %1").arg(name), std::move(after), {name});
+  return name;
+}
+
+Status Document::removeNodes(const QStringList& names) {
+  if (names.isEmpty()) return Status::ok();
+  Graph after = m_model.graph;
+  QStringList changed;
+  for (const QString& n : names) {
+    if (!after.find(str(n))) {
+      if (m_model.graph.find(str(n))) continue;  // listed twice
+      return notFound("cannot delete node \"" + str(n) + "\": it does not exist");
+    }
+    // Consumers lose an input: they change too.
+    for (const auto& other : after.nodes())
+      if (std::find(other.inputs.begin(), other.inputs.end(), str(n)) != other.inputs.end())
+        changed << qstr(other.name);
+    after.removeNode(str(n));
+    changed << n;
+  }
+  changed.removeDuplicates();
+  pushEdit(names.size() == 1 ? QStringLiteral("Delete %1").arg(names.front())
+                             : QStringLiteral("Delete %1 nodes").arg(names.size()),
+           std::move(after), changed);
+  return Status::ok();
+}
+
+Status Document::connectNodes(const QString& from, const QString& to, int port) {
+  const Graph& g = m_model.graph;
+  const Node* src = g.find(str(from));
+  const Node* dst = g.find(str(to));
+  if (!src) return notFound("cannot connect: node \"" + str(from) + "\" does not exist");
+  if (!dst) return notFound("cannot connect: node \"" + str(to) + "\" does not exist");
+  if (from == to) return refused(ErrorCode::InvalidGraph, "cannot connect node \"" + str(to) + "\" to itself");
+  const int count = static_cast<int>(dst->inputs.size());
+  const Op* op = OpRegistry::global().find(dst->op);
+  const int maxInputs = op ? op->schema().maxInputs : -1;
+  if (port < 0 || (maxInputs >= 0 && port >= maxInputs)) {
+    return refused(ErrorCode::InvalidArgument,
+                   "cannot connect: " + nodeLabel(*dst) + " has no input port " + std::to_string(port) +
+                       (maxInputs == 0 ? " (it takes no inputs)"
+                                       : " (ports 0 to " + std::to_string(maxInputs - 1) + ")"));
+  }
+  if (port < count) {
+    return refused(ErrorCode::InvalidGraph, "cannot connect: input port " + std::to_string(port) + " of " +
+                                                nodeLabel(*dst) + " is already driven by \"" +
+                                                dst->inputs[static_cast<size_t>(port)] + "\"");
+  }
+  if (port > count) {
+    return refused(ErrorCode::InvalidArgument, "cannot connect: connect input port " + std::to_string(count) +
+                                                   " of " + nodeLabel(*dst) + " before port " +
+                                                   std::to_string(port));
+  }
+  Graph after = g;
+  after.find(str(to))->inputs.push_back(str(from));
+  if (auto order = after.topologicalOrder(); !order && g.topologicalOrder()) {
+    return refused(ErrorCode::InvalidGraph, "cannot connect \"" + str(from) + "\" to \"" + str(to) +
+                                                "\": it would create a cycle (" +
+                                                order.status().message() + ")");
+  }
+  pushEdit(QStringLiteral("Connect %1 to %2").arg(from, to), std::move(after), {from, to});
+  return Status::ok();
+}
+
+Status Document::disconnect(const QString& to, int port) {
+  const Node* dst = m_model.graph.find(str(to));
+  if (!dst) return notFound("cannot disconnect: node \"" + str(to) + "\" does not exist");
+  if (port < 0 || port >= static_cast<int>(dst->inputs.size()))
+    return refused(ErrorCode::InvalidArgument, "cannot disconnect: input port " + std::to_string(port) +
+                                                   " of " + nodeLabel(*dst) + " is not connected");
+  const QString from = qstr(dst->inputs[static_cast<size_t>(port)]);
+  Graph after = m_model.graph;
+  auto& inputs = after.find(str(to))->inputs;
+  inputs.erase(inputs.begin() + port);
+  pushEdit(QStringLiteral("Disconnect %1 from %2").arg(from, to), std::move(after), {from, to});
+  return Status::ok();
+}
+
+Status Document::moveNodes(const QHash<QString, QPointF>& positions) {
+  Graph after = m_model.graph;
+  QStringList moved;
+  for (auto it = positions.cbegin(); it != positions.cend(); ++it) {
+    Node* n = after.find(str(it.key()));
+    if (!n) return notFound("cannot move node \"" + str(it.key()) + "\": it does not exist");
+    if (n->x == it.value().x() && n->y == it.value().y()) continue;
+    n->x = it.value().x();
+    n->y = it.value().y();
+    moved << it.key();
+  }
+  if (moved.isEmpty()) return Status::ok();
+  pushEdit(moved.size() == 1 ? QStringLiteral("Move %1").arg(moved.front())
+                             : QStringLiteral("Move %1 nodes").arg(moved.size()),
+           std::move(after), moved, GraphEditCommand::kMoveId);
+  return Status::ok();
+}
+
+Status Document::setAttribute(const QString& node, const QString& attr,
+                              const std::optional<AttrValue>& value) {
+  const Node* n = m_model.graph.find(str(node));
+  if (!n) return notFound("cannot set attribute: node \"" + str(node) + "\" does not exist");
+  const Op* op = OpRegistry::global().find(n->op);
+  if (!op)
+    return refused(ErrorCode::UnknownOp, nodeLabel(*n) + ": cannot set attributes of unknown op \"" + n->op + "\"");
+  const OpSchema& schema = op->schema();
+  auto spec = std::find_if(schema.attrs.begin(), schema.attrs.end(),
+                           [&](const AttrSpec& s) { return s.name == str(attr); });
+  if (spec == schema.attrs.end())
+    return notFound(nodeLabel(*n) + ": " + n->op + " has no attribute \"" + str(attr) + "\"");
+  Graph after = m_model.graph;
+  AttrMap& attrs = after.find(str(node))->attrs;
+  if (!value) {
+    if (spec->required)
+      return invalidArgument(nodeLabel(*n) + ": attribute \"" + spec->name +
+                             "\" is required and has no default to reset to");
+    attrs.erase(spec->name);
+  } else {
+    // Validate this attribute alone through the engine, so an unrelated bad attribute
+    // (say, from a hand-edited file) does not block fixing this one.
+    AttrMap probe;
+    for (const auto& s : schema.attrs)
+      if (s.required) probe[s.name] = startingValue(schema, s);
+    probe[spec->name] = *value;
+    if (auto resolved = resolveAttrs(schema, probe); !resolved)
+      return resolved.status().withContext(nodeLabel(*n));
+    attrs[spec->name] = *value;
+  }
+  pushEdit(QStringLiteral("Set %1.%2").arg(node, attr), std::move(after), {node});
+  return Status::ok();
+}
+
+Status Document::renameNode(const QString& oldName, const QString& newName) {
+  if (!m_model.graph.find(str(oldName)))
+    return notFound("cannot rename node \"" + str(oldName) + "\": it does not exist");
+  if (oldName == newName) return Status::ok();
+  if (!isValidNodeName(newName))
+    return invalidArgument("cannot rename \"" + str(oldName) + "\" to \"" + str(newName) +
+                           "\": a name starts with a letter or _ and contains only letters, digits, _ . / -");
+  if (m_model.graph.find(str(newName)))
+    return invalidArgument("cannot rename \"" + str(oldName) + "\" to \"" + str(newName) +
+                           "\": that name is already used");
+  Graph after = m_model.graph;
+  QStringList changed{oldName, newName};
+  for (auto& n : after.nodes()) {
+    if (n.name == str(oldName)) n.name = str(newName);
+    for (auto& in : n.inputs) {
+      if (in == str(oldName)) {
+        in = str(newName);
+        changed << qstr(n.name);
+      }
+    }
+  }
+  if (after.output() == str(oldName)) after.setOutput(str(newName));
+  changed.removeDuplicates();
+  pushEdit(QStringLiteral("Rename %1 to %2").arg(oldName, newName), std::move(after), changed);
+  return Status::ok();
+}
+
+Expected<QStringList> Document::insertNodes(const std::vector<Node>& nodes, QPointF offset) {
+  Graph after = m_model.graph;
+  std::map<std::string, std::string> renamed;  // copied name -> new name
+  for (const auto& n : nodes) {
+    if (renamed.count(n.name))
+      return invalidArgument("cannot insert nodes: the name \"" + n.name + "\" appears twice");
+    Node copy;
+    copy.name = after.uniqueName(baseName(n.name));
+    renamed[n.name] = copy.name;
+    LOOM_RETURN_IF_ERROR(after.addNode(std::move(copy)));  // reserve the name
+  }
+  QStringList added;
+  for (const auto& n : nodes) {
+    Node* copy = after.find(renamed[n.name]);
+    copy->op = n.op;
+    copy->attrs = n.attrs;
+    copy->x = n.x + offset.x();
+    copy->y = n.y + offset.y();
+    for (const auto& in : n.inputs) {
+      auto it = renamed.find(in);
+      if (it != renamed.end()) copy->inputs.push_back(it->second);  // edges to others dropped
+    }
+    added << qstr(copy->name);
+  }
+  if (added.isEmpty()) return added;
+  pushEdit(added.size() == 1 ? QStringLiteral("Insert %1").arg(added.front())
+                             : QStringLiteral("Insert %1 nodes").arg(added.size()),
+           std::move(after), added);
+  return added;
+}
+
+// ---- files -------------------------------------------------------------------------------------
+
+void Document::resetModel(const Model& model, const QString& filePath) {
+  m_model = model;
+  m_savedGraph = m_model.graph;
+  m_undo.clear();
+  m_undo.setClean();
+  ++m_revision;
+  ++m_structureRevision;
+  setModified(false);
+  if (filePath != m_filePath) {
+    m_filePath = filePath;
+    emit filePathChanged(m_filePath);
+  }
+  emit modelReset();
+  scheduleAnalysis();
+}
+
+Status Document::load(const QString& path) {
+  LOOM_ASSIGN_OR_RETURN(Model model, loadModel(str(path)));
+  resetModel(model, path);
+  return Status::ok();
+}
+
+Status Document::save(const QString& path) {
+  LOOM_RETURN_IF_ERROR(saveModel(m_model, str(path)));
+  m_savedGraph = m_model.graph;
+  m_undo.setClean();
+  setModified(false);
+  if (path != m_filePath) {
+    m_filePath = path;
+    emit filePathChanged(m_filePath);
+  }
+  return Status::ok();
+}
+
+std::string Document::serialized() const { return serializeModel(m_model); }
+
+}  // namespace loom::studio

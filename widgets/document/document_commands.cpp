@@ -1,0 +1,31 @@
+#include "widgets/document/document_commands.h"
+
+#include "widgets/document/document.h"
+
+namespace loom::studio {
+
+GraphEditCommand::GraphEditCommand(Document* doc, const QString& text, Graph before, Graph after,
+                                   QStringList changed, int mergeId)
+    : QUndoCommand(text),
+      m_doc(doc),
+      m_before(std::move(before)),
+      m_after(std::move(after)),
+      m_changed(std::move(changed)),
+      m_mergeId(mergeId) {
+  m_changed.sort();
+}
+
+void GraphEditCommand::undo() { m_doc->applyGraph(m_before, m_changed); }
+
+void GraphEditCommand::redo() { m_doc->applyGraph(m_after, m_changed); }
+
+bool GraphEditCommand::mergeWith(const QUndoCommand* other) {
+  const auto* o = dynamic_cast<const GraphEditCommand*>(other);
+  if (!o || o->m_mergeId != m_mergeId || o->m_changed != m_changed) return false;
+  m_after = o->m_after;
+  // A drag that ends where it started leaves nothing to undo.
+  setObsolete(m_after == m_before);
+  return true;
+}
+
+}  // namespace loom::studio
