@@ -1,0 +1,127 @@
+// Scene items of the graph canvas: a NodeItem per graph node, an EdgeItem per input edge.
+//
+// Items are views of the Document: they hold a copy of the node they show and the display
+// strings derived from the latest analysis, and they are created, updated and deleted only
+// by GraphScene::sync(). Geometry (scene units = canvas units of the `.loom` file): a node's
+// (x, y) is the top-left corner of its card; the card is kNodeWidth x kNodeHeight; input
+// ports sit on the top edge, the single output port at the middle of the bottom edge, so
+// data flows top to bottom like the example models and Graphviz's rankdir=TB.
+#pragma once
+
+#include <QGraphicsItem>
+#include <QVector>
+#include <optional>
+
+#include "engine/graph/analysis.h"
+
+namespace loom::studio {
+
+class EdgeItem;
+
+inline constexpr double kNodeWidth = 180;
+inline constexpr double kNodeHeight = 64;
+inline constexpr double kPortRadius = 5;
+/// Below this level of detail (scale factor of the view) items draw simplified, without text.
+inline constexpr double kDetailThreshold = 0.4;
+/// Below this one cards show only their name (op, cost and port labels are too small to read).
+inline constexpr double kTextThreshold = 0.7;
+
+/// The palette group colour of an op category (OpSchema::category); grey when unknown.
+QColor categoryColor(const std::string& category);
+/// Compact counts: 980, 12.3k, 4.5M, 1.2G.
+QString compactCount(std::int64_t n);
+/// A shape as `1×32×28×28`.
+QString dimsText(const Dims& dims);
+
+class NodeItem : public QGraphicsItem {
+ public:
+  enum { Type = UserType + 1 };
+  struct Port {
+    bool output = false;
+    int index = 0;  ///< input port index (0 for the output)
+  };
+
+  explicit NodeItem(const Node& node);
+  int type() const override { return Type; }
+
+  const Node& node() const { return m_node; }
+  QString name() const { return m_name; }
+  /// Shows `node` (the op, attributes, inputs or position may have changed).
+  void setNode(const Node& node);
+  /// Shows the analysis of this node (null: not analysed yet). Returns true if anything
+  /// displayed changed.
+  bool setAnalysis(const NodeAnalysis* analysis);
+  bool isValid() const { return m_valid; }
+  /// The op category's colour (the card's strip).
+  QColor color() const { return m_color; }
+  const QString& errorMessage() const { return m_error; }
+  /// The producer's output shape as drawn on outgoing edges (empty when unknown).
+  const QString& outputShapeText() const { return m_shapeText; }
+
+  /// Input ports drawn: the schema's ports, or for variadic ops the connected ones plus an
+  /// empty "append" port.
+  int inputPortCount() const;
+  QPointF inputPortPos(int port) const;  ///< item coordinates
+  QPointF outputPortPos() const { return {kNodeWidth / 2, kNodeHeight}; }
+  /// The port under `itemPos` (within a few pixels), if any.
+  std::optional<Port> portAt(QPointF itemPos) const;
+  /// The port a connection dropped on the card body goes to: the first free one, or 0.
+  int defaultInputPort() const;
+
+  QVector<EdgeItem*>& inEdges() { return m_in; }    ///< index = input port
+  QVector<EdgeItem*>& outEdges() { return m_out; }
+
+  QRectF boundingRect() const override;
+  QPainterPath shape() const override;
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+  /// Set by the scene while it applies document state, so snapping leaves positions alone.
+  static void setSyncing(bool syncing);
+  /// Grid used while the user drags (0 = off).
+  static void setSnapGrid(double grid);
+
+ protected:
+  QVariant itemChange(GraphicsItemChange change, const QVariant& value) override;
+
+ private:
+  QString portLabel(int port) const;
+  Node m_node;
+  QString m_name;
+  QString m_op;
+  const OpSchema* m_schema = nullptr;
+  QColor m_color;
+  bool m_valid = true;
+  QString m_error;
+  QString m_info;       // "12.3k params · 1.2 MFLOP"
+  QString m_shapeText;  // output shape
+  QVector<EdgeItem*> m_in;
+  QVector<EdgeItem*> m_out;
+};
+
+class EdgeItem : public QGraphicsItem {
+ public:
+  enum { Type = UserType + 2 };
+  EdgeItem(NodeItem* from, NodeItem* to, int port);
+  int type() const override { return Type; }
+
+  NodeItem* from() const { return m_from; }
+  NodeItem* to() const { return m_to; }
+  int port() const { return m_port; }
+  /// Recomputes the curve after either end moved or the label changed.
+  void adjust();
+
+  QRectF boundingRect() const override { return m_bounds; }
+  QPainterPath shape() const override { return m_hitShape; }
+  void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
+
+ private:
+  NodeItem* m_from;
+  NodeItem* m_to;
+  int m_port;
+  QPainterPath m_path;
+  QPainterPath m_hitShape;
+  QRectF m_labelRect;
+  QRectF m_bounds;
+};
+
+}  // namespace loom::studio

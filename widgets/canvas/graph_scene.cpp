@@ -1,0 +1,151 @@
+#include "widgets/canvas/graph_scene.h"
+
+#include <QSet>
+
+namespace loom::studio {
+
+namespace {
+/// Removes `e` from its producer's fan-out and re-places the remaining edges' label.
+void detachFromProducer(EdgeItem* e) {
+  auto& out = e->from()->outEdges();
+  const bool wasFirst = !out.isEmpty() && out.front() == e;
+  out.removeOne(e);
+  if (wasFirst || out.size() == 1)
+    for (EdgeItem* o : out) o->adjust();
+}
+}  // namespace
+
+GraphScene::GraphScene(Document* doc, QObject* parent) : QGraphicsScene(parent), m_doc(doc) {
+  connect(doc, &Document::graphChanged, this, [this] { sync(); });
+  connect(doc, &Document::modelReset, this, [this] { sync(); });
+  connect(doc, &Document::analysisUpdated, this, &GraphScene::applyAnalysis);
+  sync();
+}
+
+QStringList GraphScene::selectedNodeNames() const {
+  QStringList names;
+  for (const auto& n : m_doc->graph().nodes()) {
+    NodeItem* item = m_nodes.value(QString::fromStdString(n.name));
+    if (item && item->isSelected()) names << item->name();
+  }
+  return names;
+}
+
+void GraphScene::selectNodes(const QStringList& names) {
+  clearSelection();
+  for (const auto& n : names)
+    if (NodeItem* item = m_nodes.value(n)) item->setSelected(true);
+}
+
+void GraphScene::removeNodeItem(NodeItem* item) {
+  for (EdgeItem* e : item->inEdges()) {
+    if (!e) continue;
+    detachFromProducer(e);
+    delete e;
+    --m_edgeCount;
+  }
+  for (EdgeItem* e : item->outEdges()) {
+    auto& in = e->to()->inEdges();
+    for (auto& slot : in)
+      if (slot == e) slot = nullptr;
+    delete e;
+    --m_edgeCount;
+  }
+  m_nodes.remove(item->name());
+  delete item;
+}
+
+void GraphScene::syncEdges(NodeItem* item) {
+  const auto& inputs = item->node().inputs;
+  auto& in = item->inEdges();
+  // Drop edges beyond the inputs, then fix each port.
+  while (in.size() > static_cast<qsizetype>(inputs.size())) {
+    if (EdgeItem* e = in.takeLast()) {
+      detachFromProducer(e);
+      delete e;
+      --m_edgeCount;
+    }
+  }
+  in.resize(static_cast<qsizetype>(inputs.size()), nullptr);
+  for (size_t port = 0; port < inputs.size(); ++port) {
+    EdgeItem*& e = in[static_cast<qsizetype>(port)];
+    NodeItem* from = m_nodes.value(QString::fromStdString(inputs[port]));
+    if (e && e->from() == from) {
+      continue;
+    }
+    if (e) {
+      detachFromProducer(e);
+      delete e;
+      e = nullptr;
+      --m_edgeCount;
+    }
+    if (!from) continue;  // dangling reference in a hand-edited file: analysis reports it
+    e = new EdgeItem(from, item, static_cast<int>(port));
+    from->outEdges().push_back(e);
+    addItem(e);
+    ++m_edgeCount;
+  }
+  // Ports may have moved (a variadic op gained or lost one).
+  for (EdgeItem* e : in)
+    if (e) e->adjust();
+}
+
+void GraphScene::sync() {
+  const auto& nodes = m_doc->graph().nodes();
+  QSet<NodeItem*> seen;
+  seen.reserve(static_cast<qsizetype>(nodes.size()));
+  QVector<NodeItem*> changed;
+  bool anyChange = false;
+  for (const auto& n : nodes) {
+    const QString name = QString::fromStdString(n.name);
+    NodeItem* item = m_nodes.value(name);
+    if (!item) {
+      item = new NodeItem(n);
+      addItem(item);
+      m_nodes.insert(name, item);
+      item->setAnalysis(m_doc->nodeAnalysis(name));
+      changed.push_back(item);
+    } else if (!(item->node() == n)) {
+      item->setNode(n);
+      changed.push_back(item);
+    }
+    seen.insert(item);
+  }
+  if (seen.size() != m_nodes.size()) {
+    QVector<NodeItem*> gone;
+    for (NodeItem* item : std::as_const(m_nodes))
+      if (!seen.contains(item)) gone.push_back(item);
+    for (NodeItem* item : gone) removeNodeItem(item);
+    anyChange = true;
+    // Consumers of removed nodes lost edges; make sure they are re-synced.
+    for (NodeItem* item : std::as_const(m_nodes))
+      if (static_cast<size_t>(item->inEdges().size()) != item->node().inputs.size() ||
+          item->inEdges().contains(nullptr))
+        changed.push_back(item);
+  }
+  for (NodeItem* item : changed) syncEdges(item);
+  // Fan-out changed somewhere: the first out-edge of each producer carries the shape label.
+  QSet<NodeItem*> producers;
+  for (NodeItem* item : changed)
+    for (EdgeItem* e : item->inEdges())
+      if (e) producers.insert(e->from());
+  for (NodeItem* p : producers)
+    for (EdgeItem* e : p->outEdges()) e->adjust();
+  if (!changed.isEmpty() || anyChange) {
+    QRectF r;
+    for (NodeItem* item : std::as_const(m_nodes))
+      r |= QRectF(item->pos(), QSizeF(kNodeWidth, kNodeHeight));
+    m_nodesRect = r;
+    setSceneRect(r.adjusted(-2000, -2000, 2000, 2000));
+    emit contentChanged();
+  }
+}
+
+void GraphScene::applyAnalysis() {
+  for (NodeItem* item : std::as_const(m_nodes)) {
+    if (item->setAnalysis(m_doc->nodeAnalysis(item->name())))
+      for (EdgeItem* e : item->outEdges()) e->adjust();
+  }
+}
+
+}  // namespace loom::studio
