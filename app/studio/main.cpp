@@ -1,0 +1,159 @@
+// loom-studio [FILE]: the desktop application. Everything lives in loom_widgets; this file
+// only parses the command line and starts the main window.
+//
+// Options for tests and documentation screenshots (docs/studio.md):
+//   --theme system|light|dark     override the theme (also saved in the settings)
+//   --screenshot PNG              lay out, grab the window into PNG, exit
+//   --select NODE                 select NODE before the screenshot
+//   --size WxH                    window size in logical pixels (screenshots)
+//   --test-autosave-ms MS         autosave interval instead of 30 s
+//   --test-add-node OP            after start (and recovery), add a node of OP: an edit
+//   --test-restore accept|discard answer the crash-recovery offer without a dialog
+//   --test-dump FILE              after start, write the document as saved to FILE, print
+//                                 "path=<document path> modified=<0|1>", exit
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QTimer>
+#include <cstdio>
+#include <cstdlib>
+
+#include "widgets/document/document.h"
+#include "widgets/shell/autosave.h"
+#include "widgets/shell/canvas_host.h"
+#include "widgets/shell/main_window.h"
+
+namespace {
+
+bool hasDisplay() {
+  for (const char* name : {"QT_QPA_PLATFORM", "DISPLAY", "WAYLAND_DISPLAY"}) {
+    const char* value = std::getenv(name);
+    if (value && *value) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Without a display Qt would abort inside QApplication; say what to do instead.
+  if (!hasDisplay()) {
+    std::fprintf(stderr,
+                 "loom-studio: no display found (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset).\n"
+                 "Loom Studio needs a graphical session. Without one, use the command line, e.g.\n"
+                 "  loom train resources/examples/cnn.loom\n"
+                 "or run the studio offscreen: QT_QPA_PLATFORM=offscreen loom-studio ...\n");
+    return 2;
+  }
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("Loom"));
+  QApplication::setApplicationName(QStringLiteral("Loom Studio"));
+  QApplication::setApplicationVersion(QStringLiteral(LOOM_VERSION));
+  QApplication::setDesktopFileName(QStringLiteral("loom-studio"));
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral("Loom Studio: design deep-learning models."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A .loom model to open."), QStringLiteral("[FILE]"));
+  const QCommandLineOption themeOpt(QStringLiteral("theme"), QStringLiteral("system, light or dark."), QStringLiteral("theme"));
+  const QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Grab the window into PNG and exit."), QStringLiteral("png"));
+  const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("Window size WxH (screenshots)."), QStringLiteral("WxH"));
+  const QCommandLineOption selectOpt(QStringLiteral("select"), QStringLiteral("Select a node (screenshots)."), QStringLiteral("node"));
+  const QCommandLineOption autosaveOpt(QStringLiteral("test-autosave-ms"), QStringLiteral("Test: autosave interval."), QStringLiteral("ms"));
+  const QCommandLineOption addOpt(QStringLiteral("test-add-node"), QStringLiteral("Test: add a node of OP."), QStringLiteral("op"));
+  const QCommandLineOption restoreOpt(QStringLiteral("test-restore"), QStringLiteral("Test: accept or discard recovery."), QStringLiteral("answer"));
+  const QCommandLineOption dumpOpt(QStringLiteral("test-dump"), QStringLiteral("Test: write the document to FILE and exit."), QStringLiteral("file"));
+  parser.addOptions({themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt, dumpOpt});
+  parser.process(app);
+
+  loom::studio::MainWindowOptions options;
+  if (parser.isSet(autosaveOpt)) {
+    bool ok = false;
+    options.autosaveIntervalMs = parser.value(autosaveOpt).toInt(&ok);
+    if (!ok || options.autosaveIntervalMs <= 0) {
+      std::fprintf(stderr, "loom-studio: --test-autosave-ms must be a positive integer, got \"%s\"\n",
+                   qPrintable(parser.value(autosaveOpt)));
+      return 2;
+    }
+  }
+  loom::studio::MainWindow window(options);
+  if (parser.isSet(themeOpt)) {
+    const auto theme = loom::studio::parseTheme(parser.value(themeOpt));
+    if (!theme) {
+      std::fprintf(stderr, "loom-studio: --theme must be system, light or dark, got \"%s\"\n",
+                   qPrintable(parser.value(themeOpt)));
+      return 2;
+    }
+    window.setTheme(*theme);
+  }
+  if (parser.isSet(restoreOpt)) {
+    const QString answer = parser.value(restoreOpt);
+    if (answer != QLatin1String("accept") && answer != QLatin1String("discard")) {
+      std::fprintf(stderr, "loom-studio: --test-restore must be accept or discard, got \"%s\"\n", qPrintable(answer));
+      return 2;
+    }
+    window.setRecoveryAutoAnswer(answer == QLatin1String("accept"));
+  }
+  if (parser.isSet(sizeOpt)) {
+    const QStringList wh = parser.value(sizeOpt).split(QLatin1Char('x'));
+    const int w = wh.value(0).toInt(), h = wh.size() == 2 ? wh.value(1).toInt() : 0;
+    if (w <= 0 || h <= 0) {
+      std::fprintf(stderr, "loom-studio: --size must be WIDTHxHEIGHT, got \"%s\"\n", qPrintable(parser.value(sizeOpt)));
+      return 2;
+    }
+    window.resize(w, h);
+  }
+  window.show();
+  const QStringList files = parser.positionalArguments();
+  if (!files.isEmpty() && !window.openFile(files.front())) return 1;
+
+  // After the event loop starts (the window is mapped): recovery, then the test actions.
+  QTimer::singleShot(0, &window, [&] {
+    window.offerRecovery();
+    auto* doc = window.document();
+    if (parser.isSet(addOpt)) {
+      const auto added = doc->addNode(parser.value(addOpt), window.canvas()->viewCenter());
+      if (!added) {
+        std::fprintf(stderr, "loom-studio: --test-add-node: %s\n", added.status().message().c_str());
+        QApplication::exit(1);
+        return;
+      }
+      std::printf("added=%s\n", qPrintable(*added));
+      std::fflush(stdout);
+    }
+    if (parser.isSet(dumpOpt)) {
+      QFile out(parser.value(dumpOpt));
+      if (!out.open(QIODevice::WriteOnly) || out.write(QByteArray::fromStdString(doc->serialized())) < 0) {
+        std::fprintf(stderr, "loom-studio: cannot write %s\n", qPrintable(parser.value(dumpOpt)));
+        QApplication::exit(1);
+        return;
+      }
+      out.close();
+      std::printf("path=%s modified=%d\n", qPrintable(doc->filePath()), doc->isModified() ? 1 : 0);
+      std::fflush(stdout);
+      // Leave without the discard prompt and without removing the restored autosave.
+      window.autosaver()->abandon();
+      QApplication::exit(0);
+      return;
+    }
+    if (parser.isSet(shotOpt)) {
+      if (parser.isSet(selectOpt)) window.canvas()->selectNodes({parser.value(selectOpt)});
+      doc->waitForAnalysis();
+      QApplication::processEvents();
+      window.canvas()->fitAll();
+      // A short delay lets queued layout and the analysis' repaint land before grabbing.
+      QTimer::singleShot(400, &window, [&] {
+        const QString path = parser.value(shotOpt);
+        if (!window.grab().save(path)) {
+          std::fprintf(stderr, "loom-studio: cannot write %s\n", qPrintable(path));
+          QApplication::exit(1);
+          return;
+        }
+        window.autosaver()->abandon();
+        QApplication::exit(0);
+      });
+    }
+  });
+  return app.exec();
+}

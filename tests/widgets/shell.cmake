@@ -1,0 +1,14 @@
+# Studio shell (widgets/shell, app/studio): main window, panels, files, autosave/recovery.
+find_package(Qt6 REQUIRED COMPONENTS Test Widgets)
+loom_add_qt_test(loom_shell_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/shell_test.cpp)
+# The same tests' rendering check at 2x device pixel ratio (FORMATS.md §5.2).
+add_test(NAME loom_shell_hidpi_test COMMAND loom_shell_test renderAtScale2)
+set_tests_properties(loom_shell_hidpi_test PROPERTIES LABELS studio
+  ENVIRONMENT "QT_QPA_PLATFORM=offscreen;QT_SCALE_FACTOR=2;XDG_CONFIG_HOME=${CMAKE_CURRENT_BINARY_DIR}/config/loom_shell_hidpi_test")
+# End to end: start loom-studio, edit, wait for the autosave, SIGKILL, restart, restore.
+if(TARGET loom-studio)
+  add_test(NAME loom_studio_crash_recovery
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/studio_crash_recovery.sh
+                   $<TARGET_FILE:loom-studio> ${PROJECT_SOURCE_DIR})
+  set_tests_properties(loom_studio_crash_recovery PROPERTIES LABELS studio TIMEOUT 120)
+endif()

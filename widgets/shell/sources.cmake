@@ -1,0 +1,29 @@
+# The studio's window and panels (MainWindow, palette, properties, problems, autosave...).
+target_sources(loom_widgets PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/autosave.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/autosave.h
+  ${CMAKE_CURRENT_LIST_DIR}/canvas_host.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/canvas_host.h
+  ${CMAKE_CURRENT_LIST_DIR}/format.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/format.h
+  ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/main_window.h
+  ${CMAKE_CURRENT_LIST_DIR}/palette_panel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/palette_panel.h
+  ${CMAKE_CURRENT_LIST_DIR}/problems_panel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/problems_panel.h
+  ${CMAKE_CURRENT_LIST_DIR}/properties_panel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/properties_panel.h
+  ${CMAKE_CURRENT_LIST_DIR}/shortcuts_dialog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/shortcuts_dialog.h
+  ${CMAKE_CURRENT_LIST_DIR}/start_page.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/start_page.h
+  ${CMAKE_CURRENT_LIST_DIR}/status_summary.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/status_summary.h
+  ${CMAKE_CURRENT_LIST_DIR}/theme.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/theme.h
+  ${PROJECT_SOURCE_DIR}/resources/studio.qrc)
+# The real node canvas replaces the shell's placeholder view as soon as its part is built.
+if(EXISTS ${PROJECT_SOURCE_DIR}/widgets/canvas/sources.cmake)
+  target_compile_definitions(loom_widgets PRIVATE LOOM_HAVE_CANVAS=1)
+endif()
