@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Quick start, command 1: install everything, build, and run Loom on the demo model.
-# Until the studio exists this trains the 2-conv CNN on Fashion-MNIST with a live progress
-# bar (Ctrl+C stops it; `loom train --resume` continues from the last checkpoint).
+# Quick start, command 1: install everything, build, and start Loom on the demo model.
+# With a display this opens Loom Studio on the 2-conv CNN. Without one it says so and runs
+# the command-line demo instead: `loom train` on the same model with a live progress bar
+# (Ctrl+C stops it after a checkpoint; add --resume to continue).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
 bash packaging/build.sh release
-exec ./build/release/app/cli/loom train resources/examples/cnn.loom --epochs 2 --run-dir runs/demo
+model=resources/examples/cnn.loom
+if [[ -n ${DISPLAY:-}${WAYLAND_DISPLAY:-} ]]; then
+  echo "loom: starting Loom Studio on $model"
+  exec ./build/release/app/studio/loom-studio "$model"
+fi
+echo "loom: no display (DISPLAY and WAYLAND_DISPLAY are unset), so Loom Studio cannot open a window."
+echo "loom: running the command-line demo instead:  build/release/app/cli/loom train $model --epochs 2"
+echo "loom: (on a desktop, start the studio with:   build/release/app/studio/loom-studio $model)"
+exec ./build/release/app/cli/loom train "$model" --epochs 2 --run-dir runs/demo
