@@ -346,7 +346,6 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
   const std::int64_t totalSteps = stepsPerEpoch * tc.epochs();
   Tensor diffLogits(Dims{batchSize, classes});
   auto runStart = Clock::now();
-  const std::int64_t firstGlobalStep = state.globalStep;
   bool stop = false;
   plan.setProfiling(opt.profile);
   double tData = 0, tForward = 0, tLoss = 0, tBackward = 0, tOptim = 0;
@@ -492,7 +491,6 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
     result.phaseSeconds = {{"wait for data", tData}, {"forward", tForward}, {"loss", tLoss},
                            {"backward", tBackward}, {"optimizer", tOptim}};
   }
-  (void)firstGlobalStep;
   model.parameters = params.values();
 
   if (opt.evaluateTest && model.dataset.kind() != "csv") {
