@@ -45,11 +45,6 @@ Expected<Dataset> loadData(const pb::DatasetConfig& cfg, Split split) {
   return d;
 }
 
-std::vector<std::int64_t> firstN(std::vector<std::int64_t> indices, std::int64_t limit) {
-  if (limit > 0 && static_cast<std::int64_t>(indices.size()) > limit) indices.resize(static_cast<size_t>(limit));
-  return indices;
-}
-
 std::vector<std::int64_t> allIndices(std::int64_t n, std::int64_t limit) {
   std::vector<std::int64_t> v(static_cast<size_t>(limit > 0 ? std::min(n, limit) : n));
   for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(i);
