@@ -139,7 +139,9 @@ TEST(Plan, OneDnnPlanMatchesReferencePlanOnExampleModels) {
     for (size_t i = 0; i < ref.params.all().size(); ++i) {
       const auto& a = ref.params.all()[i];
       const auto& b = fast.params.all()[i];
-      if (a.trainable) EXPECT_LT(maxRelativeDifference(b.grad, a.grad), 1e-3) << name << " " << a.name;
+      if (a.trainable) {
+        EXPECT_LT(maxRelativeDifference(b.grad, a.grad), 1e-3) << name << " " << a.name;
+      }
       // BatchNorm running statistics are updated in forward.
       EXPECT_LT(maxRelativeDifference(b.value, a.value), 1e-4) << name << " " << a.name;
     }

@@ -11,7 +11,10 @@ std::string OpCase::describe() const {
   std::string s = op + " {";
   bool first = true;
   for (const auto& [name, value] : attrs) {
-    s += (first ? "" : ", ") + name + ": " + attrToString(value);
+    if (!first) s += ", ";
+    s += name;
+    s += ": ";
+    s += attrToString(value);
     first = false;
   }
   s += "} inputs";
