@@ -18,7 +18,10 @@ std::string OpCase::describe() const {
     first = false;
   }
   s += "} inputs";
-  for (const auto& d : inputs) s += " " + dimsToString(d);
+  for (const auto& d : inputs) {
+    s += ' ';
+    s += dimsToString(d);
+  }
   s += training ? " (training)" : " (inference)";
   return s;
 }
