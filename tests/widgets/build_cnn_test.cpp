@@ -8,18 +8,30 @@
 //    consumer's input port (positions taken from the scene's NodeItems);
 //  * names and attributes are typed into the Properties panel's generated editors (key
 //    events: select all, type, Enter; Space for check boxes; type-to-select for combo boxes);
+//  * the training and dataset settings are set in Model → Training Settings… (the action, then
+//    key events into the dialog's editors: type-to-select, select all + type, Space; a mouse
+//    click on OK);
 //  * File → Save As writes the file (MainWindow::saveAs with a path, the dialog's result).
 // The expected values are read from the example file itself, an independent parse; the test
 // never asks the Document to edit anything.
+#include <google/protobuf/util/message_differencer.h>
+
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
 #include <QLineEdit>
 #include <QMimeData>
+#include <QPointer>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <algorithm>
 #include <memory>
+#include <tuple>
 
 #include "engine/graph/analysis.h"
 #include "engine/graph/model.h"
@@ -34,6 +46,7 @@
 #include "widgets/shell/palette_panel.h"
 #include "widgets/shell/problems_panel.h"
 #include "widgets/shell/properties_panel.h"
+#include "widgets/shell/training_settings_dialog.h"
 
 using namespace loom;
 using namespace loom::studio;
@@ -61,6 +74,92 @@ void typeInto(QWidget* editor, const QString& text) {
   QTest::keyClick(editor, Qt::Key_A, Qt::ControlModifier);
   QTest::keyClicks(editor, text);
   QTest::keyClick(editor, Qt::Key_Return);
+}
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+
+/// Every singular scalar field under `msg` as (path, message, field), e.g.
+/// ("training.optimizer.learning_rate", optimizer, learning_rate). Repeated fields (top_k)
+/// are not settings the dialog edits.
+void leafFields(const Message& msg, const QString& prefix,
+                std::vector<std::tuple<QString, const Message*, const FieldDescriptor*>>& out) {
+  const auto* d = msg.GetDescriptor();
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* f = d->field(i);
+    if (f->is_repeated()) continue;
+    const QString path = prefix + QLatin1Char('.') + qs(std::string(f->name()));
+    if (f->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE)
+      leafFields(msg.GetReflection()->GetMessage(msg, f), path, out);
+    else
+      out.emplace_back(path, &msg, f);
+  }
+}
+
+/// Types the settings `training` / `dataset` into the dialog's editors as a person would:
+/// choices first (they enable the editors that depend on them), then every editor whose shown
+/// value differs. Returns an error text, empty on success.
+QString fillTrainingSettings(TrainingSettingsDialog* dialog, const pb::TrainingConfig& training,
+                             const pb::DatasetConfig& dataset) {
+  std::vector<std::tuple<QString, const Message*, const FieldDescriptor*>> fields;
+  leafFields(training, QStringLiteral("training"), fields);
+  leafFields(dataset, QStringLiteral("dataset"), fields);
+  std::stable_partition(fields.begin(), fields.end(), [dialog](const auto& f) {
+    return qobject_cast<QComboBox*>(dialog->editor(std::get<0>(f))) != nullptr;
+  });
+  for (const auto& [path, msg, f] : fields) {
+    QWidget* editor = dialog->editor(path);
+    if (!editor) return QStringLiteral("the dialog has no editor for %1").arg(path);
+    const auto* r = msg->GetReflection();
+    auto needsEdit = [&]() -> bool {
+      if (auto* spin = qobject_cast<QSpinBox*>(editor))
+        return spin->value() != r->GetInt32(*msg, f);
+      if (auto* spin = qobject_cast<QDoubleSpinBox*>(editor))
+        return spin->value() != r->GetDouble(*msg, f);
+      if (auto* box = qobject_cast<QCheckBox*>(editor))
+        return box->isChecked() != r->GetBool(*msg, f);
+      if (auto* combo = qobject_cast<QComboBox*>(editor))
+        return combo->currentText() != qs(r->GetString(*msg, f));
+      if (auto* line = qobject_cast<QLineEdit*>(editor)) {
+        const QString want = f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64
+                                 ? QString::number(r->GetUInt64(*msg, f))
+                                 : qs(r->GetString(*msg, f));
+        return line->text() != want;
+      }
+      return true;
+    };
+    if (!needsEdit()) continue;
+    if (!editor->isEnabled())
+      return QStringLiteral("%1 must change but its editor is disabled").arg(path);
+    if (auto* spin = qobject_cast<QSpinBox*>(editor)) {
+      QTest::keyClick(spin, Qt::Key_A, Qt::ControlModifier);
+      QTest::keyClicks(spin, QString::number(r->GetInt32(*msg, f)));
+    } else if (auto* dspin = qobject_cast<QDoubleSpinBox*>(editor)) {
+      QTest::keyClick(dspin, Qt::Key_A, Qt::ControlModifier);
+      QTest::keyClicks(dspin,
+                       QString::number(r->GetDouble(*msg, f), 'g', QLocale::FloatingPointShortest));
+    } else if (auto* box = qobject_cast<QCheckBox*>(editor)) {
+      QTest::keyClick(box, Qt::Key_Space);
+    } else if (auto* combo = qobject_cast<QComboBox*>(editor)) {
+      QTest::keyClicks(combo, qs(r->GetString(*msg, f)));  // type to select
+    } else if (auto* line = qobject_cast<QLineEdit*>(editor)) {
+      QTest::keyClick(line, Qt::Key_A, Qt::ControlModifier);
+      QTest::keyClicks(line, f->cpp_type() == FieldDescriptor::CPPTYPE_UINT64
+                                 ? QString::number(r->GetUInt64(*msg, f))
+                                 : qs(r->GetString(*msg, f)));
+    }
+    QCoreApplication::processEvents();
+    if (needsEdit()) return QStringLiteral("typing into %1 did not set it").arg(path);
+  }
+  return {};
+}
+
+QString differences(const Message& a, const Message& b) {
+  std::string report;
+  google::protobuf::util::MessageDifferencer d;
+  d.ReportDifferencesToString(&report);
+  d.Compare(a, b);
+  return qs(report);
 }
 
 class Builder {
@@ -279,6 +378,26 @@ class BuildCnnTest : public QObject {
     QCoreApplication::processEvents();
     QCOMPARE(window.problemsPanel()->problemCount(), 0);
 
+    // Training settings: Model → Training Settings…, the example's values (its own settings
+    // with Loom's defaults filled in, as `loom train` reads them) typed into the dialog.
+    auto* settingsAction = window.findChild<QAction*>(QStringLiteral("actionTrainingSettings"));
+    QVERIFY(settingsAction);
+    settingsAction->trigger();
+    QCoreApplication::processEvents();
+    QPointer<TrainingSettingsDialog> dialog = window.findChild<TrainingSettingsDialog*>();
+    QVERIFY(dialog);
+    QVERIFY(dialog->isVisible());
+    Model wantSettings = *example;
+    applyDefaults(wantSettings);
+    const int stepsBefore = doc->undoStack()->count();
+    const QString fillError =
+        fillTrainingSettings(dialog, wantSettings.training, wantSettings.dataset);
+    QVERIFY2(fillError.isEmpty(), qPrintable(fillError));
+    QTest::mouseClick(dialog->buttons()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QCoreApplication::processEvents();
+    QVERIFY2(!dialog || !dialog->isVisible(), qPrintable(dialog ? dialog->message() : QString()));
+    QCOMPARE(doc->undoStack()->count(), stepsBefore + 1);  // one undo step
+
     // Save through the window (Save As with the path a file dialog would return).
     const QString path = dir.filePath(QStringLiteral("my_cnn.loom"));
     QVERIFY(window.saveAs(path));
@@ -310,6 +429,16 @@ class BuildCnnTest : public QObject {
     QVERIFY(withoutPositions(saved->graph) == withoutPositions(want));
     // Same structure hash: same parameter shapes and initialisation at the same seed.
     QCOMPARE(qs(modelStructureHash(*saved)), qs(modelStructureHash(*example)));
+
+    // Same training and dataset settings, once Loom's defaults are filled in on both sides.
+    Model savedSettings = *saved;
+    applyDefaults(savedSettings);
+    using google::protobuf::util::MessageDifferencer;
+    QVERIFY2(MessageDifferencer::Equals(savedSettings.training, wantSettings.training),
+             qPrintable(differences(savedSettings.training, wantSettings.training)));
+    QVERIFY2(MessageDifferencer::Equals(savedSettings.dataset, wantSettings.dataset),
+             qPrintable(differences(savedSettings.dataset, wantSettings.dataset)));
+    QCOMPARE(savedSettings.training.seed(), std::uint64_t{1});  // not Loom's default 42
   }
 };
 

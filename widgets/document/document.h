@@ -7,6 +7,10 @@
 // and call the edit functions. No widget mutates the Model directly. The Document works
 // with no widget at all (tests drive it headless).
 //
+// Training settings: the model's `training` and `dataset` blocks (engine/proto/loom.proto) are
+// part of the document too. setTrainingSettings() replaces both as one undo step, validated
+// first; trainingSettingsChanged() tells views to refresh. They take no part in the analysis.
+//
 // Analysis: after every change the Document re-runs loom::analyzeGraph on a copy of the
 // graph on a worker thread (QtConcurrent), coalescing bursts of edits, and emits
 // analysisUpdated() on the GUI thread. Editing never waits for analysis.
@@ -78,6 +82,26 @@ class Document : public QObject {
   /// Inserts copies of `nodes` (e.g. from the clipboard) shifted by `offset`, with new
   /// unique names; edges among the copied nodes are kept, edges to others dropped.
   Expected<QStringList> insertNodes(const std::vector<Node>& nodes, QPointF offset);
+  /// Replaces the model's training and dataset settings (stored exactly as given, so an
+  /// explicit value stays explicit). Refused, naming the field and the value, unless
+  /// validateTrainingSettings() accepts them. Equal settings are no edit (no undo step).
+  Status setTrainingSettings(const pb::TrainingConfig& training, const pb::DatasetConfig& dataset);
+
+  /// The settings `loom train` would reject or misread: epochs >= 1, batch_size >= 1,
+  /// learning_rate > 0, threads >= 0, clip_grad_norm >= 0, validation_fraction and
+  /// label_smoothing in [0, 1), early_stopping_patience >= 0, optimizer type one of sgd, adam,
+  /// adamw, rmsprop; schedule constant, step, cosine; loss softmax_cross_entropy, mse,
+  /// binary_cross_entropy; dataset kind fashion_mnist, idx, csv (an empty type or kind means
+  /// Loom's default); momentum, weight_decay, min_lr >= 0; beta1, beta2, rho in [0, 1) and
+  /// epsilon, gamma >= 0 (0 = default); nesterov only with sgd and momentum > 0; step_epochs,
+  /// warmup_steps, crop padding, train/test limits >= 0; std >= 0. Every number finite.
+  static Status validateTrainingSettings(const pb::TrainingConfig& training,
+                                         const pb::DatasetConfig& dataset);
+  /// Known names, in the order the studio offers them (the first is Loom's default).
+  static QStringList optimizerTypes();
+  static QStringList scheduleTypes();
+  static QStringList lossTypes();
+  static QStringList datasetKinds();
 
   // ---- files ----
   /// Replaces the model (New / template / Open). Clears the undo stack; not modified.
@@ -86,14 +110,17 @@ class Document : public QObject {
   /// Writes the `.loom` file atomically and marks the undo stack clean.
   Status save(const QString& path);
   QString filePath() const { return m_filePath; }
-  /// True exactly when the graph differs from the last saved (or loaded / reset) one, so
-  /// an edit followed by its opposite (connect, then disconnect) is not "modified".
+  /// True exactly when the graph or the training settings differ from the last saved (or
+  /// loaded / reset) ones, so an edit followed by its opposite (connect, then disconnect) is
+  /// not "modified".
   bool isModified() const { return m_modified; }
   /// The current model serialised exactly as save() would write it.
   std::string serialized() const;
 
   /// For undo commands only: apply a whole-graph state (the commands store before/after).
   void applyGraph(const Graph& graph, const QStringList& changedNodes);
+  /// For undo commands only: apply training and dataset settings (no validation).
+  void applyTrainingSettings(const pb::TrainingConfig& training, const pb::DatasetConfig& dataset);
 
   /// Valid node name: [A-Za-z_][A-Za-z0-9_./-]* (graph.h).
   static bool isValidNodeName(const QString& name);
@@ -105,6 +132,9 @@ class Document : public QObject {
   /// means "anything may have changed" (reset, load, undo of a multi-node edit).
   void graphChanged(const QStringList& nodes);
   void modelReset();
+  /// The training or dataset settings changed (an edit, its undo or redo). Not emitted by
+  /// modelReset(), which means everything changed.
+  void trainingSettingsChanged();
   void analysisUpdated();
   void modifiedChanged(bool modified);
   void filePathChanged(const QString& path);
@@ -114,6 +144,8 @@ class Document : public QObject {
   void startAnalysis();
   void publishAnalysis(GraphAnalysis analysis, std::uint64_t structureRevision);
   void setModified(bool modified);
+  /// Recomputes isModified() against the saved graph and settings.
+  void updateModified();
   /// Pushes an edit that replaces the graph with `after` (no-op when equal).
   void pushEdit(const QString& text, Graph after, const QStringList& changed, int mergeId = -1);
   Model m_model;
@@ -123,6 +155,8 @@ class Document : public QObject {
   std::int64_t m_batch = 1;
   QString m_filePath;
   Graph m_savedGraph;  // the graph as last saved / loaded, for isModified()
+  pb::TrainingConfig m_savedTraining;  // likewise the settings
+  pb::DatasetConfig m_savedDataset;
   bool m_modified = false;
   std::uint64_t m_revision = 0;
   std::uint64_t m_structureRevision = 0;  // bumps only when something but positions changed

@@ -28,4 +28,24 @@ bool GraphEditCommand::mergeWith(const QUndoCommand* other) {
   return true;
 }
 
+TrainingSettingsCommand::TrainingSettingsCommand(Document* doc, const QString& text,
+                                                 pb::TrainingConfig beforeTraining,
+                                                 pb::DatasetConfig beforeDataset,
+                                                 pb::TrainingConfig afterTraining,
+                                                 pb::DatasetConfig afterDataset)
+    : QUndoCommand(text),
+      m_doc(doc),
+      m_beforeTraining(std::move(beforeTraining)),
+      m_afterTraining(std::move(afterTraining)),
+      m_beforeDataset(std::move(beforeDataset)),
+      m_afterDataset(std::move(afterDataset)) {}
+
+void TrainingSettingsCommand::undo() {
+  m_doc->applyTrainingSettings(m_beforeTraining, m_beforeDataset);
+}
+
+void TrainingSettingsCommand::redo() {
+  m_doc->applyTrainingSettings(m_afterTraining, m_afterDataset);
+}
+
 }  // namespace loom::studio

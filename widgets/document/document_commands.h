@@ -1,15 +1,17 @@
-// The undo command behind every Document edit.
+// The undo commands behind every Document edit.
 //
-// Each command stores the whole graph before and after the edit and hands one or the other
-// to Document::applyGraph(). Graphs are small (a 5,000-node graph copies in well under a
-// millisecond), and a full snapshot makes undo exact by construction: undoing restores the
-// very bytes the file had, with no inverse-operation logic that could drift.
+// Each command stores the whole graph (or the whole training settings) before and after the
+// edit and hands one or the other to Document::applyGraph() (applyTrainingSettings()). Graphs are
+// small (a 5,000-node graph copies in well under a millisecond), and a full snapshot makes undo
+// exact by construction: undoing restores the very bytes the file had, with no inverse-operation
+// logic that could drift.
 #pragma once
 
 #include <QStringList>
 #include <QUndoCommand>
 
 #include "engine/graph/graph.h"
+#include "engine/proto/loom.pb.h"
 
 namespace loom::studio {
 
@@ -34,6 +36,22 @@ class GraphEditCommand : public QUndoCommand {
   Graph m_after;
   QStringList m_changed;  // sorted, so merge compares node sets
   int m_mergeId;
+};
+
+/// Document::setTrainingSettings(): the training and dataset settings before and after.
+class TrainingSettingsCommand : public QUndoCommand {
+ public:
+  TrainingSettingsCommand(Document* doc, const QString& text, pb::TrainingConfig beforeTraining,
+                          pb::DatasetConfig beforeDataset, pb::TrainingConfig afterTraining,
+                          pb::DatasetConfig afterDataset);
+
+  void undo() override;
+  void redo() override;
+
+ private:
+  Document* m_doc;
+  pb::TrainingConfig m_beforeTraining, m_afterTraining;
+  pb::DatasetConfig m_beforeDataset, m_afterDataset;
 };
 
 }  // namespace loom::studio

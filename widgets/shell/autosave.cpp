@@ -41,6 +41,7 @@ Autosaver::Autosaver(Document* document, int intervalMs, const QString& director
   m_lock->tryLock(0);
   connect(m_doc, &Document::graphChanged, this, [this] { m_dirty = true; });
   connect(m_doc, &Document::modelReset, this, [this] { m_dirty = true; });
+  connect(m_doc, &Document::trainingSettingsChanged, this, [this] { m_dirty = true; });
   connect(m_doc, &Document::modifiedChanged, this, [this] { m_dirty = true; });
   m_timer.setInterval(intervalMs);
   connect(&m_timer, &QTimer::timeout, this, [this] { (void)autosaveNow(); });

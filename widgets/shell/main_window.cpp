@@ -13,6 +13,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
 #include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
@@ -31,6 +32,7 @@
 #include "widgets/shell/shortcuts_dialog.h"
 #include "widgets/shell/start_page.h"
 #include "widgets/shell/status_summary.h"
+#include "widgets/shell/training_settings_dialog.h"
 
 namespace loom::studio {
 
@@ -41,19 +43,48 @@ constexpr int kLayoutVersion = 1;  // bump when docks change so old saved layout
 const QString kFileFilter = QStringLiteral("Loom models (*.loom);;All files (*)");
 
 // The one undo step a restored session starts with: from the file on disk (or nothing) to
-// the autosaved graph, so the document is "modified" and undo shows what was restored.
+// the autosaved graph and training settings, so the document is "modified" and undo shows
+// what was restored.
 class RestoreCommand : public QUndoCommand {
  public:
-  RestoreCommand(Document* doc, Graph before, Graph after)
+  RestoreCommand(Document* doc, Model before, Model after)
       : QUndoCommand(QObject::tr("Restore autosaved changes")),
-        m_doc(doc), m_before(std::move(before)), m_after(std::move(after)) {}
-  void redo() override { m_doc->applyGraph(m_after, {}); }
-  void undo() override { m_doc->applyGraph(m_before, {}); }
+        m_doc(doc),
+        m_before(std::move(before)),
+        m_after(std::move(after)) {}
+  void redo() override { apply(m_after); }
+  void undo() override { apply(m_before); }
 
  private:
+  void apply(const Model& m) {
+    m_doc->applyTrainingSettings(m.training, m.dataset);
+    m_doc->applyGraph(m.graph, {});
+  }
   Document* m_doc;
-  Graph m_before, m_after;
+  Model m_before, m_after;
 };
+
+// The Training Settings button: three sliders (painted, so it needs no resource file), knobs
+// in the colours of the Design icon, readable on light and dark themes.
+QIcon slidersIcon() {
+  QPixmap pixmap(56, 56);
+  pixmap.setDevicePixelRatio(2);
+  pixmap.fill(Qt::transparent);
+  QPainter p(&pixmap);
+  p.setRenderHint(QPainter::Antialiasing);
+  const std::pair<double, QColor> rows[] = {{9, QColor(0x3b, 0x82, 0xc4)},
+                                            {19, QColor(0xd9, 0x82, 0x2b)},
+                                            {13, QColor(0x2f, 0x9e, 0x8f)}};
+  for (int i = 0; i < 3; ++i) {
+    const double y = 6 + i * 8;
+    p.setPen(QPen(QColor(0x8a, 0x8f, 0x98), 2, Qt::SolidLine, Qt::RoundCap));
+    p.drawLine(QPointF(4, y), QPointF(24, y));
+    p.setPen(Qt::NoPen);
+    p.setBrush(rows[i].second);
+    p.drawEllipse(QPointF(rows[i].first, y), 3.4, 3.4);
+  }
+  return QIcon(pixmap);
+}
 
 }  // namespace
 
@@ -183,6 +214,18 @@ void MainWindow::createActions() {
   connect(design, &QAction::triggered, this, [this] {
     if (isStartPageShown() && !m_doc->graph().nodes().empty()) showEditor();
   });
+
+  // Below the modes: the model's training settings (they belong to no single mode).
+  auto* spacer = new QWidget(modeBar);
+  spacer->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Expanding);
+  modeBar->addWidget(spacer);
+  m_trainingSettingsAction = new QAction(slidersIcon(), tr("Training Settings…"), this);
+  m_trainingSettingsAction->setObjectName(QStringLiteral("actionTrainingSettings"));
+  m_trainingSettingsAction->setIconText(tr("Training"));
+  m_trainingSettingsAction->setToolTip(
+      tr("Training settings: epochs, optimizer, schedule, loss, data"));
+  connect(m_trainingSettingsAction, &QAction::triggered, this, [this] { showTrainingSettings(); });
+  modeBar->addAction(m_trainingSettingsAction);
   addToolBar(Qt::LeftToolBarArea, modeBar);
 }
 
@@ -233,6 +276,9 @@ void MainWindow::createMenus() {
     m_paletteDock->raise();
     m_palette->focusSearch();
   });
+
+  QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
+  modelMenu->addAction(m_trainingSettingsAction);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   m_fitAction = add(view, tr("&Fit Graph in View"), {QKeySequence(Qt::Key_F)}, [this] {
@@ -511,12 +557,14 @@ bool MainWindow::restoreSession(const RecoverableSession& session) {
   if (!session.originalPath.isEmpty()) {
     if (Expected<Model> original = loadModel(session.originalPath.toStdString())) {
       base.graph = original->graph;
+      base.training = original->training;
+      base.dataset = original->dataset;
       path = session.originalPath;
     }
   }
   m_untitledName = path.isEmpty() ? QString::fromStdString(restored->name) + tr(" (restored)") : QString();
   m_doc->resetModel(base, path);
-  m_doc->undoStack()->push(new RestoreCommand(m_doc, base.graph, restored->graph));
+  m_doc->undoStack()->push(new RestoreCommand(m_doc, base, *restored));
   // Write the new session's autosave before the old one is deleted: never a moment with
   // the edits in memory only.
   (void)m_autosaver->autosaveNow();
@@ -542,6 +590,19 @@ void MainWindow::addOpAtViewCenter(const QString& op) {
   }
   m_canvas->selectNodes({*added});
   showStatus(tr("Added %1").arg(*added));
+}
+
+TrainingSettingsDialog* MainWindow::showTrainingSettings() {
+  for (auto* open : findChildren<TrainingSettingsDialog*>()) {
+    if (!open->isVisible()) continue;  // closed, waiting for deletion
+    open->raise();
+    open->activateWindow();
+    return open;
+  }
+  auto* dialog = new TrainingSettingsDialog(m_doc, this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->open();
+  return dialog;
 }
 
 void MainWindow::copySelection() { m_canvas->copySelection(); }

@@ -2,7 +2,8 @@
 //
 // The window owns one Document and wires every panel to it; panels only listen to the
 // Document and call its edit functions (widgets/document/document.h). Modes: only Design
-// exists so far (the mode bar shows only modes that work).
+// exists so far (the mode bar shows only modes that work). Below the modes, the mode bar has
+// a Training Settings button (also Model → Training Settings…).
 //
 // Files: New / Open / Save / Save As / recent files, the `.loom` format. Before anything
 // would drop unsaved changes (close, New, Open, a template) the user is asked to save,
@@ -39,6 +40,7 @@ class ProblemsPanel;
 class PropertiesPanel;
 class StartPage;
 class StatusSummary;
+class TrainingSettingsDialog;
 
 struct MainWindowOptions {
   int autosaveIntervalMs = 30'000;
@@ -84,6 +86,9 @@ class MainWindow : public QMainWindow {
   void paste();
   void duplicateSelection();
   void deleteSelection();
+  /// Model → Training Settings…: opens the dialog window-modally without blocking (open())
+  /// and returns it; it deletes itself when closed. OK applies one undoable edit.
+  TrainingSettingsDialog* showTrainingSettings();
 
   /// Offers to restore autosaves of sessions that did not end normally. With an automatic
   /// answer set (tests, `--test-restore`), no dialog is shown.
@@ -132,6 +137,7 @@ class MainWindow : public QMainWindow {
   QActionGroup* m_themeGroup = nullptr;
   QList<QAction*> m_shortcutActions;
   QAction* m_fitAction = nullptr;
+  QAction* m_trainingSettingsAction = nullptr;
   Theme m_theme = Theme::System;
   QString m_untitledName;  // shown for a template copy or restored session
   std::optional<bool> m_recoveryAnswer;

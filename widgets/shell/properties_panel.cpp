@@ -17,32 +17,13 @@
 #include <cmath>
 
 #include "widgets/document/document.h"
+#include "widgets/shell/float_spin_box.h"
 #include "widgets/shell/format.h"
 #include "widgets/shell/palette_panel.h"
 
 namespace loom::studio {
 
 namespace {
-
-// A double spin box that shows 1e-05 as "1e-05" rather than "0.00" and accepts that form.
-class FloatSpinBox : public QDoubleSpinBox {
- public:
-  using QDoubleSpinBox::QDoubleSpinBox;
-
- protected:
-  QString textFromValue(double value) const override {
-    return QLocale::c().toString(value, 'g', 10);
-  }
-  double valueFromText(const QString& text) const override {
-    return QLocale::c().toDouble(text.trimmed());
-  }
-  QValidator::State validate(QString& text, int&) const override {
-    bool ok = false;
-    const double v = QLocale::c().toDouble(text.trimmed(), &ok);
-    if (!ok) return QValidator::Intermediate;
-    return (v >= minimum() && v <= maximum()) ? QValidator::Acceptable : QValidator::Intermediate;
-  }
-};
 
 int clampToInt(double v) {
   if (v <= INT_MIN) return INT_MIN;

@@ -4,6 +4,7 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/autosave.h
   ${CMAKE_CURRENT_LIST_DIR}/canvas_host.cpp
   ${CMAKE_CURRENT_LIST_DIR}/canvas_host.h
+  ${CMAKE_CURRENT_LIST_DIR}/float_spin_box.h
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/format.h
   ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp
@@ -20,6 +21,8 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/start_page.h
   ${CMAKE_CURRENT_LIST_DIR}/status_summary.cpp
   ${CMAKE_CURRENT_LIST_DIR}/status_summary.h
+  ${CMAKE_CURRENT_LIST_DIR}/training_settings_dialog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/training_settings_dialog.h
   ${CMAKE_CURRENT_LIST_DIR}/theme.cpp
   ${CMAKE_CURRENT_LIST_DIR}/theme.h
   ${PROJECT_SOURCE_DIR}/resources/studio.qrc)
