@@ -15,7 +15,10 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QTimer>
+#include <dlfcn.h>
+
 #include <cstdio>
+#include <string_view>
 #include <cstdlib>
 
 #include "widgets/document/document.h"
@@ -33,6 +36,34 @@ bool hasDisplay() {
   return false;
 }
 
+/// True when Qt would pick the X11 (xcb) platform but the X server named by DISPLAY does
+/// not answer. Qt's xcb plugin aborts the process in that case, so we ask first. libxcb is
+/// loaded at run time (the xcb plugin depends on it anyway), so this adds no link dependency.
+bool x11DisplayUnreachable() {
+  const char* platform = std::getenv("QT_QPA_PLATFORM");
+  const char* wayland = std::getenv("WAYLAND_DISPLAY");
+  const char* display = std::getenv("DISPLAY");
+  if ((platform && *platform && std::string_view(platform) != "xcb") || (wayland && *wayland) ||
+      !(display && *display))
+    return false;
+  void* xcb = ::dlopen("libxcb.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (!xcb) return false;  // let Qt report what is missing
+  using Connect = void* (*)(const char*, int*);
+  using HasError = int (*)(void*);
+  using Disconnect = void (*)(void*);
+  auto connect = reinterpret_cast<Connect>(::dlsym(xcb, "xcb_connect"));
+  auto hasError = reinterpret_cast<HasError>(::dlsym(xcb, "xcb_connection_has_error"));
+  auto disconnect = reinterpret_cast<Disconnect>(::dlsym(xcb, "xcb_disconnect"));
+  bool unreachable = false;
+  if (connect && hasError && disconnect) {
+    void* c = connect(display, nullptr);
+    unreachable = c == nullptr || hasError(c) != 0;
+    if (c) disconnect(c);
+  }
+  ::dlclose(xcb);
+  return unreachable;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -43,6 +74,14 @@ int main(int argc, char** argv) {
                  "Loom Studio needs a graphical session. Without one, use the command line, e.g.\n"
                  "  loom train resources/examples/cnn.loom\n"
                  "or run the studio offscreen: QT_QPA_PLATFORM=offscreen loom-studio ...\n");
+    return 2;
+  }
+  if (x11DisplayUnreachable()) {
+    std::fprintf(stderr,
+                 "loom-studio: cannot connect to the X display \"%s\" (DISPLAY).\n"
+                 "Check that the X server is running and reachable, or use the command line, e.g.\n"
+                 "  loom train resources/examples/cnn.loom\n",
+                 std::getenv("DISPLAY"));
     return 2;
   }
   QApplication app(argc, argv);

@@ -12,3 +12,11 @@ if(TARGET loom-studio)
                    $<TARGET_FILE:loom-studio> ${PROJECT_SOURCE_DIR})
   set_tests_properties(loom_studio_crash_recovery PROPERTIES LABELS studio TIMEOUT 120)
 endif()
+# DISPLAY set but no X server there: a clear message and exit 2, not Qt's abort.
+if(TARGET loom-studio)
+  add_test(NAME loom_studio_unreachable_display
+           COMMAND ${CMAKE_COMMAND} -E env --unset=QT_QPA_PLATFORM --unset=WAYLAND_DISPLAY DISPLAY=:4321
+                   $<TARGET_FILE:loom-studio>)
+  set_tests_properties(loom_studio_unreachable_display PROPERTIES LABELS studio
+    PASS_REGULAR_EXPRESSION "cannot connect to the X display \":4321\"")
+endif()
