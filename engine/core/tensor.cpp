@@ -122,7 +122,7 @@ Tensor Tensor::viewAs(Dims dims, Layout layout) const {
 }
 
 Tensor Tensor::toLayout(Layout layout) const {
-  if (layout == m_layout || rank() != 4 || m_dims[1] == 1) {
+  if (layout == m_layout || layoutsShareBytes(m_dims)) {
     // With one channel NCHW and NHWC are the same bytes: relabel only.
     Tensor t = *this;
     if (rank() == 4) t.m_layout = layout;
@@ -135,7 +135,7 @@ Tensor Tensor::toLayout(Layout layout) const {
 
 void Tensor::assignConverted(const Tensor& src) {
   assert(src.m_dims == m_dims && src.m_dtype == m_dtype);
-  if (src.m_layout == m_layout || rank() != 4 || m_dims[1] == 1) {
+  if (src.m_layout == m_layout || layoutsShareBytes(m_dims)) {
     std::memcpy(raw(), src.raw(), bytes());
     return;
   }

@@ -29,6 +29,9 @@ const char* layoutName(Layout layout);
 
 using Dims = std::vector<std::int64_t>;
 std::int64_t numElements(const Dims& dims);
+/// True when Plain and NHWC order the elements of `dims` identically (not rank 4, or one
+/// channel): then a layout change is a relabel, never a copy.
+inline bool layoutsShareBytes(const Dims& dims) { return dims.size() != 4 || dims[1] == 1; }
 /// "[128, 1, 28, 28]"
 std::string dimsToString(const Dims& dims);
 

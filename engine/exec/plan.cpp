@@ -11,30 +11,19 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 
 namespace loom {
 
 namespace {
 
-bool sameBytesInBothLayouts(const Dims& d) { return d.size() != 4 || d[1] == 1; }
-
 /// dst += src, converting src's layout if needed.
 void accumulate(Tensor& dst, const Tensor& src) {
-  Tensor s = src.layout() == dst.layout() || sameBytesInBothLayouts(dst.dims()) ? src : src.toLayout(dst.layout());
+  const Tensor s = src.toLayout(dst.layout());  // no copy when the layouts agree
   float* d = dst.f32();
   const float* x = s.f32();
   const std::int64_t n = dst.numel();
 #pragma omp parallel for simd if (n > 65536)
   for (std::int64_t i = 0; i < n; ++i) d[i] += x[i];
-}
-
-/// dst = src, converting layout if needed.
-void assign(Tensor& dst, const Tensor& src) {
-  if (src.layout() == dst.layout() || sameBytesInBothLayouts(dst.dims()))
-    std::memcpy(dst.raw(), src.raw(), dst.bytes());
-  else
-    dst.assignConverted(src);
 }
 
 /// A view of `t` relabelled to `layout` without copying (only valid when the bytes agree).
@@ -151,10 +140,10 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     step.attrs = na.attrs;
     for (const auto& info : na.shape.params) {
       Parameter* p = params.find(node.name + "." + info.name);
-      if (!p) return Status(ErrorCode::ModelMismatch, nodeLabel(node) + ": parameter \"" + node.name + "." +
+      if (!p) return Status(ErrorCode::ModelMismatch, step.label + ": parameter \"" + node.name + "." +
                                                          info.name + "\" is missing");
       if (p->value.dims() != info.dims)
-        return Status(ErrorCode::ModelMismatch, nodeLabel(node) + ": parameter \"" + p->name + "\" has shape " +
+        return Status(ErrorCode::ModelMismatch, step.label + ": parameter \"" + p->name + "\" has shape " +
                                                     dimsToString(p->value.dims()) + " but the node needs " +
                                                     dimsToString(info.dims));
       step.params.push_back(p);
@@ -183,7 +172,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
       }
       info.declined.push_back(backend->name() + ": " + kernel.status().message());
     }
-    if (!step.kernel) return internalError(nodeLabel(node) + ": no backend accepted the node");
+    if (!step.kernel) return internalError(step.label + ": no backend accepted the node");
     im.kernelInfo.push_back(info);
 
     const Layout outLayout = na.shape.output.size() == 4 ? step.kernel->outputLayout() : Layout::Plain;
@@ -202,6 +191,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     im.steps.push_back(std::move(step));
   }
 
+  im.outputStep = stepOfNode[static_cast<size_t>(graph.indexOf(im.analysis.outputNode))];
+
   // Memory: buffers whose lifetimes are disjoint share storage (before any view of them
   // is taken below). Inference: an activation lives from its producer to its last
   // consumer. Training keeps every activation (backward reads them) but packs gradients:
@@ -213,7 +204,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     for (std::int64_t s = 0; s < n; ++s)
       for (const auto& e : im.steps[static_cast<size_t>(s)].edges)
         lastConsumer[static_cast<size_t>(e.producer)] = s;
-    const auto outputIndex = static_cast<size_t>(stepOfNode[static_cast<size_t>(graph.indexOf(im.analysis.outputNode))]);
+    const auto outputIndex = static_cast<size_t>(im.outputStep);
     std::vector<BufferUse> uses;
     if (!options.training) {
       for (std::int64_t s = 0; s < n; ++s) {
@@ -250,7 +241,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
       const Layout want = producer.dst.rank() == 4 ? step.kernel->inputLayout(static_cast<int>(i)) : Layout::Plain;
       if (want == producer.dst.layout()) {
         a.src.push_back(&producer.dst);
-      } else if (sameBytesInBothLayouts(producer.dst.dims())) {
+      } else if (layoutsShareBytes(producer.dst.dims())) {
         e.converted = relabelled(producer.dst, want);
         a.src.push_back(&e.converted);
       } else {
@@ -262,7 +253,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
         a.diffSrc.push_back(nullptr);
         continue;
       }
-      const bool layoutsAgree = want == producer.diffDst.layout() || sameBytesInBothLayouts(producer.dst.dims());
+      const bool layoutsAgree = want == producer.diffDst.layout() || layoutsShareBytes(producer.dst.dims());
       if (producer.consumerEdges == 1 && layoutsAgree) {
         e.direct = true;
         e.diffSrc = relabelled(producer.diffDst, want);
@@ -275,8 +266,6 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     a.diffDst = step.requiresGrad ? &step.diffDst : nullptr;
   }
 
-  const int outNode = graph.indexOf(im.analysis.outputNode);
-  im.outputStep = stepOfNode[static_cast<size_t>(outNode)];
   im.outputPlain = Tensor(im.steps[static_cast<size_t>(im.outputStep)].dst.dims());
   return plan;
 }
@@ -293,7 +282,7 @@ Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool tr
     if (x.dims() != step.dst.dims() || x.dtype() != DType::F32)
       return shapeMismatch("input node \"" + name + "\" expects " + dimsToString(step.dst.dims()) +
                            " float32, got " + dimsToString(x.dims()) + " " + dtypeName(x.dtype()));
-    assign(step.dst, x);
+    step.dst.assignConverted(x);
   }
   for (size_t s = 0; s < im.steps.size(); ++s) {
     Impl::Step& step = im.steps[s];
@@ -315,7 +304,7 @@ Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool tr
 
 const Tensor& Plan::output() {
   Impl& im = *m_impl;
-  assign(im.outputPlain, im.steps[static_cast<size_t>(im.outputStep)].dst);
+  im.outputPlain.assignConverted(im.steps[static_cast<size_t>(im.outputStep)].dst);
   return im.outputPlain;
 }
 
@@ -328,7 +317,7 @@ Status Plan::backward(const Tensor& diffOutput) {
                          dimsToString(out.dst.dims()));
   if (!out.requiresGrad) return Status::ok();  // nothing trainable
   for (auto& step : im.steps) step.gradContributions = 0;
-  assign(out.diffDst, diffOutput);
+  out.diffDst.assignConverted(diffOutput);
   out.gradContributions = 1;
 
   for (size_t s = im.steps.size(); s-- > 0;) {
@@ -343,7 +332,7 @@ Status Plan::backward(const Tensor& diffOutput) {
       Impl::Step& producer = im.steps[static_cast<size_t>(e.producer)];
       if (!e.direct) {
         if (producer.gradContributions == 0)
-          assign(producer.diffDst, e.diffSrc);
+          producer.diffDst.assignConverted(e.diffSrc);
         else
           accumulate(producer.diffDst, e.diffSrc);
       }
