@@ -33,16 +33,11 @@ using Clock = std::chrono::steady_clock;
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 Expected<Dataset> loadData(const pb::DatasetConfig& cfg, Split split) {
-  Dataset d;
-  if (cfg.kind() == "fashion_mnist" || cfg.kind() == "idx") {
-    LOOM_ASSIGN_OR_RETURN(d, loadFashionMnist(cfg.path(), split));
-  } else if (cfg.kind() == "csv") {
-    if (split == Split::Test) return notFound("CSV data sets have no test split");
-    LOOM_ASSIGN_OR_RETURN(d, readCsv(cfg.path()));
-  } else {
+  if (cfg.kind() == "fashion_mnist" || cfg.kind() == "idx") return loadFashionMnist(cfg.path(), split);
+  if (cfg.kind() != "csv")
     return invalidArgument("dataset kind \"" + cfg.kind() + "\" is not one of: fashion_mnist, idx, csv");
-  }
-  return d;
+  if (split == Split::Test) return notFound("CSV data sets have no test split");
+  return readCsv(cfg.path());
 }
 
 std::vector<std::int64_t> allIndices(std::int64_t n, std::int64_t limit) {
@@ -152,6 +147,24 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
   m.accuracy = static_cast<double>(correct) / static_cast<double>(m.samples);
   for (auto& [k, c] : topCorrect) m.topK.emplace_back(k, static_cast<double>(c) / static_cast<double>(m.samples));
   return m;
+}
+
+/// Loads the test split, checks it fits the model's input, and evaluates with `plans`
+/// (no shuffling, no augmentation, the last partial batch kept).
+Expected<EvalMetrics> evaluateTestSplit(const Model& model, const GraphAnalysis& analysis, EvalPlans& plans,
+                                        std::int64_t batchSize, std::int64_t epoch,
+                                        const std::function<void(const TrainProgress&)>& onProgress) {
+  LOOM_ASSIGN_OR_RETURN(Dataset testData, loadData(model.dataset, Split::Test));
+  LOOM_ASSIGN_OR_RETURN(std::string input, findInput(model, analysis, testData));
+  BatchLoaderOptions o;
+  o.batchSize = batchSize;
+  o.shuffle = false;
+  o.dropLast = false;
+  o.seed = model.training.seed();
+  o.normalization = Normalization::uniform(model.dataset.mean(), model.dataset.std());
+  LOOM_ASSIGN_OR_RETURN(auto loader,
+                        BatchLoader::create(testData, allIndices(testData.size(), model.dataset.test_limit()), o));
+  return runEvaluation(model, plans, input, *loader, TrainProgress::Phase::Test, epoch, onProgress);
 }
 
 std::string formatNumber(double v) {
@@ -489,11 +502,8 @@ Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
   model.parameters = params.values();
 
   if (opt.evaluateTest && model.dataset.kind() != "csv") {
-    LOOM_ASSIGN_OR_RETURN(Dataset testData, loadData(model.dataset, Split::Test));
-    LOOM_ASSIGN_OR_RETURN(auto testLoader,
-                          BatchLoader::create(testData, allIndices(testData.size(), model.dataset.test_limit()), evalOptions));
-    LOOM_ASSIGN_OR_RETURN(result.test, runEvaluation(model, evalPlans, input, *testLoader, TrainProgress::Phase::Test,
-                                                     state.epoch, opt.onProgress));
+    LOOM_ASSIGN_OR_RETURN(result.test,
+                          evaluateTestSplit(model, analysis, evalPlans, batchSize, state.epoch, opt.onProgress));
     log.json()["test"] = {{"loss", result.test.loss}, {"accuracy", result.test.accuracy}, {"samples", result.test.samples}};
   }
   log.json()["status"] = "completed";
@@ -510,19 +520,9 @@ Expected<EvalMetrics> evaluate(const Model& modelIn, std::int64_t batchSize,
   LOOM_RETURN_IF_ERROR(analysis.status);
   LOOM_ASSIGN_OR_RETURN(ParameterSet params,
                         ParameterSet::create(model.graph, analysis, model.parameters, model.training.seed()));
-  LOOM_ASSIGN_OR_RETURN(Dataset testData, loadData(model.dataset, Split::Test));
-  LOOM_ASSIGN_OR_RETURN(std::string input, findInput(model, analysis, testData));
-  BatchLoaderOptions o;
-  o.batchSize = batchSize;
-  o.shuffle = false;
-  o.dropLast = false;
-  o.seed = model.training.seed();
-  o.normalization = Normalization::uniform(model.dataset.mean(), model.dataset.std());
-  LOOM_ASSIGN_OR_RETURN(auto loader,
-                        BatchLoader::create(testData, allIndices(testData.size(), model.dataset.test_limit()), o));
   auto cpu = makeCpuBackend();
   EvalPlans plans(model.graph, params, cpu.get());
-  return runEvaluation(model, plans, input, *loader, TrainProgress::Phase::Test, 0, onProgress);
+  return evaluateTestSplit(model, analysis, plans, batchSize, 0, onProgress);
 }
 
 Status loadCheckpointParameters(Model& model, const std::string& checkpointPath) {
