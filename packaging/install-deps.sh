@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build ccache pkg-config git
+  g++ cmake ninja-build ccache pkg-config git clang-format
   # engine
   libdnnl-dev ocl-icd-opencl-dev opencl-headers   # oneDNN's CMake config needs the OpenCL bits
   libprotobuf-dev protobuf-compiler zlib1g-dev libcli11-dev nlohmann-json3-dev
