@@ -1,4 +1,5 @@
 target_sources(loom_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/attr.cpp
   ${CMAKE_CURRENT_LIST_DIR}/op.cpp
   ${CMAKE_CURRENT_LIST_DIR}/op_helpers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/conv_geometry.cpp
