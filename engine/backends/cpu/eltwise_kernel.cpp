@@ -1,9 +1,10 @@
-// ReLU, LeakyReLU, ELU, Sigmoid and Tanh on oneDNN eltwise.
+// The element-wise activations on oneDNN eltwise: eltwiseSpec() maps each op (and its
+// attributes) to an algorithm.
 //
 // Elementwise results do not depend on the physical order, so the primitive sees a flat
 // 1-D tensor and the kernel keeps whatever layout its neighbours use (NHWC for rank 4).
-// Backward uses the *_use_dst_for_bwd algorithms: it reads args.dst (the forward output,
-// which the plan keeps for the step) instead of the source.
+// Where oneDNN has a *_use_dst_for_bwd algorithm, backward reads args.dst (the forward
+// output, which the plan keeps for the step); otherwise it reads the source.
 #include "engine/backends/cpu/cpu_kernels.h"
 #include "engine/backends/cpu/onednn_util.h"
 #include "engine/backends/cpu/unary_kernel.h"
