@@ -17,6 +17,7 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/relu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaky_relu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/elu.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gelu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sigmoid.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tanh.cpp
   ${CMAKE_CURRENT_LIST_DIR}/softmax.cpp

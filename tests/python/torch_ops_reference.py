@@ -118,6 +118,8 @@ def run_op(case, xs, params):
         return F.leaky_relu(xs[0], a["alpha"])
     if op == "ELU":
         return F.elu(xs[0], a["alpha"])
+    if op == "GELU":
+        return F.gelu(xs[0], approximate=a["approximate"])
     if op == "Sigmoid":
         return torch.sigmoid(xs[0])
     if op == "Tanh":

@@ -56,6 +56,10 @@ Expected<EltwiseSpec> eltwiseSpec(const std::string& op, const Attrs& attrs) {
     if (a >= 0) return EltwiseSpec{algorithm::eltwise_elu_use_dst_for_bwd, a, true};
     return EltwiseSpec{algorithm::eltwise_elu, a, false};
   }
+  if (op == "GELU") {  // not invertible: backward reads src
+    const bool tanh = attrs.s("approximate") == "tanh";
+    return EltwiseSpec{tanh ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf, 0, false};
+  }
   if (op == "Sigmoid") return EltwiseSpec{algorithm::eltwise_logistic_use_dst_for_bwd, 0, true};
   if (op == "Tanh") return EltwiseSpec{algorithm::eltwise_tanh_use_dst_for_bwd, 0, true};
   return unsupported("no oneDNN eltwise algorithm for op " + op);

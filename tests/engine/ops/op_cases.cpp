@@ -151,6 +151,13 @@ OpCase drawELU(Gen& gen, CaseSize size, int index) {
   return c;
 }
 
+// GELU alternates its two forms.
+OpCase drawGELU(Gen& gen, CaseSize size, int index) {
+  OpCase c = drawElementwise(gen, size, index);
+  c.attrs["approximate"] = std::string(index % 2 == 0 ? "none" : "tanh");
+  return c;
+}
+
 OpCase drawSoftmax(Gen& gen, CaseSize size, int) {
   OpCase c;
   Dims d = randomShape(gen, 2, 4, maxDim(size));
@@ -266,6 +273,10 @@ std::vector<OpCaseSet> makeTable() {
        .draw = drawELU,
        .fill = InputFill::AwayFromZero,
        .fixed = concat(activationShapes(none), activationShapes({{"alpha", 0.5}}))},
+      {.op = "GELU",
+       .draw = drawGELU,
+       .fixed = concat(activationShapes({{"approximate", std::string("none")}}),
+                       activationShapes({{"approximate", std::string("tanh")}}))},
       {.op = "Sigmoid", .draw = drawElementwise, .fixed = activationShapes(none)},
       {.op = "Tanh", .draw = drawElementwise, .fixed = activationShapes(none)},
       {.op = "Softmax",
