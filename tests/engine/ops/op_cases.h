@@ -7,6 +7,7 @@
 // reproducible; every returned case passes the op's shape inference.
 #pragma once
 
+#include <ostream>
 #include <random>
 #include <string>
 #include <vector>
@@ -57,6 +58,10 @@ struct OpOnBackend {
   /// "Conv2D_cpu": the test's name suffix.
   std::string name() const { return op + "_" + backend; }
 };
+/// How GoogleTest prints the parameter in a failure ("GELU_cpu").
+inline void PrintTo(const OpOnBackend& p, std::ostream* os) {
+  *os << p.name();
+}
 /// opsUnderTest() x backendNames(), without "reference" unless `withReference`.
 std::vector<OpOnBackend> opsOnBackends(bool withReference);
 
