@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "engine/core/status.h"
-#include "engine/graph/attr.h"
+#include "engine/ops/attr.h"
 
 namespace loom {
 

@@ -10,6 +10,7 @@
 #include "engine/ops/dropout.h"
 #include "engine/ops/elu.h"
 #include "engine/ops/flatten.h"
+#include "engine/ops/gelu.h"
 #include "engine/ops/global_avg_pool.h"
 #include "engine/ops/input.h"
 #include "engine/ops/leaky_relu.h"
@@ -29,8 +30,8 @@ void registerBuiltinOps(OpRegistry& registry) {
   std::unique_ptr<Op> (*const makers[])() = {
       makeInputOp,         makeDenseOp,     makeConv2DOp,  makeMaxPool2DOp, makeAvgPool2DOp,
       makeGlobalAvgPoolOp, makeBatchNormOp, makeDropoutOp, makeReLUOp,      makeLeakyReLUOp,
-      makeELUOp,           makeSigmoidOp,   makeTanhOp,    makeSoftmaxOp,   makeFlattenOp,
-      makeReshapeOp,       makeAddOp,       makeConcatOp,
+      makeELUOp,           makeGELUOp,      makeSigmoidOp, makeTanhOp,      makeSoftmaxOp,
+      makeFlattenOp,       makeReshapeOp,   makeAddOp,     makeConcatOp,
   };
   for (auto make : makers) {
     Status st = registry.add(make());

@@ -23,7 +23,7 @@
 
 #include "engine/core/status.h"
 #include "engine/core/tensor.h"
-#include "engine/graph/attr.h"
+#include "engine/ops/attr.h"
 
 namespace loom {
 

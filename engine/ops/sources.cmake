@@ -1,4 +1,5 @@
 target_sources(loom_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/attr.cpp
   ${CMAKE_CURRENT_LIST_DIR}/op.cpp
   ${CMAKE_CURRENT_LIST_DIR}/op_helpers.cpp
   ${CMAKE_CURRENT_LIST_DIR}/conv_geometry.cpp
@@ -16,6 +17,7 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/relu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/leaky_relu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/elu.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/gelu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/sigmoid.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tanh.cpp
   ${CMAKE_CURRENT_LIST_DIR}/softmax.cpp

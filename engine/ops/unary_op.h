@@ -1,4 +1,4 @@
-// UnaryOp: base of the element-wise activations (ReLU, LeakyReLU, ELU, Sigmoid, Tanh).
+// UnaryOp: base of the element-wise activations (every op whose schema category it sets).
 // Output shape = input shape (any rank), no params. Subclasses supply the two loops;
 // backward reads src (never dst), so the executor need not keep the output alive.
 #pragma once

@@ -5,22 +5,16 @@
 // backend, initialises the parameters from the model's seed, takes a real Fashion-MNIST
 // batch (dithered by one grey level, see kDither), and runs exactly one step: forward, loss, backward, the model's optimizer. It
 // writes the initial values and the batch to a temporary directory, where
-// tests/python/loom_to_torch.py repeats the step with an equivalent torch.nn.Module in
-// float64. Loss, every gradient, every parameter after the step and the BatchNorm running
-// statistics are then compared.
+// tests/python/loom_to_torch.py (run through support/torch_exchange.h) repeats the step
+// with an equivalent torch.nn.Module in float64. Loss, every gradient, every parameter
+// after the step and the BatchNorm running statistics are then compared.
 #include <gtest/gtest.h>
-
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -36,8 +30,10 @@
 #include "engine/optim/clip.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
+#include "support/torch_exchange.h"
 
 using namespace loom;
+using loom::test::TorchExchange;
 namespace fs = std::filesystem;
 
 namespace {
@@ -128,27 +124,6 @@ training {
 }
 )";
 
-void writeBytes(const fs::path& path, const void* data, size_t bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
-}
-
-std::vector<double> readF64(const fs::path& path, std::int64_t count) {
-  std::vector<double> v(static_cast<size_t>(count));
-  std::ifstream in(path, std::ios::binary);
-  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(double)));
-  if (!in.good() || in.gcount() != static_cast<std::streamsize>(v.size() * sizeof(double))) v.clear();
-  return v;
-}
-
-std::string readText(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /// The trainer's loss (engine/train/trainer.cpp): MSE and BCE regress one-hot targets.
 Expected<double> computeLoss(const pb::LossConfig& cfg, const Tensor& logits, const Tensor& labels,
                              Tensor* diff) {
@@ -195,28 +170,26 @@ struct LoomStep {
 class ModelStepTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    m_dir = fs::temp_directory_path() /
-            ("loom_model_step_" + GetParam() + "_" + std::to_string(::getpid()));
-    fs::remove_all(m_dir);
-    fs::create_directories(m_dir / "init");
+    m_ex = std::make_unique<TorchExchange>("loom_model_step_" + GetParam());
+    ASSERT_FALSE(m_ex->dir().empty());
+    for (const char* sub : {"init", "loom"}) fs::create_directories(m_ex->dir() / sub);
   }
-  void TearDown() override {
-    if (HasFailure()) {
-      std::printf("inputs, Loom's and PyTorch's outputs kept in %s\n", m_dir.c_str());
-    } else {
-      fs::remove_all(m_dir);
-    }
+  void TearDown() override { m_ex.reset(); }  // keeps the files when the test failed
+
+  /// Runs Loom's step, writes init/*.f32, x.f32 and y.i64 and completes `manifest`.
+  void runLoomStep(Model& model, nlohmann::json& manifest, LoomStep& out);
+  /// Runs the PyTorch step on `manifest` and compares it with `loom`.
+  void compareWithTorch(const nlohmann::json& manifest, const LoomStep& loom);
+  /// Writes DIR/`name`; fails the test when it cannot.
+  void write(const std::string& name, const void* data, size_t bytes) {
+    const Status st = m_ex->writeBytes(name, data, bytes);
+    ASSERT_TRUE(st.isOk()) << st.toString();
   }
 
-  /// Runs Loom's step and writes manifest.json, init/*.f32, x.f32 and y.i64.
-  void runLoomStep(Model& model, nlohmann::json manifest, LoomStep& out);
-  /// Runs the PyTorch step and compares it with `loom`.
-  void compareWithTorch(const LoomStep& loom);
-
-  fs::path m_dir;
+  std::unique_ptr<TorchExchange> m_ex;
 };
 
-void ModelStepTest::runLoomStep(Model& model, nlohmann::json manifest, LoomStep& out) {
+void ModelStepTest::runLoomStep(Model& model, nlohmann::json& manifest, LoomStep& out) {
   applyDefaults(model);
   const pb::TrainingConfig& tc = model.training;
   const std::int64_t batch = std::min<std::int64_t>(tc.batch_size(), kMaxBatch);
@@ -233,7 +206,8 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json manifest, LoomStep&
 
   // A real batch: the first shuffled batch of epoch 0, normalised as the trainer does.
   auto data = loadFashionMnist(model.dataset.path(), Split::Train);
-  if (!data) GTEST_SKIP() << "Fashion-MNIST is not available: " << data.status().message();
+  ASSERT_TRUE(data) << "Fashion-MNIST is required (packaging/install-deps.sh installs dataset-fashion-mnist): "
+                    << data.status().message();
   std::vector<std::int64_t> indices(static_cast<size_t>(data->size()));
   for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<std::int64_t>(i);
   BatchLoaderOptions lo;
@@ -264,11 +238,11 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json manifest, LoomStep&
 
   for (const Parameter& p : params->all()) {
     out.before.push_back({p.name, p.value.clone(), Tensor(), p.trainable});
-    writeBytes(m_dir / "init" / (p.name + ".f32"), p.value.raw(), p.value.bytes());
+    write("init/" + p.name + ".f32", p.value.raw(), p.value.bytes());
     manifest["params"].push_back({{"name", p.name}, {"dims", p.value.dims()}, {"trainable", p.trainable}});
   }
-  writeBytes(m_dir / "x.f32", b.x.raw(), b.x.bytes());
-  writeBytes(m_dir / "y.i64", b.y.raw(), b.y.bytes());
+  write("x.f32", b.x.raw(), b.x.bytes());
+  write("y.i64", b.y.raw(), b.y.bytes());
 
   // The step, as Trainer runs it.
   const std::uint64_t key = rngKey(seed, {static_cast<std::uint64_t>(RngPurpose::Dropout), 0, 0});
@@ -280,11 +254,10 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json manifest, LoomStep&
   out.loss = *loss;
   s = plan->backward(diffLogits);
   ASSERT_TRUE(s.isOk()) << s.message();
-  fs::create_directories(m_dir / "loom");
   for (const Parameter& p : params->all()) {
     if (!p.trainable) continue;
     out.grads[p.name] = p.grad.clone();
-    writeBytes(m_dir / "loom" / (p.name + ".grad.f32"), p.grad.raw(), p.grad.bytes());
+    write("loom/" + p.name + ".grad.f32", p.grad.raw(), p.grad.bytes());
   }
   if (tc.clip_grad_norm() > 0) {
     auto norm = clipGradNorm(params->all(), tc.clip_grad_norm());
@@ -294,21 +267,18 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json manifest, LoomStep&
   ASSERT_TRUE(s.isOk()) << s.message();
   for (const Parameter& p : params->all()) {
     out.after[p.name] = p.value.clone();
-    writeBytes(m_dir / "loom" / (p.name + ".after.f32"), p.value.raw(), p.value.bytes());
+    write("loom/" + p.name + ".after.f32", p.value.raw(), p.value.bytes());
   }
 
   manifest["batch"] = batch;
   manifest["sample"] = Dims(b.x.dims().begin() + 1, b.x.dims().end());
   manifest["learning_rate"] = out.learningRate;
-  std::ofstream(m_dir / "manifest.json") << manifest.dump(1);
 }
 
-void ModelStepTest::compareWithTorch(const LoomStep& loom) {
-  const std::string script = std::string(LOOM_SOURCE_DIR) + "/tests/python/loom_to_torch.py";
-  const std::string cmd = std::string(LOOM_PYTHON) + " '" + script + "' step '" + m_dir.string() +
-                          "' > '" + (m_dir / "torch.log").string() + "' 2>&1";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd << "\n" << readText(m_dir / "torch.log");
-  const auto result = nlohmann::json::parse(readText(m_dir / "result.json"));
+void ModelStepTest::compareWithTorch(const nlohmann::json& manifest, const LoomStep& loom) {
+  const Status st = m_ex->run("loom_to_torch.py", manifest, {"step"});
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  const auto result = nlohmann::json::parse(m_ex->readText("result.json"));
   const double torchLoss = result.at("loss").get<double>();
   EXPECT_NEAR(loom.loss, torchLoss, kLossTolerance * std::fabs(torchLoss)) << "loss";
 
@@ -319,14 +289,14 @@ void ModelStepTest::compareWithTorch(const LoomStep& loom) {
   double modelGradScale = 0;
   for (const Parameter& p : loom.before) {
     if (!p.trainable) continue;
-    grads[p.name] = readF64(m_dir / "grad" / (p.name + ".f64"), p.value.numel());
+    grads[p.name] = m_ex->readF64("grad/" + p.name + ".f64", p.value.numel());
     ASSERT_FALSE(grads[p.name].empty()) << "no reference gradient for " << p.name;
     modelGradScale = std::max(modelGradScale, maxAbs(grads[p.name]));
   }
   for (const Parameter& p : loom.before) {
     SCOPED_TRACE(p.name);
     const std::int64_t n = p.value.numel();
-    const std::vector<double> after = readF64(m_dir / "after" / (p.name + ".f64"), n);
+    const std::vector<double> after = m_ex->readF64("after/" + p.name + ".f64", n);
     ASSERT_FALSE(after.empty()) << "no reference value for " << p.name;
     const float* loomAfter = loom.after.at(p.name).f32();
     if (!p.trainable) {  // BatchNorm running statistics
@@ -390,8 +360,8 @@ TEST_P(ModelStepTest, OneStepMatchesPyTorch) {
   }
   LoomStep loom;
   runLoomStep(model, manifest, loom);
-  if (HasFatalFailure() || IsSkipped()) return;
-  compareWithTorch(loom);
+  if (HasFatalFailure()) return;
+  compareWithTorch(manifest, loom);
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, ModelStepTest,

@@ -57,10 +57,12 @@ import re
 import sys
 from collections import OrderedDict
 
-import numpy as np
-import torch
-import torch.nn as nn
-import torch.nn.functional as F
+import torch_exchange as exchange
+
+np = exchange.np
+torch = exchange.require("torch")
+nn = exchange.require("torch.nn")
+F = exchange.require("torch.nn.functional")
 
 FORMAT_VERSION = 2
 
@@ -779,8 +781,7 @@ def run_step(directory):
     Inputs (little-endian): init/<name>.f32 initial values, x.f32 the batch, y.i64 labels.
     Outputs: grad/<name>.f64 gradients (trainable), after/<name>.f64 values after the step
     (buffers too), result.json {"loss": ...}."""
-    with open(os.path.join(directory, "manifest.json"), encoding="utf-8") as f:
-        manifest = json.load(f)
+    manifest = exchange.manifest(directory)
     torch.manual_seed(0)
     model = (parse_loom(manifest["model_text"], "manifest") if "model_text" in manifest
              else load_loom(manifest["model"]))
@@ -788,7 +789,7 @@ def run_step(directory):
     net.train()
 
     def read(name, dtype, shape):
-        return np.fromfile(os.path.join(directory, name), dtype=dtype).reshape(shape)
+        return exchange.load_raw(directory, name, dtype, shape)
 
     net.load_loom_parameters({p["name"]: read(f"init/{p['name']}.f32", "<f4", p["dims"])
                               for p in manifest["params"]})
@@ -802,17 +803,14 @@ def run_step(directory):
     loss = make_loss(model.training)(net(x), y)
     loss.backward()
     clip = float(model.training.get1("clip_grad_norm"))
-    os.makedirs(os.path.join(directory, "grad"), exist_ok=True)
-    os.makedirs(os.path.join(directory, "after"), exist_ok=True)
     for name, (t, dims, train) in params.items():
         if train:
-            t.grad.detach().reshape(dims).numpy().astype("<f8").tofile(
-                os.path.join(directory, "grad", name + ".f64"))
+            exchange.save(directory, os.path.join("grad", name + ".f64"), t.grad.reshape(dims), "<f8")
     if clip > 0:
         torch.nn.utils.clip_grad_norm_(trainable, clip)
     opt.step()
     for name, value in net.loom_parameter_values().items():
-        value.astype("<f8").tofile(os.path.join(directory, "after", name + ".f64"))
+        exchange.save(directory, os.path.join("after", name + ".f64"), value, "<f8")
     with open(os.path.join(directory, "result.json"), "w", encoding="utf-8") as f:
         json.dump({"loss": float(loss)}, f)
 

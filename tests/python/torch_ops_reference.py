@@ -1,11 +1,11 @@
-#!/usr/bin/env python3
-"""PyTorch reference for tests/engine/ops/ops_torch_test.cpp.
+#!/usr/bin/python3
+"""PyTorch reference for tests/engine/ops/ops_torch_test.cpp (the op harness).
 
 Usage: torch_ops_reference.py DIR
 
-DIR/manifest.json lists cases; tensors are raw little-endian files (float32, labels int64)
-named in the manifest. For each case this script computes the result with torch in
-float64 and writes, next to the inputs:
+DIR/manifest.json lists cases; tensors are raw little-endian files described by manifest
+entries (tests/python/torch_exchange.py). For each case this script computes the result with
+torch in float64 and writes, next to the inputs:
 
   op cases:   <id>_out.bin, <id>_dsrc<i>.bin (gradient of input i), <id>_dparam<j>.bin
               (gradient of trainable param j), <id>_param<j>_after.bin (param j after the
@@ -14,32 +14,21 @@ float64 and writes, next to the inputs:
   loss cases: <id>_loss.bin (float64 scalar), <id>_grad.bin (float32, d loss / d pred).
   topk cases: <id>_count.bin (int64 scalar).
 
-Geometry ("same" padding, explicit pads, stride 0 = pool size) is re-derived here from the
-attributes, independently of the C++ helper. Exit code 77 when torch cannot be imported.
+run_op() is the PyTorch equivalent of every Loom op, one branch per op; an op it does not
+know fails the run with its name. Geometry ("same" padding, explicit pads, stride 0 =
+pool size) is re-derived here from the attributes, independently of the C++ helper.
 """
-import json
 import math
-import os
 import sys
 
-import numpy as np
+import torch_exchange as exchange
+from torch_exchange import load, save
 
-try:
-    import torch
-    import torch.nn.functional as F
-except ImportError:
-    sys.exit(77)
+torch = exchange.require("torch")
+F = exchange.require("torch.nn.functional")
+np = exchange.np
 
 torch.set_default_dtype(torch.float64)
-
-
-def load(d, entry, dtype=np.float32):
-    a = np.fromfile(os.path.join(d, entry["file"]), dtype=dtype)
-    return a.reshape(entry["shape"])
-
-
-def save(d, name, t, dtype=np.float32):
-    np.ascontiguousarray(t.detach().numpy().astype(dtype)).tofile(os.path.join(d, name))
 
 
 def same_pads(size, k, s, dil):
@@ -129,6 +118,8 @@ def run_op(case, xs, params):
         return F.leaky_relu(xs[0], a["alpha"])
     if op == "ELU":
         return F.elu(xs[0], a["alpha"])
+    if op == "GELU":
+        return F.gelu(xs[0], approximate=a["approximate"])
     if op == "Sigmoid":
         return torch.sigmoid(xs[0])
     if op == "Tanh":
@@ -175,14 +166,14 @@ def do_loss(d, case):
     cid, kind = case["id"], case["kind"]
     pred = torch.tensor(load(d, case["pred"]), dtype=torch.float64)
     if kind == "topk":
-        labels = torch.tensor(load(d, case["labels"], np.int64))
+        labels = torch.tensor(load(d, case["labels"]))
         top = torch.topk(pred, case["k"], dim=1).indices
         count = (top == labels[:, None]).any(dim=1).sum()
-        np.array([int(count)], dtype=np.int64).tofile(os.path.join(d, cid + "_count.bin"))
+        save(d, cid + "_count.bin", np.array([int(count)]), np.int64)
         return
     pred.requires_grad_(True)
     if kind == "softmax_cross_entropy":
-        labels = torch.tensor(load(d, case["labels"], np.int64))
+        labels = torch.tensor(load(d, case["labels"]))
         loss = F.cross_entropy(pred, labels, label_smoothing=case["label_smoothing"])
     elif kind == "mse":
         loss = F.mse_loss(pred, torch.tensor(load(d, case["target"]), dtype=torch.float64))
@@ -192,15 +183,13 @@ def do_loss(d, case):
     else:
         raise ValueError("unknown loss " + kind)
     (grad,) = torch.autograd.grad(loss, [pred])
-    np.array([loss.item()], dtype=np.float64).tofile(os.path.join(d, cid + "_loss.bin"))
+    save(d, cid + "_loss.bin", np.array([loss.item()]), np.float64)
     save(d, cid + "_grad.bin", grad)
 
 
 def main():
     d = sys.argv[1]
-    with open(os.path.join(d, "manifest.json")) as f:
-        manifest = json.load(f)
-    for case in manifest["cases"]:
+    for case in exchange.manifest(d)["cases"]:
         if case["kind"] == "op":
             do_op(d, case)
         else:

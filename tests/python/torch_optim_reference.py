@@ -9,12 +9,13 @@ float32 files next to it. For each case this script writes what torch computes:
   clip:     <name>.out.bin    float32 clipped gradients; <name>.norm.txt the total norm
   schedule: <name>.out.bin    float64 learning rate used by every update
 """
-import json
 import os
 import sys
 
-import numpy as np
-import torch
+import torch_exchange as exchange
+
+np = exchange.np
+torch = exchange.require("torch")
 
 
 def run_optim(case, d):
@@ -118,8 +119,7 @@ def run_schedule(case, d):
 
 def main():
     d = sys.argv[1]
-    with open(os.path.join(d, "manifest.json")) as f:
-        manifest = json.load(f)
+    manifest = exchange.manifest(d)
     torch.set_num_threads(1)
     for case in manifest.get("optim", []):
         run_optim(case, d)

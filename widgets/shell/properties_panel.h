@@ -15,7 +15,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/graph/attr.h"
+#include "engine/ops/attr.h"
 #include "engine/ops/op.h"
 
 class QFormLayout;

@@ -21,6 +21,7 @@ const std::map<std::string, Factory>& factories() {
       {"ReLU", cpu::makeEltwiseKernel},
       {"LeakyReLU", cpu::makeEltwiseKernel},
       {"ELU", cpu::makeEltwiseKernel},
+      {"GELU", cpu::makeEltwiseKernel},
       {"Sigmoid", cpu::makeEltwiseKernel},
       {"Tanh", cpu::makeEltwiseKernel},
       {"Softmax", cpu::makeSoftmaxKernel},

@@ -20,7 +20,7 @@ KernelOrWhy makeMaxPool2DKernel(const KernelRequest& request);
 KernelOrWhy makeAvgPool2DKernel(const KernelRequest& request);
 KernelOrWhy makeGlobalAvgPoolKernel(const KernelRequest& request);
 KernelOrWhy makeBatchNormKernel(const KernelRequest& request);
-/// ReLU, LeakyReLU, ELU, Sigmoid, Tanh (chosen by request.op's name).
+/// The element-wise activations (algorithm chosen by request.op's name, eltwise_kernel.cpp).
 KernelOrWhy makeEltwiseKernel(const KernelRequest& request);
 KernelOrWhy makeSoftmaxKernel(const KernelRequest& request);
 KernelOrWhy makeAddKernel(const KernelRequest& request);

@@ -1,9 +1,10 @@
-// ReLU, LeakyReLU, ELU, Sigmoid and Tanh on oneDNN eltwise.
+// The element-wise activations on oneDNN eltwise: eltwiseSpec() maps each op (and its
+// attributes) to an algorithm.
 //
 // Elementwise results do not depend on the physical order, so the primitive sees a flat
 // 1-D tensor and the kernel keeps whatever layout its neighbours use (NHWC for rank 4).
-// Backward uses the *_use_dst_for_bwd algorithms: it reads args.dst (the forward output,
-// which the plan keeps for the step) instead of the source.
+// Where oneDNN has a *_use_dst_for_bwd algorithm, backward reads args.dst (the forward
+// output, which the plan keeps for the step); otherwise it reads the source.
 #include "engine/backends/cpu/cpu_kernels.h"
 #include "engine/backends/cpu/onednn_util.h"
 #include "engine/backends/cpu/unary_kernel.h"
@@ -54,6 +55,10 @@ Expected<EltwiseSpec> eltwiseSpec(const std::string& op, const Attrs& attrs) {
     const float a = static_cast<float>(attrs.f("alpha"));
     if (a >= 0) return EltwiseSpec{algorithm::eltwise_elu_use_dst_for_bwd, a, true};
     return EltwiseSpec{algorithm::eltwise_elu, a, false};
+  }
+  if (op == "GELU") {  // not invertible: backward reads src
+    const bool tanh = attrs.s("approximate") == "tanh";
+    return EltwiseSpec{tanh ? algorithm::eltwise_gelu_tanh : algorithm::eltwise_gelu_erf, 0, false};
   }
   if (op == "Sigmoid") return EltwiseSpec{algorithm::eltwise_logistic_use_dst_for_bwd, 0, true};
   if (op == "Tanh") return EltwiseSpec{algorithm::eltwise_tanh_use_dst_for_bwd, 0, true};

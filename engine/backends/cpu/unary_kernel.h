@@ -1,6 +1,5 @@
 // How the one-input kernels whose output has the input's dims and layout run their oneDNN
-// primitives: eltwise (ReLU, LeakyReLU, ELU, Sigmoid, Tanh) and softmax. Private to
-// backends/cpu.
+// primitives: eltwise (the element-wise activations) and softmax. Private to backends/cpu.
 #pragma once
 
 #include <string>

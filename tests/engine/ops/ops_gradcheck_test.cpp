@@ -1,18 +1,21 @@
-// Central finite-difference gradient checks for every op's reference backward.
+// Central finite-difference gradient checks of every registered op on every backend.
 //
 // The scalar checked is L = sum_j r_j * y_j with a fixed random r (= diffDst), summed in
 // double. For every element of every input and trainable parameter:
 //   numeric = (L(x + h) - L(x - h)) / (x_plus - x_minus),   h = 1e-3,
-// dividing by the perturbation actually representable in float32. Inputs stay away from
-// kinks (|x| >= 0.1 for ReLU/LeakyReLU/ELU) and ties (max-pool inputs spaced 0.05 apart,
-// far more than 2h). Forward runs in float32, so the numeric gradient carries rounding
-// noise of about 1e-4; the check is |numeric - analytic| <= 2e-3 + 1e-2 * |analytic|.
+// dividing by the perturbation actually representable in float32. Inputs are filled as the
+// op's case set says (op_cases.cpp): away from kinks (|x| >= 0.1 for ReLU/LeakyReLU/ELU) and
+// ties (max-pool inputs spaced 0.05 apart, far more than 2h). Forward runs in float32, so
+// the numeric gradient carries rounding noise of about 1e-4; the check is
+// |numeric - analytic| <= 2e-3 + 1e-2 * |analytic|. A backend that declines a case skips
+// it (reported with the reason).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "op_cases.h"
-#include "op_test_util.h"
 
 using namespace loom;
 using namespace loom::test;
@@ -29,8 +32,7 @@ double weightedSum(const Tensor& y, const Tensor& r) {
 }
 
 // Checks d L / d t against `analytic`, perturbing `t` (an input or parameter of `run`).
-void checkTensor(OpRun& run, Tensor& t, const Tensor& analytic, const Tensor& r,
-                 const std::string& what) {
+void checkTensor(OpRun& run, Tensor& t, const Tensor& analytic, const Tensor& r, const std::string& what) {
   int failures = 0;
   for (std::int64_t i = 0; i < t.numel() && failures < 5; ++i) {
     const float orig = t.f32()[i];
@@ -45,50 +47,58 @@ void checkTensor(OpRun& run, Tensor& t, const Tensor& analytic, const Tensor& r,
     const double numeric = (lPlus - lMinus) / (static_cast<double>(plus) - minus);
     const double ana = analytic.f32()[i];
     if (std::fabs(numeric - ana) > kAbsTol + kRelTol * std::fabs(ana)) {
-      ADD_FAILURE() << what << " element " << i << ": analytic " << ana << ", numeric " << numeric
-                    << " for " << run.spec.describe();
+      ADD_FAILURE() << what << " element " << i << ": analytic " << ana << ", numeric " << numeric;
       ++failures;
     }
   }
 }
 
-void checkCase(const OpCase& c, std::mt19937_64& gen) {
-  auto runOr = prepareRun(c);
-  ASSERT_TRUE(runOr.hasValue()) << runOr.status().message();
-  OpRun run = std::move(*runOr);
-  fillForOp(run, gen);
-  Tensor r(run.shape.output);
+void checkRun(OpRun& run, InputFill fill, std::mt19937_64& gen) {
+  fillRun(run, fill, gen);
+  Tensor r(run.shape().output);
   fillUniform(r, gen);
-  ASSERT_TRUE(run.forward().isOk()) << c.describe();
-  ASSERT_TRUE(run.backward(r).isOk()) << c.describe();
+  Status st = run.forward();
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  st = run.backward(r);
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  // forward() leaves diffSrc and diffParams alone, so they stay the analytic gradients.
   for (size_t i = 0; i < run.src.size(); ++i)
     checkTensor(run, run.src[i], run.diffSrc[i], r, "input " + std::to_string(i));
   for (size_t i = 0; i < run.params.size(); ++i)
-    if (run.shape.params[i].trainable)
-      checkTensor(run, run.params[i], run.diffParams[i], r, run.shape.params[i].name);
+    if (run.shape().params[i].trainable)
+      checkTensor(run, run.params[i], run.diffParams[i], r, run.shape().params[i].name);
 }
 
-class GradCheck : public ::testing::TestWithParam<std::string> {};
+class GradCheck : public ::testing::TestWithParam<OpOnBackend> {};
 
 }  // namespace
 
 TEST_P(GradCheck, BackwardMatchesFiniteDifferences) {
-  const std::string op = GetParam();
-  std::mt19937_64 gen(std::hash<std::string>{}(op) % 100000 + 5);
-  const auto cases = randomCases(op, op == "Conv2D" ? 6 : 4, gen, true);
-  ASSERT_FALSE(cases.empty());
+  const OpOnBackend& p = GetParam();
+  Backend* backend = backendNamed(p.backend);
+  ASSERT_NE(backend, nullptr);
+  const auto cases = casesFor(p.op, CaseSize::Small);
+  ASSERT_FALSE(cases.empty()) << "no cases for op " << p.op << " in tests/engine/ops/op_cases.cpp";
+  const InputFill fill = findCaseSet(p.op)->fill;
+  std::mt19937_64 gen(5);
+  int checked = 0;
+  std::vector<std::string> declined;
   for (const OpCase& c : cases) {
-    SCOPED_TRACE(c.describe());
-    checkCase(c, gen);
-  }
-  if (op == "BatchNorm" || op == "Dropout") {  // inference mode too (cases above train)
-    for (OpCase c : randomCases(op, 2, gen, true)) {
-      c.training = false;
-      SCOPED_TRACE(c.describe());
-      checkCase(c, gen);
+    auto run = OpRun::create(c, *backend);
+    if (!run && run.status().code() == ErrorCode::Unsupported) {
+      declined.push_back(c.describe() + ": " + run.status().message());
+      continue;
     }
+    ASSERT_TRUE(run.hasValue()) << c.describe() << ": " << run.status().toString();
+    SCOPED_TRACE(c.describe() + " [" + run->implName() + "]");
+    checkRun(*run, fill, gen);
+    if (HasFatalFailure()) return;
+    ++checked;
   }
+  for (const std::string& d : declined) std::printf("[ declined ] %s: %s\n", p.backend.c_str(), d.c_str());
+  if (checked == 0)
+    GTEST_SKIP() << "backend " << p.backend << " declines every case of " << p.op << ", e.g. " << declined.front();
 }
 
-INSTANTIATE_TEST_SUITE_P(AllOps, GradCheck, ::testing::ValuesIn(testedOps()),
-                         [](const auto& param) { return param.param; });
+INSTANTIATE_TEST_SUITE_P(Registered, GradCheck, ::testing::ValuesIn(opsOnBackends(true)),
+                         [](const auto& p) { return p.param.name(); });

@@ -42,19 +42,15 @@ void expectError(const Expected<ShapeInfo>& r, std::initializer_list<std::string
 
 }  // namespace
 
-TEST(OpSchemas, EveryBuiltinOpIsRegisteredWithACategory) {
-  const char* names[] = {"Input",         "Dense",     "Conv2D",  "MaxPool2D", "AvgPool2D",
-                         "GlobalAvgPool", "BatchNorm", "Dropout", "ReLU",      "LeakyReLU",
-                         "ELU",           "Sigmoid",   "Tanh",    "Softmax",   "Flatten",
-                         "Reshape",       "Add",       "Concat"};
-  for (const char* n : names) {
-    const Op* o = OpRegistry::global().find(n);
-    ASSERT_NE(o, nullptr) << n;
-    EXPECT_FALSE(o->schema().category.empty()) << n;
-    EXPECT_FALSE(o->schema().doc.empty()) << n;
-    for (const auto& a : o->schema().attrs) EXPECT_FALSE(a.doc.empty()) << n << "." << a.name;
+TEST(OpSchemas, EveryRegisteredOpHasACategoryAndDocs) {
+  ASSERT_NE(OpRegistry::global().find("Input"), nullptr);
+  for (const Op* o : OpRegistry::global().all()) {
+    const OpSchema& s = o->schema();
+    EXPECT_FALSE(s.category.empty()) << s.name;
+    EXPECT_FALSE(s.doc.empty()) << s.name;
+    for (const auto& a : s.attrs) EXPECT_FALSE(a.doc.empty()) << s.name << "." << a.name;
+    EXPECT_EQ(OpRegistry::global().find(s.name), o) << s.name << " is registered twice";
   }
-  EXPECT_EQ(OpRegistry::global().all().size(), std::size(names));
   EXPECT_TRUE(op("BatchNorm").hasTrainingMode());
   EXPECT_TRUE(op("Dropout").hasTrainingMode());
   EXPECT_FALSE(op("Conv2D").hasTrainingMode());

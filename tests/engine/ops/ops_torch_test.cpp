@@ -1,27 +1,27 @@
-// Every op and loss against PyTorch 1.13 (Debian's, run as LOOM_PYTHON).
+// Every registered op on every backend, and the losses, against PyTorch 1.13 (Debian's,
+// run as LOOM_PYTHON through tests/engine/support/torch_exchange.h).
 //
-// The test writes all cases into one temporary directory (manifest.json plus raw
-// little-endian tensors), runs tests/python/torch_ops_reference.py once (importing torch
-// costs about a second), and compares our reference forward output, input gradients,
-// parameter gradients and BatchNorm running statistics with torch's, computed in float64
-// from the same float32 data. Tolerance: maxRelativeDifference < 1e-4 (|a-b| / max(1, |b|)).
+// The test writes every op's Normal cases (op_cases.cpp) into one scratch directory, runs
+// tests/python/torch_ops_reference.py once (importing torch costs about a second), and
+// compares what each backend's kernel computed (forward output, input gradients, parameter
+// gradients and BatchNorm's running statistics) with torch's, computed in float64 from the
+// same float32 data. Tolerance: maxRelativeDifference < 1e-4 (|a-b| / max(1, |b|)). A
+// backend that declines a case skips it there (listed in the output). PyTorch missing is
+// a failure: the README installs it.
 #include <gtest/gtest.h>
 
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 
 #include "engine/ops/losses.h"
 #include "op_cases.h"
-#include "op_test_util.h"
+#include "support/torch_exchange.h"
 
 using namespace loom;
 using namespace loom::test;
 using nlohmann::json;
-namespace fs = std::filesystem;
 
 namespace {
 
@@ -31,140 +31,113 @@ json attrToJson(const AttrValue& v) {
   return std::visit([](const auto& x) -> json { return json(x); }, v);
 }
 
-class Workspace {
- public:
-  Workspace() {
-    std::string templ = (fs::temp_directory_path() / "loom_ops_torch_XXXXXX").string();
-    if (char* d = mkdtemp(templ.data())) m_dir = d;
-  }
-  ~Workspace() {
-    if (!m_dir.empty() && !::testing::Test::HasFailure()) fs::remove_all(m_dir);
-  }
-  const fs::path& dir() const { return m_dir; }
-
-  json write(const std::string& name, const Tensor& t) {
-    std::ofstream out(m_dir / name, std::ios::binary);
-    out.write(static_cast<const char*>(t.raw()), static_cast<std::streamsize>(t.bytes()));
-    return {{"file", name}, {"shape", t.dims()}};
-  }
-
-  // Reads `name` as a tensor of `dims` and `dtype`; empty tensor when missing or short.
-  Tensor read(const std::string& name, const Dims& dims, DType dtype = DType::F32) const {
-    Tensor t(dims, dtype);
-    std::ifstream in(m_dir / name, std::ios::binary);
-    if (!in) return {};
-    in.read(static_cast<char*>(t.raw()), static_cast<std::streamsize>(t.bytes()));
-    if (in.gcount() != static_cast<std::streamsize>(t.bytes())) return {};
-    return t;
-  }
-
-  double readDouble(const std::string& name) const {
-    double v = NAN;
-    std::ifstream in(m_dir / name, std::ios::binary);
-    in.read(reinterpret_cast<char*>(&v), sizeof v);
-    return v;
-  }
-
-  // Runs the reference script; returns its exit code (77 = torch not importable).
-  int runReference(const json& manifest) {
-    std::ofstream(m_dir / "manifest.json") << manifest.dump(1);
-    const std::string cmd = std::string(LOOM_PYTHON) + " " + LOOM_SOURCE_DIR +
-                            "/tests/python/torch_ops_reference.py " + m_dir.string();
-    const int rc = std::system(cmd.c_str());
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  }
-
- private:
-  fs::path m_dir;
-};
-
-void expectClose(const Tensor& ours, const Tensor& theirs, const std::string& what,
-                 const std::string& where) {
+void expectClose(const Tensor& ours, const Tensor& theirs, const std::string& what, const std::string& where) {
   ASSERT_FALSE(theirs.empty()) << "torch wrote no " << what << " for " << where;
   const double diff = maxRelativeDifference(ours, theirs);
   EXPECT_LT(diff, kTolerance) << what << " differs from torch by " << diff << " for " << where;
 }
 
-struct PendingOp {
+// One case: its id in the manifest and its run on every backend that accepted it.
+struct PendingCase {
   std::string id;
-  OpRun run;
-  std::vector<Tensor> paramsBefore;
+  std::vector<std::pair<std::string, OpRun>> runs;  // (backend, run), reference first
 };
+
+// Writes case `id` (inputs, params before forward, diffDst) and its attributes.
+json caseEntry(const TorchExchange& ex, const std::string& id, const OpRun& ref, const Tensor& diffDst) {
+  json jc = {{"id", id},
+             {"kind", "op"},
+             {"op", ref.spec.op},
+             {"training", ref.spec.training},
+             {"attrs", json::object()},
+             {"inputs", json::array()},
+             {"params", json::array()}};
+  for (const auto& [name, value] : ref.attrs().values()) jc["attrs"][name] = attrToJson(value);
+  for (size_t i = 0; i < ref.src.size(); ++i)
+    jc["inputs"].push_back(ex.write(id + "_in" + std::to_string(i) + ".bin", ref.src[i]));
+  for (size_t i = 0; i < ref.params.size(); ++i) {
+    json jp = ex.write(id + "_param" + std::to_string(i) + ".bin", ref.params[i]);
+    jp["name"] = ref.shape().params[i].name;
+    jp["trainable"] = ref.shape().params[i].trainable;
+    jc["params"].push_back(jp);
+  }
+  jc["diff_dst"] = ex.write(id + "_ddst.bin", diffDst);
+  return jc;
+}
+
+void compareWithTorch(const TorchExchange& ex, const PendingCase& p) {
+  for (const auto& [backend, run] : p.runs) {
+    const std::string where = run.spec.describe() + " on " + backend + " [" + run.implName() + "]";
+    expectClose(run.dst, ex.read(p.id + "_out.bin", run.dst.dims()), "output", where);
+    for (size_t i = 0; i < run.src.size(); ++i)
+      expectClose(run.diffSrc[i], ex.read(p.id + "_dsrc" + std::to_string(i) + ".bin", run.src[i].dims()),
+                  "gradient of input " + std::to_string(i), where);
+    for (size_t i = 0; i < run.params.size(); ++i) {
+      const std::string name = run.shape().params[i].name;
+      const std::string stem = p.id + "_param" + std::to_string(i);
+      if (run.shape().params[i].trainable)
+        expectClose(run.diffParams[i], ex.read(p.id + "_dparam" + std::to_string(i) + ".bin", run.params[i].dims()),
+                    "gradient of " + name, where);
+      // BatchNorm's running statistics after the forward (unchanged for other ops).
+      expectClose(run.params[i], ex.read(stem + "_after.bin", run.params[i].dims()), name + " after forward", where);
+    }
+  }
+}
 
 }  // namespace
 
-TEST(TorchReference, OpsMatchForwardAndBackward) {
-  Workspace ws;
-  ASSERT_FALSE(ws.dir().empty());
+TEST(TorchReference, EveryOpOnEveryBackendMatchesPyTorch) {
+  TorchExchange ex("loom_ops_torch");
+  ASSERT_FALSE(ex.dir().empty());
   std::mt19937_64 gen(20240611);
   json manifest = {{"cases", json::array()}};
-  std::vector<PendingOp> pending;
-  int caseCount = 0;
-  for (const std::string& op : testedOps()) {
-    const int count = op == "Conv2D" ? 18 : (op == "MaxPool2D" || op == "AvgPool2D") ? 12 : 6;
-    for (OpCase c : randomCases(op, count, gen, false)) {
-      if (op == "Dropout") c.training = false;  // training mode: statistics test below
-      auto runOr = prepareRun(c);
-      ASSERT_TRUE(runOr.hasValue()) << runOr.status().message();
-      PendingOp p{"c" + std::to_string(caseCount++), std::move(*runOr), {}};
-      fillForOp(p.run, gen);
-      json jc = {{"id", p.id},
-                 {"kind", "op"},
-                 {"op", op},
-                 {"training", c.training},
-                 {"inputs", json::array()},
-                 {"params", json::array()}};
-      for (const auto& [name, value] : p.run.attrs.values()) jc["attrs"][name] = attrToJson(value);
-      for (size_t i = 0; i < p.run.src.size(); ++i)
-        jc["inputs"].push_back(ws.write(p.id + "_in" + std::to_string(i) + ".bin", p.run.src[i]));
-      for (size_t i = 0; i < p.run.params.size(); ++i) {
-        json jp = ws.write(p.id + "_param" + std::to_string(i) + ".bin", p.run.params[i]);
-        jp["name"] = p.run.shape.params[i].name;
-        jp["trainable"] = p.run.shape.params[i].trainable;
-        jc["params"].push_back(jp);
-        p.paramsBefore.push_back(p.run.params[i].clone());
+  std::vector<PendingCase> pending;
+  std::map<std::string, int> compared;       // "op on backend" -> cases
+  std::vector<std::string> declined;
+  for (const std::string& op : opsUnderTest()) {
+    const auto cases = casesFor(op, CaseSize::Normal);
+    if (cases.empty()) ADD_FAILURE() << "no cases for op " << op << " in tests/engine/ops/op_cases.cpp";
+    const OpCaseSet* set = findCaseSet(op);
+    for (OpCase c : cases) {
+      if (set->torchInferenceOnly) c.training = false;
+      PendingCase p{"c" + std::to_string(pending.size()), {}};
+      for (const std::string& backend : backendNames()) {
+        auto run = OpRun::create(c, *backendNamed(backend));
+        if (!run && run.status().code() == ErrorCode::Unsupported && backend != "reference") {
+          declined.push_back(backend + ": " + c.describe() + ": " + run.status().message());
+          continue;
+        }
+        ASSERT_TRUE(run.hasValue()) << c.describe() << " on " << backend << ": " << run.status().toString();
+        p.runs.emplace_back(backend, std::move(*run));
       }
-      Tensor diffDst(p.run.shape.output);
+      OpRun& ref = p.runs.front().second;
+      fillRun(ref, set->fill, gen);
+      Tensor diffDst(ref.shape().output);
       fillUniform(diffDst, gen);
-      jc["diff_dst"] = ws.write(p.id + "_ddst.bin", diffDst);
-      ASSERT_TRUE(p.run.forward().isOk()) << c.describe();
-      Status st = p.run.backward(diffDst);
-      ASSERT_TRUE(st.isOk()) << c.describe() << ": " << st.message();
-      manifest["cases"].push_back(jc);
+      manifest["cases"].push_back(caseEntry(ex, p.id, ref, diffDst));
+      // Every backend starts from the same data: copied before any forward changes the
+      // reference's params (BatchNorm's running statistics).
+      for (auto& entry : p.runs)
+        if (&entry.second != &ref) entry.second.copyDataFrom(ref);
+      for (auto& [backend, run] : p.runs) {
+        Status st = run.forward();
+        ASSERT_TRUE(st.isOk()) << c.describe() << " on " << backend << ": forward: " << st.toString();
+        st = run.backward(diffDst);
+        ASSERT_TRUE(st.isOk()) << c.describe() << " on " << backend << ": backward: " << st.toString();
+        ++compared[op + " on " + backend];
+      }
       pending.push_back(std::move(p));
     }
   }
-  const int rc = ws.runReference(manifest);
-  if (rc == 77) GTEST_SKIP() << LOOM_PYTHON << " cannot import torch";
-  ASSERT_EQ(rc, 0) << "torch_ops_reference.py failed; cases in " << ws.dir();
-
-  std::map<std::string, int> perOp;
-  for (const PendingOp& p : pending) {
-    const std::string where = p.run.spec.describe();
-    ++perOp[p.run.spec.op];
-    expectClose(p.run.dst, ws.read(p.id + "_out.bin", p.run.dst.dims()), "output", where);
-    for (size_t i = 0; i < p.run.src.size(); ++i)
-      expectClose(p.run.diffSrc[i],
-                  ws.read(p.id + "_dsrc" + std::to_string(i) + ".bin", p.run.src[i].dims()),
-                  "gradient of input " + std::to_string(i), where);
-    for (size_t i = 0; i < p.run.params.size(); ++i) {
-      const std::string name = p.run.shape.params[i].name;
-      if (p.run.shape.params[i].trainable)
-        expectClose(p.run.diffParams[i],
-                    ws.read(p.id + "_dparam" + std::to_string(i) + ".bin", p.run.params[i].dims()),
-                    "gradient of " + name, where);
-      // BatchNorm's running statistics after the forward (unchanged for other ops).
-      expectClose(
-          p.run.params[i],
-          ws.read(p.id + "_param" + std::to_string(i) + "_after.bin", p.run.params[i].dims()),
-          name + " after forward", where);
-    }
-  }
-  for (const std::string& op : testedOps()) EXPECT_GE(perOp[op], 6) << op << " has too few cases";
+  const Status st = ex.run("torch_ops_reference.py", manifest);
+  ASSERT_TRUE(st.isOk()) << st.toString();
+  for (const PendingCase& p : pending) compareWithTorch(ex, p);
+  for (const auto& [pair, count] : compared) std::printf("[ compared ] %s: %d cases\n", pair.c_str(), count);
+  for (const std::string& d : declined) std::printf("[ declined ] %s\n", d.c_str());
 }
 
 TEST(TorchReference, LossesAndTopKMatch) {
-  Workspace ws;
+  TorchExchange ws("loom_losses_torch");
   ASSERT_FALSE(ws.dir().empty());
   std::mt19937_64 gen(77);
   json manifest = {{"cases", json::array()}};
@@ -236,9 +209,8 @@ TEST(TorchReference, LossesAndTopKMatch) {
                                  {"target", ws.write(p.id + "_target.bin", target)}});
     pending.push_back(std::move(p));
   }
-  const int rc = ws.runReference(manifest);
-  if (rc == 77) GTEST_SKIP() << LOOM_PYTHON << " cannot import torch";
-  ASSERT_EQ(rc, 0) << "torch_ops_reference.py failed; cases in " << ws.dir();
+  const Status st = ws.run("torch_ops_reference.py", manifest);
+  ASSERT_TRUE(st.isOk()) << st.toString();
   for (const PendingLoss& p : pending) {
     if (p.kind == "topk") {
       Tensor count = ws.read(p.id + "_count.bin", {1}, DType::I64);
@@ -246,7 +218,9 @@ TEST(TorchReference, LossesAndTopKMatch) {
       EXPECT_EQ(p.count, count.data<std::int64_t>()[0]) << p.id;
       continue;
     }
-    const double theirs = ws.readDouble(p.id + "_loss.bin");
+    const std::vector<double> loss = ws.readF64(p.id + "_loss.bin", 1);
+    ASSERT_EQ(loss.size(), 1u) << "torch wrote no loss for " << p.kind << " " << p.id;
+    const double theirs = loss[0];
     EXPECT_NEAR(p.loss, theirs, 1e-5 * std::max(1.0, std::fabs(theirs))) << p.kind << " " << p.id;
     expectClose(p.grad, ws.read(p.id + "_grad.bin", p.grad.dims()), "loss gradient",
                 p.kind + " " + p.id);

@@ -5,14 +5,10 @@
 // PyTorch, and compares our results with torch.optim, torch.optim.lr_scheduler and
 // torch.nn.utils.clip_grad_norm_.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -23,9 +19,10 @@
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
 #include "engine/proto/loom.pb.h"
+#include "support/torch_exchange.h"
 
 using namespace loom;
-namespace fs = std::filesystem;
+using loom::test::TorchExchange;
 
 namespace {
 
@@ -71,16 +68,6 @@ void fillGrads(std::vector<Parameter>& params, std::uint64_t seed, int step) {
 
 void appendFloats(std::string& out, const Tensor& t) {
   out.append(static_cast<const char*>(t.raw()), t.bytes());
-}
-
-std::vector<char> readBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void writeBytes(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
 pb::OptimizerConfig config(const std::string& type, double momentum = 0, bool nesterov = false,
@@ -160,9 +147,8 @@ std::vector<ScheduleCase> scheduleCases() {
 class OptimVsTorch : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    char tmpl[] = "/tmp/loom_optim_test_XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    s_dir = tmpl;
+    s_exchange = std::make_unique<TorchExchange>("loom_optim_test");
+    ASSERT_FALSE(s_exchange->dir().empty());
     nlohmann::json manifest;
     for (const auto& c : optimCases()) {
       auto params = makeParams(1);
@@ -178,7 +164,7 @@ class OptimVsTorch : public ::testing::Test {
         for (const auto& p : params)
           if (p.trainable) appendFloats(bytes, p.grad);
       }
-      writeBytes(s_dir + "/" + c.name + ".in.bin", bytes);
+      ASSERT_TRUE(s_exchange->writeBytes(c.name + ".in.bin", bytes.data(), bytes.size()).isOk());
       auto settings = resolveOptimizerConfig(c.config);
       ASSERT_TRUE(settings) << settings.status().toString();
       manifest["optim"].push_back({{"name", c.name},
@@ -205,7 +191,7 @@ class OptimVsTorch : public ::testing::Test {
           appendFloats(bytes, p.grad);
           dims.push_back(p.grad.dims());
         }
-      writeBytes(s_dir + "/" + c.name + ".in.bin", bytes);
+      ASSERT_TRUE(s_exchange->writeBytes(c.name + ".in.bin", bytes.data(), bytes.size()).isOk());
       manifest["clip"].push_back({{"name", c.name}, {"max_norm", c.maxNorm}, {"dims", dims}});
     }
     for (const auto& c : scheduleCases()) {
@@ -219,23 +205,15 @@ class OptimVsTorch : public ::testing::Test {
                                       {"gamma", c.config.gamma()},
                                       {"min_lr", c.config.min_lr()}});
     }
-    std::ofstream(s_dir + "/manifest.json") << manifest.dump(1);
-    const std::string cmd = std::string(LOOM_PYTHON) + " " + LOOM_SOURCE_DIR +
-                            "/tests/python/torch_optim_reference.py " + s_dir + " 2>" + s_dir +
-                            "/stderr.txt";
-    s_pythonStatus = std::system(cmd.c_str());
+    s_python = s_exchange->run("torch_optim_reference.py", manifest);
   }
 
-  static void TearDownTestSuite() {
-    if (s_pythonStatus == 0) fs::remove_all(s_dir);
-  }
+  static void TearDownTestSuite() { s_exchange.reset(); }  // keeps the files after a failure
 
-  void SetUp() override {
-    ASSERT_EQ(s_pythonStatus, 0) << "PyTorch reference failed; see " << s_dir << "/stderr.txt";
-  }
+  void SetUp() override { ASSERT_TRUE(s_python.isOk()) << s_python.toString(); }
 
   static std::vector<float> floats(const std::string& name) {
-    const auto b = readBytes(s_dir + "/" + name + ".out.bin");
+    const auto b = s_exchange->readBytes(name + ".out.bin");
     std::vector<float> v(b.size() / 4);
     std::memcpy(v.data(), b.data(), v.size() * 4);
     return v;
@@ -246,8 +224,8 @@ class OptimVsTorch : public ::testing::Test {
   void checkClipping();
   void checkSchedules();
 
-  static inline std::string s_dir;
-  static inline int s_pythonStatus = -1;
+  static inline std::unique_ptr<TorchExchange> s_exchange;
+  static inline Status s_python = internalError("the PyTorch reference did not run");
 };
 
 void OptimVsTorch::checkOptimizers() {
@@ -294,9 +272,9 @@ void OptimVsTorch::checkClipping() {
         for (std::int64_t i = 0; i < p.grad.numel(); ++i) p.grad.f32()[i] *= c.gradScale;
     auto norm = clipGradNorm(params, c.maxNorm);
     ASSERT_TRUE(norm) << norm.status().toString();
-    std::ifstream in(s_dir + "/" + c.name + ".norm.txt");
-    double torchNorm = 0;
-    in >> torchNorm;
+    const std::string normText = s_exchange->readText(c.name + ".norm.txt");
+    ASSERT_FALSE(normText.empty()) << "torch wrote no norm for " << c.name;
+    const double torchNorm = std::stod(normText);
     EXPECT_NEAR(*norm, torchNorm, 1e-5 * torchNorm);
     const auto expected = floats(c.name);
     std::size_t offset = 0;
@@ -316,7 +294,7 @@ void OptimVsTorch::checkSchedules() {
     SCOPED_TRACE(c.name);
     auto schedule = LearningRateSchedule::create(c.config, c.baseLr);
     ASSERT_TRUE(schedule) << schedule.status().toString();
-    const auto b = readBytes(s_dir + "/" + c.name + ".out.bin");
+    const auto b = s_exchange->readBytes(c.name + ".out.bin");
     std::vector<double> expected(b.size() / 8);
     std::memcpy(expected.data(), b.data(), expected.size() * 8);
     ASSERT_EQ(static_cast<std::int64_t>(expected.size()), c.totalSteps);

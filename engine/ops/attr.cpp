@@ -1,4 +1,4 @@
-#include "engine/graph/attr.h"
+#include "engine/ops/attr.h"
 
 #include <sstream>
 

@@ -1,4 +1,6 @@
-// Typed node attributes.
+// Typed attribute values: what an op's schema declares (AttrSpec, ops/op.h) and what a
+// graph node stores (Node::attrs, graph/graph.h). They live in ops/ because the schema is
+// where an attribute is defined; graph/ depends on ops/, never the other way round.
 #pragma once
 
 #include <cstdint>
