@@ -2,11 +2,14 @@
 
 #include <zlib.h>
 
+#include "engine/core/file_util.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -117,9 +120,26 @@ void convertElements(const unsigned char* src, unsigned code, std::int64_t n, Te
   }
 }
 
+bool isGzip(const std::string& path) {
+  unsigned char sig[2] = {0, 0};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  const size_t n = std::fread(sig, 1, 2, f);
+  std::fclose(f);
+  return n == 2 && sig[0] == 0x1f && sig[1] == 0x8b;
+}
+
+// Deflate expands at most about 1032:1, so a gzip file of B bytes holds at most this much.
+std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) { return compressedBytes * 1032 + 1024; }
+
 }  // namespace
 
 Expected<Tensor> readIdx(const std::string& path) {
+  // A FIFO or a device would block gzopen or read forever: only regular files are read.
+  LOOM_RETURN_IF_ERROR(checkRegularFile(path, "IDX file"));
+  std::error_code sizeError;
+  const std::uint64_t fileBytes = std::filesystem::file_size(path, sizeError);
+  if (sizeError) return ioError("cannot read IDX file \"" + path + "\": " + sizeError.message());
   errno = 0;
   GzFile file(gzopen(path.c_str(), "rb"));
   if (!file) {
@@ -164,6 +184,17 @@ Expected<Tensor> readIdx(const std::string& path) {
   }
 
   const std::int64_t payload = count * static_cast<std::int64_t>(type.size);
+  // Claimed sizes are checked against the bytes in the file before the payload is allocated.
+  const std::uint64_t headerLen = 4 + 4 * std::uint64_t{ndim};
+  if (!isGzip(path) && static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
+    return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) + " need " +
+                       std::to_string(payload) + " payload bytes, found " +
+                       std::to_string(fileBytes - std::min(fileBytes, headerLen)));
+  if (isGzip(path) && static_cast<std::uint64_t>(payload) + headerLen > maxInflatedBytes(fileBytes))
+    return dataCorrupt("IDX file \"" + path + "\" is truncated or its header is damaged: dims " + dimsToString(dims) +
+                       " need " + std::to_string(payload) + " payload bytes, more than a gzip file of " +
+                       std::to_string(fileBytes) + " bytes can hold (" + std::to_string(maxInflatedBytes(fileBytes)) +
+                       ")");
   Tensor result(dims, type.dtype);
   // uint8 is read straight into the tensor; other types go through a staging buffer.
   std::vector<unsigned char> staging;
