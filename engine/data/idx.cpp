@@ -47,12 +47,19 @@ std::int64_t readFully(gzFile file, void* dst, std::size_t size, std::string& er
       const char* msg = gzerror(file, &code);
       if (code == Z_BUF_ERROR) break;  // "unexpected end of file": truncated gzip stream
       error = msg ? msg : "unknown zlib error";
+      // A damaged deflate stream or gzip CRC is bad data (exit 4), not an I/O failure (7).
+      if (code == Z_DATA_ERROR) error = "damaged gzip data (" + error + ")";
       return -1;
     }
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
   return static_cast<std::int64_t>(done);
+}
+
+Status readError(const std::string& path, const std::string& error) {
+  if (error.rfind("damaged gzip data", 0) == 0) return dataCorrupt("IDX file \"" + path + "\" has " + error);
+  return ioError("cannot read IDX file \"" + path + "\": " + error);
 }
 
 // Element size and destination dtype of an IDX type code; 0 size for an unknown code.
@@ -151,7 +158,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   std::string error;
   unsigned char magic[4];
   const std::int64_t got = readFully(file.get(), magic, 4, error);
-  if (got < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+  if (got < 0) return readError(path, error);
   if (got < 4)
     return dataCorrupt("IDX file \"" + path + "\" is truncated: " + std::to_string(got) +
                        " bytes, fewer than the 4-byte magic");
@@ -165,7 +172,7 @@ Expected<Tensor> readIdx(const std::string& path) {
 
   std::vector<unsigned char> header(4 * std::size_t{ndim});
   const std::int64_t headerGot = readFully(file.get(), header.data(), header.size(), error);
-  if (headerGot < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+  if (headerGot < 0) return readError(path, error);
   if (headerGot < static_cast<std::int64_t>(header.size()))
     return dataCorrupt("IDX file \"" + path + "\" is truncated inside its header: expected " +
                        std::to_string(header.size()) + " bytes of dimensions, found " +
@@ -205,7 +212,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   }
   const std::int64_t payloadGot =
       readFully(file.get(), dst, static_cast<std::size_t>(payload), error);
-  if (payloadGot < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+  if (payloadGot < 0) return readError(path, error);
   if (payloadGot < payload)
     return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) +
                        " need " + std::to_string(payload) + " payload bytes, found " +
@@ -215,7 +222,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   std::int64_t trailing = 0;
   for (;;) {
     const std::int64_t n = readFully(file.get(), extra.data(), extra.size(), error);
-    if (n < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+    if (n < 0) return readError(path, error);
     trailing += n;
     if (n < static_cast<std::int64_t>(extra.size())) break;
   }

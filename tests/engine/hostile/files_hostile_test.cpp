@@ -125,3 +125,24 @@ TEST_F(HostileFiles, FashionMnistPathsThatAreTheWrongKindOfFileAreNamed) {
   ASSERT_FALSE(r.hasValue());
   EXPECT_NE(r.status().message().find("is a directory"), std::string::npos) << r.status().message();
 }
+
+TEST_F(HostileFiles, DamagedGzipIsCorruptDataNotAnIoError) {
+  // A real IDX file of 4,000 pseudo-random bytes, gzip-compressed by the gzip tool, then a
+  // byte in the deflate stream flipped, and separately the gzip trailer's CRC damaged.
+  std::string idx = idxHeader(0x00000801, {4000});
+  std::uint32_t x = 12345;
+  for (int i = 0; i < 4000; ++i) idx.push_back(static_cast<char>((x = x * 1103515245 + 12345) >> 24));
+  write("d.idx", idx);
+  ASSERT_EQ(std::system(("gzip -kf " + path("d.idx")).c_str()), 0);
+  const std::string gz = *readFile(path("d.idx.gz"));
+  std::string flipped = gz;
+  flipped[gz.size() / 2] ^= 0x55;
+  std::string badCrc = gz;
+  badCrc[gz.size() - 6] ^= 0x01;  // the CRC-32 of the gzip trailer
+  for (const auto& bytes : {flipped, badCrc}) {
+    write("bad.idx.gz", bytes);
+    auto r = readIdx(path("bad.idx.gz"));
+    ASSERT_FALSE(r.hasValue());
+    EXPECT_EQ(r.status().code(), ErrorCode::DataCorrupt) << r.status().message();
+  }
+}
