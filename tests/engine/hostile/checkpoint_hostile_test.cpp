@@ -129,3 +129,25 @@ TEST(CheckpointHostile, TinyFilesAreTruncatedNotOutOfBoundsReads) {
     EXPECT_EQ(st.code(), ErrorCode::DataCorrupt) << n << ": " << st.message();
   }
 }
+
+// tests/fuzz/corpus/checkpoint/small.ckpt was written by an independent writer from the layout
+// in docs/formats.md (a Python script with its own CRC-32C), so this also checks the document.
+TEST(CheckpointHostile, FileWrittenFromTheDocumentedLayoutLoads) {
+  auto ck = readCheckpoint(std::string(LOOM_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/small.ckpt",
+                           "0123456789abcdef");
+  ASSERT_TRUE(ck.hasValue()) << ck.status().message();
+  EXPECT_EQ(ck->state.epoch, 1);
+  EXPECT_EQ(ck->state.stepInEpoch, 2);
+  EXPECT_EQ(ck->state.globalStep, 3);
+  EXPECT_EQ(ck->state.seed, 42u);
+  EXPECT_EQ(ck->state.threads, 1);
+  EXPECT_EQ(ck->state.bestValidationLoss, 0.5);
+  EXPECT_EQ(ck->state.epochLossSum, 1.25);
+  EXPECT_EQ(ck->state.epochCorrect, 3);
+  EXPECT_EQ(ck->state.epochSamples, 4);
+  ASSERT_EQ(ck->tensors.size(), 2u);
+  EXPECT_EQ(ck->tensors[0].first, "param/fc.weights");
+  EXPECT_EQ(ck->tensors[0].second.dims(), (Dims{3, 4}));
+  EXPECT_EQ(ck->tensors[0].second.f32()[11], 5.5f);
+  EXPECT_EQ(ck->tensors[1].second.data<std::int64_t>()[0], 7);
+}
