@@ -5,4 +5,5 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/status.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tensor.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tensor_stats.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/threads.cpp)
+  ${CMAKE_CURRENT_LIST_DIR}/threads.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/utf8.cpp)

@@ -41,6 +41,14 @@ std::int64_t numElements(const Dims& dims) {
   return n;
 }
 
+std::optional<std::int64_t> checkedNumElements(const Dims& dims, std::int64_t elementBytes) {
+  std::int64_t n = elementBytes;
+  if (n < 0) return std::nullopt;
+  for (auto d : dims)
+    if (d < 0 || __builtin_mul_overflow(n, d, &n)) return std::nullopt;
+  return n;
+}
+
 std::string dimsToString(const Dims& dims) {
   std::string s = "[";
   for (size_t i = 0; i < dims.size(); ++i) {

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ const char* layoutName(Layout layout);
 
 using Dims = std::vector<std::int64_t>;
 std::int64_t numElements(const Dims& dims);
+/// The product of `dims` in checked 64-bit arithmetic: nullopt when a dimension is negative or
+/// the product (times `elementBytes`, when given) does not fit in int64. Use it wherever a
+/// size comes from outside (a file, a user's attribute) before anything is allocated.
+std::optional<std::int64_t> checkedNumElements(const Dims& dims, std::int64_t elementBytes = 1);
 /// True when Plain and NHWC order the elements of `dims` identically (not rank 4, or one
 /// channel): then a layout change is a relabel, never a copy.
 inline bool layoutsShareBytes(const Dims& dims) { return dims.size() != 4 || dims[1] == 1; }

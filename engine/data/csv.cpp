@@ -169,6 +169,11 @@ Expected<Dataset> readCsv(const std::string& path, const CsvOptions& options) {
       if (!v)
         return dataCorrupt(where + ": " + columnName(c) + ": cannot parse " + quoteCell(cells[c]) +
                            " as a number");
+      // NaN/Inf (from_chars accepts "nan" and "inf") or a value beyond float: the loader's
+      // normalisation would only report "mean must be finite" without a row or a column.
+      if (!std::isfinite(static_cast<float>(*v)))
+        return dataCorrupt(where + ": " + columnName(c) + ": " + quoteCell(cells[c]) +
+                           " is not a finite number (features must be finite floats)");
       *row++ = static_cast<float>(*v);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include "engine/core/file_util.h"
 #include "engine/data/idx.h"
 
 namespace loom {
@@ -69,12 +70,16 @@ bool exists(const std::string& path, bool directory) {
 const char* kInstallHint =
     "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)";
 
-// The .gz name Debian ships, or the uncompressed one if only that exists.
+// The .gz name Debian ships, or the uncompressed one if only that exists. A path that
+// exists but is no regular file (a directory, a FIFO, a symlink loop) is named as such.
 Expected<std::string> locate(const std::string& dir, const std::string& stem) {
   const std::string gz = dir + "/" + stem + ".gz";
-  if (exists(gz, false)) return gz;
   const std::string raw = dir + "/" + stem;
-  if (exists(raw, false)) return raw;
+  for (const std::string& path : {gz, raw}) {
+    Status st = checkRegularFile(path, "Fashion-MNIST file");
+    if (st.isOk()) return path;
+    if (st.code() != ErrorCode::NotFound) return st;
+  }
   return notFound("Fashion-MNIST file \"" + gz + "\" does not exist; " + kInstallHint);
 }
 
@@ -82,8 +87,13 @@ Expected<std::string> locate(const std::string& dir, const std::string& stem) {
 
 Expected<Dataset> loadFashionMnist(const std::string& dirArg, Split split) {
   const std::string dir = dirArg.empty() ? kFashionMnistDir : dirArg;
-  if (!exists(dir, true))
+  if (!exists(dir, true)) {
+    struct stat st {};
+    if (::stat(dir.c_str(), &st) == 0)
+      return invalidArgument("the Fashion-MNIST path \"" + dir + "\" is not a directory; dataset.path names the directory " +
+                             "that holds the {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz files");
     return notFound("Fashion-MNIST directory \"" + dir + "\" does not exist; " + kInstallHint);
+  }
   const std::string prefix = split == Split::Train ? "train" : "t10k";
   LOOM_ASSIGN_OR_RETURN(const std::string imagesPath, locate(dir, prefix + "-images-idx3-ubyte"));
   LOOM_ASSIGN_OR_RETURN(const std::string labelsPath, locate(dir, prefix + "-labels-idx1-ubyte"));

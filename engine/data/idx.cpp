@@ -2,11 +2,14 @@
 
 #include <zlib.h>
 
+#include "engine/core/file_util.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -44,12 +47,19 @@ std::int64_t readFully(gzFile file, void* dst, std::size_t size, std::string& er
       const char* msg = gzerror(file, &code);
       if (code == Z_BUF_ERROR) break;  // "unexpected end of file": truncated gzip stream
       error = msg ? msg : "unknown zlib error";
+      // A damaged deflate stream or gzip CRC is bad data (exit 4), not an I/O failure (7).
+      if (code == Z_DATA_ERROR) error = "damaged gzip data (" + error + ")";
       return -1;
     }
     if (n == 0) break;
     done += static_cast<std::size_t>(n);
   }
   return static_cast<std::int64_t>(done);
+}
+
+Status readError(const std::string& path, const std::string& error) {
+  if (error.rfind("damaged gzip data", 0) == 0) return dataCorrupt("IDX file \"" + path + "\" has " + error);
+  return ioError("cannot read IDX file \"" + path + "\": " + error);
 }
 
 // Element size and destination dtype of an IDX type code; 0 size for an unknown code.
@@ -117,9 +127,26 @@ void convertElements(const unsigned char* src, unsigned code, std::int64_t n, Te
   }
 }
 
+bool isGzip(const std::string& path) {
+  unsigned char sig[2] = {0, 0};
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return false;
+  const size_t n = std::fread(sig, 1, 2, f);
+  std::fclose(f);
+  return n == 2 && sig[0] == 0x1f && sig[1] == 0x8b;
+}
+
+// Deflate expands at most about 1032:1, so a gzip file of B bytes holds at most this much.
+std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) { return compressedBytes * 1032 + 1024; }
+
 }  // namespace
 
 Expected<Tensor> readIdx(const std::string& path) {
+  // A FIFO or a device would block gzopen or read forever: only regular files are read.
+  LOOM_RETURN_IF_ERROR(checkRegularFile(path, "IDX file"));
+  std::error_code sizeError;
+  const std::uint64_t fileBytes = std::filesystem::file_size(path, sizeError);
+  if (sizeError) return ioError("cannot read IDX file \"" + path + "\": " + sizeError.message());
   errno = 0;
   GzFile file(gzopen(path.c_str(), "rb"));
   if (!file) {
@@ -131,7 +158,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   std::string error;
   unsigned char magic[4];
   const std::int64_t got = readFully(file.get(), magic, 4, error);
-  if (got < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+  if (got < 0) return readError(path, error);
   if (got < 4)
     return dataCorrupt("IDX file \"" + path + "\" is truncated: " + std::to_string(got) +
                        " bytes, fewer than the 4-byte magic");
@@ -145,7 +172,7 @@ Expected<Tensor> readIdx(const std::string& path) {
 
   std::vector<unsigned char> header(4 * std::size_t{ndim});
   const std::int64_t headerGot = readFully(file.get(), header.data(), header.size(), error);
-  if (headerGot < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+  if (headerGot < 0) return readError(path, error);
   if (headerGot < static_cast<std::int64_t>(header.size()))
     return dataCorrupt("IDX file \"" + path + "\" is truncated inside its header: expected " +
                        std::to_string(header.size()) + " bytes of dimensions, found " +
@@ -164,6 +191,17 @@ Expected<Tensor> readIdx(const std::string& path) {
   }
 
   const std::int64_t payload = count * static_cast<std::int64_t>(type.size);
+  // Claimed sizes are checked against the bytes in the file before the payload is allocated.
+  const std::uint64_t headerLen = 4 + 4 * std::uint64_t{ndim};
+  if (!isGzip(path) && static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
+    return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) + " need " +
+                       std::to_string(payload) + " payload bytes, found " +
+                       std::to_string(fileBytes - std::min(fileBytes, headerLen)));
+  if (isGzip(path) && static_cast<std::uint64_t>(payload) + headerLen > maxInflatedBytes(fileBytes))
+    return dataCorrupt("IDX file \"" + path + "\" is truncated or its header is damaged: dims " + dimsToString(dims) +
+                       " need " + std::to_string(payload) + " payload bytes, more than a gzip file of " +
+                       std::to_string(fileBytes) + " bytes can hold (" + std::to_string(maxInflatedBytes(fileBytes)) +
+                       ")");
   Tensor result(dims, type.dtype);
   // uint8 is read straight into the tensor; other types go through a staging buffer.
   std::vector<unsigned char> staging;
@@ -174,7 +212,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   }
   const std::int64_t payloadGot =
       readFully(file.get(), dst, static_cast<std::size_t>(payload), error);
-  if (payloadGot < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+  if (payloadGot < 0) return readError(path, error);
   if (payloadGot < payload)
     return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) +
                        " need " + std::to_string(payload) + " payload bytes, found " +
@@ -184,7 +222,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   std::int64_t trailing = 0;
   for (;;) {
     const std::int64_t n = readFully(file.get(), extra.data(), extra.size(), error);
-    if (n < 0) return ioError("cannot read IDX file \"" + path + "\": " + error);
+    if (n < 0) return readError(path, error);
     trailing += n;
     if (n < static_cast<std::int64_t>(extra.size())) break;
   }

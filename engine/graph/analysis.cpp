@@ -53,7 +53,9 @@ GraphAnalysis analyzeGraph(const Graph& graph, const OpRegistry& registry, std::
     if (!inputsOk) continue;
     auto attrsOr = resolveAttrs(schema, node.attrs);
     if (!attrsOr) {
-      na.status = attrsOr.status().withContext(label);
+      // An attribute out of its range is a defect of the model file (exit 3), not of the
+      // command line: the code changes, the message (naming node, attribute, value) stays.
+      na.status = Status(ErrorCode::InvalidGraph, attrsOr.status().withContext(label).message());
       continue;
     }
     na.attrs = std::move(*attrsOr);

@@ -10,8 +10,39 @@ namespace {
 Status graphError(std::string msg) { return {ErrorCode::InvalidGraph, std::move(msg)}; }
 }  // namespace
 
+int NodeNameIndex::find(const std::vector<Node>& nodes, const std::string& name) const {
+  std::lock_guard lock(m_mutex);
+  if (m_fresh) {
+    auto it = m_index.find(name);
+    if (it == m_index.end()) return -1;
+    const auto i = static_cast<size_t>(it->second);
+    if (i < nodes.size() && nodes[i].name == name) return it->second;
+  }
+  rebuild(nodes);
+  auto it = m_index.find(name);
+  return it == m_index.end() ? -1 : it->second;
+}
+
+void NodeNameIndex::rebuild(const std::vector<Node>& nodes) const {
+  m_index.clear();
+  m_index.reserve(nodes.size());
+  for (size_t i = 0; i < nodes.size(); ++i) m_index.emplace(nodes[i].name, static_cast<int>(i));  // first wins
+  m_fresh = true;
+}
+
+void NodeNameIndex::appended(const std::string& name, int index) {
+  std::lock_guard lock(m_mutex);
+  if (m_fresh) m_index.emplace(name, index);
+}
+
+void NodeNameIndex::invalidate() {
+  std::lock_guard lock(m_mutex);
+  m_fresh = false;  // cheap: rebuild() clears the map, so a loop of mutable accesses costs nothing
+}
+
 Node* Graph::find(const std::string& name) {
   int i = indexOf(name);
+  if (i >= 0) m_index.invalidate();  // the caller may rename the node through the pointer
   return i < 0 ? nullptr : &m_nodes[static_cast<size_t>(i)];
 }
 
@@ -20,30 +51,28 @@ const Node* Graph::find(const std::string& name) const {
   return i < 0 ? nullptr : &m_nodes[static_cast<size_t>(i)];
 }
 
-int Graph::indexOf(const std::string& name) const {
-  for (size_t i = 0; i < m_nodes.size(); ++i)
-    if (m_nodes[i].name == name) return static_cast<int>(i);
-  return -1;
-}
+int Graph::indexOf(const std::string& name) const { return m_index.find(m_nodes, name); }
 
 Status Graph::addNode(Node node) {
   if (node.name.empty()) return graphError("a node has an empty name");
-  if (find(node.name)) return graphError("node name \"" + node.name + "\" is already used");
+  if (indexOf(node.name) >= 0) return graphError("node name \"" + node.name + "\" is already used");
   m_nodes.push_back(std::move(node));
+  m_index.appended(m_nodes.back().name, static_cast<int>(m_nodes.size()) - 1);
   return Status::ok();
 }
 
 void Graph::removeNode(const std::string& name) {
+  m_index.invalidate();
   std::erase_if(m_nodes, [&](const Node& n) { return n.name == name; });
   for (auto& n : m_nodes) std::erase(n.inputs, name);
   if (m_output == name) m_output.clear();
 }
 
 std::string Graph::uniqueName(const std::string& base) const {
-  if (!find(base)) return base;
+  if (indexOf(base) < 0) return base;
   for (int i = 2;; ++i) {
     std::string candidate = base + "_" + std::to_string(i);
-    if (!find(candidate)) return candidate;
+    if (indexOf(candidate) < 0) return candidate;
   }
 }
 
@@ -95,7 +124,7 @@ Expected<std::vector<int>> Graph::topologicalOrder() const {
 
 Expected<std::string> Graph::resolvedOutput() const {
   if (!m_output.empty()) {
-    if (!find(m_output)) return graphError("the graph's output \"" + m_output + "\" does not exist");
+    if (indexOf(m_output) < 0) return graphError("the graph's output \"" + m_output + "\" does not exist");
     return m_output;
   }
   if (m_nodes.empty()) return graphError("the graph is empty");

@@ -6,8 +6,10 @@
 // parameters live in Model::parameters, keyed "<node>.<param>" (e.g. "conv1.weights").
 #pragma once
 
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "engine/core/status.h"
@@ -25,9 +27,43 @@ struct Node {
   bool operator==(const Node&) const = default;
 };
 
+/// Name -> index lookup for a Graph, rebuilt on demand. Not part of a graph's value: copies
+/// start empty and every index compares equal. Lookups may run concurrently (a mutex guards
+/// the rebuild), so two threads may read one const Graph.
+class NodeNameIndex {
+ public:
+  NodeNameIndex() = default;
+  NodeNameIndex(const NodeNameIndex&) {}
+  NodeNameIndex& operator=(const NodeNameIndex&) {
+    invalidate();
+    return *this;
+  }
+  bool operator==(const NodeNameIndex&) const { return true; }
+
+  /// Index of the first node named `name`, or -1; O(1) unless the index must be rebuilt.
+  int find(const std::vector<Node>& nodes, const std::string& name) const;
+  /// Records that nodes[index] was appended with `name` (keeps the index fresh).
+  void appended(const std::string& name, int index);
+  /// Forgets everything; the next find() rebuilds.
+  void invalidate();
+
+ private:
+  void rebuild(const std::vector<Node>& nodes) const;
+
+  mutable std::mutex m_mutex;
+  mutable std::unordered_map<std::string, int> m_index;
+  mutable bool m_fresh = false;
+};
+
 class Graph {
  public:
-  std::vector<Node>& nodes() { return m_nodes; }
+  /// Mutable access. Edits made through it (renames, reordering) are seen by the next lookup:
+  /// taking the mutable reference invalidates the name index. Do not keep the reference
+  /// across calls to find()/indexOf() while still renaming through it.
+  std::vector<Node>& nodes() {
+    m_index.invalidate();
+    return m_nodes;
+  }
   const std::vector<Node>& nodes() const { return m_nodes; }
 
   /// Name of the node whose output is the model's output (logits for classifiers).
@@ -35,9 +71,12 @@ class Graph {
   const std::string& output() const { return m_output; }
   void setOutput(std::string name) { m_output = std::move(name); }
 
+  /// The node named `name`, or null. The mutable overload invalidates the name index (the
+  /// caller may rename the node).
   Node* find(const std::string& name);
   const Node* find(const std::string& name) const;
-  /// Index in nodes(), or -1.
+  /// Index in nodes(), or -1. Constant time (a hash index, rebuilt after mutable access), so
+  /// analysis of a graph is linear in its nodes and edges.
   int indexOf(const std::string& name) const;
 
   /// Appends a node. Fails with InvalidGraph if the name is taken or empty.
@@ -61,6 +100,7 @@ class Graph {
  private:
   std::vector<Node> m_nodes;
   std::string m_output;
+  NodeNameIndex m_index;
 };
 
 }  // namespace loom

@@ -9,6 +9,7 @@
 
 #include "engine/core/crc32c.h"
 #include "engine/core/file_util.h"
+#include "engine/core/utf8.h"
 #include "engine/graph/model.h"
 #include "engine/graph/upgrade.h"
 
@@ -66,7 +67,37 @@ void attrToProto(const std::string& name, const AttrValue& v, pb::Attr* a) {
   }
 }
 
+namespace {
+// Every string field of `msg` (recursively) must be UTF-8; the error names the field's path
+// in the file, e.g. `graph.node[3].name`, and the offset of the first bad byte.
+Status checkUtf8Fields(const google::protobuf::Message& msg, const std::string& path, const std::string& source) {
+  const auto* reflection = msg.GetReflection();
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+  reflection->ListFields(msg, &fields);
+  for (const auto* f : fields) {
+    const std::string name = path.empty() ? f->name() : path + "." + f->name();
+    const int count = f->is_repeated() ? reflection->FieldSize(msg, f) : 1;
+    for (int i = 0; i < count; ++i) {
+      const std::string where = f->is_repeated() ? name + "[" + std::to_string(i) + "]" : name;
+      if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
+        std::string scratch;
+        const std::string& v = f->is_repeated() ? reflection->GetRepeatedStringReference(msg, f, i, &scratch)
+                                                : reflection->GetStringReference(msg, f, &scratch);
+        if (auto bad = firstInvalidUtf8(v))
+          return Status(ErrorCode::ParseError, source + ": " + where + " is not valid UTF-8 (byte " +
+                                                   std::to_string(*bad) + " of the string)");
+      } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
+        const auto& sub = f->is_repeated() ? reflection->GetRepeatedMessage(msg, f, i) : reflection->GetMessage(msg, f);
+        LOOM_RETURN_IF_ERROR(checkUtf8Fields(sub, where, source));
+      }
+    }
+  }
+  return Status::ok();
+}
+}  // namespace
+
 Expected<Model> modelFromProto(const pb::Model& p, const std::string& source) {
+  LOOM_RETURN_IF_ERROR(checkUtf8Fields(p, "", source));
   Model m;
   m.name = p.name();
   m.description = p.description();
@@ -92,7 +123,8 @@ Expected<Model> modelFromProto(const pb::Model& p, const std::string& source) {
   m.graph.setOutput(p.graph().output());
   for (const auto& t : p.parameter()) {
     Dims dims(t.dims().begin(), t.dims().end());
-    if (numElements(dims) != t.values_size())
+    const auto elements = checkedNumElements(dims);
+    if (!elements || *elements != t.values_size())
       return Status(ErrorCode::DataCorrupt,
                     source + ": parameter \"" + t.name() + "\" has dims " + dimsToString(dims) +
                         " but " + std::to_string(t.values_size()) + " values");

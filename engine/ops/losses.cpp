@@ -145,10 +145,18 @@ Expected<std::int64_t> countTopKCorrect(const Tensor& scores, const Tensor& labe
   std::int64_t correct = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const float* row = x + i * classes;
-    const float target = row[y[i]];
-    std::int64_t higher = 0;
-    for (std::int64_t c = 0; c < classes; ++c) higher += row[c] > target ? 1 : 0;
-    correct += higher < k ? 1 : 0;
+    const std::int64_t label = y[i];
+    const float target = row[label];
+    // The label's rank in a stable descending order: classes that score higher, and tied
+    // classes with a lower index (torch.argmax and Keras pick the first maximum).
+    std::int64_t ahead = 0;
+    for (std::int64_t c = 0; c < classes; ++c) {
+      if (std::isnan(row[c]))
+        return Status(ErrorCode::NonFinite, "row " + std::to_string(i) + " of the scores has NaN for class " +
+                                                std::to_string(c) + "; accuracy is undefined");
+      ahead += (row[c] > target || (row[c] == target && c < label)) ? 1 : 0;
+    }
+    correct += ahead < k ? 1 : 0;
   }
   return correct;
 }

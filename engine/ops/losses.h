@@ -30,8 +30,11 @@ Expected<double> binaryCrossEntropyWithLogits(const Tensor& logits, const Tensor
                                               Tensor* diffLogits = nullptr);
 
 /// How many of the N rows of scores [N, C] have their label [N] (int64) among the top k.
-/// Ties count in the label's favour: a row is correct when fewer than k classes score
-/// strictly higher than the label's class. k >= 1.
+/// Ties are broken by the lowest class index, as torch.argmax and Keras'
+/// sparse_categorical_accuracy do: a row is correct when fewer than k classes rank ahead of
+/// the label, where class c ranks ahead if it scores higher, or equal with c < label. So a
+/// constant classifier scores 1/C on balanced data, never 100 %. k >= 1. NonFinite if a
+/// score is NaN (accuracy is undefined then); +-Inf scores are ordered normally.
 Expected<std::int64_t> countTopKCorrect(const Tensor& scores, const Tensor& labels, int k = 1);
 
 }  // namespace loom

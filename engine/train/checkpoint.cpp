@@ -77,28 +77,31 @@ Status getState(Reader& r, TrainerState& s) {
   return r.get(s.epochSamples);
 }
 // The size a complete file would have, from the tensor headers (no allocation); used only
-// to tell "truncated" from "damaged" in messages. The header ends with the tensor count.
-size_t expectedSize(const std::string& file, std::uint32_t headerBytes) {
-  size_t pos = sizeof kMagic + 4 + 4 + headerBytes;
+// to tell "truncated" from "damaged" in messages, so every field is untrusted here: sums
+// saturate at UINT64_MAX and nothing is read past the end. The header ends with the count.
+std::uint64_t expectedSize(const std::string& file, std::uint32_t headerBytes) {
+  constexpr std::uint64_t kSaturated = UINT64_MAX;
+  std::uint64_t pos = sizeof kMagic + 4 + 4 + static_cast<std::uint64_t>(headerBytes);
   if (pos > file.size()) return pos + 4;
   std::uint32_t count = 0;
   std::memcpy(&count, file.data() + pos - 4, 4);
-  auto read = [&](void* v, size_t n) {
-    if (pos + n > file.size()) return false;
+  auto advance = [&](std::uint64_t n) {
+    if (__builtin_add_overflow(pos, n, &pos)) pos = kSaturated;
+    return pos <= file.size();
+  };
+  auto read = [&](void* v, std::uint64_t n) {
+    if (pos > file.size() || file.size() - pos < n) return false;
     std::memcpy(v, file.data() + pos, n);
     return true;
   };
   for (std::uint32_t i = 0; i < count; ++i) {
     std::uint32_t nameLen = 0, rank = 0;
     std::uint64_t bytes = 0;
-    if (!read(&nameLen, 4)) break;
-    pos += 4 + nameLen + 1;  // name, dtype
-    if (!read(&rank, 4)) break;
-    pos += 4 + 8ull * rank;
-    if (!read(&bytes, 8)) break;
-    pos += 8 + bytes + 4;  // byte count, data, CRC
+    if (!read(&nameLen, 4) || !advance(4ull + nameLen + 1)) break;  // name, dtype
+    if (!read(&rank, 4) || !advance(4 + 8ull * rank)) break;
+    if (!read(&bytes, 8) || !advance(8) || !advance(bytes) || !advance(4)) break;  // size, data, CRC
   }
-  return pos + 4;
+  return pos >= kSaturated - 4 ? kSaturated : pos + 4;
 }
 }  // namespace
 
@@ -132,10 +135,26 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
   const std::string where = "checkpoint \"" + path + "\"";
   if (file.size() < sizeof kMagic || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0)
     return dataCorrupt(where + " is not a Loom checkpoint (bad magic)");
+  if (file.size() < sizeof kMagic + 4 + 4 + 4)
+    return dataCorrupt(where + " is truncated: " + std::to_string(file.size()) + " bytes, not even a header");
+  std::uint32_t headerBytes = 0;
+  std::memcpy(&headerBytes, file.data() + sizeof kMagic + 4, 4);
+  // Verify the whole-file digest before trusting ANY field: a flipped bit in the version or
+  // the model hash must read as damage, not as "newer format" or "another model".
+  std::uint32_t stored = 0;
+  std::memcpy(&stored, file.data() + file.size() - 4, 4);
+  if (stored != crc32c(file.data(), file.size() - 4)) {
+    // A short file fails the digest too; say "truncated" when the (untrusted) sizes show it.
+    const std::uint64_t expected = expectedSize(file, headerBytes);
+    if (expected > file.size() && expected != UINT64_MAX)
+      return dataCorrupt(where + " is truncated: needs at least " + std::to_string(expected) +
+                         " bytes, the file has " + std::to_string(file.size()));
+    return dataCorrupt(where + " fails its whole-file CRC-32C check (damaged or truncated)");
+  }
   Reader r(file, path);
   char magic[8];
   LOOM_RETURN_IF_ERROR(r.bytes(magic, 8));
-  std::uint32_t version = 0, headerBytes = 0;
+  std::uint32_t version = 0;
   LOOM_RETURN_IF_ERROR(r.get(version));
   if (version > kCheckpointFormatVersion)
     return unsupported(where + " has format version " + std::to_string(version) +
@@ -143,21 +162,9 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
   LOOM_RETURN_IF_ERROR(r.get(headerBytes));
   CheckpointData data;
   LOOM_RETURN_IF_ERROR(r.str(data.modelHash));
-  // Check the model before the digest: "wrong model" is the more useful message.
   if (!expectedModelHash.empty() && data.modelHash != expectedModelHash)
     return Status(ErrorCode::ModelMismatch, where + " belongs to a different model (structure hash " +
                                                 data.modelHash + ", this model has " + expectedModelHash + ")");
-  if (file.size() < 4) return dataCorrupt(where + " is truncated");
-  // Verify the whole-file digest before trusting any size field in the file.
-  std::uint32_t stored = 0;
-  std::memcpy(&stored, file.data() + file.size() - 4, 4);
-  if (stored != crc32c(file.data(), file.size() - 4)) {
-    // A short file fails the digest too; say "truncated" when the sizes show it.
-    if (size_t expected = expectedSize(file, headerBytes); expected > file.size())
-      return dataCorrupt(where + " is truncated: needs at least " + std::to_string(expected) +
-                         " bytes, the file has " + std::to_string(file.size()));
-    return dataCorrupt(where + " fails its whole-file CRC-32C check (damaged or truncated)");
-  }
   LOOM_RETURN_IF_ERROR(getState(r, data.state));
   std::uint32_t count = 0;
   LOOM_RETURN_IF_ERROR(r.get(count));
@@ -174,12 +181,16 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
     for (auto& d : dims) LOOM_RETURN_IF_ERROR(r.get(d));
     std::uint64_t bytes = 0;
     LOOM_RETURN_IF_ERROR(r.get(bytes));
-    for (auto d : dims)
-      if (d < 0 || static_cast<std::uint64_t>(d) > file.size())
-        return dataCorrupt(where + ": tensor \"" + name + "\" has corrupt dims");
-    if (bytes > file.size() - r.pos()) return dataCorrupt(where + ": tensor \"" + name + "\" is truncated");
+    // Sizes are checked against each other and against the bytes in the file before the
+    // tensor is allocated: a CRC-valid file can still claim [1882000, 1882000].
+    const auto claimed = checkedNumElements(dims, static_cast<std::int64_t>(dtypeSize(static_cast<DType>(dtype))));
+    if (!claimed || static_cast<std::uint64_t>(*claimed) != bytes)
+      return dataCorrupt(where + ": tensor \"" + name + "\" has dims " + dimsToString(dims) + " that do not match its " +
+                         std::to_string(bytes) + " bytes");
+    if (bytes > file.size() - r.pos())
+      return dataCorrupt(where + ": tensor \"" + name + "\" claims " + std::to_string(bytes) + " bytes, the file has " +
+                         std::to_string(file.size() - r.pos()) + " left");
     Tensor t(dims, static_cast<DType>(dtype));
-    if (bytes != t.bytes()) return dataCorrupt(where + ": tensor \"" + name + "\" has a corrupt size");
     LOOM_RETURN_IF_ERROR(r.bytes(t.raw(), t.bytes()));
     std::uint32_t crc = 0;
     LOOM_RETURN_IF_ERROR(r.get(crc));

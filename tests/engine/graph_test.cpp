@@ -14,6 +14,11 @@ Node node(std::string name, std::string op, std::vector<std::string> inputs = {}
   n.inputs = std::move(inputs);
   return n;
 }
+std::string nodeName(int i) {
+  std::string s = std::to_string(i);
+  s.insert(s.begin(), 'n');  // not "n" + ...: GCC 12 warns falsely (-Wrestrict) on that
+  return s;
+}
 }  // namespace
 
 TEST(Graph, TopologicalOrderKeepsFileOrderForTies) {
@@ -25,6 +30,43 @@ TEST(Graph, TopologicalOrderKeepsFileOrderForTies) {
   ASSERT_TRUE(order.hasValue());
   EXPECT_EQ(*order, (std::vector<int>{2, 1, 0}));
   EXPECT_EQ(*g.resolvedOutput(), "c");
+}
+
+// The name index must follow every way a graph changes: renames through nodes() and find(),
+// removal, copies, assignment. A linear scan is the reference.
+TEST(Graph, NameIndexFollowsRenamesRemovalsAndCopies) {
+  Graph g;
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(g.addNode(node(nodeName(i), "ReLU", i ? std::vector<std::string>{nodeName(i - 1)}
+                                                                    : std::vector<std::string>{}))
+                    .isOk());
+  auto linear = [](const Graph& graph, const std::string& name) {
+    for (size_t i = 0; i < graph.nodes().size(); ++i)
+      if (graph.nodes()[i].name == name) return static_cast<int>(i);
+    return -1;
+  };
+  auto agree = [&](const Graph& graph, const std::vector<std::string>& names) {
+    for (const auto& n : names) EXPECT_EQ(graph.indexOf(n), linear(graph, n)) << n;
+  };
+  const std::vector<std::string> probe{"n0", "n7", "n49", "renamed", "via_find", "n50", "missing"};
+  agree(g, probe);
+  g.nodes()[7].name = "renamed";  // through the mutable vector
+  agree(g, probe);
+  g.find("n8")->name = "via_find";  // through the mutable pointer
+  agree(g, probe);
+  g.removeNode("n0");
+  agree(g, probe);
+  Graph copy = g;
+  agree(copy, probe);
+  copy.nodes()[0].name = "n50";
+  agree(copy, probe);
+  agree(g, probe);  // the original is not affected by the copy's edit
+  g = copy;
+  agree(g, probe);
+  EXPECT_FALSE(g.addNode(node("n50", "ReLU")).isOk());  // the duplicate is seen after assignment
+  ASSERT_TRUE(g.addNode(node("fresh", "ReLU", {"n49"})).isOk());
+  EXPECT_EQ(g.indexOf("fresh"), static_cast<int>(g.nodes().size()) - 1);
+  EXPECT_EQ(g.uniqueName("fresh"), "fresh_2");
 }
 
 TEST(Graph, CycleIsReportedWithANodeName) {

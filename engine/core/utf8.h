@@ -1,0 +1,16 @@
+// UTF-8 validation for strings that come from files (model names, node names, paths).
+// A name that is not UTF-8 cannot be written to run.json, shown in the studio or exported,
+// so it is refused where it is parsed, with the offset of the first bad byte.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace loom {
+
+/// Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629:
+/// no overlong forms, no surrogates, nothing above U+10FFFF), or nullopt if `s` is valid.
+std::optional<std::size_t> firstInvalidUtf8(std::string_view s);
+
+}  // namespace loom

@@ -1,0 +1,55 @@
+// Model files that lie or carry bytes that cannot be shown: not-UTF-8 strings are refused
+// where they are parsed (they used to abort `loom train` inside the JSON writer), parameter
+// dims whose product overflows are refused, attribute errors are model errors.
+#include <gtest/gtest.h>
+
+#include "engine/core/utf8.h"
+#include "engine/graph/analysis.h"
+#include "engine/graph/model.h"
+
+using namespace loom;
+
+TEST(Utf8, KnownAnswers) {
+  EXPECT_FALSE(firstInvalidUtf8("plain ascii"));
+  EXPECT_FALSE(firstInvalidUtf8("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // été € 😀
+  EXPECT_EQ(firstInvalidUtf8("ab\x80"), 2u);                                      // lone continuation
+  EXPECT_EQ(firstInvalidUtf8("\xC0\xAF"), 0u);                                    // overlong '/'
+  EXPECT_EQ(firstInvalidUtf8("x\xED\xA0\x80"), 1u);                               // surrogate U+D800
+  EXPECT_EQ(firstInvalidUtf8("\xF4\x90\x80\x80"), 0u);                            // above U+10FFFF
+  EXPECT_EQ(firstInvalidUtf8("ok\xE2\x82"), 2u);                                  // cut short
+  EXPECT_EQ(firstInvalidUtf8(std::string_view("\xFF", 1)), 0u);
+}
+
+TEST(ModelFileHostile, NonUtf8NameIsAParseErrorNamingTheField) {
+  auto m = parseModel("format_version: 2 name: \"\\200\" graph { node { name: \"in\" op: \"Input\" } }", "bad.loom");
+  ASSERT_FALSE(m.hasValue());
+  EXPECT_EQ(m.status().code(), ErrorCode::ParseError);
+  EXPECT_NE(m.status().message().find("bad.loom: name is not valid UTF-8"), std::string::npos) << m.status().message();
+
+  m = parseModel("graph { node { name: \"in\" op: \"Input\" } node { name: \"r\" op: \"ReLU\" input: \"in\\377\" } }",
+                 "bad2.loom");
+  ASSERT_FALSE(m.hasValue());
+  EXPECT_NE(m.status().message().find("graph.node[1].input[0]"), std::string::npos) << m.status().message();
+}
+
+TEST(ModelFileHostile, ParameterDimsWhoseProductOverflowsAreRefused) {
+  // [2^32, 2^32] has 2^64 elements, which wrapped to 0 and matched "no values".
+  auto m = parseModel(
+      "graph { node { name: \"in\" op: \"Input\" } } parameter { name: \"in.w\" dims: 4294967296 dims: 4294967296 }",
+      "p.loom");
+  ASSERT_FALSE(m.hasValue());
+  EXPECT_EQ(m.status().code(), ErrorCode::DataCorrupt);
+  EXPECT_NE(m.status().message().find("in.w"), std::string::npos) << m.status().message();
+}
+
+TEST(ModelFileHostile, AttributeOutOfRangeIsAModelErrorNamingNodeAndValue) {
+  auto m = parseModel(
+      "graph { node { name: \"in\" op: \"Input\" attr { name: \"shape\" ints { v: 4 } } }"
+      " node { name: \"fc\" op: \"Dense\" input: \"in\" attr { name: \"units\" i: 0 } } }",
+      "u.loom");
+  ASSERT_TRUE(m.hasValue()) << m.status().message();
+  GraphAnalysis a = analyzeGraph(m->graph, OpRegistry::global(), 1);
+  EXPECT_EQ(a.status.code(), ErrorCode::InvalidGraph) << a.status.message();  // exit 3, was 2
+  EXPECT_NE(a.status.message().find("\"fc\""), std::string::npos) << a.status.message();
+  EXPECT_NE(a.status.message().find("units"), std::string::npos) << a.status.message();
+}
