@@ -36,8 +36,11 @@ const char* layoutName(Layout layout) {
 }
 
 std::int64_t numElements(const Dims& dims) {
+  // Saturates instead of overflowing (undefined behaviour): shapes from outside are checked
+  // with checkedNumElements() before they get here; this keeps a missed one well-defined.
   std::int64_t n = 1;
-  for (auto d : dims) n *= d;
+  for (auto d : dims)
+    if (__builtin_mul_overflow(n, d, &n)) return INT64_MAX;
   return n;
 }
 

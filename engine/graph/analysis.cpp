@@ -1,6 +1,37 @@
 #include "engine/graph/analysis.h"
 
+#include "engine/core/memory_budget.h"
+
 namespace loom {
+
+namespace {
+// Every tensor a node will allocate (its output at this batch size, each parameter) must have
+// a size that fits in 64 bits and in the memory budget; checked before cost() multiplies the
+// dimensions and long before anything is allocated.
+Status checkTensorSizes(const ShapeInfo& shape, std::int64_t batch, const std::string& label) {
+  const std::int64_t budget = memoryBudgetBytes();
+  auto check = [&](const Dims& dims, const std::string& what) -> Status {
+    const auto bytes = checkedNumElements(dims, 4);
+    if (!bytes)
+      return Status(ErrorCode::InvalidGraph, label + ": " + what + " " + dimsToString(dims) +
+                                                 " has more elements than fit in 64 bits");
+    if (*bytes > budget)
+      return Status(ErrorCode::InvalidGraph,
+                    label + ": " + what + " " + dimsToString(dims) + " needs " + formatBytes(static_cast<double>(*bytes)) +
+                        ", more than the memory budget of " + formatBytes(static_cast<double>(budget)) +
+                        (what == "output" ? " at batch size " + std::to_string(batch) : std::string()) +
+                        " (LOOM_MEMORY_BUDGET sets it)");
+    return Status::ok();
+  };
+  LOOM_RETURN_IF_ERROR(check(shape.output, "output"));
+  for (const auto& p : shape.params) LOOM_RETURN_IF_ERROR(check(p.dims, "parameter \"" + p.name + "\""));
+  return Status::ok();
+}
+
+void addSaturating(std::int64_t& total, std::int64_t v) {
+  if (__builtin_add_overflow(total, v, &total)) total = INT64_MAX;
+}
+}  // namespace
 
 std::string nodeLabel(const Node& node) { return "node \"" + node.name + "\" (" + node.op + ")"; }
 
@@ -67,11 +98,15 @@ GraphAnalysis analyzeGraph(const Graph& graph, const OpRegistry& registry, std::
       continue;
     }
     na.shape = std::move(*shapeOr);
+    if (Status sizes = checkTensorSizes(na.shape, batch, label); !sizes) {
+      na.status = sizes;
+      continue;
+    }
     na.cost = na.op->cost(na.inputDims, na.shape, na.attrs);
-    result.total.params += na.cost.params;
-    result.total.flops += na.cost.flops;
-    result.total.activationBytes += na.cost.activationBytes;
-    for (const auto& p : na.shape.params) result.parameterBytes += numElements(p.dims) * 4;
+    addSaturating(result.total.params, na.cost.params);
+    addSaturating(result.total.flops, na.cost.flops);
+    addSaturating(result.total.activationBytes, na.cost.activationBytes);
+    for (const auto& p : na.shape.params) addSaturating(result.parameterBytes, numElements(p.dims) * 4);
   }
   if (!outputOr) {
     result.status = outputOr.status();

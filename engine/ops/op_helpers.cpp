@@ -94,8 +94,9 @@ void addWeightsAndBias(ShapeInfo& info, const Attrs& attrs, Dims weightDims, std
 }
 
 std::int64_t productFrom(const Dims& dims, size_t from) {
-  std::int64_t p = 1;
-  for (size_t i = from; i < dims.size(); ++i) p *= dims[i];
+  std::int64_t p = 1;  // saturates: analysis then reports the size (graph/analysis.cpp)
+  for (size_t i = from; i < dims.size(); ++i)
+    if (__builtin_mul_overflow(p, dims[i], &p)) return INT64_MAX;
   return p;
 }
 

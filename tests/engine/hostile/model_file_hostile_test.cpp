@@ -53,3 +53,45 @@ TEST(ModelFileHostile, AttributeOutOfRangeIsAModelErrorNamingNodeAndValue) {
   EXPECT_NE(a.status.message().find("\"fc\""), std::string::npos) << a.status.message();
   EXPECT_NE(a.status.message().find("units"), std::string::npos) << a.status.message();
 }
+
+namespace {
+GraphAnalysis analyze(const std::string& text, std::int64_t batch = 1) {
+  auto m = parseModel(text, "big.loom");
+  EXPECT_TRUE(m.hasValue()) << m.status().message();
+  return analyzeGraph(m->graph, OpRegistry::global(), batch);
+}
+}  // namespace
+
+// Sizes that used to overflow int64 (UBSan) or reach std::bad_alloc are analysis errors that
+// name the node, the tensor, its dims and its size.
+TEST(ModelFileHostile, HugeDenseIsRefusedByAnalysisNamingTheParameter) {
+  GraphAnalysis a = analyze(
+      "graph { node { name: \"in\" op: \"Input\" attr { name: \"shape\" ints { v: 784 } } }"
+      " node { name: \"fc\" op: \"Dense\" input: \"in\" attr { name: \"units\" i: 4294967296 } } }");
+  ASSERT_FALSE(a.status.isOk());
+  EXPECT_EQ(a.status.code(), ErrorCode::InvalidGraph);
+  EXPECT_NE(a.status.message().find("node \"fc\" (Dense): parameter \"weights\" [4294967296, 784]"),
+            std::string::npos)
+      << a.status.message();
+  EXPECT_NE(a.status.message().find("memory budget"), std::string::npos) << a.status.message();
+}
+
+TEST(ModelFileHostile, InputWhoseElementCountOverflowsIsRefused) {
+  GraphAnalysis a = analyze(
+      "graph { node { name: \"in\" op: \"Input\" attr { name: \"shape\" ints { v: 2147483648 v: 2147483648 v: 4 } } }"
+      " node { name: \"flat\" op: \"Flatten\" input: \"in\" } }");
+  ASSERT_FALSE(a.status.isOk());
+  EXPECT_NE(a.status.message().find("node \"in\" (Input)"), std::string::npos) << a.status.message();
+  EXPECT_NE(a.status.message().find("64 bits"), std::string::npos) << a.status.message();
+  EXPECT_GE(a.total.flops, 0);  // no wrapped "-256 FLOP"
+  EXPECT_GE(a.total.activationBytes, 0);
+}
+
+TEST(ModelFileHostile, BatchSizeBeyondTheBudgetNamesTheBatch) {
+  const std::string mlp = std::string(LOOM_SOURCE_DIR) + "/resources/examples/cnn.loom";
+  auto m = loadModel(mlp);
+  ASSERT_TRUE(m.hasValue());
+  GraphAnalysis a = analyzeGraph(m->graph, OpRegistry::global(), 10000000);
+  ASSERT_FALSE(a.status.isOk());
+  EXPECT_NE(a.status.message().find("at batch size 10000000"), std::string::npos) << a.status.message();
+}

@@ -1,0 +1,19 @@
+// The memory budget: the most bytes one tensor, or one model's parameters, may claim before
+// anything is allocated. A model file, a checkpoint or a command line that asks for more gets
+// a typed error naming the node, the dimension and the size, instead of std::bad_alloc (which
+// would abort the process) or minutes of zero-filling swap.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace loom {
+
+/// The budget in bytes: $LOOM_MEMORY_BUDGET when set (a number of bytes, optionally with a
+/// K, M, G or T suffix, powers of 1024), else 3/4 of the machine's physical memory. Read once.
+std::int64_t memoryBudgetBytes();
+
+/// "1.50 GiB": bytes for messages.
+std::string formatBytes(double bytes);
+
+}  // namespace loom
