@@ -13,6 +13,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "engine/core/file_util.h"
+#include "plugins/image_folder/image_folder_options.h"
 #include "plugins/image_folder/tests/image_folder_fixtures.h"
 
 namespace loom::image_folder_test {
@@ -190,6 +192,23 @@ TEST(ImageFolder, BadOptionsAreNamedWithWhatIsAllowed) {
     EXPECT_EQ(d.status().code(), ErrorCode::InvalidArgument);
     EXPECT_NE(d.status().message().find(says), std::string::npos) << d.status().message();
   }
+}
+
+TEST(ImageFolder, DocsListExactlyTheOptionsTheParserKnows) {
+  auto docs = readFile(std::string(LOOM_SOURCE_DIR) + "/docs/plugins.md");
+  ASSERT_TRUE(docs.hasValue()) << docs.status().message();
+  const size_t start = docs->find("### Options (`dataset.options`)");
+  ASSERT_NE(start, std::string::npos);
+  const std::string section = docs->substr(start, docs->find("\n### ", start + 1) - start);
+  const auto& specs = image_folder::imageFolderOptionSpecs();
+  for (const auto& spec : specs) {
+    const std::string row = "\n| `" + spec.name + "` | " +
+                            (spec.defaultValue.empty() ? "*(unset)*" : "`" + spec.defaultValue + "`") + " |";
+    EXPECT_NE(section.find(row), std::string::npos) << "docs/plugins.md lacks the row starting" << row;
+  }
+  size_t rows = 0;
+  for (size_t at = 0; (at = section.find("\n| `", at)) != std::string::npos; ++at) ++rows;
+  EXPECT_EQ(rows, specs.size()) << "docs/plugins.md lists options the parser does not know";
 }
 
 // ---- the cache ---------------------------------------------------------------------------
