@@ -3,9 +3,11 @@
 // refused with both versions named — without letting it stop Loom.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <regex>
 #include <string>
 
@@ -69,6 +71,41 @@ TEST(PluginCli, ARefusedPluginIsAWarningNotAnError) {
   EXPECT_TRUE(contains(r.out, "loom: warning: plugin skipped: plugin \"test_wrong_manifest_api\" .*version 999"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "total: [0-9]+ parameters")) << r.out;
+}
+
+namespace fs = std::filesystem;
+
+/// A copy of `from` (a plugin folder) in `to`: manifest and library only.
+void copyPlugin(const fs::path& from, const fs::path& to) {
+  fs::create_directories(to);
+  for (const auto& e : fs::directory_iterator(from))
+    if (e.is_regular_file()) fs::copy_file(e.path(), to / e.path().filename(), fs::copy_options::overwrite_existing);
+}
+
+TEST(PluginCli, InstallTreeAndUserDirectoryAreSearched) {
+  // An installed layout: <prefix>/bin/loom and <prefix>/lib/loom/plugins/<name>/. The copied
+  // binary lies outside the build tree, so only the install tree and the user directory apply.
+  const fs::path prefix = fs::temp_directory_path() / ("loom-install-test-" + std::to_string(::getpid()));
+  fs::remove_all(prefix);
+  fs::create_directories(prefix / "bin");
+  fs::copy_file(LOOM_BIN, prefix / "bin" / "loom");
+  copyPlugin(fs::path(LOOM_BINARY_DIR) / "plugins" / "image_folder", prefix / "lib" / "loom" / "plugins" / "image_folder");
+  const fs::path xdg = prefix / "xdg";
+  copyPlugin(fs::path(LOOM_TEST_PLUGIN_DIR) / "good_op", xdg / "loom" / "plugins" / "good_op");
+  const std::string cmd = "env LOOM_PLUGIN_PATH= XDG_DATA_HOME=" + xdg.string() + " " + (prefix / "bin" / "loom").string() +
+                          " info --plugins 2>&1";
+  std::string out;
+  FILE* pipe = ::popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 4096> buf{};
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;) out.append(buf.data(), n);
+  ASSERT_EQ(::pclose(pipe), 0) << out;
+  EXPECT_TRUE(contains(out, R"(image_folder [0-9.]+  \[loaded\]  plugin API 1  \(install tree\))")) << out;
+  EXPECT_TRUE(contains(out, "library: " + (prefix / "lib" / "loom" / "plugins" / "image_folder").string())) << out;
+  EXPECT_TRUE(contains(out, R"(test_good_op 0\.0\.1  \[loaded\]  plugin API 1  \(user directory\))")) << out;
+  EXPECT_TRUE(contains(out, "added: ops: TestDouble")) << out;
+  EXPECT_FALSE(contains(out, "build tree")) << out;
+  fs::remove_all(prefix);
 }
 
 TEST(PluginCli, InfoWithoutModelOrPluginsIsAUsageError) {
