@@ -35,11 +35,17 @@ struct InfoArgs {
   std::string model;
   int batchSize = 1;
   bool kernels = false;
+  bool plugins = false;  ///< `loom info --plugins`: list plugins instead of a model (cmd_plugins.cpp)
 };
 
 int runTrain(const TrainArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);
+int runPluginInfo(const InfoArgs& args);
+
+/// Loads the plugins Loom finds (engine/plugin/plugin_search.h) into the global registries;
+/// a refused plugin is skipped, with a warning on stderr when `warnAboutRefused`.
+void loadPlugins(bool warnAboutRefused);
 
 /// Prints "loom: error: <message>" to stderr and returns the exit code for the status.
 int reportError(const Status& status);

@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
 
   InfoArgs info;
   auto* i = app.add_subcommand("info", "Print every node's output shape, parameters and FLOPs");
-  i->add_option("model", info.model, "Model file (.loom)")->required();
+  i->add_option("model", info.model, "Model file (.loom); not needed with --plugins");
+  i->add_flag("--plugins", info.plugins, "List the plugins found: what each added, or why it was refused");
   i->add_option("--batch-size", info.batchSize, "Batch size for shapes and memory (default 1)");
   i->add_flag("--kernels", info.kernels, "Also show which backend kernel runs each node and why");
 
@@ -53,8 +54,11 @@ int main(int argc, char** argv) {
     int code = app.exit(err);
     return code == 0 ? kExitOk : kExitUsage;
   }
+  loadPlugins(/*warnAboutRefused=*/!info.plugins);
   if (*t) return runTrain(train);
   if (*e) return runEval(eval);
+  if (*i && info.plugins) return runPluginInfo(info);
+  if (*i && info.model.empty()) return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
   if (*i) return runInfo(info);
   return kExitUsage;
 }

@@ -1,5 +1,5 @@
 // loom-studio [FILE]: the desktop application. Everything lives in loom_widgets; this file
-// only parses the command line and starts the main window.
+// only parses the command line, loads the plugins (docs/plugins.md) and starts the main window.
 //
 // Options for tests and documentation screenshots (docs/studio.md):
 //   --theme system|light|dark     override the theme (also saved in the settings)
@@ -21,6 +21,7 @@
 #include <string_view>
 #include <cstdlib>
 
+#include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/shell/autosave.h"
 #include "widgets/shell/canvas_host.h"
@@ -105,6 +106,12 @@ int main(int argc, char** argv) {
   const QCommandLineOption dumpOpt(QStringLiteral("test-dump"), QStringLiteral("Test: write the document to FILE and exit."), QStringLiteral("file"));
   parser.addOptions({themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt, dumpOpt});
   parser.process(app);
+
+  // Plugins before the window: a model that names a plugin's op or dataset kind must open.
+  // A refused plugin is skipped (Help → About Plugins says why).
+  for (const auto& plugin : loom::loadDefaultPlugins().plugins())
+    if (plugin.state == loom::PluginState::Refused)
+      std::fprintf(stderr, "loom-studio: warning: plugin skipped: %s\n", plugin.status.message().c_str());
 
   loom::studio::MainWindowOptions options;
   if (parser.isSet(autosaveOpt)) {

@@ -16,6 +16,7 @@
 #include "engine/data/batch_loader.h"
 #include "engine/data/csv.h"
 #include "engine/data/dataset.h"
+#include "engine/data/dataset_registry.h"
 #include "engine/dist/gradient_sync.h"
 #include "engine/exec/plan.h"
 #include "engine/ops/losses.h"
@@ -34,8 +35,7 @@ double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(
 
 Expected<Dataset> loadData(const pb::DatasetConfig& cfg, Split split) {
   if (cfg.kind() == "fashion_mnist" || cfg.kind() == "idx") return loadFashionMnist(cfg.path(), split);
-  if (cfg.kind() != "csv")
-    return invalidArgument("dataset kind \"" + cfg.kind() + "\" is not one of: fashion_mnist, idx, csv");
+  if (cfg.kind() != "csv") return loadDataset(cfg, split);  // plugin kinds (DatasetRegistry)
   if (split == Split::Test) return notFound("CSV data sets have no test split");
   return readCsv(cfg.path());
 }

@@ -23,7 +23,9 @@
 #include <QUndoCommand>
 #include <QUndoView>
 
+#include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
+#include "widgets/shell/about_plugins_dialog.h"
 #include "widgets/shell/autosave.h"
 #include "widgets/shell/canvas_host.h"
 #include "widgets/shell/palette_panel.h"
@@ -319,6 +321,10 @@ void MainWindow::createMenus() {
     ShortcutsDialog dialog(shortcutActions(), this);
     dialog.exec();
   }, QStringLiteral("actionShortcuts"));
+  add(help, tr("About &Plugins…"), {}, [this] {
+    AboutPluginsDialog dialog(loadDefaultPlugins(), this);
+    dialog.exec();
+  }, QStringLiteral("actionAboutPlugins"));
   add(help, tr("&About Loom Studio"), {}, [this] {
     QMessageBox::about(this, tr("About Loom Studio"),
                        tr("<h3>Loom Studio %1</h3><p>A desktop deep-learning workbench: design a "

@@ -1,5 +1,7 @@
 # The studio's window and panels (MainWindow, palette, properties, problems, autosave...).
 target_sources(loom_widgets PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/about_plugins_dialog.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/about_plugins_dialog.h
   ${CMAKE_CURRENT_LIST_DIR}/autosave.cpp
   ${CMAKE_CURRENT_LIST_DIR}/autosave.h
   ${CMAKE_CURRENT_LIST_DIR}/canvas_host.cpp
