@@ -17,6 +17,7 @@
 #include <QMenuBar>
 #include <QPainter>
 #include <QSettings>
+#include <QSignalSpy>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -250,7 +251,10 @@ class ModesTest : public QObject {
     QCOMPARE(stamps->stamps(), 0);
 
     // A click on Stamps in the mode bar.
+    QSignalSpy changed(f.modes(), &ModeManager::currentChanged);
     f.clickMode("stamps");
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.front().front().value<StudioMode*>(), stamps);
     QCOMPARE(f.modes()->current(), stamps);
     QCOMPARE(f.centre(), stamps->widget());
     QVERIFY(stamps->widget()->isVisible());
@@ -370,11 +374,24 @@ class ModesTest : public QObject {
       g.action("actionSnapToGrid")->trigger();  // back to the default for other tests
       QVERIFY(g.window->close());
     }
-    // A saved mode that is no longer registered: the first mode, nothing else lost.
+    // A saved mode that is no longer registered: the first mode. A window closed before it was
+    // ever shown saves the current mode's docks as they are (three open), not as closed.
+    {
+      MainWindowOptions options;
+      QTemporaryDir dir;
+      options.autosaveDirectory = dir.path();
+      MainWindow never(options);
+      QVERIFY(never.close());
+      QCOMPARE(QSettings().value(QStringLiteral("window/mode")).toString(),
+               QStringLiteral("design"));
+      QCOMPARE(QSettings().value(QStringLiteral("window/hiddenDocks/design")).toStringList(),
+               QStringList{QStringLiteral("undoDock")});
+    }
     Fixture h;
     QCOMPARE(h.modes()->current(), h.design());
     QVERIFY(h.design()->view()->snapToGrid());
     QVERIFY(!h.dock("undoDock")->isVisible());
+    QVERIFY(h.dock("paletteDock")->isVisible());
   }
 };
 

@@ -163,11 +163,11 @@ void ModeManager::showMode(StudioMode* mode, bool shown) {
 }
 
 QStringList ModeManager::closedDocks(StudioMode* mode) const {
-  // The toggle action is the user's choice (View → Panels); a dock merely behind another tab
-  // is still wanted.
+  // Hidden on purpose (closed by the user, or by restoreState()). Not the toggle action's state:
+  // it reads unchecked until the window is first shown. A dock behind another tab is not hidden.
   QStringList closed;
   for (QDockWidget* dock : mode->docks())
-    if (!dock->toggleViewAction()->isChecked()) closed << dock->objectName();
+    if (dock->isHidden()) closed << dock->objectName();
   return closed;
 }
 

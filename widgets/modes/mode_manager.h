@@ -5,8 +5,9 @@
 //  * the mode bar (a vertical toolbar, left) with one checkable action per mode, in list
 //    order, with the mode's icon, title and tooltip; the first nine get Ctrl+1 … Ctrl+9;
 //  * the same actions for the View menu (switchActions());
-//  * per mode, a toolbar from ModeActions::toolBar, at the right end of the menu bar's row (it
-//    costs the mode's widget no height), and its entries in Edit and View.
+//  * per mode, a toolbar (object name "toolBar_<id>") from ModeActions::toolBar, at the right
+//    end of the menu bar's row (it costs the mode's widget no height), and its entries in Edit
+//    and View.
 // Exactly one mode is current: its widget is the current page of the central stack and its
 // docks, toolbar and actions are shown; every other mode's are hidden, so their shortcuts are
 // off. Switching remembers which of the old mode's docks the user had closed, and shows the new
@@ -70,9 +71,6 @@ class ModeManager : public QObject {
   QToolBar* modeBar() const { return m_modeBar; }
   /// The checkable actions that select each mode (object names "mode_<id>"), in list order.
   QList<QAction*> switchActions() const;
-  /// The mode's toolbar (object name "toolBar_<id>", in the menu bar's corner), or null when it
-  /// has no toolbar actions.
-  QToolBar* toolBar(StudioMode* mode) const { return m_entries.value(mode).toolBar; }
 
   /// Makes `mode` current (nothing happens when it already is): the old mode is deactivated and
   /// its docks, toolbar and actions hidden; the new mode's are shown, its widget becomes the
