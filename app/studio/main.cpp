@@ -24,7 +24,7 @@
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/shell/autosave.h"
-#include "widgets/shell/canvas_host.h"
+#include "widgets/modes/design/design_mode.h"
 #include "widgets/shell/main_window.h"
 
 namespace {
@@ -158,8 +158,9 @@ int main(int argc, char** argv) {
   QTimer::singleShot(0, &window, [&] {
     window.offerRecovery();
     auto* doc = window.document();
+    auto* design = window.findMode<loom::studio::DesignMode>();
     if (parser.isSet(addOpt)) {
-      const auto added = doc->addNode(parser.value(addOpt), window.canvas()->viewCenter());
+      const auto added = design->addOpAtViewCenter(parser.value(addOpt));
       if (!added) {
         std::fprintf(stderr, "loom-studio: --test-add-node: %s\n", added.status().message().c_str());
         QApplication::exit(1);
@@ -184,10 +185,10 @@ int main(int argc, char** argv) {
       return;
     }
     if (parser.isSet(shotOpt)) {
-      if (parser.isSet(selectOpt)) window.canvas()->selectNodes({parser.value(selectOpt)});
+      if (parser.isSet(selectOpt)) design->selectNodes({parser.value(selectOpt)});
       doc->waitForAnalysis();
       QApplication::processEvents();
-      window.canvas()->fitAll();
+      design->fitAll();
       // A short delay lets queued layout and the analysis' repaint land before grabbing.
       QTimer::singleShot(400, &window, [&] {
         const QString path = parser.value(shotOpt);

@@ -40,8 +40,8 @@
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
 #include "widgets/document/document.h"
+#include "widgets/modes/design/design_mode.h"
 #include "widgets/shell/autosave.h"
-#include "widgets/shell/canvas_host.h"
 #include "widgets/shell/main_window.h"
 #include "widgets/shell/palette_panel.h"
 #include "widgets/shell/problems_panel.h"
@@ -166,8 +166,8 @@ class Builder {
  public:
   explicit Builder(MainWindow* window)
       : m_window(window),
-        m_view(qobject_cast<GraphView*>(window->canvas()->view())),
-        m_props(window->propertiesPanel()) {}
+        m_view(window->findMode<DesignMode>()->view()),
+        m_props(window->findMode<DesignMode>()->propertiesPanel()) {}
 
   GraphView* view() const { return m_view; }
   Document* doc() const { return m_window->document(); }
@@ -337,7 +337,7 @@ class BuildCnnTest : public QObject {
     Builder builder(&window);
     QVERIFY2(builder.view(), "the canvas is the GraphView");
     builder.view()->setZoom(1);
-    PropertiesPanel* props = window.propertiesPanel();
+    PropertiesPanel* props = window.findMode<DesignMode>()->propertiesPanel();
 
     int row = 0;
     for (const Node& target : want.nodes()) {
@@ -347,7 +347,7 @@ class BuildCnnTest : public QObject {
       const QString dropped = builder.drop(qs(target.op), centre);
       QVERIFY2(!dropped.isEmpty(), qPrintable(QStringLiteral("dropping %1").arg(qs(target.op))));
       // The drop selects the new node, so Properties shows it.
-      QCOMPARE(window.canvas()->selectedNodes(), QStringList{dropped});
+      QCOMPARE(window.findMode<DesignMode>()->selectedNodes(), QStringList{dropped});
       QCOMPARE(props->node(), dropped);
 
       builder.rename(name);
@@ -376,7 +376,7 @@ class BuildCnnTest : public QObject {
 
     doc->waitForAnalysis();
     QCoreApplication::processEvents();
-    QCOMPARE(window.problemsPanel()->problemCount(), 0);
+    QCOMPARE(window.findMode<DesignMode>()->problemsPanel()->problemCount(), 0);
 
     // Training settings: Model → Training Settings…, the example's values (its own settings
     // with Loom's defaults filled in, as `loom train` reads them) typed into the dialog.

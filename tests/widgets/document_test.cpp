@@ -37,6 +37,22 @@ void checkUndoRedo(Document& doc, F&& edit) {
   QCOMPARE(doc.serialized(), after);
 }
 
+/// Runs `edit`, which must be refused, and checks that the refusal changed nothing: the same
+/// bytes, the same undo stack, no graphChanged(). Its message goes to `message` when given.
+template <class F>
+void checkRefused(Document& doc, F&& edit, std::string* message = nullptr) {
+  const std::string before = doc.serialized();
+  const int count = doc.undoStack()->count();
+  QSignalSpy changed(&doc, &Document::graphChanged);
+  const Status status = edit();
+  QVERIFY(!status.isOk());
+  QVERIFY(!status.message().empty());
+  QCOMPARE(doc.serialized(), before);
+  QCOMPARE(doc.undoStack()->count(), count);
+  QCOMPARE(changed.count(), 0);
+  if (message) *message = status.message();
+}
+
 }  // namespace
 
 class DocumentTest : public QObject {
@@ -88,29 +104,24 @@ class DocumentTest : public QObject {
     auto add = *doc.addNode("Add", {0, 300});
     checkUndoRedo(doc, [&] { QVERIFY(doc.connectNodes(in, fc, 0)); });
     QVERIFY(doc.connectNodes(fc, relu, 0));
-    const std::string before = doc.serialized();
-    const int count = doc.undoStack()->count();
 
-    Status cycle = doc.connectNodes(relu, fc, 0);  // fc's port is driven: that reason first
-    QVERIFY(!cycle);
-    QVERIFY(cycle.message().find("already driven") != std::string::npos);
+    std::string message;
+    // fc's port is driven: that reason comes first, before the cycle.
+    checkRefused(doc, [&] { return doc.connectNodes(relu, fc, 0); }, &message);
+    QVERIFY2(message.find("already driven") != std::string::npos, message.c_str());
     QVERIFY(doc.connectNodes(relu, add, 0));
     QVERIFY(doc.connectNodes(fc, add, 1));
     QVERIFY(doc.connectNodes(in, add, 2));  // variadic: port == count appends
     auto fc2 = *doc.addNode("Dense", {100, 100});
-    Status loop = doc.connectNodes(add, in, 0);
-    QVERIFY(!loop);
-    QVERIFY(loop.message().find("no input port") != std::string::npos);  // Input takes none
+    checkRefused(doc, [&] { return doc.connectNodes(add, in, 0); }, &message);
+    QVERIFY2(message.find("no input port") != std::string::npos, message.c_str());  // Input takes none
     QVERIFY(doc.connectNodes(add, fc2, 0));
     // fc2 -> relu would need relu's port 0, already driven; a real cycle: fc2 -> add.
-    Status realCycle = doc.connectNodes(fc2, add, 3);
-    QVERIFY(!realCycle);
-    QVERIFY2(realCycle.message().find("cycle") != std::string::npos, realCycle.message().c_str());
-    QVERIFY(!doc.connectNodes(relu, relu, 0));
-    QVERIFY(!doc.connectNodes(in, add, 9));   // gap in the ports
-    QVERIFY(!doc.connectNodes("ghost", add, 3));
-    Q_UNUSED(before);
-    Q_UNUSED(count);
+    checkRefused(doc, [&] { return doc.connectNodes(fc2, add, 3); }, &message);
+    QVERIFY2(message.find("cycle") != std::string::npos, message.c_str());
+    checkRefused(doc, [&] { return doc.connectNodes(relu, relu, 0); });
+    checkRefused(doc, [&] { return doc.connectNodes(in, add, 9); });  // gap in the ports
+    checkRefused(doc, [&] { return doc.connectNodes("ghost", add, 3); });
   }
 
   void disconnectRemovesOneEdge() {
@@ -242,6 +253,92 @@ class DocumentTest : public QObject {
     doc.waitForAnalysis();
     QVERIFY(!doc.nodeAnalysis("conv1")->status.isOk());
     QVERIFY(!doc.nodeAnalysis("conv1")->status.message().empty());
+  }
+
+  // Crash recovery: the file on disk, then one undo step to the autosave; undo gives back the
+  // file's bytes. The file is written by the Document, so its bytes are what serialized() gives.
+  void restoreAutosaveIsOneUndoStepOverTheFile() {
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("cnn.loom"));
+    const QString autosave = dir.filePath(QStringLiteral("session.loom"));
+    std::string edited;
+    {
+      Document first;
+      QVERIFY(first.load(example("cnn")));
+      QVERIFY(first.save(file));
+      QVERIFY(first.addNode("Dropout", {400, 40}));
+      pb::TrainingConfig training = first.model().training;
+      training.set_epochs(7);
+      QVERIFY(first.setTrainingSettings(training, first.model().dataset));
+      edited = first.serialized();
+      QVERIFY(saveModel(first.model(), autosave.toStdString()));  // what the Autosaver writes
+    }
+    const std::string onDisk = readAll(file);
+    QVERIFY(edited != onDisk);
+
+    Document doc;
+    QVERIFY(doc.addNode("ReLU", {0, 0}));  // whatever was open before is replaced
+    QSignalSpy reset(&doc, &Document::modelReset);
+    QVERIFY(doc.restoreAutosave(autosave, file));
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(doc.undoStack()->count(), 1);
+    QCOMPARE(doc.undoStack()->text(0), QStringLiteral("Restore autosaved changes"));
+    QCOMPARE(doc.serialized(), edited);
+    QCOMPARE(doc.model().training.epochs(), 7);
+    QVERIFY(doc.isModified());
+    QCOMPARE(doc.filePath(), file);
+    QCOMPARE(readAll(file), onDisk);  // restoring writes nothing
+
+    doc.undoStack()->undo();
+    QCOMPARE(doc.serialized(), onDisk);
+    QVERIFY(!doc.isModified());
+    doc.undoStack()->redo();
+    QCOMPARE(doc.serialized(), edited);
+    QVERIFY(doc.isModified());
+  }
+
+  // Without its file (untitled session, or the file is gone) the restore starts from an
+  // untitled model without nodes: undo leaves the autosave's settings and no nodes.
+  void restoreAutosaveWithoutItsFile() {
+    QTemporaryDir dir;
+    const QString autosave = dir.filePath(QStringLiteral("session.loom"));
+    Document first;
+    QVERIFY(first.load(example("mlp")));
+    QVERIFY(saveModel(first.model(), autosave.toStdString()));
+    for (const QString& original : {QString(), dir.filePath(QStringLiteral("deleted.loom"))}) {
+      Document doc;
+      QVERIFY(doc.restoreAutosave(autosave, original));
+      QVERIFY(doc.filePath().isEmpty());
+      QCOMPARE(doc.serialized(), first.serialized());
+      QCOMPARE(doc.undoStack()->count(), 1);
+      QVERIFY(doc.isModified());
+      doc.undoStack()->undo();
+      QVERIFY(doc.graph().nodes().empty());
+      QCOMPARE(doc.model().training.SerializeAsString(), first.model().training.SerializeAsString());
+      QVERIFY(!doc.isModified());
+    }
+  }
+
+  void restoreAutosaveRefusesAnUnreadableAutosave() {
+    QTemporaryDir dir;
+    const QString garbage = dir.filePath(QStringLiteral("garbage.loom"));
+    QFile f(garbage);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("graph { node { name: ");
+    f.close();
+    Document doc;
+    QVERIFY(doc.load(example("mlp")));
+    QVERIFY(doc.addNode("ReLU", {0, 0}));
+    const std::string before = doc.serialized();
+    for (const QString& autosave : {garbage, dir.filePath(QStringLiteral("missing.loom"))}) {
+      const Status status = doc.restoreAutosave(autosave, example("mlp"));
+      QVERIFY(!status.isOk());
+      QVERIFY2(status.message().find(QFileInfo(autosave).fileName().toStdString()) != std::string::npos,
+               status.message().c_str());
+      QCOMPARE(doc.serialized(), before);
+      QCOMPARE(doc.undoStack()->count(), 1);
+      QCOMPARE(doc.filePath(), example("mlp"));
+    }
   }
 
   void resetClearsUndo() {

@@ -23,9 +23,10 @@
 #include <memory>
 
 #include "engine/ops/op.h"
+#include "widgets/canvas/graph_view.h"
 #include "widgets/document/document.h"
+#include "widgets/modes/design/design_mode.h"
 #include "widgets/shell/autosave.h"
-#include "widgets/shell/canvas_host.h"
 #include "widgets/shell/main_window.h"
 #include "widgets/shell/palette_panel.h"
 #include "widgets/shell/problems_panel.h"
@@ -97,6 +98,7 @@ struct Fixture {
     window->show();
   }
   Document* doc() const { return window->document(); }
+  DesignMode* design() const { return window->findMode<DesignMode>(); }
 };
 
 QTreeWidgetItem* itemFor(PalettePanel* palette, const QString& op) { return palette->itemForOp(op); }
@@ -150,7 +152,7 @@ class ShellTest : public QObject {
   void dropFromPaletteCreatesNode() {
     Fixture f;
     QVERIFY(f.window->newDocument());
-    QGraphicsView* view = f.window->canvas()->view();
+    QGraphicsView* view = f.design()->view();
     QVERIFY(view);
     QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
     std::unique_ptr<QMimeData> mime(opMimeData(QStringLiteral("Dense")));
@@ -180,15 +182,15 @@ class ShellTest : public QObject {
     Fixture f;
     QVERIFY(f.window->newDocument());
     QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
-    QTreeWidget* tree = f.window->palettePanel()->tree();
-    QTreeWidgetItem* item = itemFor(f.window->palettePanel(), QStringLiteral("ReLU"));
+    QTreeWidget* tree = f.design()->palettePanel()->tree();
+    QTreeWidgetItem* item = itemFor(f.design()->palettePanel(), QStringLiteral("ReLU"));
     tree->scrollToItem(item);
     const QPoint p = tree->visualItemRect(item).center();
     QTest::mouseClick(tree->viewport(), Qt::LeftButton, {}, p);
     QTest::mouseDClick(tree->viewport(), Qt::LeftButton, {}, p);
     QCOMPARE(f.doc()->graph().nodes().size(), std::size_t{1});
     QCOMPARE(f.doc()->graph().nodes().front().op, std::string("ReLU"));
-    QCOMPARE(f.window->canvas()->selectedNodes(), QStringList{QStringLiteral("relu")});
+    QCOMPARE(f.design()->selectedNodes(), QStringList{QStringLiteral("relu")});
   }
 
   void everyTemplateOpensWithZeroProblems() {
@@ -200,7 +202,7 @@ class ShellTest : public QObject {
       f.doc()->waitForAnalysis();
       QCoreApplication::processEvents();
       QVERIFY2(f.doc()->analysis().status.isOk(), f.doc()->analysis().status.message().c_str());
-      QCOMPARE(f.window->problemsPanel()->problemCount(), 0);
+      QCOMPARE(f.design()->problemsPanel()->problemCount(), 0);
       QVERIFY(!f.doc()->isModified());
       QVERIFY(f.doc()->filePath().isEmpty());  // a copy: Save must not overwrite the template
       // The compiled-in template is the file in resources/examples.
@@ -229,7 +231,7 @@ class ShellTest : public QObject {
     QVERIFY(f.window->openFile(path));
     f.doc()->waitForAnalysis();
     QCoreApplication::processEvents();
-    ProblemsPanel* problems = f.window->problemsPanel();
+    ProblemsPanel* problems = f.design()->problemsPanel();
     QCOMPARE(problems->problemCount(), 2);
     QTreeWidgetItem* first = problems->list()->topLevelItem(0);
     QCOMPARE(first->text(0), QStringLiteral("conv"));  // the cause first, in topological order
@@ -240,8 +242,8 @@ class ShellTest : public QObject {
     problems->list()->scrollToItem(first);
     QTest::mouseClick(problems->list()->viewport(), Qt::LeftButton, {},
                       problems->list()->visualItemRect(first).center());
-    QCOMPARE(f.window->canvas()->selectedNodes(), QStringList{QStringLiteral("conv")});
-    QCOMPARE(f.window->propertiesPanel()->node(), QStringLiteral("conv"));
+    QCOMPARE(f.design()->selectedNodes(), QStringList{QStringLiteral("conv")});
+    QCOMPARE(f.design()->propertiesPanel()->node(), QStringLiteral("conv"));
   }
 
   void saveThenOpenIsByteIdentical() {
@@ -273,8 +275,8 @@ class ShellTest : public QObject {
     const QString path = dir.filePath(QStringLiteral("cnn.loom"));
     QVERIFY(f.window->saveAs(path));
     const QByteArray saved = readAll(path);
-    f.window->canvas()->selectNodes({QStringLiteral("conv1")});
-    PropertiesPanel* props = f.window->propertiesPanel();
+    f.design()->selectNodes({QStringLiteral("conv1")});
+    PropertiesPanel* props = f.design()->propertiesPanel();
     QCOMPARE(props->node(), QStringLiteral("conv1"));
 
     // Int attribute: a spin box with the schema's range.
@@ -330,8 +332,8 @@ class ShellTest : public QObject {
     QCOMPARE(QByteArray::fromStdString(f.doc()->serialized()), saved);
 
     // Read-only info from the analysis: conv1 = 5*5*1*32 weights + 32 biases.
-    f.window->canvas()->selectNodes({});
-    f.window->canvas()->selectNodes({QStringLiteral("conv1")});
+    f.design()->selectNodes({});
+    f.design()->selectNodes({QStringLiteral("conv1")});
     QCOMPARE(props->node(), QStringLiteral("conv1"));
     f.doc()->waitForAnalysis();
     QCoreApplication::processEvents();
@@ -424,11 +426,14 @@ class ShellTest : public QObject {
     // The old session is gone; the restored edits are already autosaved by this session.
     QVERIFY(Autosaver::recoverableSessions(autosaveDir).isEmpty());
     QVERIFY(QFileInfo::exists(second.window->autosaver()->autosavePath()));
-    // Undoing the restore shows the file on disk.
+    // The restore is one undo step, and undoing it shows the file on disk.
+    QCOMPARE(second.doc()->undoStack()->count(), 1);
     second.doc()->undoStack()->undo();
     auto onDisk = loadModel(modelPath.toStdString());
     QVERIFY(onDisk);
     QVERIFY(second.doc()->graph() == onDisk->graph);
+    QCOMPARE(second.doc()->serialized(), serializeModel(*onDisk));
+    QVERIFY(!second.doc()->isModified());
     second.doc()->undoStack()->redo();
     // Saving removes the autosave: nothing left to recover.
     QVERIFY(second.window->save());
@@ -493,20 +498,20 @@ class ShellTest : public QObject {
     f.window->activateWindow();
     QVERIFY(QTest::qWaitForWindowActive(f.window.get()));
     QTest::keyClick(f.window.get(), Qt::Key_F, Qt::ControlModifier);
-    QVERIFY(f.window->palettePanel()->searchField()->hasFocus());
+    QVERIFY(f.design()->palettePanel()->searchField()->hasFocus());
     const std::size_t before = f.doc()->graph().nodes().size();
-    f.window->canvas()->widget()->setFocus();
-    f.window->canvas()->selectNodes({QString::fromStdString(f.doc()->graph().nodes().back().name)});
-    QTest::keyClick(f.window->canvas()->widget(), Qt::Key_Delete);
+    f.design()->view()->setFocus();
+    f.design()->selectNodes({QString::fromStdString(f.doc()->graph().nodes().back().name)});
+    QTest::keyClick(f.design()->view(), Qt::Key_Delete);
     QCOMPARE(f.doc()->graph().nodes().size(), before - 1);
-    QTest::keyClick(f.window->canvas()->widget(), Qt::Key_Z, Qt::ControlModifier);
+    QTest::keyClick(f.design()->view(), Qt::Key_Z, Qt::ControlModifier);
     QCOMPARE(f.doc()->graph().nodes().size(), before);
-    QTest::keyClick(f.window->canvas()->widget(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+    QTest::keyClick(f.design()->view(), Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
     QCOMPARE(f.doc()->graph().nodes().size(), before - 1);
     // Duplicate makes one more node (one undo step).
     f.doc()->undoStack()->undo();
-    f.window->canvas()->selectNodes({QString::fromStdString(f.doc()->graph().nodes().front().name)});
-    QTest::keyClick(f.window->canvas()->widget(), Qt::Key_D, Qt::ControlModifier);
+    f.design()->selectNodes({QString::fromStdString(f.doc()->graph().nodes().front().name)});
+    QTest::keyClick(f.design()->view(), Qt::Key_D, Qt::ControlModifier);
     QCOMPARE(f.doc()->graph().nodes().size(), before + 1);
     f.doc()->undoStack()->undo();
     QCOMPARE(f.doc()->graph().nodes().size(), before);
@@ -538,7 +543,7 @@ class ShellTest : public QObject {
     // Run by ctest with QT_SCALE_FACTOR=2 (loom_shell_hidpi_test); at 1x it checks 1x.
     Fixture f;
     QVERIFY(f.window->openFile(example("cnn_bn")));
-    f.window->canvas()->selectNodes({QStringLiteral("conv1")});
+    f.design()->selectNodes({QStringLiteral("conv1")});
     QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
     f.doc()->waitForAnalysis();
     QCoreApplication::processEvents();
@@ -554,7 +559,7 @@ class ShellTest : public QObject {
       for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
     QVERIFY2(colours.size() > 20, qPrintable(QString::number(colours.size())));
     // Nothing in the properties form is squeezed below its minimum width.
-    PropertiesPanel* props = f.window->propertiesPanel();
+    PropertiesPanel* props = f.design()->propertiesPanel();
     for (QWidget* w : props->findChildren<QWidget*>())
       if (w->isVisible() && w->minimumWidth() > 0) QVERIFY(w->width() >= w->minimumWidth());
   }

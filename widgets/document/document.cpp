@@ -545,6 +545,28 @@ Status Document::load(const QString& path) {
   return Status::ok();
 }
 
+Status Document::restoreAutosave(const QString& autosavePath, const QString& originalPath) {
+  LOOM_ASSIGN_OR_RETURN(Model restored, loadModel(str(autosavePath)));
+  Model base = restored;
+  base.graph = Graph();
+  QString path;
+  if (!originalPath.isEmpty()) {
+    if (Expected<Model> original = loadModel(str(originalPath))) {
+      base = std::move(original).value();
+      path = originalPath;
+    }
+  }
+  resetModel(base, path);
+  RestoreAutosaveCommand::State before{base.graph, base.training, base.dataset};
+  RestoreAutosaveCommand::State after{restored.graph, restored.training, restored.dataset};
+  if (before.graph == after.graph && sameMessage(before.training, after.training) &&
+      sameMessage(before.dataset, after.dataset))
+    return Status::ok();  // nothing the file lacks: no step to undo
+  m_undo.push(new RestoreAutosaveCommand(this, tr("Restore autosaved changes"), std::move(before),
+                                         std::move(after)));
+  return Status::ok();
+}
+
 Status Document::save(const QString& path) {
   LOOM_RETURN_IF_ERROR(saveModel(m_model, str(path)));
   m_savedGraph = m_model.graph;

@@ -110,6 +110,14 @@ class Document : public QObject {
   /// Writes the `.loom` file atomically and marks the undo stack clean.
   Status save(const QString& path);
   QString filePath() const { return m_filePath; }
+  /// Crash recovery: brings back the autosave at `autosavePath` as one undo step over the file
+  /// it was made from. The document first becomes the model at `originalPath`, attached to it
+  /// (Save writes there) — or, when that path is empty or does not load, an untitled copy of the
+  /// autosave without nodes; then one step, "Restore autosaved changes", replaces the graph and
+  /// the training and dataset settings with the autosave's. Afterwards isModified() is true
+  /// (unless the autosave equals the file) and undo gives back the file exactly. Refused,
+  /// changing nothing, when the autosave does not load (the message names the file).
+  Status restoreAutosave(const QString& autosavePath, const QString& originalPath);
   /// True exactly when the graph or the training settings differ from the last saved (or
   /// loaded / reset) ones, so an edit followed by its opposite (connect, then disconnect) is
   /// not "modified".

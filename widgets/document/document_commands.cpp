@@ -48,4 +48,17 @@ void TrainingSettingsCommand::redo() {
   m_doc->applyTrainingSettings(m_afterTraining, m_afterDataset);
 }
 
+RestoreAutosaveCommand::RestoreAutosaveCommand(Document* doc, const QString& text, State before,
+                                               State after)
+    : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)) {}
+
+void RestoreAutosaveCommand::undo() { apply(m_before); }
+
+void RestoreAutosaveCommand::redo() { apply(m_after); }
+
+void RestoreAutosaveCommand::apply(const State& state) {
+  m_doc->applyTrainingSettings(state.training, state.dataset);
+  m_doc->applyGraph(state.graph, {});
+}
+
 }  // namespace loom::studio

@@ -1,7 +1,7 @@
 // The undo commands behind every Document edit.
 //
-// Each command stores the whole graph (or the whole training settings) before and after the
-// edit and hands one or the other to Document::applyGraph() (applyTrainingSettings()). Graphs are
+// Each command stores the whole graph (or the whole training settings, or both) before and after
+// the edit and hands one or the other to Document::applyGraph() (applyTrainingSettings()). Graphs are
 // small (a 5,000-node graph copies in well under a millisecond), and a full snapshot makes undo
 // exact by construction: undoing restores the very bytes the file had, with no inverse-operation
 // logic that could drift.
@@ -52,6 +52,26 @@ class TrainingSettingsCommand : public QUndoCommand {
   Document* m_doc;
   pb::TrainingConfig m_beforeTraining, m_afterTraining;
   pb::DatasetConfig m_beforeDataset, m_afterDataset;
+};
+
+/// Document::restoreAutosave(): the graph and the training and dataset settings of the file on
+/// disk (before) and of the autosave (after), swapped as one step.
+class RestoreAutosaveCommand : public QUndoCommand {
+ public:
+  struct State {
+    Graph graph;
+    pb::TrainingConfig training;
+    pb::DatasetConfig dataset;
+  };
+  RestoreAutosaveCommand(Document* doc, const QString& text, State before, State after);
+
+  void undo() override;
+  void redo() override;
+
+ private:
+  void apply(const State& state);
+  Document* m_doc;
+  State m_before, m_after;
 };
 
 }  // namespace loom::studio

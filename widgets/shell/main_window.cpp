@@ -3,16 +3,12 @@
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
-#include <QClipboard>
 #include <QCloseEvent>
-#include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QPainter>
 #include <QPushButton>
 #include <QSettings>
@@ -20,17 +16,13 @@
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
-#include <QUndoCommand>
-#include <QUndoView>
+#include <functional>
 
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
+#include "widgets/modes/modes.h"
 #include "widgets/shell/about_plugins_dialog.h"
 #include "widgets/shell/autosave.h"
-#include "widgets/shell/canvas_host.h"
-#include "widgets/shell/palette_panel.h"
-#include "widgets/shell/problems_panel.h"
-#include "widgets/shell/properties_panel.h"
 #include "widgets/shell/shortcuts_dialog.h"
 #include "widgets/shell/start_page.h"
 #include "widgets/shell/status_summary.h"
@@ -43,28 +35,6 @@ namespace {
 constexpr int kMaxRecentFiles = 8;
 constexpr int kLayoutVersion = 1;  // bump when docks change so old saved layouts are ignored
 const QString kFileFilter = QStringLiteral("Loom models (*.loom);;All files (*)");
-
-// The one undo step a restored session starts with: from the file on disk (or nothing) to
-// the autosaved graph and training settings, so the document is "modified" and undo shows
-// what was restored.
-class RestoreCommand : public QUndoCommand {
- public:
-  RestoreCommand(Document* doc, Model before, Model after)
-      : QUndoCommand(QObject::tr("Restore autosaved changes")),
-        m_doc(doc),
-        m_before(std::move(before)),
-        m_after(std::move(after)) {}
-  void redo() override { apply(m_after); }
-  void undo() override { apply(m_before); }
-
- private:
-  void apply(const Model& m) {
-    m_doc->applyTrainingSettings(m.training, m.dataset);
-    m_doc->applyGraph(m.graph, {});
-  }
-  Document* m_doc;
-  Model m_before, m_after;
-};
 
 // The Training Settings button: three sliders (painted, so it needs no resource file), knobs
 // in the colours of the Design icon, readable on light and dark themes.
@@ -98,16 +68,16 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
 
   m_center = new QStackedWidget(this);
   m_startPage = new StartPage(m_center);
-  m_canvas = createCanvas(m_doc, m_center);
   m_center->addWidget(m_startPage);
-  m_center->addWidget(m_canvas->widget());
   setCentralWidget(m_center);
+  m_modes = new ModeManager(m_options.modes.empty() ? studioModes() : m_options.modes, ModeContext{m_doc}, this,
+                            m_center);
+  connect(m_modes, &ModeManager::statusMessage, this, &MainWindow::showStatus);
 
   m_summary = new StatusSummary(m_doc, this);
   statusBar()->addPermanentWidget(m_summary);
 
-  createDocks();
-  createActions();
+  createModeBar();
   createMenus();
 
   connect(m_startPage, &StartPage::newRequested, this, &MainWindow::newDocument);
@@ -118,13 +88,11 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   connect(m_startPage, &StartPage::templateChosen, this, &MainWindow::openTemplate);
   connect(m_startPage, &StartPage::recentChosen, this, &MainWindow::openFile);
 
-  connect(m_canvas, &CanvasHost::selectionChanged, this, &MainWindow::onSelectionChanged);
-  connect(m_canvas, &CanvasHost::statusMessage, this, &MainWindow::showStatus);
   connect(m_doc, &Document::modifiedChanged, this, &MainWindow::updateTitle);
   connect(m_doc, &Document::filePathChanged, this, &MainWindow::updateTitle);
   connect(m_doc, &Document::modelReset, this, &MainWindow::updateTitle);
   connect(m_doc, &Document::graphChanged, this, [this] {
-    if (isStartPageShown()) showEditor();  // an edit (undo, paste) shows what it changed
+    if (isStartPageShown()) showCurrentMode();  // an edit (undo, paste) shows what it changed
   });
 
   m_autosaver = new Autosaver(m_doc, m_options.autosaveIntervalMs, m_options.autosaveDirectory, this);
@@ -137,14 +105,13 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   updateTitle();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  delete m_modes;  // the modes' widgets use the Document, which Qt would delete first
+}
 
 bool MainWindow::isStartPageShown() const { return m_center->currentWidget() == m_startPage; }
 
-void MainWindow::showEditor() {
-  m_center->setCurrentWidget(m_canvas->widget());
-  m_canvas->widget()->setFocus();
-}
+void MainWindow::showCurrentMode() { m_modes->showCurrentWidget(); }
 
 void MainWindow::showStartPage() {
   m_startPage->setRecentFiles(recentFiles());
@@ -153,71 +120,9 @@ void MainWindow::showStartPage() {
 
 // ---- construction -------------------------------------------------------------------------
 
-void MainWindow::createDocks() {
-  auto makeDock = [this](const QString& title, const QString& name, QWidget* content) {
-    auto* dock = new QDockWidget(title, this);
-    dock->setObjectName(name);  // saveState() keys the layout by object name
-    dock->setWidget(content);
-    dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable |
-                      QDockWidget::DockWidgetFloatable);
-    return dock;
-  };
-  m_palette = new PalettePanel(this);
-  m_paletteDock = makeDock(tr("Palette"), QStringLiteral("paletteDock"), m_palette);
-  addDockWidget(Qt::LeftDockWidgetArea, m_paletteDock);
-  connect(m_palette, &PalettePanel::opActivated, this, &MainWindow::addOpAtViewCenter);
-
-  m_properties = new PropertiesPanel(m_doc, this);
-  m_propertiesDock = makeDock(tr("Properties"), QStringLiteral("propertiesDock"), m_properties);
-  addDockWidget(Qt::RightDockWidgetArea, m_propertiesDock);
-  connect(m_properties, &PropertiesPanel::statusMessage, this, &MainWindow::showStatus);
-  connect(m_properties, &PropertiesPanel::nodeRenamed, this, [this](const QString& name) {
-    m_canvas->selectNodes({name});
-    m_properties->setNode(name);  // also when the canvas kept the selection (no signal)
-  });
-
-  m_undoView = new QUndoView(m_doc->undoStack(), this);
-  m_undoView->setEmptyLabel(tr("<opened>"));
-  m_undoDock = makeDock(tr("Undo History"), QStringLiteral("undoDock"), m_undoView);
-  addDockWidget(Qt::RightDockWidgetArea, m_undoDock);
-  splitDockWidget(m_propertiesDock, m_undoDock, Qt::Vertical);
-
-  m_problems = new ProblemsPanel(m_doc, this);
-  m_problemsDock = makeDock(tr("Problems"), QStringLiteral("problemsDock"), m_problems);
-  addDockWidget(Qt::BottomDockWidgetArea, m_problemsDock);
-  connect(m_problems, &ProblemsPanel::problemCountChanged, this, [this](int count) {
-    m_problemsDock->setWindowTitle(count == 0 ? tr("Problems") : tr("Problems (%1)").arg(count));
-  });
-  connect(m_problems, &ProblemsPanel::nodeActivated, this, [this](const QString& node) {
-    showEditor();
-    m_canvas->selectNodes({node});
-    m_canvas->centerOnNode(node);
-  });
-
-  resizeDocks({m_paletteDock, m_propertiesDock}, {200, 310}, Qt::Horizontal);
-  resizeDocks({m_propertiesDock, m_undoDock}, {560, 110}, Qt::Vertical);
-  resizeDocks({m_problemsDock}, {90}, Qt::Vertical);
-}
-
-void MainWindow::createActions() {
-  // Actions are created in createMenus(); this keeps the mode bar separate.
-  auto* modeBar = new QToolBar(tr("Modes"), this);
-  modeBar->setObjectName(QStringLiteral("modeBar"));
-  modeBar->setMovable(false);
-  modeBar->setToolButtonStyle(Qt::ToolButtonTextUnderIcon);
-  modeBar->setIconSize(QSize(28, 28));
-  auto* modes = new QActionGroup(this);
-  QAction* design = modeBar->addAction(QIcon(QStringLiteral(":/icons/mode_design.svg")), tr("Design"));
-  design->setObjectName(QStringLiteral("modeDesign"));
-  design->setCheckable(true);
-  design->setChecked(true);
-  design->setToolTip(tr("Design: edit the network graph"));
-  modes->addAction(design);
-  connect(design, &QAction::triggered, this, [this] {
-    if (isStartPageShown() && !m_doc->graph().nodes().empty()) showEditor();
-  });
-
+void MainWindow::createModeBar() {
   // Below the modes: the model's training settings (they belong to no single mode).
+  QToolBar* modeBar = m_modes->modeBar();
   auto* spacer = new QWidget(modeBar);
   spacer->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Expanding);
   modeBar->addWidget(spacer);
@@ -228,7 +133,6 @@ void MainWindow::createActions() {
       tr("Training settings: epochs, optimizer, schedule, loss, data"));
   connect(m_trainingSettingsAction, &QAction::triggered, this, [this] { showTrainingSettings(); });
   modeBar->addAction(m_trainingSettingsAction);
-  addToolBar(Qt::LeftToolBarArea, modeBar);
 }
 
 void MainWindow::createMenus() {
@@ -238,7 +142,6 @@ void MainWindow::createMenus() {
     if (!name.isEmpty()) action->setObjectName(name);
     action->setShortcuts(keys);
     connect(action, &QAction::triggered, this, slot);
-    if (!keys.isEmpty()) m_shortcutActions << action;
     return action;
   };
 
@@ -265,45 +168,18 @@ void MainWindow::createMenus() {
   redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
   edit->addAction(undo);
   edit->addAction(redo);
-  m_shortcutActions << undo << redo;
-  edit->addSeparator();
-  add(edit, tr("&Copy"), {QKeySequence(Qt::CTRL | Qt::Key_C)}, [this] { copySelection(); });
-  add(edit, tr("&Paste"), {QKeySequence(Qt::CTRL | Qt::Key_V)}, [this] { paste(); });
-  add(edit, tr("&Duplicate"), {QKeySequence(Qt::CTRL | Qt::Key_D)}, [this] { duplicateSelection(); });
-  add(edit, tr("De&lete"), {QKeySequence(Qt::Key_Delete), QKeySequence(Qt::Key_Backspace)},
-      [this] { deleteSelection(); }, QStringLiteral("actionDelete"));
-  edit->addSeparator();
-  add(edit, tr("Find in &Palette"), {QKeySequence(Qt::CTRL | Qt::Key_F)}, [this] {
-    m_paletteDock->show();
-    m_paletteDock->raise();
-    m_palette->focusSearch();
-  });
+  m_modes->addEditActions(edit);
 
   QMenu* modelMenu = menuBar()->addMenu(tr("&Model"));
   modelMenu->addAction(m_trainingSettingsAction);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
-  m_fitAction = add(view, tr("&Fit Graph in View"), {QKeySequence(Qt::Key_F)}, [this] {
-    showEditor();
-    m_canvas->fitAll();
-  });
-  // A bare letter must not fire while typing in a field: only when the canvas has focus.
-  m_fitAction->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-  m_canvas->widget()->addAction(m_fitAction);
+  view->addActions(m_modes->switchActions());
+  m_modes->addViewActions(view);
   view->addSeparator();
   QMenu* panels = view->addMenu(tr("&Panels"));
-  for (QDockWidget* dock : {m_paletteDock, m_propertiesDock, m_problemsDock, m_undoDock})
-    panels->addAction(dock->toggleViewAction());
-  add(view, tr("&Reset Layout"), {}, [this] {
-    for (QDockWidget* dock : {m_paletteDock, m_propertiesDock, m_problemsDock, m_undoDock}) {
-      dock->setFloating(false);
-      dock->show();
-    }
-    addDockWidget(Qt::LeftDockWidgetArea, m_paletteDock);
-    addDockWidget(Qt::RightDockWidgetArea, m_propertiesDock);
-    splitDockWidget(m_propertiesDock, m_undoDock, Qt::Vertical);
-    addDockWidget(Qt::BottomDockWidgetArea, m_problemsDock);
-  });
+  connect(panels, &QMenu::aboutToShow, this, [this, panels] { m_modes->fillPanelsMenu(panels); });
+  add(view, tr("&Reset Layout"), {}, [this] { m_modes->resetLayout(); }, QStringLiteral("actionResetLayout"));
   QMenu* themeMenu = view->addMenu(tr("&Theme"));
   m_themeGroup = new QActionGroup(this);
   for (auto [theme, label] : {std::pair{Theme::System, tr("Follow &System")}, std::pair{Theme::Light, tr("&Light")},
@@ -333,7 +209,24 @@ void MainWindow::createMenus() {
   });
 }
 
-QList<QAction*> MainWindow::shortcutActions() const { return m_shortcutActions; }
+QList<QAction*> MainWindow::shortcutActions() const {
+  QList<QAction*> found;
+  std::function<void(const QList<QAction*>&)> collect = [&](const QList<QAction*>& actions) {
+    for (QAction* a : actions) {
+      if (QMenu* sub = a->menu()) collect(sub->actions());
+      else if (!a->shortcuts().isEmpty() && !found.contains(a)) found << a;
+    }
+  };
+  collect(menuBar()->actions());
+  collect(m_modes->modeActions());  // toolbar-only actions
+  return found;
+}
+
+QMenu* MainWindow::createPopupMenu() {
+  auto* menu = new QMenu(this);
+  m_modes->fillPanelsMenu(menu);
+  return menu;
+}
 
 // ---- settings ---------------------------------------------------------------------------------
 
@@ -341,6 +234,7 @@ void MainWindow::restoreSettings() {
   QSettings settings;
   if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1280, 800);
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), kLayoutVersion);
+  m_modes->restoreState(settings);  // after restoreState(): it decides which docks show
   const auto theme = parseTheme(settings.value(QStringLiteral("theme"), QStringLiteral("system")).toString());
   setTheme(theme.value_or(Theme::System));
 }
@@ -349,6 +243,7 @@ void MainWindow::saveSettings() {
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState(kLayoutVersion));
+  m_modes->saveState(settings);
 }
 
 void MainWindow::setTheme(Theme theme) {
@@ -427,7 +322,7 @@ bool MainWindow::newDocument() {
   m_untitledName.clear();
   m_doc->resetModel(empty);
   m_autosaver->discard();
-  showEditor();
+  showCurrentMode();
   updateTitle();
   return true;
 }
@@ -442,8 +337,7 @@ bool MainWindow::openFile(const QString& path) {
   m_untitledName.clear();
   m_autosaver->discard();
   addRecentFile(path);
-  showEditor();
-  m_canvas->fitAll();
+  showCurrentMode();
   updateTitle();
   showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(path)));
   return true;
@@ -464,8 +358,7 @@ bool MainWindow::openTemplate(const QString& resource, const QString& title) {
   m_untitledName = title.isEmpty() ? QString::fromStdString(model->name) : title;
   m_doc->resetModel(*model);  // untitled: Save asks where, the template stays untouched
   m_autosaver->discard();
-  showEditor();
-  m_canvas->fitAll();
+  showCurrentMode();
   updateTitle();
   return true;
 }
@@ -550,53 +443,23 @@ void MainWindow::offerRecovery() {
 }
 
 bool MainWindow::restoreSession(const RecoverableSession& session) {
-  Expected<Model> restored = loadModel(session.autosavePath.toStdString());
-  if (!restored) {
-    QMessageBox::warning(this, tr("Cannot Restore"), QString::fromStdString(restored.status().message()));
+  const Status status = m_doc->restoreAutosave(session.autosavePath, session.originalPath);
+  if (!status.isOk()) {
+    QMessageBox::warning(this, tr("Cannot Restore"), QString::fromStdString(status.message()));
     return false;
   }
-  // Start from the file on disk (so Save writes back there and "modified" compares with it),
-  // then one undo step to the autosaved graph.
-  Model base = *restored;
-  base.graph = Graph();
-  QString path;
-  if (!session.originalPath.isEmpty()) {
-    if (Expected<Model> original = loadModel(session.originalPath.toStdString())) {
-      base.graph = original->graph;
-      base.training = original->training;
-      base.dataset = original->dataset;
-      path = session.originalPath;
-    }
-  }
-  m_untitledName = path.isEmpty() ? QString::fromStdString(restored->name) + tr(" (restored)") : QString();
-  m_doc->resetModel(base, path);
-  m_doc->undoStack()->push(new RestoreCommand(m_doc, base, *restored));
+  m_untitledName =
+      m_doc->filePath().isEmpty() ? QString::fromStdString(m_doc->model().name) + tr(" (restored)") : QString();
   // Write the new session's autosave before the old one is deleted: never a moment with
   // the edits in memory only.
   (void)m_autosaver->autosaveNow();
-  showEditor();
-  m_canvas->fitAll();
+  showCurrentMode();
   updateTitle();
   showStatus(tr("Restored unsaved changes from %1").arg(session.savedAt.toLocalTime().toString()));
   return true;
 }
 
-// ---- edits --------------------------------------------------------------------------------------
-
-void MainWindow::onSelectionChanged(const QStringList& nodes) {
-  m_properties->setNode(nodes.size() == 1 ? nodes.front() : QString());
-}
-
-void MainWindow::addOpAtViewCenter(const QString& op) {
-  showEditor();
-  Expected<QString> added = m_doc->addNode(op, m_canvas->viewCenter());
-  if (!added) {
-    showStatus(QString::fromStdString(added.status().message()));
-    return;
-  }
-  m_canvas->selectNodes({*added});
-  showStatus(tr("Added %1").arg(*added));
-}
+// ---- dialogs ------------------------------------------------------------------------------------
 
 TrainingSettingsDialog* MainWindow::showTrainingSettings() {
   for (auto* open : findChildren<TrainingSettingsDialog*>()) {
@@ -610,10 +473,5 @@ TrainingSettingsDialog* MainWindow::showTrainingSettings() {
   dialog->open();
   return dialog;
 }
-
-void MainWindow::copySelection() { m_canvas->copySelection(); }
-void MainWindow::paste() { m_canvas->paste(); }
-void MainWindow::duplicateSelection() { m_canvas->duplicateSelection(); }
-void MainWindow::deleteSelection() { m_canvas->deleteSelection(); }
 
 }  // namespace loom::studio

@@ -1,43 +1,45 @@
-// MainWindow: Loom Studio's window — mode bar, canvas, dock panels, menus, files, autosave.
+// MainWindow: Loom Studio's window — mode bar, the current mode's widget and docks, menus,
+// files, autosave.
 //
-// The window owns one Document and wires every panel to it; panels only listen to the
-// Document and call its edit functions (widgets/document/document.h). Modes: only Design
-// exists so far (the mode bar shows only modes that work). Below the modes, the mode bar has
-// a Training Settings button (also Model → Training Settings…).
+// The window owns one Document and the ModeManager (widgets/modes/mode_manager.h), which creates
+// the modes from the one list of modes (widgets/modes/modes.h) and builds the mode bar, the View
+// menu's mode entries and the Ctrl+1… shortcuts from it. Modes and panels only listen to the
+// Document and call its edit functions (widgets/document/document.h). The window itself holds
+// what belongs to no single mode: the start page (a page of the central stack, shown instead of
+// the current mode's widget), the File, Model and Help menus, Undo/Redo, the model totals in
+// the status bar, and the Training Settings button below the modes (also Model → Training
+// Settings…).
 //
 // Files: New / Open / Save / Save As / recent files, the `.loom` format. Before anything
 // would drop unsaved changes (close, New, Open, a template) the user is asked to save,
 // discard or cancel. An Autosaver writes the modified document every 30 s; at the next
-// start offerRecovery() offers sessions that ended without closing (crash, SIGKILL).
+// start offerRecovery() offers sessions that ended without closing (crash, SIGKILL) and
+// restores one through Document::restoreAutosave().
 //
 // Persistent state (QSettings, organisation "Loom", application "Loom Studio"): window
-// geometry and dock layout, recent files, theme.
+// geometry and dock layout, recent files, theme, and the modes' state (ModeManager::saveState:
+// the current mode, closed docks, each mode's own settings). Saved when the window closes.
 #pragma once
 
 #include <QList>
 #include <QMainWindow>
 #include <QStringList>
 #include <optional>
+#include <vector>
 
+#include "widgets/modes/mode_manager.h"
 #include "widgets/shell/theme.h"
 
 class QAction;
 class QActionGroup;
-class QDockWidget;
-class QLabel;
 class QMenu;
 class QStackedWidget;
-class QUndoView;
 
 namespace loom::studio {
 
 class Autosaver;
 struct RecoverableSession;
-class CanvasHost;
 class Document;
-class PalettePanel;
-class ProblemsPanel;
-class PropertiesPanel;
 class StartPage;
 class StatusSummary;
 class TrainingSettingsDialog;
@@ -45,6 +47,7 @@ class TrainingSettingsDialog;
 struct MainWindowOptions {
   int autosaveIntervalMs = 30'000;
   QString autosaveDirectory;  ///< empty: <AppDataLocation>/autosave
+  std::vector<ModeFactory> modes;  ///< empty: studioModes(), the studio's own list
 };
 
 class MainWindow : public QMainWindow {
@@ -55,10 +58,12 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   Document* document() const { return m_doc; }
-  CanvasHost* canvas() const { return m_canvas; }
-  PalettePanel* palettePanel() const { return m_palette; }
-  PropertiesPanel* propertiesPanel() const { return m_properties; }
-  ProblemsPanel* problemsPanel() const { return m_problems; }
+  ModeManager* modeManager() const { return m_modes; }
+  /// The first mode that is an M (DesignMode, ...), or null when none is registered.
+  template <class M>
+  M* findMode() const {
+    return m_modes->find<M>();
+  }
   StatusSummary* statusSummary() const { return m_summary; }
   StartPage* startPage() const { return m_startPage; }
   Autosaver* autosaver() const { return m_autosaver; }
@@ -79,13 +84,6 @@ class MainWindow : public QMainWindow {
   bool maybeDiscardChanges();
   QStringList recentFiles() const;
 
-  // ---- edits from the shell ----
-  /// Adds `op` at the centre of the canvas view and selects it (palette double-click).
-  void addOpAtViewCenter(const QString& op);
-  void copySelection();
-  void paste();
-  void duplicateSelection();
-  void deleteSelection();
   /// Model → Training Settings…: opens the dialog window-modally without blocking (open())
   /// and returns it; it deletes itself when closed. OK applies one undoable edit.
   TrainingSettingsDialog* showTrainingSettings();
@@ -97,46 +95,38 @@ class MainWindow : public QMainWindow {
 
   Theme theme() const { return m_theme; }
   void setTheme(Theme theme);
-  /// Every action with a keyboard shortcut, in menu order (Help → Keyboard Shortcuts).
+  /// Every action with a keyboard shortcut, in menu order, then the modes' toolbar actions
+  /// (Help → Keyboard Shortcuts). Includes the actions of modes that are not current.
   QList<QAction*> shortcutActions() const;
-  void showEditor();
+  /// Shows the current mode's widget (leaves the start page).
+  void showCurrentMode();
   void showStartPage();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
+  /// The toolbar/dock area's context menu: the current mode's docks only.
+  QMenu* createPopupMenu() override;
 
  private:
-  void createDocks();
-  void createActions();
+  void createModeBar();
   void createMenus();
   void restoreSettings();
   void saveSettings();
   void addRecentFile(const QString& path);
   void updateRecentMenu();
   void updateTitle();
-  void onSelectionChanged(const QStringList& nodes);
   void showStatus(const QString& message);
   bool restoreSession(const RecoverableSession& session);
 
   MainWindowOptions m_options;
   Document* m_doc;
-  CanvasHost* m_canvas = nullptr;
   QStackedWidget* m_center = nullptr;
   StartPage* m_startPage = nullptr;
-  PalettePanel* m_palette = nullptr;
-  PropertiesPanel* m_properties = nullptr;
-  ProblemsPanel* m_problems = nullptr;
-  QUndoView* m_undoView = nullptr;
+  ModeManager* m_modes = nullptr;
   StatusSummary* m_summary = nullptr;
   Autosaver* m_autosaver = nullptr;
-  QDockWidget* m_paletteDock = nullptr;
-  QDockWidget* m_propertiesDock = nullptr;
-  QDockWidget* m_problemsDock = nullptr;
-  QDockWidget* m_undoDock = nullptr;
   QMenu* m_recentMenu = nullptr;
   QActionGroup* m_themeGroup = nullptr;
-  QList<QAction*> m_shortcutActions;
-  QAction* m_fitAction = nullptr;
   QAction* m_trainingSettingsAction = nullptr;
   Theme m_theme = Theme::System;
   QString m_untitledName;  // shown for a template copy or restored session

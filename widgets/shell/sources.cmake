@@ -1,11 +1,10 @@
-# The studio's window and panels (MainWindow, palette, properties, problems, autosave...).
+# The studio's window and the panels its modes use (MainWindow, palette, properties, problems,
+# autosave...).
 target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/about_plugins_dialog.cpp
   ${CMAKE_CURRENT_LIST_DIR}/about_plugins_dialog.h
   ${CMAKE_CURRENT_LIST_DIR}/autosave.cpp
   ${CMAKE_CURRENT_LIST_DIR}/autosave.h
-  ${CMAKE_CURRENT_LIST_DIR}/canvas_host.cpp
-  ${CMAKE_CURRENT_LIST_DIR}/canvas_host.h
   ${CMAKE_CURRENT_LIST_DIR}/float_spin_box.h
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/format.h
@@ -28,7 +27,3 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/theme.cpp
   ${CMAKE_CURRENT_LIST_DIR}/theme.h
   ${PROJECT_SOURCE_DIR}/resources/studio.qrc)
-# The real node canvas replaces the shell's placeholder view as soon as its part is built.
-if(EXISTS ${PROJECT_SOURCE_DIR}/widgets/canvas/sources.cmake)
-  target_compile_definitions(loom_widgets PRIVATE LOOM_HAVE_CANVAS=1)
-endif()
