@@ -77,6 +77,8 @@ class Attrs {
   const std::string& s(const std::string& name) const;
   const std::vector<std::int64_t>& ints(const std::string& name) const;
   const AttrMap& values() const { return m_values; }
+  /// The schema these values were resolved against (null for default-constructed Attrs).
+  const OpSchema* schema() const { return m_schema; }
 
  private:
   const OpSchema* m_schema = nullptr;
