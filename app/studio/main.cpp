@@ -22,6 +22,7 @@
 #include <cstdlib>
 
 #include "engine/plugin/plugin_loader.h"
+#include "engine/graph/model.h"
 #include "widgets/document/document.h"
 #include "widgets/shell/autosave.h"
 #include "widgets/modes/design/design_mode.h"
@@ -152,6 +153,17 @@ int main(int argc, char** argv) {
   }
   window.show();
   const QStringList files = parser.positionalArguments();
+  // Non-interactive runs (screenshots, dumps) report a file that does not load on stderr and
+  // exit: the window's error dialog is modal and nobody would ever close it.
+  const bool interactive = !parser.isSet(shotOpt) && !parser.isSet(dumpOpt);
+  if (!files.isEmpty() && !interactive) {
+    const auto model = loom::loadModel(files.front().toStdString());
+    if (!model) {
+      std::fprintf(stderr, "loom-studio: cannot open %s: %s\n", qPrintable(files.front()),
+                   model.status().message().c_str());
+      return 3;
+    }
+  }
   if (!files.isEmpty() && !window.openFile(files.front())) return 1;
 
   // After the event loop starts (the window is mapped): recovery, then the test actions.

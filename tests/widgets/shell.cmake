@@ -17,3 +17,13 @@ add_test(NAME loom_studio_unreachable_display
                  $<TARGET_FILE:loom-studio>)
 set_tests_properties(loom_studio_unreachable_display PROPERTIES LABELS studio
   PASS_REGULAR_EXPRESSION "cannot connect to the X display \":4321\"")
+# A screenshot run on a file that does not parse: the error on stderr and exit 3, at once
+# (it used to wait forever on the modal "Cannot Open Model" dialog).
+add_test(NAME loom_studio_screenshot_of_a_broken_file
+         COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
+                 XDG_CONFIG_HOME=${CMAKE_CURRENT_BINARY_DIR}/config/broken_screenshot
+                 ${CMAKE_COMMAND} -DCMD=$<TARGET_FILE:loom-studio>
+                 "-DARGS=--screenshot;${CMAKE_CURRENT_BINARY_DIR}/broken.png;${PROJECT_SOURCE_DIR}/tests/cli/data/syntax_error.loom"
+                 -DEXPECT_RC=3 "-DEXPECT_STDERR=syntax_error\\.loom:12:[0-9]+"
+                 -P ${CMAKE_CURRENT_LIST_DIR}/expect_exit.cmake)
+set_tests_properties(loom_studio_screenshot_of_a_broken_file PROPERTIES LABELS studio TIMEOUT 60)
