@@ -153,10 +153,12 @@ class TrainingSettingsTest : public QObject {
       std::function<void(pb::TrainingConfig&, pb::DatasetConfig&)> edit;
     };
     const std::vector<Case> cases = {
-        {"training.epochs", "0", [](auto& t, auto&) { t.set_epochs(0); }},
+        // (0 in a setting with a default means "not given", as in a file: see
+        // zeroMeansTheDefaultAsInAFile; negative values are refused.)
+        {"training.epochs", "-1", [](auto& t, auto&) { t.set_epochs(-1); }},
         {"training.batch_size", "-4", [](auto& t, auto&) { t.set_batch_size(-4); }},
-        {"training.optimizer.learning_rate", "0",
-         [](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(0); }},
+        {"training.optimizer.learning_rate", "-inf",
+         [](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(-INFINITY); }},
         {"training.optimizer.learning_rate", "-0.1",
          [](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(-0.1); }},
         {"training.optimizer.learning_rate", "nan",
