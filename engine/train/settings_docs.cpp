@@ -38,9 +38,8 @@ std::string allowedText(const SettingSpec& s, bool markdown) {
   std::string text;
   switch (s.type) {
     case SettingType::Name:
-      text = s.namesFromDatasets ? "a registered kind (built in: " + names(builtinKinds()) + ")"
-                                 : names(s.names);
-      text += " (any case)";
+      text = s.namesFromDatasets ? "a registered kind, any case (built in: " + names(builtinKinds()) + ")"
+                                 : names(s.names) + " (any case)";
       break;
     case SettingType::Text: text = "a path"; break;
     case SettingType::Bool: text = "true, false"; break;
