@@ -68,7 +68,8 @@ bool isZero(const SettingValue& v) {
   return std::visit(
       [](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<std::int64_t>>)
+        if constexpr (std::is_same_v<T, std::string> ||
+                      std::is_same_v<T, std::vector<std::int64_t>>)
           return x.empty();
         else
           return x == T{};
@@ -79,13 +80,19 @@ bool isZero(const SettingValue& v) {
 /// The value that means "unset" for a type.
 SettingValue zeroOf(SettingType type) {
   switch (type) {
-    case SettingType::Int: return std::int64_t{0};
-    case SettingType::Seed: return std::uint64_t{0};
-    case SettingType::Float: return 0.0;
-    case SettingType::Bool: return false;
+    case SettingType::Int:
+      return std::int64_t{0};
+    case SettingType::Seed:
+      return std::uint64_t{0};
+    case SettingType::Float:
+      return 0.0;
+    case SettingType::Bool:
+      return false;
     case SettingType::Name:
-    case SettingType::Text: return std::string();
-    case SettingType::IntList: return std::vector<std::int64_t>();
+    case SettingType::Text:
+      return std::string();
+    case SettingType::IntList:
+      return std::vector<std::int64_t>();
   }
   return false;
 }
@@ -145,7 +152,8 @@ bool conditionHolds(const SettingCondition& c, const pb::TrainingConfig& t,
     case SettingCondition::Test::Positive:
       return numberOf(v) > 0;
     case SettingCondition::Test::PixelMeanStd: {
-      const DatasetKind* kind = DatasetRegistry::global().find(canonicalName(s, std::get<std::string>(v)));
+      const DatasetKind* kind =
+          DatasetRegistry::global().find(canonicalName(s, std::get<std::string>(v)));
       return !kind || kind->normalization == DatasetNormalization::PixelMeanStd;
     }
   }
@@ -208,7 +216,8 @@ Status checkSetting(const SettingSpec& s, const pb::TrainingConfig& t, const pb:
                     const SettingsCheck& check) {
   const auto given = check.givenAs.find(s.path);
   const bool isGiven = given != check.givenAs.end();
-  const std::string suffix = isGiven && !given->second.empty() ? " (given as " + given->second + ")" : "";
+  const std::string suffix =
+      isGiven && !given->second.empty() ? " (given as " + given->second + ")" : "";
   const SettingValue value = getSetting(s, t, d);
   const bool unset = isUnset(s, t, d, isGiven);
   if (!unset) LOOM_RETURN_IF_ERROR(checkValue(s, value, s.path, suffix));
@@ -229,9 +238,9 @@ Status checkSetting(const SettingSpec& s, const pb::TrainingConfig& t, const pb:
     const SettingValue limit = getSetting(specAt(s.atMost), et, ed);
     const SettingValue mine = getSetting(s, et, ed);
     if (numberOf(mine) > numberOf(limit))
-      return invalidArgument(s.path + " must be at most " + s.atMost + " (" + settingValueText(limit) +
-                             ") when " + conditionsText(s.appliesWhen) + ", got " +
-                             settingValueText(mine) + suffix);
+      return invalidArgument(s.path + " must be at most " + s.atMost + " (" +
+                             settingValueText(limit) + ") when " + conditionsText(s.appliesWhen) +
+                             ", got " + settingValueText(mine) + suffix);
   }
   return Status::ok();
 }
@@ -257,13 +266,20 @@ bool parseNumber(std::string_view text, T* out) {
 
 const char* settingTypeName(SettingType type) {
   switch (type) {
-    case SettingType::Int: return "int";
-    case SettingType::Seed: return "uint64";
-    case SettingType::Float: return "float";
-    case SettingType::Bool: return "bool";
-    case SettingType::Name: return "name";
-    case SettingType::Text: return "text";
-    case SettingType::IntList: return "int list";
+    case SettingType::Int:
+      return "int";
+    case SettingType::Seed:
+      return "uint64";
+    case SettingType::Float:
+      return "float";
+    case SettingType::Bool:
+      return "bool";
+    case SettingType::Name:
+      return "name";
+    case SettingType::Text:
+      return "text";
+    case SettingType::IntList:
+      return "int list";
   }
   return "?";
 }
@@ -281,9 +297,12 @@ std::string SettingRange::toString() const {
 
 std::string SettingCondition::toString() const {
   switch (test) {
-    case Test::OneOf: return path + " is " + joinNames(names, ", ", " or ");
-    case Test::Positive: return path + " > 0";
-    case Test::PixelMeanStd: return path + " normalises by mean and std";
+    case Test::OneOf:
+      return path + " is " + joinNames(names, ", ", " or ");
+    case Test::Positive:
+      return path + " > 0";
+    case Test::PixelMeanStd:
+      return path + " normalises by mean and std";
   }
   return path;
 }
@@ -320,12 +339,17 @@ SettingValue getSetting(const SettingSpec& s, const pb::TrainingConfig& t,
   const auto [msg, f] = field(t, d, s.path);
   const auto* r = msg->GetReflection();
   switch (s.type) {
-    case SettingType::Int: return std::int64_t{r->GetInt32(*msg, f)};
-    case SettingType::Seed: return std::uint64_t{r->GetUInt64(*msg, f)};
-    case SettingType::Float: return r->GetDouble(*msg, f);
-    case SettingType::Bool: return r->GetBool(*msg, f);
+    case SettingType::Int:
+      return std::int64_t{r->GetInt32(*msg, f)};
+    case SettingType::Seed:
+      return std::uint64_t{r->GetUInt64(*msg, f)};
+    case SettingType::Float:
+      return r->GetDouble(*msg, f);
+    case SettingType::Bool:
+      return r->GetBool(*msg, f);
     case SettingType::Name:
-    case SettingType::Text: return r->GetString(*msg, f);
+    case SettingType::Text:
+      return r->GetString(*msg, f);
     case SettingType::IntList: {
       std::vector<std::int64_t> v;
       for (int i = 0; i < r->FieldSize(*msg, f); ++i) v.push_back(r->GetRepeatedInt32(*msg, f, i));
@@ -343,11 +367,19 @@ void setSetting(const SettingSpec& s, const SettingValue& v, pb::TrainingConfig&
     case SettingType::Int:
       r->SetInt32(msg, f, static_cast<std::int32_t>(std::get<std::int64_t>(v)));
       break;
-    case SettingType::Seed: r->SetUInt64(msg, f, std::get<std::uint64_t>(v)); break;
-    case SettingType::Float: r->SetDouble(msg, f, std::get<double>(v)); break;
-    case SettingType::Bool: r->SetBool(msg, f, std::get<bool>(v)); break;
+    case SettingType::Seed:
+      r->SetUInt64(msg, f, std::get<std::uint64_t>(v));
+      break;
+    case SettingType::Float:
+      r->SetDouble(msg, f, std::get<double>(v));
+      break;
+    case SettingType::Bool:
+      r->SetBool(msg, f, std::get<bool>(v));
+      break;
     case SettingType::Name:
-    case SettingType::Text: r->SetString(msg, f, std::get<std::string>(v)); break;
+    case SettingType::Text:
+      r->SetString(msg, f, std::get<std::string>(v));
+      break;
     case SettingType::IntList:
       r->ClearField(msg, f);
       for (std::int64_t x : std::get<std::vector<std::int64_t>>(v))
@@ -363,7 +395,8 @@ std::string settingValueText(const SettingValue& value) {
   if (const auto* s = std::get_if<std::string>(&value)) return *s;
   if (const auto* list = std::get_if<std::vector<std::int64_t>>(&value)) {
     std::string s = "[";
-    for (std::size_t k = 0; k < list->size(); ++k) s += (k ? ", " : "") + std::to_string((*list)[k]);
+    for (std::size_t k = 0; k < list->size(); ++k)
+      s += (k ? ", " : "") + std::to_string((*list)[k]);
     return s + "]";
   }
   const double x = std::get<double>(value);
@@ -421,9 +454,13 @@ void applyDefaultsExcept(pb::TrainingConfig& t, pb::DatasetConfig& d, const Sett
 
 }  // namespace
 
-void applyTrainingDefaults(pb::TrainingConfig& t, pb::DatasetConfig& d) { applyDefaultsExcept(t, d, {}); }
+void applyTrainingDefaults(pb::TrainingConfig& t, pb::DatasetConfig& d) {
+  applyDefaultsExcept(t, d, {});
+}
 
-void applyDefaults(Model& model) { applyTrainingDefaults(model.training, model.dataset); }
+void applyDefaults(Model& model) {
+  applyTrainingDefaults(model.training, model.dataset);
+}
 
 // ---- the validator ------------------------------------------------------------------------------
 
@@ -439,7 +476,8 @@ Status validateTrainingSettings(const pb::TrainingConfig& t, const pb::DatasetCo
   return Status::ok();
 }
 
-Status checkSettingValue(const SettingSpec& spec, const SettingValue& value, const std::string& name) {
+Status checkSettingValue(const SettingSpec& spec, const SettingValue& value,
+                         const std::string& name) {
   return checkValue(spec, value, name, "");
 }
 
@@ -455,7 +493,8 @@ Expected<SettingValue> parseSettingText(const SettingSpec& s, const std::string&
     case SettingType::Int: {
       std::int64_t v = 0;
       if (!parseNumber(text, &v)) return bad("an integer");
-      if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max())
+      if (v < std::numeric_limits<std::int32_t>::min() ||
+          v > std::numeric_limits<std::int32_t>::max())
         return outOfRange(s, s.path, text, suffix);
       return SettingValue{v};
     }
@@ -483,7 +522,8 @@ Expected<SettingValue> parseSettingText(const SettingSpec& s, const std::string&
       while (!rest.empty()) {
         const std::size_t comma = std::min(rest.find(','), rest.size());
         std::int64_t v = 0;
-        if (!parseNumber(rest.substr(0, comma), &v)) return bad("a comma-separated list of integers");
+        if (!parseNumber(rest.substr(0, comma), &v))
+          return bad("a comma-separated list of integers");
         list.push_back(v);
         rest = comma < rest.size() ? rest.substr(comma + 1) : std::string_view();
       }
@@ -499,7 +539,8 @@ Status applySettingOverrides(const std::vector<SettingOverride>& overrides, pb::
   std::vector<const SettingOverride*> byIndex(specs.size(), nullptr);
   for (const SettingOverride& o : overrides) {
     const SettingSpec* s = findSetting(o.path);
-    if (!s) return invalidArgument("unknown setting \"" + o.path + "\" (given as " + o.givenAs + ")");
+    if (!s)
+      return invalidArgument("unknown setting \"" + o.path + "\" (given as " + o.givenAs + ")");
     byIndex[static_cast<std::size_t>(s - specs.data())] = &o;
   }
   for (std::size_t i = 0; i < specs.size(); ++i) {

@@ -98,16 +98,18 @@ struct SettingCondition {
 };
 
 struct SettingSpec {
-  std::string path;   ///< field path in the .loom file: "training.optimizer.learning_rate"
+  std::string path;  ///< field path in the .loom file: "training.optimizer.learning_rate"
   SettingType type = SettingType::Int;
-  std::string group;  ///< the studio's group box: "Run", "Optimizer", "Schedule", "Loss & validation", "Data"
-  std::string label;  ///< short label for editors: "Learning rate"
-  std::string help;   ///< one sentence: what it does
-  std::string units;  ///< "epochs", "samples", "threads", ... (empty: none)
-  std::string flag;   ///< `loom train` flag ("--lr"); empty = none
-  SettingRange range;              ///< Int, Seed, Float, IntList
+  std::string group;   ///< the studio's group box: "Run", "Optimizer", "Schedule", "Loss &
+                       ///< validation", "Data"
+  std::string label;   ///< short label for editors: "Learning rate"
+  std::string help;    ///< one sentence: what it does
+  std::string units;   ///< "epochs", "samples", "threads", ... (empty: none)
+  std::string flag;    ///< `loom train` flag ("--lr"); empty = none
+  SettingRange range;  ///< Int, Seed, Float, IntList
   std::vector<std::string> names;  ///< Name: the allowed values (see namesFromDatasets)
-  bool namesFromDatasets = false;  ///< Name: the allowed values are DatasetRegistry::global()'s kinds
+  bool namesFromDatasets =
+      false;  ///< Name: the allowed values are DatasetRegistry::global()'s kinds
 
   /// 0 / "" / false means "not given" (see the file comment); the default then applies.
   bool zeroIsUnset = false;
@@ -181,8 +183,8 @@ struct SettingsCheck {
 ///   training.schedule.gamma must be in (0, 1], got 1.5
 ///   training.optimizer.type "adamax" is not one of sgd, adam, adamw, rmsprop
 /// Validating the settings before or after applyTrainingDefaults() gives the same verdict.
-Status validateTrainingSettings(const pb::TrainingConfig& training, const pb::DatasetConfig& dataset,
-                                const SettingsCheck& check = {});
+Status validateTrainingSettings(const pb::TrainingConfig& training,
+                                const pb::DatasetConfig& dataset, const SettingsCheck& check = {});
 
 /// THE defaults function: canonical names, and every unset setting with a default gets it
 /// (learning rate by optimizer: sgd 0.01, adam/adamw 0.001, rmsprop 0.01 as in PyTorch).
@@ -197,7 +199,8 @@ Expected<SettingValue> parseSettingText(const SettingSpec& spec, const std::stri
 /// Checks one value against the spec's range / names, calling it `name` in the message
 /// ("--batch-size must be in [1, 2147483647], got 0"). For values that are not a model setting
 /// but share a setting's rules (`loom eval --batch-size`).
-Status checkSettingValue(const SettingSpec& spec, const SettingValue& value, const std::string& name);
+Status checkSettingValue(const SettingSpec& spec, const SettingValue& value,
+                         const std::string& name);
 
 /// One command-line override: `path` set from `text`, typed as `givenAs` ("--lr 0.1").
 struct SettingOverride {

@@ -16,7 +16,9 @@ std::string join(const std::vector<std::string>& parts, const std::string& separ
   return s;
 }
 
-std::string code(const std::string& s) { return "`" + s + "`"; }
+std::string code(const std::string& s) {
+  return "`" + s + "`";
+}
 
 std::vector<std::string> coded(const std::vector<std::string>& names) {
   std::vector<std::string> v;
@@ -34,19 +36,30 @@ std::vector<std::string> builtinKinds() {
 
 /// What values are allowed, `markdown` with code spans.
 std::string allowedText(const SettingSpec& s, bool markdown) {
-  auto names = [&](const std::vector<std::string>& n) { return join(markdown ? coded(n) : n, ", "); };
+  auto names = [&](const std::vector<std::string>& n) {
+    return join(markdown ? coded(n) : n, ", ");
+  };
   std::string text;
   switch (s.type) {
     case SettingType::Name:
-      text = s.namesFromDatasets ? "a registered kind, any case (built in: " + names(builtinKinds()) + ")"
-                                 : names(s.names) + " (any case)";
+      text = s.namesFromDatasets
+                 ? "a registered kind, any case (built in: " + names(builtinKinds()) + ")"
+                 : names(s.names) + " (any case)";
       break;
-    case SettingType::Text: text = "a path"; break;
-    case SettingType::Bool: text = "true, false"; break;
-    case SettingType::IntList: text = "each in " + settingRangeText(s); break;
+    case SettingType::Text:
+      text = "a path";
+      break;
+    case SettingType::Bool:
+      text = "true, false";
+      break;
+    case SettingType::IntList:
+      text = "each in " + settingRangeText(s);
+      break;
     case SettingType::Int:
     case SettingType::Seed:
-    case SettingType::Float: text = settingRangeText(s); break;
+    case SettingType::Float:
+      text = settingRangeText(s);
+      break;
   }
   if (!s.atMost.empty()) text += ", at most " + (markdown ? code(s.atMost) : s.atMost);
   return text;
@@ -57,17 +70,22 @@ std::string defaultText(const SettingSpec& s) {
   for (const auto& [when, value] : s.defaults)
     parts.push_back(when.empty() ? settingValueText(value) : when + ": " + settingValueText(value));
   std::string text = join(parts, s.defaultSelector.empty() ? ", " : "; ");
-  if (!s.unsetTogetherWith.empty()) text += " (when " + join(s.unsetTogetherWith, ", ") + " is 0 too)";
+  if (!s.unsetTogetherWith.empty())
+    text += " (when " + join(s.unsetTogetherWith, ", ") + " is 0 too)";
   if (s.requiredWhenApplies) text += text.empty() ? "required" : "; other kinds: required";
   if (!text.empty()) return text;
   switch (s.type) {
-    case SettingType::Bool: return "false";
-    case SettingType::IntList: return "none";
+    case SettingType::Bool:
+      return "false";
+    case SettingType::IntList:
+      return "none";
     case SettingType::Text:
-    case SettingType::Name: return "empty";
+    case SettingType::Name:
+      return "empty";
     case SettingType::Int:
     case SettingType::Seed:
-    case SettingType::Float: return s.zeroText.empty() ? "0" : "0 (" + s.zeroText + ")";
+    case SettingType::Float:
+      return s.zeroText.empty() ? "0" : "0 (" + s.zeroText + ")";
   }
   return "0";
 }
@@ -97,21 +115,31 @@ std::string typeText(const SettingSpec& s) {
 
 std::string settingMetavar(const SettingSpec& s) {
   switch (s.type) {
-    case SettingType::Int: return "N";
-    case SettingType::Seed: return "SEED";
-    case SettingType::Float: return "X";
-    case SettingType::Bool: return "BOOL";
-    case SettingType::Name: return "NAME";
-    case SettingType::Text: return "PATH";
-    case SettingType::IntList: return "N,...";
+    case SettingType::Int:
+      return "N";
+    case SettingType::Seed:
+      return "SEED";
+    case SettingType::Float:
+      return "X";
+    case SettingType::Bool:
+      return "BOOL";
+    case SettingType::Name:
+      return "NAME";
+    case SettingType::Text:
+      return "PATH";
+    case SettingType::IntList:
+      return "N,...";
   }
   return "VALUE";
 }
 
 std::string settingFlagHelp(const SettingSpec& s) {
-  const bool numeric = s.type == SettingType::Int || s.type == SettingType::Seed ||
-                       s.type == SettingType::Float;
-  std::string help = s.help + (s.type == SettingType::Name ? " One of " : numeric ? " In " : " ") +
+  const bool numeric =
+      s.type == SettingType::Int || s.type == SettingType::Seed || s.type == SettingType::Float;
+  std::string help = s.help +
+                     (s.type == SettingType::Name ? " One of "
+                      : numeric                   ? " In "
+                                                  : " ") +
                      allowedText(s, false) + "; default " + defaultText(s) + ".";
   if (!s.appliesWhen.empty()) help += " Used when " + whenText(s) + ".";
   for (const std::string& path : dependents(s)) {
@@ -140,8 +168,8 @@ std::string settingsText() {
   for (const SettingSpec& s : settingSpecs()) {
     out << s.path;
     if (!s.flag.empty()) out << "  (" << s.flag << " " << settingMetavar(s) << ")";
-    out << "\n    " << typeText(s) << "; " << allowedText(s, false) << "; default " << defaultText(s)
-        << "\n";
+    out << "\n    " << typeText(s) << "; " << allowedText(s, false) << "; default "
+        << defaultText(s) << "\n";
     if (!s.appliesWhen.empty()) out << "    used when " << whenText(s) << "\n";
     out << "    " << s.help << "\n";
   }

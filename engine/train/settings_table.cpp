@@ -15,11 +15,21 @@ constexpr double kIntMax = 2147483647.0;  // int32 fields
 constexpr double kMaxThreads = 1024;
 const char* const kFashionMnistDir = "/usr/share/datasets/fashion-mnist";
 
-SettingRange closed(double lo, double hi) { return {lo, hi, false, false}; }
-SettingRange atLeast(double lo) { return {lo, kInf, false, true}; }
-SettingRange above(double lo) { return {lo, kInf, true, true}; }
-SettingRange unitOpen() { return {0, 1, true, true}; }        // (0, 1)
-SettingRange unitHalfOpen() { return {0, 1, false, true}; }   // [0, 1)
+SettingRange closed(double lo, double hi) {
+  return {lo, hi, false, false};
+}
+SettingRange atLeast(double lo) {
+  return {lo, kInf, false, true};
+}
+SettingRange above(double lo) {
+  return {lo, kInf, true, true};
+}
+SettingRange unitOpen() {
+  return {0, 1, true, true};
+}  // (0, 1)
+SettingRange unitHalfOpen() {
+  return {0, 1, false, true};
+}  // [0, 1)
 
 SettingCondition is(const char* path, std::vector<std::string> names) {
   return {SettingCondition::Test::OneOf, path, std::move(names)};
@@ -27,8 +37,12 @@ SettingCondition is(const char* path, std::vector<std::string> names) {
 SettingCondition optimizerIs(std::vector<std::string> names) {
   return is("training.optimizer.type", std::move(names));
 }
-SettingCondition scheduleIs(const char* name) { return is("training.schedule.type", {name}); }
-SettingCondition positive(const char* path) { return {SettingCondition::Test::Positive, path, {}}; }
+SettingCondition scheduleIs(const char* name) {
+  return is("training.schedule.type", {name});
+}
+SettingCondition positive(const char* path) {
+  return {SettingCondition::Test::Positive, path, {}};
+}
 
 SettingSpec spec(const char* path, SettingType type, const char* group, const char* label,
                  const char* help) {
@@ -50,9 +64,9 @@ SettingSpec withDefault(SettingSpec s, SettingValue value) {
 
 std::vector<SettingSpec> runSettings() {
   std::vector<SettingSpec> v;
-  SettingSpec s = withDefault(spec("training.epochs", SettingType::Int, "Run", "Epochs",
-                                   "Passes over the training set."),
-                              std::int64_t{10});
+  SettingSpec s = withDefault(
+      spec("training.epochs", SettingType::Int, "Run", "Epochs", "Passes over the training set."),
+      std::int64_t{10});
   s.units = "epochs";
   s.flag = "--epochs";
   s.range = closed(1, kIntMax);
@@ -328,7 +342,8 @@ const std::vector<std::string>& lossNames() {
 const std::vector<SettingSpec>& settingSpecs() {
   static const std::vector<SettingSpec> specs = [] {
     std::vector<SettingSpec> all;
-    for (auto part : {runSettings, optimizerSettings, scheduleSettings, lossSettings, datasetSettings})
+    for (auto part :
+         {runSettings, optimizerSettings, scheduleSettings, lossSettings, datasetSettings})
       for (SettingSpec& s : part()) all.push_back(std::move(s));
     return all;
   }();

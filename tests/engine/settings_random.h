@@ -84,7 +84,8 @@ class SettingsGenerator {
 
   void mutate(RandomSettings& r) {
     const std::vector<SettingSpec>& specs = settingSpecs();
-    const SettingSpec& s = specs[std::uniform_int_distribution<std::size_t>(0, specs.size() - 1)(m_rng)];
+    const SettingSpec& s =
+        specs[std::uniform_int_distribution<std::size_t>(0, specs.size() - 1)(m_rng)];
     setSetting(s, value(s), r.training, r.dataset);
   }
 

@@ -4,6 +4,8 @@
 // names match in any case, that validating before or after the defaults gives the same verdict
 // over random settings, and that the optimizer and schedule factories refuse with the very
 // same messages (no second copy of a rule).
+#include "engine/train/settings.h"
+
 #include <google/protobuf/descriptor.h>
 #include <gtest/gtest.h>
 
@@ -20,7 +22,6 @@
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
 #include "engine/proto/loom.pb.h"
-#include "engine/train/settings.h"
 #include "tests/engine/settings_random.h"
 
 using namespace loom;
@@ -29,7 +30,9 @@ using google::protobuf::FieldDescriptor;
 
 namespace {
 
-std::string messageOf(const Status& s) { return s.isOk() ? "ok" : s.message(); }
+std::string messageOf(const Status& s) {
+  return s.isOk() ? "ok" : s.message();
+}
 
 /// The field a path names, walking the proto descriptors (independently of settings.cpp).
 const FieldDescriptor* protoField(const std::string& path) {
@@ -70,12 +73,22 @@ TEST(SettingsSchema, EveryPathIsAProtoFieldOfTheSpecsType) {
     FieldDescriptor::CppType want = FieldDescriptor::CPPTYPE_INT32;
     switch (s.type) {
       case SettingType::Int:
-      case SettingType::IntList: want = FieldDescriptor::CPPTYPE_INT32; break;
-      case SettingType::Seed: want = FieldDescriptor::CPPTYPE_UINT64; break;
-      case SettingType::Float: want = FieldDescriptor::CPPTYPE_DOUBLE; break;
-      case SettingType::Bool: want = FieldDescriptor::CPPTYPE_BOOL; break;
+      case SettingType::IntList:
+        want = FieldDescriptor::CPPTYPE_INT32;
+        break;
+      case SettingType::Seed:
+        want = FieldDescriptor::CPPTYPE_UINT64;
+        break;
+      case SettingType::Float:
+        want = FieldDescriptor::CPPTYPE_DOUBLE;
+        break;
+      case SettingType::Bool:
+        want = FieldDescriptor::CPPTYPE_BOOL;
+        break;
       case SettingType::Name:
-      case SettingType::Text: want = FieldDescriptor::CPPTYPE_STRING; break;
+      case SettingType::Text:
+        want = FieldDescriptor::CPPTYPE_STRING;
+        break;
     }
     EXPECT_EQ(f->cpp_type(), want) << s.path;
     EXPECT_EQ(f->is_repeated(), s.type == SettingType::IntList) << s.path;
@@ -89,7 +102,8 @@ TEST(SettingsSchema, EveryProtoFieldHasExactlyOneSetting) {
   std::vector<std::string> paths;
   leafPaths(pb::TrainingConfig::descriptor(), "training", paths);
   leafPaths(pb::DatasetConfig::descriptor(), "dataset", paths);
-  for (const std::string& p : paths) EXPECT_NE(findSetting(p), nullptr) << p << " has no SettingSpec";
+  for (const std::string& p : paths)
+    EXPECT_NE(findSetting(p), nullptr) << p << " has no SettingSpec";
   std::set<std::string> seen, flags;
   for (const SettingSpec& s : settingSpecs()) {
     EXPECT_TRUE(seen.insert(s.path).second) << s.path << " twice";
@@ -244,7 +258,8 @@ TEST(SettingsDefaults, MeanAndStdAreOneUnsetPair) {
   EXPECT_EQ(centredOnly.std(), 0.5);
   pb::DatasetConfig noStd;
   noStd.set_mean(0.5);
-  EXPECT_EQ(messageOf(validateTrainingSettings(t, noStd)), "dataset.std must be in (0, inf), got 0");
+  EXPECT_EQ(messageOf(validateTrainingSettings(t, noStd)),
+            "dataset.std must be in (0, inf), got 0");
 }
 
 TEST(SettingsValidator, MessagesNamePathValueAndRange) {
@@ -253,8 +268,10 @@ TEST(SettingsValidator, MessagesNamePathValueAndRange) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {[](auto& t, auto&) { t.set_epochs(-1); }, "training.epochs must be in [1, 2147483647], got -1"},
-      {[](auto& t, auto&) { t.set_threads(5000); }, "training.threads must be in [0, 1024], got 5000"},
+      {[](auto& t, auto&) { t.set_epochs(-1); },
+       "training.epochs must be in [1, 2147483647], got -1"},
+      {[](auto& t, auto&) { t.set_threads(5000); },
+       "training.threads must be in [0, 1024], got 5000"},
       {[](auto& t, auto&) {
          t.mutable_schedule()->set_type("step");
          t.mutable_schedule()->set_step_epochs(1);
@@ -283,7 +300,8 @@ TEST(SettingsValidator, MessagesNamePathValueAndRange) {
        "dataset.path must be set: dataset.kind \"csv\" has no default for it"},
       {[](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(NAN); },
        "training.optimizer.learning_rate must be in (0, inf), got nan"},
-      {[](auto& t, auto&) { t.add_top_k(0); }, "training.top_k must hold values in [1, 2147483647], got 0"},
+      {[](auto& t, auto&) { t.add_top_k(0); },
+       "training.top_k must hold values in [1, 2147483647], got 0"},
   };
   for (const Case& c : cases) {
     pb::TrainingConfig t;
@@ -339,8 +357,8 @@ TEST(SettingsOverrides, TypedValuesAreCheckedAsGiven) {
   t.mutable_optimizer()->set_type("sgd");
   t.mutable_optimizer()->set_learning_rate(0.05);  // chosen for sgd
   SettingsCheck check;
-  ASSERT_TRUE(applySettingOverrides({{"training.optimizer.type", "rmsprop", "--optimizer rmsprop"}}, t, d,
-                                    &check)
+  ASSERT_TRUE(applySettingOverrides({{"training.optimizer.type", "rmsprop", "--optimizer rmsprop"}},
+                                    t, d, &check)
                   .isOk());
   EXPECT_EQ(t.optimizer().learning_rate(), 0) << "the new optimizer's default, not sgd's 0.05";
   applyTrainingDefaults(t, d);
@@ -356,20 +374,24 @@ TEST(SettingsOverrides, TypedValuesAreCheckedAsGiven) {
   // 0 typed on the command line is a value, not "not given".
   pb::TrainingConfig zero;
   SettingsCheck zeroCheck;
-  ASSERT_TRUE(applySettingOverrides({{"training.epochs", "0", "--epochs 0"}}, zero, d, &zeroCheck).isOk());
+  ASSERT_TRUE(
+      applySettingOverrides({{"training.epochs", "0", "--epochs 0"}}, zero, d, &zeroCheck).isOk());
   EXPECT_TRUE(validateTrainingSettings(zero, d).isOk()) << "in a file, 0 means the default";
   EXPECT_EQ(messageOf(validateTrainingSettings(zero, d, zeroCheck)),
             "training.epochs must be in [1, 2147483647], got 0 (given as --epochs 0)");
 
   pb::TrainingConfig bad;
-  EXPECT_EQ(messageOf(applySettingOverrides({{"training.batch_size", "12x", "--batch-size 12x"}}, bad, d,
-                                            &check)),
-            "training.batch_size must be an integer, got \"12x\" (given as --batch-size 12x)");
-  EXPECT_EQ(messageOf(applySettingOverrides({{"training.threads", "99999999999", "--threads 99999999999"}},
+  EXPECT_EQ(messageOf(applySettingOverrides({{"training.batch_size", "12x", "--batch-size 12x"}},
                                             bad, d, &check)),
-            "training.threads must be in [0, 1024], got 99999999999 (given as --threads 99999999999)");
-  EXPECT_EQ(messageOf(applySettingOverrides({{"training.seed", "-1", "--seed -1"}}, bad, d, &check)),
-            "training.seed must be an integer in [1, 18446744073709551615], got \"-1\" (given as --seed -1)");
+            "training.batch_size must be an integer, got \"12x\" (given as --batch-size 12x)");
+  EXPECT_EQ(
+      messageOf(applySettingOverrides(
+          {{"training.threads", "99999999999", "--threads 99999999999"}}, bad, d, &check)),
+      "training.threads must be in [0, 1024], got 99999999999 (given as --threads 99999999999)");
+  EXPECT_EQ(
+      messageOf(applySettingOverrides({{"training.seed", "-1", "--seed -1"}}, bad, d, &check)),
+      "training.seed must be an integer in [1, 18446744073709551615], got \"-1\" (given as --seed "
+      "-1)");
 }
 
 // The optimizer and schedule factories refuse with the validator's own messages.

@@ -24,7 +24,9 @@ using namespace loom::studio;
 
 namespace {
 
-std::string verdictOf(const Status& s) { return s.isOk() ? "ok" : s.message(); }
+std::string verdictOf(const Status& s) {
+  return s.isOk() ? "ok" : s.message();
+}
 
 struct CliResult {
   int rc = -1;
@@ -70,7 +72,8 @@ class SettingsVerdictTest : public QObject {
         for (const SettingSpec& s : settingSpecs()) {
           const SettingValue v = getSetting(s, r.training, r.dataset);
           const std::string text = settingValueText(v);
-          if (s.flag.empty() || !gen.chance(0.4) || text.empty() || text == "0" || text == "-0") continue;
+          if (s.flag.empty() || !gen.chance(0.4) || text.empty() || text == "0" || text == "-0")
+            continue;
           flags.push_back({s.path, text, s.flag + " " + text});
           pb::TrainingConfig none;
           pb::DatasetConfig noneD;
@@ -93,11 +96,13 @@ class SettingsVerdictTest : public QObject {
       QVERIFY(saveModel(file, path.toStdString()).isOk());
       const CliResult cli = runCheck(path, flags);
 
-      const std::string context = "case " + std::to_string(i) + ": " + t.ShortDebugString() + " | " +
-                                  d.ShortDebugString() + " | flags " + std::to_string(flags.size());
+      const std::string context = "case " + std::to_string(i) + ": " + t.ShortDebugString() +
+                                  " | " + d.ShortDebugString() + " | flags " +
+                                  std::to_string(flags.size());
       QVERIFY2(studio == engine, (context + "\nstudio: " + studio + "\nengine: " + engine).c_str());
-      QVERIFY2(engine == "ok" ? engineTyped == "ok"
-                              : engineTyped == engine || engineTyped.rfind(engine + " (given as ", 0) == 0,
+      QVERIFY2(engine == "ok"
+                   ? engineTyped == "ok"
+                   : engineTyped == engine || engineTyped.rfind(engine + " (given as ", 0) == 0,
                (context + "\ntyped: " + engineTyped + "\nplain: " + engine).c_str());
       if (engine == "ok") {
         ++valid;
