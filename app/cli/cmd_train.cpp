@@ -47,7 +47,8 @@ void printProfile(const TrainResult& r) {
 
 /// The model file's settings with the command line's overrides, validated before any default
 /// is applied (a default must never hide a bad value), then with the defaults filled in.
-Status resolveSettings(Model& model, const std::string& path, const std::vector<SettingOverride>& overrides) {
+Status resolveSettings(Model& model, const std::string& path,
+                       const std::vector<SettingOverride>& overrides) {
   SettingsCheck check;
   Status st = applySettingOverrides(overrides, model.training, model.dataset, &check);
   if (st) st = validateTrainingSettings(model.training, model.dataset, check);

@@ -23,7 +23,9 @@ void addSettingFlag(CLI::App* command, const loom::SettingSpec& spec,
       ->type_name(loom::settingMetavar(spec));
 }
 
-const loom::SettingSpec& setting(const char* path) { return *loom::findSetting(path); }
+const loom::SettingSpec& setting(const char* path) {
+  return *loom::findSetting(path);
+}
 
 }  // namespace
 

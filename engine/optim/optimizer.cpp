@@ -53,7 +53,8 @@ Expected<OptimizerSettings> resolveOptimizerConfig(const pb::OptimizerConfig& co
   const pb::OptimizerConfig& o = t.optimizer();
   const auto& names = optimizerNames();
   OptimizerSettings s;
-  s.kind = static_cast<OptimizerKind>(std::find(names.begin(), names.end(), o.type()) - names.begin());
+  s.kind =
+      static_cast<OptimizerKind>(std::find(names.begin(), names.end(), o.type()) - names.begin());
   s.momentum = o.momentum();
   s.nesterov = o.nesterov();
   s.weightDecay = o.weight_decay();

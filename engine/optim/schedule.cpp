@@ -23,7 +23,8 @@ constexpr const char* kLearningRate = "training.optimizer.learning_rate";
 /// in `explicitFields` counts as explicit too.
 Status validate(const pb::ScheduleConfig& config, double base, bool explicitFields) {
   if (!std::isfinite(base) || base < 0)
-    return invalidArgument("base learning rate must be finite and >= 0, got " + settingValueText(base));
+    return invalidArgument("base learning rate must be finite and >= 0, got " +
+                           settingValueText(base));
   pb::TrainingConfig t;
   *t.mutable_schedule() = config;
   t.mutable_optimizer()->set_learning_rate(base);
@@ -48,7 +49,8 @@ Expected<LearningRateSchedule> LearningRateSchedule::create(const pb::ScheduleCo
   const pb::ScheduleConfig& c = t.schedule();
   const auto& names = scheduleNames();
   ScheduleSettings s;
-  s.kind = static_cast<ScheduleKind>(std::find(names.begin(), names.end(), c.type()) - names.begin());
+  s.kind =
+      static_cast<ScheduleKind>(std::find(names.begin(), names.end(), c.type()) - names.begin());
   s.baseLearningRate = baseLearningRate;
   s.stepEpochs = s.kind == ScheduleKind::Step ? c.step_epochs() : 1;
   s.gamma = c.gamma();
@@ -60,12 +62,12 @@ Expected<LearningRateSchedule> LearningRateSchedule::create(const pb::ScheduleCo
 Expected<LearningRateSchedule> LearningRateSchedule::create(const ScheduleSettings& s) {
   pb::ScheduleConfig c;
   c.set_type(scheduleKindName(s.kind));
-  c.set_step_epochs(static_cast<std::int32_t>(
-      std::clamp<std::int64_t>(s.stepEpochs, INT32_MIN, INT32_MAX)));
+  c.set_step_epochs(
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(s.stepEpochs, INT32_MIN, INT32_MAX)));
   c.set_gamma(s.gamma);
   c.set_min_lr(s.minLearningRate);
-  c.set_warmup_steps(static_cast<std::int32_t>(
-      std::clamp<std::int64_t>(s.warmupSteps, INT32_MIN, INT32_MAX)));
+  c.set_warmup_steps(
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(s.warmupSteps, INT32_MIN, INT32_MAX)));
   LOOM_RETURN_IF_ERROR(validate(c, s.baseLearningRate, true));
   return LearningRateSchedule(s);
 }

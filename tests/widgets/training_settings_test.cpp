@@ -230,9 +230,11 @@ class TrainingSettingsTest : public QObject {
     pb::TrainingConfig cosine = doc.model().training;  // the example: adam 0.001, cosine
     cosine.mutable_schedule()->set_min_lr(0.01);
     const Status floor = doc.setTrainingSettings(cosine, doc.model().dataset);
-    QCOMPARE(floor.message(), loom::validateTrainingSettings(cosine, doc.model().dataset).message());
-    QVERIFY2(QString::fromStdString(floor.message()).contains(QLatin1String("training.schedule.min_lr")),
-             floor.message().c_str());
+    QCOMPARE(floor.message(),
+             loom::validateTrainingSettings(cosine, doc.model().dataset).message());
+    QVERIFY2(
+        QString::fromStdString(floor.message()).contains(QLatin1String("training.schedule.min_lr")),
+        floor.message().c_str());
     QCOMPARE(serialized(&doc), before);
   }
 
@@ -272,7 +274,8 @@ class TrainingSettingsTest : public QObject {
     const Status set = doc.setTrainingSettings(t, doc.model().dataset);
     QVERIFY2(set.isOk(), set.message().c_str());
     TrainingSettingsDialog dialog(&doc);
-    QCOMPARE(editorOf<QComboBox>(&dialog, "training.optimizer.type")->currentText(), QStringLiteral("sgd"));
+    QCOMPARE(editorOf<QComboBox>(&dialog, "training.optimizer.type")->currentText(),
+             QStringLiteral("sgd"));
     QVERIFY(editorOf<QCheckBox>(&dialog, "training.optimizer.nesterov")->isEnabled());
     QVERIFY(editorOf<QCheckBox>(&dialog, "training.optimizer.nesterov")->isChecked());
     QVERIFY(dialog.editor(QStringLiteral("training.schedule.gamma"))->isEnabled());
@@ -286,15 +289,17 @@ class TrainingSettingsTest : public QObject {
     TrainingSettingsDialog dialog(&doc);
     QCOMPARE(editorOf<QDoubleSpinBox>(&dialog, "training.schedule.gamma")->maximum(), 1.0);
     QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->maximum(), 1024);
-    QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->specialValueText(), QStringLiteral("all cores"));
+    QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->specialValueText(),
+             QStringLiteral("all cores"));
     auto* optimizer = editorOf<QComboBox>(&dialog, "training.optimizer.type");
     QStringList names;
     for (int i = 0; i < optimizer->count(); ++i) names << optimizer->itemText(i);
-    QCOMPARE(names, (QStringList{QStringLiteral("sgd"), QStringLiteral("adam"), QStringLiteral("adamw"),
-                                 QStringLiteral("rmsprop")}));
+    QCOMPARE(names, (QStringList{QStringLiteral("sgd"), QStringLiteral("adam"),
+                                 QStringLiteral("adamw"), QStringLiteral("rmsprop")}));
     // Every setting but the top-k list has an editor, and each one's path is a schema path.
     for (const SettingSpec& spec : settingSpecs())
-      QCOMPARE(dialog.editor(QString::fromStdString(spec.path)) != nullptr, spec.type != SettingType::IntList);
+      QCOMPARE(dialog.editor(QString::fromStdString(spec.path)) != nullptr,
+               spec.type != SettingType::IntList);
     // Early stopping needs a validation split.
     QWidget* patience = dialog.editor(QStringLiteral("training.early_stopping_patience"));
     QVERIFY(!patience->isEnabled());

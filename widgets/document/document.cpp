@@ -414,13 +414,21 @@ QStringList choices(const char* path) {
 
 }  // namespace
 
-QStringList Document::optimizerTypes() { return choices("training.optimizer.type"); }
+QStringList Document::optimizerTypes() {
+  return choices("training.optimizer.type");
+}
 
-QStringList Document::scheduleTypes() { return choices("training.schedule.type"); }
+QStringList Document::scheduleTypes() {
+  return choices("training.schedule.type");
+}
 
-QStringList Document::lossTypes() { return choices("training.loss.type"); }
+QStringList Document::lossTypes() {
+  return choices("training.loss.type");
+}
 
-QStringList Document::datasetKinds() { return choices("dataset.kind"); }
+QStringList Document::datasetKinds() {
+  return choices("dataset.kind");
+}
 
 Status Document::validateTrainingSettings(const pb::TrainingConfig& t, const pb::DatasetConfig& d) {
   return loom::validateTrainingSettings(t, d);

@@ -9,8 +9,8 @@
 #include <QFormLayout>
 #include <QGridLayout>
 #include <QGroupBox>
-#include <QHash>
 #include <QHBoxLayout>
+#include <QHash>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
@@ -29,7 +29,9 @@ namespace loom::studio {
 
 namespace {
 
-QString qs(const std::string& s) { return QString::fromStdString(s); }
+QString qs(const std::string& s) {
+  return QString::fromStdString(s);
+}
 
 /// The settings with Loom's defaults filled in: what `loom train` would use.
 std::pair<pb::TrainingConfig, pb::DatasetConfig> effective(const pb::TrainingConfig& training,
@@ -81,7 +83,8 @@ std::pair<double, QString> editorFloor(const SettingSpec& spec) {
 double editorStep(const SettingSpec& spec) {
   if (spec.range.min >= 0 && spec.range.max <= 1) return 0.01;
   if (!spec.defaults.empty())
-    if (const double* d = std::get_if<double>(&spec.defaults.front().second); d && *d > 0) return *d / 10;
+    if (const double* d = std::get_if<double>(&spec.defaults.front().second); d && *d > 0)
+      return *d / 10;
   return 0.1;
 }
 
@@ -111,8 +114,9 @@ TrainingSettingsDialog::TrainingSettingsDialog(Document* doc, QWidget* parent)
     if (spec.type == SettingType::Bool)
       layout->addRow(QString(), editor);
     else
-      layout->addRow(qs(spec.label) + QLatin1Char(':'),
-                     spec.type == SettingType::Text ? pathRow(editor, layout->parentWidget()) : editor);
+      layout->addRow(
+          qs(spec.label) + QLatin1Char(':'),
+          spec.type == SettingType::Text ? pathRow(editor, layout->parentWidget()) : editor);
   }
   grid->setColumnStretch(0, 1);
   grid->setColumnStretch(1, 1);
@@ -143,8 +147,8 @@ TrainingSettingsDialog::TrainingSettingsDialog(Document* doc, QWidget* parent)
     for (const SettingCondition& c : spec.appliesWhen) {
       QWidget* w = editor(qs(c.path));
       if (auto* combo = qobject_cast<QComboBox*>(w))
-        connect(combo, &QComboBox::currentIndexChanged, this, &TrainingSettingsDialog::updateEnabled,
-                Qt::UniqueConnection);
+        connect(combo, &QComboBox::currentIndexChanged, this,
+                &TrainingSettingsDialog::updateEnabled, Qt::UniqueConnection);
       else if (auto* dspin = qobject_cast<QDoubleSpinBox*>(w))
         connect(dspin, &QDoubleSpinBox::valueChanged, this, &TrainingSettingsDialog::updateEnabled,
                 Qt::UniqueConnection);
