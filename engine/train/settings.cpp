@@ -14,11 +14,46 @@
 #include "engine/data/dataset_registry.h"
 #include "engine/graph/model.h"
 #include "engine/proto/loom.pb.h"
+#include "engine/train/settings_detail.h"
 
 namespace loom {
 
+namespace settings_detail {
+
+SettingValue zeroOf(SettingType type) {
+  switch (type) {
+    case SettingType::Int:
+      return std::int64_t{0};
+    case SettingType::Seed:
+      return std::uint64_t{0};
+    case SettingType::Float:
+      return 0.0;
+    case SettingType::Bool:
+      return false;
+    case SettingType::Name:
+    case SettingType::Text:
+      return std::string();
+    case SettingType::IntList:
+      return std::vector<std::int64_t>();
+  }
+  return false;
+}
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+Status outOfRange(const SettingSpec& s, const std::string& name, const std::string& value,
+                  const std::string& suffix) {
+  return invalidArgument(name + " must be in " + settingRangeText(s) + ", got " + value + suffix);
+}
+
+}  // namespace settings_detail
+
 namespace {
 
+using namespace settings_detail;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
@@ -77,37 +112,12 @@ bool isZero(const SettingValue& v) {
       v);
 }
 
-/// The value that means "unset" for a type.
-SettingValue zeroOf(SettingType type) {
-  switch (type) {
-    case SettingType::Int:
-      return std::int64_t{0};
-    case SettingType::Seed:
-      return std::uint64_t{0};
-    case SettingType::Float:
-      return 0.0;
-    case SettingType::Bool:
-      return false;
-    case SettingType::Name:
-    case SettingType::Text:
-      return std::string();
-    case SettingType::IntList:
-      return std::vector<std::int64_t>();
-  }
-  return false;
-}
-
 double numberOf(const SettingValue& v) {
   if (const auto* i = std::get_if<std::int64_t>(&v)) return static_cast<double>(*i);
   if (const auto* u = std::get_if<std::uint64_t>(&v)) return static_cast<double>(*u);
   if (const auto* f = std::get_if<double>(&v)) return *f;
   if (const auto* b = std::get_if<bool>(&v)) return *b ? 1 : 0;
   return 0;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
 }
 
 /// The canonical spelling of `value` among the spec's names (case-insensitive), or "".
@@ -176,11 +186,6 @@ std::string conditionValuesText(const std::vector<SettingCondition>& conditions,
   return joinNames(parts, ", ", " and ");
 }
 
-Status outOfRange(const SettingSpec& s, const std::string& name, const std::string& value,
-                  const std::string& suffix) {
-  return invalidArgument(name + " must be in " + settingRangeText(s) + ", got " + value + suffix);
-}
-
 /// Range and name checks of one value (not the dependency rules).
 Status checkValue(const SettingSpec& s, const SettingValue& v, const std::string& name,
                   const std::string& suffix) {
@@ -243,21 +248,6 @@ Status checkSetting(const SettingSpec& s, const pb::TrainingConfig& t, const pb:
                              ", got " + settingValueText(mine) + suffix);
   }
   return Status::ok();
-}
-
-bool parseBool(const std::string& text, bool* out) {
-  const std::string t = lower(text);
-  if (t == "true" || t == "1" || t == "yes" || t == "on") return *out = true, true;
-  if (t == "false" || t == "0" || t == "no" || t == "off") return *out = false, true;
-  return false;
-}
-
-template <typename T>
-bool parseNumber(std::string_view text, T* out) {
-  if (text.empty()) return false;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, *out);
-  return ec == std::errc() && ptr == end;
 }
 
 }  // namespace
@@ -479,82 +469,6 @@ Status validateTrainingSettings(const pb::TrainingConfig& t, const pb::DatasetCo
 Status checkSettingValue(const SettingSpec& spec, const SettingValue& value,
                          const std::string& name) {
   return checkValue(spec, value, name, "");
-}
-
-// ---- typed text and overrides -------------------------------------------------------------------
-
-Expected<SettingValue> parseSettingText(const SettingSpec& s, const std::string& text,
-                                        const std::string& givenAs) {
-  const std::string suffix = givenAs.empty() ? "" : " (given as " + givenAs + ")";
-  auto bad = [&](const char* what) {
-    return invalidArgument(s.path + " must be " + what + ", got \"" + text + "\"" + suffix);
-  };
-  switch (s.type) {
-    case SettingType::Int: {
-      std::int64_t v = 0;
-      if (!parseNumber(text, &v)) return bad("an integer");
-      if (v < std::numeric_limits<std::int32_t>::min() ||
-          v > std::numeric_limits<std::int32_t>::max())
-        return outOfRange(s, s.path, text, suffix);
-      return SettingValue{v};
-    }
-    case SettingType::Seed: {
-      std::uint64_t v = 0;
-      if (!parseNumber(text, &v)) return bad(("an integer in " + settingRangeText(s)).c_str());
-      return SettingValue{v};
-    }
-    case SettingType::Float: {
-      double v = 0;
-      if (!parseNumber(text, &v)) return bad("a number");
-      return SettingValue{v};
-    }
-    case SettingType::Bool: {
-      bool v = false;
-      if (!parseBool(text, &v)) return bad("true or false");
-      return SettingValue{v};
-    }
-    case SettingType::Name:
-    case SettingType::Text:
-      return SettingValue{text};
-    case SettingType::IntList: {
-      std::vector<std::int64_t> list;
-      std::string_view rest = text;
-      while (!rest.empty()) {
-        const std::size_t comma = std::min(rest.find(','), rest.size());
-        std::int64_t v = 0;
-        if (!parseNumber(rest.substr(0, comma), &v))
-          return bad("a comma-separated list of integers");
-        list.push_back(v);
-        rest = comma < rest.size() ? rest.substr(comma + 1) : std::string_view();
-      }
-      return SettingValue{list};
-    }
-  }
-  return bad("valid");
-}
-
-Status applySettingOverrides(const std::vector<SettingOverride>& overrides, pb::TrainingConfig& t,
-                             pb::DatasetConfig& d, SettingsCheck* check) {
-  const std::vector<SettingSpec>& specs = settingSpecs();
-  std::vector<const SettingOverride*> byIndex(specs.size(), nullptr);
-  for (const SettingOverride& o : overrides) {
-    const SettingSpec* s = findSetting(o.path);
-    if (!s)
-      return invalidArgument("unknown setting \"" + o.path + "\" (given as " + o.givenAs + ")");
-    byIndex[static_cast<std::size_t>(s - specs.data())] = &o;
-  }
-  for (std::size_t i = 0; i < specs.size(); ++i) {
-    const SettingOverride* o = byIndex[i];
-    if (!o) continue;
-    LOOM_ASSIGN_OR_RETURN(SettingValue value, parseSettingText(specs[i], o->text, o->givenAs));
-    setSetting(specs[i], value, t, d);
-    check->givenAs[o->path] = o->givenAs;
-    // Defaults the new selector value picks replace values chosen for the old one.
-    for (std::size_t k = 0; k < specs.size(); ++k)
-      if (specs[k].defaultSelector == specs[i].path && !byIndex[k])
-        setSetting(specs[k], zeroOf(specs[k].type), t, d);
-  }
-  return Status::ok();
 }
 
 }  // namespace loom

@@ -16,6 +16,11 @@
 // case ("SGD" is "sgd"); applyTrainingDefaults() rewrites them to the canonical spelling, the
 // one listed here (dataset kinds: the spelling DatasetRegistry::global() holds).
 //
+// Files: the rows are in settings_table.cpp (adding a setting = a proto field and a row there;
+// a test fails when a proto field has no row); the validator and defaults in settings.cpp;
+// parsing typed values and command-line overrides in settings_input.cpp; the generated docs
+// and help in settings_docs.cpp.
+//
 // Layering: this file is the bottom of engine/train. It depends on core, proto and the dataset
 // registry only, so optim/ (which resolves its configs through it) and the apps may include it.
 // engine/graph does not: a loaded model keeps the file's values as they are, and code that
