@@ -10,6 +10,7 @@
 #include "app/cli/progress_bar.h"
 #include "engine/core/threads.h"
 #include "engine/graph/model.h"
+#include "engine/train/settings.h"
 #include "engine/train/trainer.h"
 
 namespace loom::cli {
@@ -43,27 +44,37 @@ void printProfile(const TrainResult& r) {
                 100.0 * (t.forwardSeconds + t.backwardSeconds) / std::max(1e-9, kernels));
   }
 }
+
+/// The model file's settings with the command line's overrides, validated before any default
+/// is applied (a default must never hide a bad value), then with the defaults filled in.
+Status resolveSettings(Model& model, const std::string& path,
+                       const std::vector<SettingOverride>& overrides) {
+  SettingsCheck check;
+  Status st = applySettingOverrides(overrides, model.training, model.dataset, &check);
+  if (st) st = validateTrainingSettings(model.training, model.dataset, check);
+  if (!st) return st.withContext(path);
+  applyDefaults(model);
+  return Status::ok();
+}
+
+void printEffectiveSettings(const Model& model, const std::string& path) {
+  std::printf("%s: the settings are valid; training uses:\n", path.c_str());
+  for (const SettingSpec& s : settingSpecs())
+    std::printf("  %-42s %s\n", s.path.c_str(),
+                settingValueText(getSetting(s, model.training, model.dataset)).c_str());
+}
 }  // namespace
 
 int runTrain(const TrainArgs& args) {
   auto loaded = loadModel(args.model);
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
-  auto& tc = model.training;
-  if (args.epochs) tc.set_epochs(*args.epochs);
-  if (args.batchSize) tc.set_batch_size(*args.batchSize);
-  if (args.optimizer) {
-    tc.mutable_optimizer()->set_type(*args.optimizer);
-    if (!args.learningRate) tc.mutable_optimizer()->set_learning_rate(0);  // the optimizer's default
+  if (Status st = resolveSettings(model, args.model, args.settings); !st) return reportError(st);
+  if (args.check) {
+    printEffectiveSettings(model, args.model);
+    return kExitOk;
   }
-  if (args.learningRate) tc.mutable_optimizer()->set_learning_rate(*args.learningRate);
-  if (args.threads) tc.set_threads(*args.threads);
-  if (args.seed) tc.set_seed(*args.seed);
-  if (args.trainLimit) model.dataset.set_train_limit(*args.trainLimit);
-  if (args.testLimit) model.dataset.set_test_limit(*args.testLimit);
-  applyDefaults(model);
-  if (tc.epochs() < 1 || tc.batch_size() < 1)
-    return reportError(invalidArgument("--epochs and --batch-size must be at least 1"));
+  const pb::TrainingConfig& tc = model.training;
 
   TrainOptions options;
   options.runDir = args.runDir.empty() ? "runs/" + (model.name.empty() ? std::string("model") : model.name)
@@ -123,8 +134,15 @@ int runEval(const EvalArgs& args) {
   auto loaded = loadModel(args.model);
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
-  if (args.threads) model.training.set_threads(*args.threads);
-  if (args.testLimit) model.dataset.set_test_limit(*args.testLimit);
+  std::int64_t batchSize = 256;
+  if (args.batchSize) {
+    const SettingSpec& spec = *findSetting("training.batch_size");
+    auto value = parseSettingText(spec, *args.batchSize, "--batch-size " + *args.batchSize);
+    if (!value) return reportError(value.status());
+    if (Status st = checkSettingValue(spec, *value, "--batch-size"); !st) return reportError(st);
+    batchSize = std::get<std::int64_t>(*value);
+  }
+  if (Status st = resolveSettings(model, args.model, args.settings); !st) return reportError(st);
   setComputeThreads(model.training.threads());
   if (!args.checkpoint.empty()) {
     Status st = loadCheckpointParameters(model, args.checkpoint);
@@ -134,7 +152,7 @@ int runEval(const EvalArgs& args) {
                          "evaluating freshly initialised weights\n", args.model.c_str());
   }
   ProgressBar bar(stderr);
-  auto m = evaluate(model, args.batchSize.value_or(256), [&](const TrainProgress& p) { bar.update(p); });
+  auto m = evaluate(model, batchSize, [&](const TrainProgress& p) { bar.update(p); });
   bar.finishLine();
   if (!m) return reportError(m.status());
   printEval("test", *m);

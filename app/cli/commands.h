@@ -4,22 +4,23 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/core/status.h"
+#include "engine/train/settings.h"
 
 namespace loom::cli {
 
 struct TrainArgs {
   std::string model;
-  std::optional<int> epochs, batchSize, threads;
-  std::optional<double> learningRate;
-  std::optional<std::string> optimizer;
-  std::optional<std::uint64_t> seed;
+  /// The setting flags (--epochs, --lr, ...; main.cpp makes one per flag of the settings
+  /// schema), as typed. Validated, with the file's settings, before any default is applied.
+  std::vector<SettingOverride> settings;
+  bool check = false;  ///< validate the settings, print the effective ones, do not train
   std::string runDir;
   bool resume = false;
   std::int64_t checkpointEvery = 0;
   std::int64_t maxSteps = 0;
-  std::optional<int> trainLimit, testLimit;
   bool noTest = false;
   bool profile = false;
   std::string output;
@@ -28,7 +29,12 @@ struct TrainArgs {
 struct EvalArgs {
   std::string model;
   std::string checkpoint;
-  std::optional<int> batchSize, threads, testLimit;
+  std::optional<std::string> batchSize;   ///< as typed; the training.batch_size rules apply
+  std::vector<SettingOverride> settings;  ///< --threads, --test-limit
+};
+
+struct SettingsArgs {
+  bool markdown = false;  ///< the table of docs/optim.md instead of the terminal listing
 };
 
 struct InfoArgs {
@@ -46,6 +52,7 @@ int runPluginInfo(const InfoArgs& args);
 /// Loads the plugins Loom finds (engine/plugin/plugin_search.h) into the global registries;
 /// a refused plugin is skipped, with a warning on stderr when `warnAboutRefused`.
 void loadPlugins(bool warnAboutRefused);
+int runSettings(const SettingsArgs& args);
 
 /// Prints "loom: error: <message>" to stderr and returns the exit code for the status.
 int reportError(const Status& status);

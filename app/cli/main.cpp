@@ -6,6 +6,29 @@
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 
+namespace {
+
+/// One `--flag VALUE` option per setting the schema gives a flag (train/settings.h): its name,
+/// help, allowed values and range all come from there. Values are kept as typed; the command
+/// validates them together with the model file's settings.
+void addSettingFlag(CLI::App* command, const loom::SettingSpec& spec,
+                    std::vector<loom::SettingOverride>& out, const std::string& help = {}) {
+  command
+      ->add_option_function<std::string>(
+          spec.flag,
+          [&out, &spec](const std::string& value) {
+            out.push_back({spec.path, value, spec.flag + " " + value});
+          },
+          help.empty() ? loom::settingFlagHelp(spec) : help)
+      ->type_name(loom::settingMetavar(spec));
+}
+
+const loom::SettingSpec& setting(const char* path) {
+  return *loom::findSetting(path);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace loom::cli;
   CLI::App app{"Loom: design, train and inspect neural networks.\n"};
@@ -16,19 +39,14 @@ int main(int argc, char** argv) {
   TrainArgs train;
   auto* t = app.add_subcommand("train", "Train a model (.loom) with a live progress bar");
   t->add_option("model", train.model, "Model file (.loom)")->required();
-  t->add_option("--epochs", train.epochs, "Number of epochs (overrides the model's)");
-  t->add_option("--batch-size", train.batchSize, "Samples per step");
-  t->add_option("--lr", train.learningRate, "Learning rate");
-  t->add_option("--optimizer", train.optimizer, "sgd | adam | adamw | rmsprop")
-      ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop"}));
-  t->add_option("--threads", train.threads, "Compute threads (0 = all cores)");
-  t->add_option("--seed", train.seed, "Random seed (data order, initial weights, dropout)");
+  for (const loom::SettingSpec& spec : loom::settingSpecs())
+    if (!spec.flag.empty()) addSettingFlag(t, spec, train.settings);
+  t->add_flag("--check", train.check,
+              "Only validate the settings (file and flags) and print the effective ones");
   t->add_option("--run-dir", train.runDir, "Run directory (default runs/<model name>)");
   t->add_flag("--resume", train.resume, "Continue from the run directory's last checkpoint");
   t->add_option("--checkpoint-every", train.checkpointEvery, "Also checkpoint every N steps");
   t->add_option("--max-steps", train.maxSteps, "Stop after N optimizer steps in total");
-  t->add_option("--train-limit", train.trainLimit, "Use only the first N training samples");
-  t->add_option("--test-limit", train.testLimit, "Use only the first N test samples");
   t->add_flag("--no-test", train.noTest, "Skip the final test-set report");
   t->add_flag("--profile", train.profile, "Print where the time went: per node and per loop phase");
   t->add_option("--output", train.output, "Write the trained model here (default <run-dir>/trained.loom)");
@@ -37,9 +55,17 @@ int main(int argc, char** argv) {
   auto* e = app.add_subcommand("eval", "Evaluate a model on its test set");
   e->add_option("model", eval.model, "Model file (.loom)")->required();
   e->add_option("--checkpoint", eval.checkpoint, "Checkpoint whose parameters to use");
-  e->add_option("--batch-size", eval.batchSize, "Samples per step");
-  e->add_option("--threads", eval.threads, "Compute threads (0 = all cores)");
-  e->add_option("--test-limit", eval.testLimit, "Use only the first N test samples");
+  const loom::SettingSpec& batch = setting("training.batch_size");
+  e->add_option_function<std::string>(
+       "--batch-size", [&eval](const std::string& v) { eval.batchSize = v; },
+       "Samples per evaluation step; " + loom::settingRangeText(batch) + ", default 256")
+      ->type_name(loom::settingMetavar(batch));
+  addSettingFlag(e, setting("training.threads"), eval.settings);
+  addSettingFlag(e, setting("dataset.test_limit"), eval.settings);
+
+  SettingsArgs settings;
+  auto* s = app.add_subcommand("settings", "Print every training setting: range, default, flag");
+  s->add_flag("--markdown", settings.markdown, "As the Markdown table of docs/optim.md");
 
   InfoArgs info;
   auto* i = app.add_subcommand("info", "Print every node's output shape, parameters and FLOPs");
@@ -60,5 +86,6 @@ int main(int argc, char** argv) {
   if (*i && info.plugins) return runPluginInfo(info);
   if (*i && info.model.empty()) return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
   if (*i) return runInfo(info);
+  if (*s) return runSettings(settings);
   return kExitUsage;
 }

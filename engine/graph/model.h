@@ -21,12 +21,17 @@ struct Model {
   Graph graph;
   /// Trained values keyed "<node>.<param>"; may be empty (then initialised from the schema).
   std::map<std::string, Tensor> parameters;
-  pb::TrainingConfig training;  ///< with defaults filled in by applyTrainingDefaults()
+  /// The file's settings as written (0 / "" = not given); applyDefaults() fills them in.
+  pb::TrainingConfig training;
   pb::DatasetConfig dataset;
 };
 
-/// Fills zero/empty fields of the training and dataset configs with Loom's defaults
-/// (batch 64, Adam 1e-3, 10 epochs, softmax cross-entropy, Fashion-MNIST...).
+/// Fills the unset fields of the training and dataset configs with Loom's defaults and writes
+/// names in their canonical case: applyTrainingDefaults() of the settings schema
+/// (engine/train/settings.h), where this function is defined. Declared here so every holder of
+/// a Model can call it; graph code itself never does (loading keeps the file's values), so
+/// engine/graph does not depend on engine/train. Out-of-range values are left for
+/// validateTrainingSettings() to report.
 void applyDefaults(Model& model);
 
 /// Parses `.loom` text. `sourceName` is used in messages: "model.loom:12:7: ...".

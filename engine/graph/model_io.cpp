@@ -132,9 +132,8 @@ Expected<Model> modelFromProto(const pb::Model& p, const std::string& source) {
     std::copy(t.values().begin(), t.values().end(), tensor.f32());
     m.parameters[t.name()] = std::move(tensor);
   }
-  m.training = p.training();
+  m.training = p.training();  // as written: defaults are applied where settings are used
   m.dataset = p.dataset();
-  applyDefaults(m);
   return m;
 }
 
@@ -168,30 +167,6 @@ pb::Model modelToProto(const Model& m, bool withParameters) {
 }
 
 }  // namespace
-
-void applyDefaults(Model& model) {
-  auto& t = model.training;
-  if (t.epochs() <= 0) t.set_epochs(10);
-  if (t.batch_size() <= 0) t.set_batch_size(64);
-  if (t.loss().type().empty()) t.mutable_loss()->set_type("softmax_cross_entropy");
-  auto* o = t.mutable_optimizer();
-  if (o->type().empty()) o->set_type("adam");
-  if (o->learning_rate() <= 0) o->set_learning_rate(o->type() == "sgd" ? 0.01 : 1e-3);
-  if (o->beta1() <= 0) o->set_beta1(0.9);
-  if (o->beta2() <= 0) o->set_beta2(0.999);
-  if (o->epsilon() <= 0) o->set_epsilon(1e-8);
-  if (o->rho() <= 0) o->set_rho(0.99);
-  if (t.schedule().type().empty()) t.mutable_schedule()->set_type("constant");
-  if (t.schedule().gamma() <= 0) t.mutable_schedule()->set_gamma(0.1);
-  if (t.seed() == 0) t.set_seed(42);
-  auto& d = model.dataset;
-  if (d.kind().empty()) d.set_kind("fashion_mnist");
-  if (d.path().empty() && d.kind() != "csv") d.set_path("/usr/share/datasets/fashion-mnist");
-  if (d.mean() == 0 && d.std() == 0) {
-    d.set_mean(0.2860);
-    d.set_std(0.3530);
-  }
-}
 
 Expected<Model> parseModel(const std::string& text, const std::string& sourceName) {
   pb::Model proto;

@@ -1,6 +1,6 @@
 #include "engine/optim/optimizer.h"
 
-#include <cctype>
+#include <algorithm>
 #include <cmath>
 
 #include "engine/optim/optimizers.h"
@@ -9,87 +9,68 @@
 namespace loom {
 
 const char* optimizerKindName(OptimizerKind kind) {
-  switch (kind) {
-    case OptimizerKind::Sgd:
-      return "sgd";
-    case OptimizerKind::Adam:
-      return "adam";
-    case OptimizerKind::AdamW:
-      return "adamw";
-    case OptimizerKind::RmsProp:
-      return "rmsprop";
-  }
-  return "?";
+  return optimizerNames()[static_cast<std::size_t>(kind)].c_str();
 }
 
 namespace {
 
-Status checkRange(const char* what, double value, double lo, double hi, bool hiOpen) {
-  const bool ok = std::isfinite(value) && value >= lo && (hiOpen ? value < hi : value <= hi);
-  if (ok) return Status::ok();
-  return invalidArgument(std::string("optimizer ") + what + " must be in [" + std::to_string(lo) +
-                         ", " + (std::isinf(hi) ? std::string("inf") : std::to_string(hi)) +
-                         (hiOpen ? ")" : "]") + ", got " + std::to_string(value));
+constexpr const char* kPrefix = "training.optimizer.";
+
+pb::OptimizerConfig toConfig(const OptimizerSettings& s) {
+  pb::OptimizerConfig c;
+  c.set_type(optimizerKindName(s.kind));
+  c.set_momentum(s.momentum);
+  c.set_nesterov(s.nesterov);
+  c.set_weight_decay(s.weightDecay);
+  c.set_beta1(s.beta1);
+  c.set_beta2(s.beta2);
+  c.set_epsilon(s.epsilon);
+  c.set_rho(s.alpha);
+  return c;
 }
 
 }  // namespace
 
 Status validateOptimizerSettings(const OptimizerSettings& s) {
-  const double inf = INFINITY;
-  LOOM_RETURN_IF_ERROR(checkRange("momentum", s.momentum, 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkRange("weight_decay", s.weightDecay, 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkRange("beta1", s.beta1, 0, 1, true));
-  LOOM_RETURN_IF_ERROR(checkRange("beta2", s.beta2, 0, 1, true));
-  LOOM_RETURN_IF_ERROR(checkRange("epsilon", s.epsilon, 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkRange("rho", s.alpha, 0, 1, true));
-  if (s.nesterov && (s.kind != OptimizerKind::Sgd || s.momentum <= 0))
-    return invalidArgument(std::string("nesterov needs the sgd optimizer with momentum > 0, got ") +
-                           optimizerKindName(s.kind) + " with momentum " +
-                           std::to_string(s.momentum));
-  return Status::ok();
+  pb::TrainingConfig t;
+  *t.mutable_optimizer() = toConfig(s);
+  SettingsCheck check;
+  check.pathPrefix = kPrefix;
+  for (const SettingSpec& spec : settingSpecs())  // resolved values are all explicit
+    if (spec.path.starts_with(kPrefix) && spec.path != "training.optimizer.learning_rate")
+      check.givenAs[spec.path] = "";
+  return validateTrainingSettings(t, pb::DatasetConfig(), check);
 }
 
 Expected<OptimizerSettings> resolveOptimizerConfig(const pb::OptimizerConfig& config) {
+  pb::TrainingConfig t;
+  pb::DatasetConfig d;
+  *t.mutable_optimizer() = config;
+  SettingsCheck check;
+  check.pathPrefix = kPrefix;
+  LOOM_RETURN_IF_ERROR(validateTrainingSettings(t, d, check));
+  applyTrainingDefaults(t, d);
+  const pb::OptimizerConfig& o = t.optimizer();
+  const auto& names = optimizerNames();
   OptimizerSettings s;
-  std::string type = config.type();
-  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (type.empty() || type == "adam")
-    s.kind = OptimizerKind::Adam;
-  else if (type == "adamw")
-    s.kind = OptimizerKind::AdamW;
-  else if (type == "sgd")
-    s.kind = OptimizerKind::Sgd;
-  else if (type == "rmsprop")
-    s.kind = OptimizerKind::RmsProp;
-  else
-    return invalidArgument("unknown optimizer type \"" + config.type() +
-                           "\"; expected one of sgd, adam, adamw, rmsprop");
-  s.momentum = config.momentum();
-  s.nesterov = config.nesterov();
-  s.weightDecay = config.weight_decay();
-  if (config.beta1() != 0) s.beta1 = config.beta1();
-  if (config.beta2() != 0) s.beta2 = config.beta2();
-  if (config.epsilon() != 0) s.epsilon = config.epsilon();
-  if (config.rho() != 0) s.alpha = config.rho();
-  LOOM_RETURN_IF_ERROR(validateOptimizerSettings(s));
+  s.kind =
+      static_cast<OptimizerKind>(std::find(names.begin(), names.end(), o.type()) - names.begin());
+  s.momentum = o.momentum();
+  s.nesterov = o.nesterov();
+  s.weightDecay = o.weight_decay();
+  s.beta1 = o.beta1();
+  s.beta2 = o.beta2();
+  s.epsilon = o.epsilon();
+  s.alpha = o.rho();
   return s;
 }
 
 double baseLearningRate(const pb::OptimizerConfig& config) {
-  if (config.learning_rate() != 0) return config.learning_rate();
-  const auto settings = resolveOptimizerConfig(config);
-  const OptimizerKind kind = settings ? settings->kind : OptimizerKind::Adam;
-  switch (kind) {
-    case OptimizerKind::Sgd:
-      return 0.01;
-    case OptimizerKind::Adam:
-      return 0.001;
-    case OptimizerKind::AdamW:
-      return 0.001;
-    case OptimizerKind::RmsProp:
-      return 0.01;
-  }
-  return 0.001;
+  pb::TrainingConfig t;
+  pb::DatasetConfig d;
+  *t.mutable_optimizer() = config;
+  applyTrainingDefaults(t, d);
+  return t.optimizer().learning_rate();
 }
 
 Status Optimizer::checkParameters(const std::vector<Parameter>& params) const {

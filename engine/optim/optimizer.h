@@ -20,6 +20,7 @@
 #include "engine/core/status.h"
 #include "engine/core/tensor.h"
 #include "engine/exec/parameters.h"
+#include "engine/train/settings.h"
 
 namespace loom {
 
@@ -27,31 +28,32 @@ namespace pb {
 class OptimizerConfig;
 }
 
-enum class OptimizerKind { Sgd, Adam, AdamW, RmsProp };
-/// "sgd", "adam", "adamw", "rmsprop" (the names pb::OptimizerConfig::type uses).
+/// The canonical name of `kind` ("sgd", "adam", "adamw", "rmsprop"): optimizerNames() in
+/// train/settings.h, the one list of optimizer names.
 const char* optimizerKindName(OptimizerKind kind);
 
-/// Hyper-parameters with every default resolved. Field meanings follow torch.optim.
+/// Hyper-parameters with every default resolved. Field meanings follow torch.optim; defaults,
+/// ranges and the rules between fields are the settings schema's (training.optimizer.*).
 struct OptimizerSettings {
-  OptimizerKind kind = OptimizerKind::Adam;
+  OptimizerKind kind = OptimizerKind::Adam;  ///< the schema's default type (tested)
   double momentum = 0;     ///< SGD and RMSprop; 0 = none
   bool nesterov = false;   ///< SGD; needs momentum > 0
   double weightDecay = 0;  ///< L2 added to the gradient (SGD, Adam, RMSprop); decoupled (AdamW)
-  double beta1 = 0.9;      ///< Adam/AdamW first-moment decay
-  double beta2 = 0.999;    ///< Adam/AdamW second-moment decay
-  double epsilon = 1e-8;   ///< Adam/AdamW/RMSprop denominator term
-  double alpha = 0.99;     ///< RMSprop squared-gradient decay (Keras "rho")
+  double beta1 = settingDefaultNumber("training.optimizer.beta1");  ///< Adam/AdamW first moment
+  double beta2 = settingDefaultNumber("training.optimizer.beta2");  ///< Adam/AdamW second moment
+  double epsilon = settingDefaultNumber("training.optimizer.epsilon");  ///< denominator term
+  double alpha = settingDefaultNumber("training.optimizer.rho");  ///< RMSprop decay (Keras "rho")
 };
 
-/// Resolves a config: empty type = "adam"; 0 for beta1/beta2/epsilon/rho = the default.
-/// InvalidArgument names an unknown type or an out-of-range value (momentum < 0, nesterov
-/// without momentum, betas or rho outside [0, 1), negative weight decay or epsilon).
+/// Resolves a config through the settings schema: validated (validateTrainingSettings() on the
+/// training.optimizer.* settings, so messages name "training.optimizer.beta1" and the like),
+/// then defaults applied (empty type = adam; names in any case). InvalidArgument otherwise.
 Expected<OptimizerSettings> resolveOptimizerConfig(const pb::OptimizerConfig& config);
-/// Checks the ranges listed above.
+/// The same rules for resolved settings (every field counts as given: beta1 0 is refused).
 Status validateOptimizerSettings(const OptimizerSettings& settings);
 
-/// The configured learning rate, or the PyTorch default for the kind when it is 0
-/// (SGD 0.01, Adam/AdamW 0.001, RMSprop 0.01).
+/// The configured learning rate, or the schema's default for the type when it is 0
+/// (SGD 0.01, Adam/AdamW 0.001, RMSprop 0.01, as in PyTorch); 0 for an unknown type.
 double baseLearningRate(const pb::OptimizerConfig& config);
 
 class Optimizer {

@@ -1,7 +1,7 @@
 #include "engine/optim/schedule.h"
 
 #include <algorithm>
-#include <cctype>
+#include <climits>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -11,55 +11,64 @@
 namespace loom {
 
 const char* scheduleKindName(ScheduleKind kind) {
-  switch (kind) {
-    case ScheduleKind::Constant:
-      return "constant";
-    case ScheduleKind::Step:
-      return "step";
-    case ScheduleKind::Cosine:
-      return "cosine";
-  }
-  return "?";
+  return scheduleNames()[static_cast<std::size_t>(kind)].c_str();
 }
+
+namespace {
+
+constexpr const char* kPrefix = "training.schedule.";
+constexpr const char* kLearningRate = "training.optimizer.learning_rate";
+
+/// Validates `config` with `base` as the (explicit) learning rate; every schedule field given
+/// in `explicitFields` counts as explicit too.
+Status validate(const pb::ScheduleConfig& config, double base, bool explicitFields) {
+  if (!std::isfinite(base) || base < 0)
+    return invalidArgument("base learning rate must be finite and >= 0, got " +
+                           settingValueText(base));
+  pb::TrainingConfig t;
+  *t.mutable_schedule() = config;
+  t.mutable_optimizer()->set_learning_rate(base);
+  SettingsCheck check;
+  check.pathPrefix = kPrefix;
+  check.givenAs[kLearningRate] = "";  // base 0 is a rate of 0, not "the default rate"
+  if (explicitFields)
+    for (const SettingSpec& spec : settingSpecs())
+      if (spec.path.starts_with(kPrefix)) check.givenAs[spec.path] = "";
+  return validateTrainingSettings(t, pb::DatasetConfig(), check);
+}
+
+}  // namespace
 
 Expected<LearningRateSchedule> LearningRateSchedule::create(const pb::ScheduleConfig& config,
                                                             double baseLearningRate) {
+  LOOM_RETURN_IF_ERROR(validate(config, baseLearningRate, false));
+  pb::TrainingConfig t;
+  pb::DatasetConfig d;
+  *t.mutable_schedule() = config;
+  applyTrainingDefaults(t, d);
+  const pb::ScheduleConfig& c = t.schedule();
+  const auto& names = scheduleNames();
   ScheduleSettings s;
-  std::string type = config.type();
-  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (type.empty() || type == "constant")
-    s.kind = ScheduleKind::Constant;
-  else if (type == "step")
-    s.kind = ScheduleKind::Step;
-  else if (type == "cosine")
-    s.kind = ScheduleKind::Cosine;
-  else
-    return invalidArgument("unknown learning-rate schedule \"" + config.type() +
-                           "\"; expected one of constant, step, cosine");
+  s.kind =
+      static_cast<ScheduleKind>(std::find(names.begin(), names.end(), c.type()) - names.begin());
   s.baseLearningRate = baseLearningRate;
-  s.stepEpochs = s.kind == ScheduleKind::Step ? config.step_epochs() : 1;
-  if (config.gamma() != 0) s.gamma = config.gamma();
-  s.minLearningRate = config.min_lr();
-  s.warmupSteps = config.warmup_steps();
-  return create(s);
+  s.stepEpochs = s.kind == ScheduleKind::Step ? c.step_epochs() : 1;
+  s.gamma = c.gamma();
+  s.minLearningRate = c.min_lr();
+  s.warmupSteps = c.warmup_steps();
+  return LearningRateSchedule(s);
 }
 
 Expected<LearningRateSchedule> LearningRateSchedule::create(const ScheduleSettings& s) {
-  if (!std::isfinite(s.baseLearningRate) || s.baseLearningRate < 0)
-    return invalidArgument("base learning rate must be finite and >= 0, got " +
-                           std::to_string(s.baseLearningRate));
-  if (s.kind == ScheduleKind::Step && s.stepEpochs < 1)
-    return invalidArgument("step schedule needs step_epochs >= 1, got " +
-                           std::to_string(s.stepEpochs));
-  if (s.kind == ScheduleKind::Step && !(s.gamma > 0 && s.gamma <= 1))
-    return invalidArgument("step schedule needs gamma in (0, 1], got " + std::to_string(s.gamma));
-  if (s.kind == ScheduleKind::Cosine &&
-      !(s.minLearningRate >= 0 && s.minLearningRate <= s.baseLearningRate))
-    return invalidArgument("cosine schedule needs 0 <= min_lr <= learning rate " +
-                           std::to_string(s.baseLearningRate) + ", got " +
-                           std::to_string(s.minLearningRate));
-  if (s.warmupSteps < 0)
-    return invalidArgument("warmup_steps must be >= 0, got " + std::to_string(s.warmupSteps));
+  pb::ScheduleConfig c;
+  c.set_type(scheduleKindName(s.kind));
+  c.set_step_epochs(
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(s.stepEpochs, INT32_MIN, INT32_MAX)));
+  c.set_gamma(s.gamma);
+  c.set_min_lr(s.minLearningRate);
+  c.set_warmup_steps(
+      static_cast<std::int32_t>(std::clamp<std::int64_t>(s.warmupSteps, INT32_MIN, INT32_MAX)));
+  LOOM_RETURN_IF_ERROR(validate(c, s.baseLearningRate, true));
   return LearningRateSchedule(s);
 }
 

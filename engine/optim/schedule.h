@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "engine/core/status.h"
+#include "engine/train/settings.h"
 
 namespace loom {
 
@@ -12,27 +13,30 @@ namespace pb {
 class ScheduleConfig;
 }
 
-enum class ScheduleKind { Constant, Step, Cosine };
-/// "constant", "step", "cosine" (the names pb::ScheduleConfig::type uses).
+/// "constant", "step", "cosine": scheduleNames() in train/settings.h, the one list.
 const char* scheduleKindName(ScheduleKind kind);
 
+/// A resolved schedule. Ranges and the rules between fields are the settings schema's
+/// (training.schedule.*).
 struct ScheduleSettings {
   ScheduleKind kind = ScheduleKind::Constant;
-  double baseLearningRate = 0.001;
+  double baseLearningRate = 0;   ///< the optimizer's rate (baseLearningRate() in optimizer.h)
   std::int64_t stepEpochs = 1;   ///< Step: decay every this many epochs (>= 1)
-  double gamma = 0.1;            ///< Step: multiply by this at each decay
+  double gamma = settingDefaultNumber("training.schedule.gamma");  ///< Step: factor per decay
   double minLearningRate = 0;    ///< Cosine: value reached at the last step
   std::int64_t warmupSteps = 0;  ///< linear warm-up over the first steps, any kind
 };
 
 class LearningRateSchedule {
  public:
-  /// From the model file's config: empty type = "constant"; gamma 0 = 0.1. `baseLearningRate`
-  /// is the optimizer's (see baseLearningRate() in optim/optimizer.h). InvalidArgument for an
-  /// unknown type or a value out of range (step_epochs < 1 for "step", negative warm-up,
-  /// min_lr above the base rate, gamma outside (0, 1]).
+  /// From the model file's config, through the settings schema: validated (the
+  /// training.schedule.* settings, with `baseLearningRate` as the learning rate min_lr must not
+  /// exceed), then defaults applied (empty type = constant, gamma 0 = 0.1; names in any case).
+  /// `baseLearningRate` is the optimizer's (see baseLearningRate() in optim/optimizer.h) and must
+  /// be finite and >= 0. InvalidArgument naming the field and the value otherwise.
   static Expected<LearningRateSchedule> create(const pb::ScheduleConfig& config,
                                                double baseLearningRate);
+  /// The same rules for resolved settings (every field counts as given: gamma 0 is refused).
   static Expected<LearningRateSchedule> create(const ScheduleSettings& settings);
 
   const ScheduleSettings& settings() const { return m_settings; }

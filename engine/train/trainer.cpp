@@ -24,6 +24,7 @@
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
 #include "engine/train/checkpoint.h"
+#include "engine/train/settings.h"
 
 namespace loom {
 
@@ -237,6 +238,7 @@ class RunLog {
 
 Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
   applyDefaults(model);
+  LOOM_RETURN_IF_ERROR(validateTrainingSettings(model.training, model.dataset));
   const pb::TrainingConfig& tc = model.training;
   setComputeThreads(tc.threads());
   const int threads = computeThreads();

@@ -274,7 +274,8 @@ def _resolve_attrs(op, raw, node_name):
 
 
 def _apply_training_defaults(t, d):
-    """Mirrors applyDefaults() in engine/graph/model_io.cpp."""
+    """Mirrors applyTrainingDefaults() of the settings schema (engine/train/settings_table.cpp;
+    `loom settings` lists them)."""
     def setdefault(msg, name, value, empty=(0, 0.0, "", None)):
         if msg.get1(name) in empty:
             msg[name] = [value]
@@ -285,7 +286,7 @@ def _apply_training_defaults(t, d):
     setdefault(loss, "label_smoothing", 0.0)
     o = t.setdefault("optimizer", [Message()])[-1]
     setdefault(o, "type", "adam")
-    setdefault(o, "learning_rate", 0.01 if o.get1("type") == "sgd" else 1e-3)
+    setdefault(o, "learning_rate", 0.01 if o.get1("type") in ("sgd", "rmsprop") else 1e-3)
     for name, value in (("beta1", 0.9), ("beta2", 0.999), ("epsilon", 1e-8), ("rho", 0.99)):
         setdefault(o, name, value)
     for name in ("momentum", "weight_decay"):

@@ -23,6 +23,7 @@
 #include <functional>
 
 #include "engine/graph/model.h"
+#include "engine/train/settings.h"
 #include "widgets/document/document.h"
 #include "widgets/shell/autosave.h"
 #include "widgets/shell/main_window.h"
@@ -153,10 +154,12 @@ class TrainingSettingsTest : public QObject {
       std::function<void(pb::TrainingConfig&, pb::DatasetConfig&)> edit;
     };
     const std::vector<Case> cases = {
-        {"training.epochs", "0", [](auto& t, auto&) { t.set_epochs(0); }},
+        // (0 in a setting with a default means "not given", as in a file: see
+        // zeroMeansTheDefaultAsInAFile; negative values are refused.)
+        {"training.epochs", "-1", [](auto& t, auto&) { t.set_epochs(-1); }},
         {"training.batch_size", "-4", [](auto& t, auto&) { t.set_batch_size(-4); }},
-        {"training.optimizer.learning_rate", "0",
-         [](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(0); }},
+        {"training.optimizer.learning_rate", "-inf",
+         [](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(-INFINITY); }},
         {"training.optimizer.learning_rate", "-0.1",
          [](auto& t, auto&) { t.mutable_optimizer()->set_learning_rate(-0.1); }},
         {"training.optimizer.learning_rate", "nan",
@@ -204,6 +207,107 @@ class TrainingSettingsTest : public QObject {
     QCOMPARE(doc.undoStack()->count(), 0);
     QCOMPARE(changed.count(), 0);
     QVERIFY(!doc.isModified());
+  }
+
+  // The studio refuses what the engine refuses, with the engine's message: before the settings
+  // schema the Document accepted gamma above 1 and a cosine floor above the rate, which
+  // `loom train` then refused.
+  void gammaAboveOneIsRefusedWithTheEnginesMessage() {
+    Document doc;
+    QVERIFY(doc.load(kExample).isOk());
+    const QByteArray before = serialized(&doc);
+    pb::TrainingConfig t = doc.model().training;
+    t.mutable_schedule()->set_type("step");
+    t.mutable_schedule()->set_step_epochs(2);
+    t.mutable_schedule()->set_gamma(1.5);
+    const Status refused = doc.setTrainingSettings(t, doc.model().dataset);
+    QVERIFY(!refused.isOk());
+    QCOMPARE(QString::fromStdString(refused.message()),
+             QStringLiteral("training.schedule.gamma must be in (0, 1], got 1.5"));
+    QCOMPARE(refused.message(), loom::validateTrainingSettings(t, doc.model().dataset).message());
+    QCOMPARE(serialized(&doc), before);
+
+    pb::TrainingConfig cosine = doc.model().training;  // the example: adam 0.001, cosine
+    cosine.mutable_schedule()->set_min_lr(0.01);
+    const Status floor = doc.setTrainingSettings(cosine, doc.model().dataset);
+    QCOMPARE(floor.message(),
+             loom::validateTrainingSettings(cosine, doc.model().dataset).message());
+    QVERIFY2(
+        QString::fromStdString(floor.message()).contains(QLatin1String("training.schedule.min_lr")),
+        floor.message().c_str());
+    QCOMPARE(serialized(&doc), before);
+  }
+
+  // One rule for "not given" in the Document and in a file: 0 in a setting with a default
+  // means the default; the dialog then shows the value training uses.
+  void zeroMeansTheDefaultAsInAFile() {
+    QTemporaryDir dir;
+    Document doc;
+    QVERIFY(doc.load(kExample).isOk());
+    pb::TrainingConfig t = doc.model().training;
+    t.set_epochs(0);
+    t.mutable_optimizer()->set_type("rmsprop");
+    t.mutable_optimizer()->set_learning_rate(0);
+    const Status set = doc.setTrainingSettings(t, doc.model().dataset);
+    QVERIFY2(set.isOk(), set.message().c_str());
+    const QString path = dir.filePath(QStringLiteral("zero.loom"));
+    QVERIFY(doc.save(path).isOk());
+    Model reread = *loadModel(path.toStdString());
+    applyDefaults(reread);
+    QCOMPARE(reread.training.epochs(), 10);
+    QCOMPARE(reread.training.optimizer().learning_rate(), 0.01);  // RMSprop's own default
+    TrainingSettingsDialog dialog(&doc);
+    QCOMPARE(editorOf<QSpinBox>(&dialog, "training.epochs")->value(), 10);
+    QCOMPARE(editorOf<QDoubleSpinBox>(&dialog, "training.optimizer.learning_rate")->value(), 0.01);
+  }
+
+  // Names match in any case, as in `loom train`; the dialog shows the canonical spelling.
+  void namesMatchInAnyCase() {
+    Document doc;
+    QVERIFY(doc.load(kExample).isOk());
+    pb::TrainingConfig t = doc.model().training;
+    t.mutable_optimizer()->set_type("SGD");
+    t.mutable_optimizer()->set_momentum(0.9);
+    t.mutable_optimizer()->set_nesterov(true);
+    t.mutable_schedule()->set_type("Step");
+    t.mutable_schedule()->set_step_epochs(1);
+    const Status set = doc.setTrainingSettings(t, doc.model().dataset);
+    QVERIFY2(set.isOk(), set.message().c_str());
+    TrainingSettingsDialog dialog(&doc);
+    QCOMPARE(editorOf<QComboBox>(&dialog, "training.optimizer.type")->currentText(),
+             QStringLiteral("sgd"));
+    QVERIFY(editorOf<QCheckBox>(&dialog, "training.optimizer.nesterov")->isEnabled());
+    QVERIFY(editorOf<QCheckBox>(&dialog, "training.optimizer.nesterov")->isChecked());
+    QVERIFY(dialog.editor(QStringLiteral("training.schedule.gamma"))->isEnabled());
+  }
+
+  // The editors' limits, choices and enabled-when rules are the schema's (before it, gamma
+  // went to 1e6 and threads to 4096 in the dialog while the engine stopped at 1 and no limit).
+  void dialogEditorsFollowTheSchema() {
+    Document doc;
+    QVERIFY(doc.load(kExample).isOk());
+    TrainingSettingsDialog dialog(&doc);
+    QCOMPARE(editorOf<QDoubleSpinBox>(&dialog, "training.schedule.gamma")->maximum(), 1.0);
+    QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->maximum(), 1024);
+    QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->specialValueText(),
+             QStringLiteral("all cores"));
+    auto* optimizer = editorOf<QComboBox>(&dialog, "training.optimizer.type");
+    QStringList names;
+    for (int i = 0; i < optimizer->count(); ++i) names << optimizer->itemText(i);
+    QCOMPARE(names, (QStringList{QStringLiteral("sgd"), QStringLiteral("adam"),
+                                 QStringLiteral("adamw"), QStringLiteral("rmsprop")}));
+    // Every setting but the top-k list has an editor, and each one's path is a schema path.
+    for (const SettingSpec& spec : settingSpecs())
+      QCOMPARE(dialog.editor(QString::fromStdString(spec.path)) != nullptr,
+               spec.type != SettingType::IntList);
+    // Early stopping needs a validation split.
+    QWidget* patience = dialog.editor(QStringLiteral("training.early_stopping_patience"));
+    QVERIFY(!patience->isEnabled());
+    retype(dialog.editor(QStringLiteral("training.validation_fraction")), QStringLiteral("0.1"));
+    QVERIFY(patience->isEnabled());
+    // A value out of the schema's range cannot be typed.
+    retype(dialog.editor(QStringLiteral("training.threads")), QStringLiteral("5000"));
+    QVERIFY(editorOf<QSpinBox>(&dialog, "training.threads")->value() <= 1024);
   }
 
   // The dialog shows the effective settings, enables what the choices use, and OK / undo.

@@ -6,9 +6,9 @@
 #include <QRegularExpression>
 #include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
-#include <cmath>
 #include <set>
 
+#include "engine/train/settings.h"
 #include "widgets/document/document_commands.h"
 
 namespace loom::studio {
@@ -63,30 +63,6 @@ std::string baseName(const std::string& name) {
 
 bool sameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
-}
-
-std::string number(double v) {
-  QString text = QString::number(v, 'g', 10);
-  return str(text);
-}
-
-/// Checks one settings field: finite and within [lo, hi] (or [lo, hi) when hiOpen).
-Status checkField(const char* field, double value, double lo, double hi, bool hiOpen = false) {
-  const bool ok = std::isfinite(value) && value >= lo && (hiOpen ? value < hi : value <= hi);
-  if (ok) return Status::ok();
-  std::string range;
-  if (std::isinf(hi))
-    range = (lo == 0 ? ">= 0" : ">= " + number(lo));
-  else
-    range = "in [" + number(lo) + ", " + number(hi) + (hiOpen ? ")" : "]");
-  return invalidArgument(std::string("cannot set training settings: ") + field + " must be " +
-                         range + ", got " + number(value));
-}
-
-Status checkName(const char* field, const std::string& value, const QStringList& known) {
-  if (value.empty() || known.contains(qstr(value))) return Status::ok();
-  return invalidArgument(std::string("cannot set training settings: ") + field + " \"" + value +
-                         "\" is not one of " + str(known.join(QStringLiteral(", "))));
 }
 
 }  // namespace
@@ -422,91 +398,40 @@ Expected<QStringList> Document::insertNodes(const std::vector<Node>& nodes, QPoi
 
 // ---- training settings ------------------------------------------------------------------------
 
+namespace {
+
+/// The names of a Name setting of the schema, its default first (the order the studio offers).
+QStringList choices(const char* path) {
+  const SettingSpec& spec = *findSetting(path);
+  QStringList names;
+  for (const std::string& n : settingNames(spec)) names << qstr(n);
+  if (!spec.defaults.empty()) {
+    const int at = names.indexOf(qstr(std::get<std::string>(spec.defaults.front().second)));
+    if (at > 0) names.move(at, 0);
+  }
+  return names;
+}
+
+}  // namespace
+
 QStringList Document::optimizerTypes() {
-  return {QStringLiteral("adam"), QStringLiteral("adamw"), QStringLiteral("sgd"),
-          QStringLiteral("rmsprop")};
+  return choices("training.optimizer.type");
 }
 
 QStringList Document::scheduleTypes() {
-  return {QStringLiteral("constant"), QStringLiteral("step"), QStringLiteral("cosine")};
+  return choices("training.schedule.type");
 }
 
 QStringList Document::lossTypes() {
-  return {QStringLiteral("softmax_cross_entropy"), QStringLiteral("mse"),
-          QStringLiteral("binary_cross_entropy")};
+  return choices("training.loss.type");
 }
 
 QStringList Document::datasetKinds() {
-  return {QStringLiteral("fashion_mnist"), QStringLiteral("idx"), QStringLiteral("csv")};
+  return choices("dataset.kind");
 }
 
 Status Document::validateTrainingSettings(const pb::TrainingConfig& t, const pb::DatasetConfig& d) {
-  constexpr double inf = INFINITY;
-  constexpr double intMax = 2147483647.0;
-  LOOM_RETURN_IF_ERROR(checkField("training.epochs", t.epochs(), 1, intMax));
-  LOOM_RETURN_IF_ERROR(checkField("training.batch_size", t.batch_size(), 1, intMax));
-  LOOM_RETURN_IF_ERROR(checkField("training.threads", t.threads(), 0, intMax));
-  LOOM_RETURN_IF_ERROR(checkField("training.clip_grad_norm", t.clip_grad_norm(), 0, inf, true));
-  LOOM_RETURN_IF_ERROR(
-      checkField("training.validation_fraction", t.validation_fraction(), 0, 1, true));
-  LOOM_RETURN_IF_ERROR(
-      checkField("training.early_stopping_patience", t.early_stopping_patience(), 0, intMax));
-  for (int k : t.top_k()) LOOM_RETURN_IF_ERROR(checkField("training.top_k", k, 1, intMax));
-
-  const pb::LossConfig& loss = t.loss();
-  LOOM_RETURN_IF_ERROR(checkName("training.loss.type", loss.type(), lossTypes()));
-  LOOM_RETURN_IF_ERROR(
-      checkField("training.loss.label_smoothing", loss.label_smoothing(), 0, 1, true));
-
-  const pb::OptimizerConfig& o = t.optimizer();
-  LOOM_RETURN_IF_ERROR(checkName("training.optimizer.type", o.type(), optimizerTypes()));
-  if (!(std::isfinite(o.learning_rate()) && o.learning_rate() > 0))
-    return invalidArgument(
-        "cannot set training settings: training.optimizer.learning_rate must be > 0, got " +
-        number(o.learning_rate()));
-  LOOM_RETURN_IF_ERROR(checkField("training.optimizer.momentum", o.momentum(), 0, inf, true));
-  LOOM_RETURN_IF_ERROR(
-      checkField("training.optimizer.weight_decay", o.weight_decay(), 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkField("training.optimizer.beta1", o.beta1(), 0, 1, true));
-  LOOM_RETURN_IF_ERROR(checkField("training.optimizer.beta2", o.beta2(), 0, 1, true));
-  LOOM_RETURN_IF_ERROR(checkField("training.optimizer.epsilon", o.epsilon(), 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkField("training.optimizer.rho", o.rho(), 0, 1, true));
-  if (o.nesterov() && (!(o.type() == "sgd") || o.momentum() <= 0))
-    return invalidArgument(
-        "cannot set training settings: training.optimizer.nesterov needs the sgd "
-        "optimizer with momentum > 0, got \"" +
-        o.type() + "\" with momentum " + number(o.momentum()));
-
-  const pb::ScheduleConfig& s = t.schedule();
-  LOOM_RETURN_IF_ERROR(checkName("training.schedule.type", s.type(), scheduleTypes()));
-  LOOM_RETURN_IF_ERROR(checkField("training.schedule.step_epochs", s.step_epochs(), 0, intMax));
-  LOOM_RETURN_IF_ERROR(checkField("training.schedule.gamma", s.gamma(), 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkField("training.schedule.min_lr", s.min_lr(), 0, inf, true));
-  LOOM_RETURN_IF_ERROR(checkField("training.schedule.warmup_steps", s.warmup_steps(), 0, intMax));
-  if (s.type() == "step" && s.step_epochs() < 1)
-    return invalidArgument(
-        "cannot set training settings: training.schedule.step_epochs must be >= 1 "
-        "for the step schedule, got " +
-        std::to_string(s.step_epochs()));
-
-  LOOM_RETURN_IF_ERROR(checkName("dataset.kind", d.kind(), datasetKinds()));
-  if (d.kind() == "csv" && d.path().empty())
-    return invalidArgument(
-        "cannot set training settings: dataset.path must name the CSV file for the csv kind");
-  if (!std::isfinite(d.mean()))
-    return invalidArgument("cannot set training settings: dataset.mean must be finite, got " +
-                           number(d.mean()));
-  LOOM_RETURN_IF_ERROR(checkField("dataset.std", d.std(), 0, inf, true));
-  if (d.std() == 0 && d.mean() != 0)
-    return invalidArgument(
-        "cannot set training settings: dataset.std must be > 0 when dataset.mean is set, got "
-        "mean " +
-        number(d.mean()) + " and std 0");
-  LOOM_RETURN_IF_ERROR(checkField("dataset.augmentation.random_crop_padding",
-                                  d.augmentation().random_crop_padding(), 0, intMax));
-  LOOM_RETURN_IF_ERROR(checkField("dataset.train_limit", d.train_limit(), 0, intMax));
-  LOOM_RETURN_IF_ERROR(checkField("dataset.test_limit", d.test_limit(), 0, intMax));
-  return Status::ok();
+  return loom::validateTrainingSettings(t, d);
 }
 
 Status Document::setTrainingSettings(const pb::TrainingConfig& training,

@@ -87,17 +87,13 @@ class Document : public QObject {
   /// validateTrainingSettings() accepts them. Equal settings are no edit (no undo step).
   Status setTrainingSettings(const pb::TrainingConfig& training, const pb::DatasetConfig& dataset);
 
-  /// The settings `loom train` would reject or misread: epochs >= 1, batch_size >= 1,
-  /// learning_rate > 0, threads >= 0, clip_grad_norm >= 0, validation_fraction and
-  /// label_smoothing in [0, 1), early_stopping_patience >= 0, optimizer type one of sgd, adam,
-  /// adamw, rmsprop; schedule constant, step, cosine; loss softmax_cross_entropy, mse,
-  /// binary_cross_entropy; dataset kind fashion_mnist, idx, csv (an empty type or kind means
-  /// Loom's default); momentum, weight_decay, min_lr >= 0; beta1, beta2, rho in [0, 1) and
-  /// epsilon, gamma >= 0 (0 = default); nesterov only with sgd and momentum > 0; step_epochs,
-  /// warmup_steps, crop padding, train/test limits >= 0; std >= 0. Every number finite.
+  /// The engine's settings validator (loom::validateTrainingSettings, engine/train/settings.h):
+  /// the same verdict and the same message as `loom train` gives for these settings in a file.
+  /// 0 / "" in a field that has a default means "not given" (the default applies), as in a file.
   static Status validateTrainingSettings(const pb::TrainingConfig& training,
                                          const pb::DatasetConfig& dataset);
-  /// Known names, in the order the studio offers them (the first is Loom's default).
+  /// Known names from the settings schema, in the order the studio offers them (the first is
+  /// Loom's default).
   static QStringList optimizerTypes();
   static QStringList scheduleTypes();
   static QStringList lossTypes();

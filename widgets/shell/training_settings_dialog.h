@@ -1,11 +1,16 @@
 // Model → Training Settings…: editors for the model's `training` and `dataset` blocks (the
 // settings `loom train FILE` uses: engine/proto/loom.proto).
 //
+// The editors are generated from the engine's settings schema (engine/train/settings.h): one
+// per setting (except lists such as top_k), in the schema's groups (Run, Optimizer, Schedule,
+// Loss & validation, Data) and order, with its label, help as tooltip, range, list of names and
+// the text for a meaningful 0 ("all cores"). An editor is enabled exactly when the schema says
+// the setting is used (momentum only for sgd/rmsprop, gamma only for step, ...); a disabled
+// check box whose setting is refused where unused (Nesterov) counts as off.
+//
 // The editors show the *effective* settings: the document's values with Loom's defaults filled
-// in (applyDefaults), so a file that leaves beta1 unset shows 0.9, the value training uses.
-// Groups: Run (epochs, batch, seed, threads, gradient clipping), Optimizer, Schedule, Loss &
-// validation, Data. Editors that the chosen optimizer, schedule, loss or dataset kind ignore are
-// disabled (momentum only for sgd/rmsprop, betas for adam/adamw, gamma for step, ...).
+// in (applyTrainingDefaults), so a file that leaves beta1 unset shows 0.9, the value training
+// uses.
 //
 // OK applies through Document::setTrainingSettings(): one undo step, and the file then states
 // every setting explicitly. OK with nothing changed (compared after applying the defaults) is
@@ -23,13 +28,13 @@
 
 #include "engine/proto/loom.pb.h"
 
-class QCheckBox;
-class QComboBox;
 class QDialogButtonBox;
-class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
-class QLineEdit;
-class QSpinBox;
+
+namespace loom {
+struct SettingSpec;
+}
 
 namespace loom::studio {
 
@@ -59,11 +64,11 @@ class TrainingSettingsDialog : public QDialog {
   void showSettings(const pb::TrainingConfig& training, const pb::DatasetConfig& dataset);
 
  private:
-  QSpinBox* intEditor(const QString& field, int min, int max, const QString& zeroText = {});
-  QDoubleSpinBox* floatEditor(const QString& field, double min, double max, double step);
-  QComboBox* choiceEditor(const QString& field, const QStringList& choices);
-  QCheckBox* boolEditor(const QString& field, const QString& text);
-  QLineEdit* textEditor(const QString& field);
+  /// The editor of one setting (null for a type the dialog does not edit), named and
+  /// registered under the setting's path.
+  QWidget* createEditor(const SettingSpec& spec);
+  /// A line edit with a "…" button that picks the data set's directory or file.
+  QWidget* pathRow(QWidget* editor, QWidget* parent);
   void updateEnabled();
 
   Document* m_doc;

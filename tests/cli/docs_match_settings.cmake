@@ -1,0 +1,32 @@
+# docs/optim.md's settings table is generated: it must equal `loom settings --markdown`.
+# Check:      cmake -DLOOM=<loom> -DDOC=docs/optim.md -P docs_match_settings.cmake
+# Regenerate: the same with -DUPDATE=ON (rewrites the table between the markers).
+set(BEGIN "<!-- begin: loom settings --markdown -->\n")
+set(END "<!-- end: loom settings --markdown -->")
+execute_process(COMMAND ${LOOM} settings --markdown OUTPUT_VARIABLE table RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "loom settings --markdown failed (${rc})")
+endif()
+file(READ "${DOC}" doc)
+string(FIND "${doc}" "${BEGIN}" b)
+string(FIND "${doc}" "${END}" e)
+if(b LESS 0 OR e LESS b)
+  message(FATAL_ERROR "${DOC} has no table between the markers ${BEGIN} and ${END}")
+endif()
+string(LENGTH "${BEGIN}" beginLength)
+math(EXPR start "${b} + ${beginLength}")
+math(EXPR length "${e} - ${start}")
+string(SUBSTRING "${doc}" ${start} ${length} committed)
+if(committed STREQUAL table)
+  return()
+endif()
+if(UPDATE)
+  string(SUBSTRING "${doc}" 0 ${start} head)
+  string(SUBSTRING "${doc}" ${e} -1 tail)
+  file(WRITE "${DOC}" "${head}${table}${tail}")
+  message(STATUS "rewrote the settings table in ${DOC}")
+  return()
+endif()
+message(FATAL_ERROR "the settings table in ${DOC} differs from `loom settings --markdown`; "
+        "regenerate it with: cmake -DLOOM=${LOOM} -DDOC=${DOC} -DUPDATE=ON -P ${CMAKE_CURRENT_LIST_FILE}\n"
+        "committed:\n${committed}\ngenerated:\n${table}")
