@@ -1,28 +1,28 @@
+// The Trainer's lifecycle (trainer.h): prepare in create(), one optimizer step in step(),
+// the epoch's end, stop/pause at step boundaries, and finish(). Data loading, evaluation,
+// run.json and checkpoint contents live in their own files beside this one.
 #include "engine/train/trainer.h"
 
-#include <unistd.h>
-
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <map>
-#include <nlohmann/json.hpp>
+#include <optional>
 
-#include "engine/backends/backend.h"
-#include "engine/core/crc32c.h"
-#include "engine/core/file_util.h"
 #include "engine/core/rng.h"
 #include "engine/core/threads.h"
-#include "engine/data/batch_loader.h"
-#include "engine/data/csv.h"
-#include "engine/data/dataset.h"
 #include "engine/dist/gradient_sync.h"
 #include "engine/exec/plan.h"
 #include "engine/ops/losses.h"
 #include "engine/optim/clip.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
-#include "engine/train/checkpoint.h"
+#include "engine/train/checkpoint_state.h"
+#include "engine/train/evaluation.h"
+#include "engine/train/finite_check.h"
+#include "engine/train/run_log.h"
+#include "engine/train/training_data.h"
+#include "engine/train/training_loss.h"
 
 namespace loom {
 
@@ -32,508 +32,510 @@ using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
-Expected<Dataset> loadData(const pb::DatasetConfig& cfg, Split split) {
-  if (cfg.kind() == "fashion_mnist" || cfg.kind() == "idx") return loadFashionMnist(cfg.path(), split);
-  if (cfg.kind() != "csv")
-    return invalidArgument("dataset kind \"" + cfg.kind() + "\" is not one of: fashion_mnist, idx, csv");
-  if (split == Split::Test) return notFound("CSV data sets have no test split");
-  return readCsv(cfg.path());
-}
-
-std::vector<std::int64_t> allIndices(std::int64_t n, std::int64_t limit) {
-  std::vector<std::int64_t> v(static_cast<size_t>(limit > 0 ? std::min(n, limit) : n));
-  for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::int64_t>(i);
-  return v;
-}
-
-/// The model's single Input node, checked against the data set's sample shape.
-Expected<std::string> findInput(const Model& model, const GraphAnalysis& a, const Dataset& data) {
-  std::vector<std::string> inputs;
-  for (size_t i = 0; i < model.graph.nodes().size(); ++i)
-    if (model.graph.nodes()[i].op == "Input") inputs.push_back(model.graph.nodes()[i].name);
-  if (inputs.size() != 1)
-    return Status(ErrorCode::InvalidGraph, "training needs exactly one Input node, the model has " +
-                                               std::to_string(inputs.size()));
-  const auto& out = a.nodes[static_cast<size_t>(model.graph.indexOf(inputs[0]))].shape.output;
-  Dims modelSample(out.begin() + 1, out.end());
-  Dims dataSample(data.images.dims().begin() + 1, data.images.dims().end());
-  if (numElements(modelSample) != numElements(dataSample) ||
-      (modelSample.size() == dataSample.size() && modelSample != dataSample))
-    return shapeMismatch("Input node \"" + inputs[0] + "\" expects samples of shape " + dimsToString(modelSample) +
-                         " but the data set " + data.source + " provides " + dimsToString(dataSample));
-  return inputs[0];
-}
-
-/// Loss of `logits` against integer labels, per the model's loss config; writes the gradient.
-Expected<double> computeLoss(const pb::LossConfig& cfg, const Tensor& logits, const Tensor& labels,
-                             Tensor* diff) {
-  if (cfg.type() == "softmax_cross_entropy")
-    return softmaxCrossEntropy(logits, labels, cfg.label_smoothing(), diff);
-  // MSE and BCE regress one-hot targets of the class labels.
-  Tensor target(logits.dims());
-  const std::int64_t classes = logits.dim(1);
-  for (std::int64_t i = 0; i < labels.numel(); ++i)
-    target.f32()[i * classes + labels.data<std::int64_t>()[i]] = 1.0f;
-  if (cfg.type() == "mse") return meanSquaredError(logits, target, diff);
-  if (cfg.type() == "binary_cross_entropy") return binaryCrossEntropyWithLogits(logits, target, diff);
-  return invalidArgument("loss \"" + cfg.type() + "\" is not one of: softmax_cross_entropy, mse, binary_cross_entropy");
-}
-
-/// Plans for inference, one per batch size (the last partial batch gets its own).
-class EvalPlans {
- public:
-  EvalPlans(const Graph& graph, ParameterSet& params, Backend* backend)
-      : m_graph(graph), m_params(params), m_backend(backend) {}
-  Expected<Plan*> get(std::int64_t batch) {
-    auto it = m_plans.find(batch);
-    if (it != m_plans.end()) return &it->second;
-    PlanOptions o;
-    o.batch = batch;
-    o.training = false;
-    o.backends = {m_backend};
-    LOOM_ASSIGN_OR_RETURN(Plan plan, Plan::compile(m_graph, m_params, o));
-    return &m_plans.emplace(batch, std::move(plan)).first->second;
-  }
-
- private:
-  const Graph& m_graph;
-  ParameterSet& m_params;
-  Backend* m_backend;
-  std::map<std::int64_t, Plan> m_plans;
-};
-
-Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const std::string& input,
-                                    BatchLoader& loader, TrainProgress::Phase phase, std::int64_t epoch,
-                                    const std::function<void(const TrainProgress&)>& onProgress) {
-  EvalMetrics m;
-  double lossSum = 0;
-  std::int64_t correct = 0;
-  std::map<int, std::int64_t> topCorrect;
-  for (int k : model.training.top_k()) topCorrect[k] = 0;
-  LOOM_RETURN_IF_ERROR(loader.startEpoch(0, 0));
-  const std::int64_t steps = loader.stepsPerEpoch();
-  auto start = Clock::now();
-  for (std::int64_t step = 0; step < steps; ++step) {
-    auto batch = loader.next();
-    if (!batch) return internalError("the data loader ended early");
-    const std::int64_t b = batch->x.dim(0);
-    LOOM_ASSIGN_OR_RETURN(Plan * plan, plans.get(b));
-    LOOM_RETURN_IF_ERROR(plan->forward({{input, &batch->x}}, false, 0));
-    const Tensor& logits = plan->output();
-    LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(model.training.loss(), logits, batch->y, nullptr));
-    lossSum += loss * static_cast<double>(b);
-    LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
-    correct += top1;
-    for (auto& [k, c] : topCorrect) {
-      LOOM_ASSIGN_OR_RETURN(std::int64_t topk, countTopKCorrect(logits, batch->y, k));
-      c += topk;
-    }
-    m.samples += b;
-    if (onProgress) {
-      TrainProgress p;
-      p.phase = phase;
-      p.epoch = epoch;
-      p.epochs = model.training.epochs();
-      p.step = step + 1;
-      p.steps = steps;
-      p.loss = lossSum / static_cast<double>(m.samples);
-      p.accuracy = static_cast<double>(correct) / static_cast<double>(m.samples);
-      p.samplesPerSecond = static_cast<double>(m.samples) / std::max(1e-9, secondsSince(start));
-      onProgress(p);
-    }
-  }
-  if (m.samples == 0) return invalidArgument("the evaluation set is empty");
-  m.loss = lossSum / static_cast<double>(m.samples);
-  m.accuracy = static_cast<double>(correct) / static_cast<double>(m.samples);
-  for (auto& [k, c] : topCorrect) m.topK.emplace_back(k, static_cast<double>(c) / static_cast<double>(m.samples));
-  return m;
-}
-
-/// Loads the test split, checks it fits the model's input, and evaluates with `plans`
-/// (no shuffling, no augmentation, the last partial batch kept).
-Expected<EvalMetrics> evaluateTestSplit(const Model& model, const GraphAnalysis& analysis, EvalPlans& plans,
-                                        std::int64_t batchSize, std::int64_t epoch,
-                                        const std::function<void(const TrainProgress&)>& onProgress) {
-  LOOM_ASSIGN_OR_RETURN(Dataset testData, loadData(model.dataset, Split::Test));
-  LOOM_ASSIGN_OR_RETURN(std::string input, findInput(model, analysis, testData));
-  BatchLoaderOptions o;
-  o.batchSize = batchSize;
-  o.shuffle = false;
-  o.dropLast = false;
-  o.seed = model.training.seed();
-  o.normalization = Normalization::uniform(model.dataset.mean(), model.dataset.std());
-  LOOM_ASSIGN_OR_RETURN(auto loader,
-                        BatchLoader::create(testData, allIndices(testData.size(), model.dataset.test_limit()), o));
-  return runEvaluation(model, plans, input, *loader, TrainProgress::Phase::Test, epoch, onProgress);
-}
-
 std::string formatNumber(double v) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
 
-std::string hostName() {
-  char buf[256] = {};
-  ::gethostname(buf, sizeof buf - 1);
-  return buf;
+/// "epoch 2, step 5" (1-based epoch, steps done in it) for messages.
+std::string where(const TrainerState& s) {
+  return "epoch " + std::to_string(s.epoch + 1) + ", step " + std::to_string(s.stepInEpoch);
 }
 
-std::string dataFingerprint(const Dataset& d) {
-  std::uint32_t crc = crc32c(d.images.raw(), d.images.bytes());
-  crc = crc32c(d.labels.raw(), d.labels.bytes(), crc);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%08x", crc);
-  return buf;
-}
+/// Progress events reach the queue at most this often per phase (plus each phase's end).
+constexpr auto kQueuedProgressInterval = std::chrono::milliseconds(100);
+}  // namespace
 
-Status restoreCheckpoint(const CheckpointData& ck, ParameterSet& params, Optimizer* optimizer) {
-  std::map<std::string, const Tensor*> byName;
-  for (const auto& [name, t] : ck.tensors) byName[name] = &t;
-  auto restore = [&](const std::string& key, Tensor& into) -> Status {
-    auto it = byName.find(key);
-    if (it == byName.end()) return Status(ErrorCode::ModelMismatch, "checkpoint has no tensor \"" + key + "\"");
-    if (it->second->dims() != into.dims() || it->second->dtype() != into.dtype())
-      return Status(ErrorCode::ModelMismatch, "checkpoint tensor \"" + key + "\" has shape " +
-                                                  dimsToString(it->second->dims()) + ", expected " +
-                                                  dimsToString(into.dims()));
-    into.copyFrom(*it->second);
-    return Status::ok();
-  };
-  for (auto& p : params.all()) LOOM_RETURN_IF_ERROR(restore("param/" + p.name, p.value));
-  if (optimizer) {
-    for (auto& [name, t] : optimizer->stateTensors()) LOOM_RETURN_IF_ERROR(restore("optim/" + name, *t));
-    Tensor steps(Dims{1}, DType::I64);
-    LOOM_RETURN_IF_ERROR(restore("optim/step_count", steps));
-    optimizer->setStepCount(steps.data<std::int64_t>()[0]);
+struct Trainer::Impl {
+  Model model;  ///< defaults applied; parameters as given (the live ones are in `params`)
+  TrainOptions options;
+  std::vector<std::shared_ptr<Backend>> backends;
+  std::shared_ptr<GradientSync> sync;
+  bool writesRunDir = true;  ///< rank 0
+
+  std::shared_ptr<const GraphAnalysis> analysis;
+  ParameterSet params;
+  std::string hash;
+  TrainingData data;
+  std::unique_ptr<Optimizer> optimizer;
+  std::optional<LearningRateSchedule> schedule;
+  Plan plan;
+  std::unique_ptr<EvalPlans> evalPlans;
+  Tensor diffLogits;
+  int threads = 1;
+  std::int64_t batchSize = 0;
+  std::int64_t stepsPerEpoch = 0;
+  std::int64_t scheduleSteps = 0;  ///< epochs * stepsPerEpoch: what the LR schedule spans
+  std::int64_t runSteps = 0;       ///< scheduleSteps, or maxSteps if smaller
+
+  TrainerState state;
+  std::unique_ptr<RunLog> log;
+
+  // This Trainer's own accounting (a resumed run starts these afresh).
+  TrainResult result;
+  bool finished = false;
+  std::int64_t loaderEpoch = -1;  ///< the epoch the training loader was started on
+  std::int64_t epochFirstStep = 0;
+  double epochSeconds = 0;
+  double activeSeconds = 0;
+  Clock::time_point windowStart;
+  std::int64_t windowSamples = 0;
+  double rate = 0;
+  Clock::time_point lastQueuedProgress[3];  ///< per TrainProgress::Phase
+  struct {
+    double data = 0, forward = 0, loss = 0, backward = 0, optimizer = 0;
+  } phases;
+
+  void say(const std::string& message) {
+    if (options.onMessage) options.onMessage(message);
+    if (options.events) options.events->push({TrainEvent::Kind::Message, {}, {}, {}, message, {}});
   }
+
+  void report(const TrainProgress& p) {
+    if (options.onProgress) options.onProgress(p);
+    if (!options.events) return;
+    auto& last = lastQueuedProgress[static_cast<int>(p.phase)];
+    const auto now = Clock::now();
+    if (p.step < p.steps && now - last < kQueuedProgressInterval) return;
+    last = now;
+    TrainEvent e;
+    e.kind = TrainEvent::Kind::Progress;
+    e.progress = p;
+    options.events->push(std::move(e));
+  }
+
+  /// Writes the checkpoint of `state` (rank 0). Refuses non-finite parameters: a checkpoint
+  /// is always one a run can continue from.
+  Status saveCheckpoint(const std::string& path) {
+    if (!writesRunDir) return Status::ok();
+    if (!allFinite(params.all())) {
+      const Status at = plan.checkFinite();
+      return Status(ErrorCode::NonFinite, "refusing to write checkpoint \"" + path +
+                                              "\": the parameters are not finite (" + at.message() + ")");
+    }
+    return writeCheckpoint(path, makeCheckpoint(hash, state, params, *optimizer));
+  }
+};
+
+Trainer::Trainer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+Trainer::~Trainer() = default;
+
+Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOptions options) {
+  auto im = std::make_unique<Impl>();
+  Impl& r = *im;
+  r.model = modelIn;
+  applyDefaults(r.model);
+  r.options = std::move(options);
+  const TrainOptions& opt = r.options;
+  r.threads = resolveComputeThreads(r.model.training.threads());
+  ScopedComputeThreads threads(r.threads);  // preparation may run on another thread than the steps
+  r.backends = opt.backends.empty() ? defaultBackends() : opt.backends;
+  std::vector<Backend*> backends;
+  for (const auto& b : r.backends) backends.push_back(b.get());
+  r.sync = opt.gradientSync ? opt.gradientSync : std::shared_ptr<GradientSync>(makeLocalGradientSync());
+  r.writesRunDir = r.sync->rank() == 0;
+  r.batchSize = r.model.training.batch_size();
+
+  // Model and parameters: the graph is analysed here, once, for every plan of the run.
+  r.analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(r.model.graph, OpRegistry::global(), r.batchSize));
+  LOOM_RETURN_IF_ERROR(r.analysis->status);
+  LOOM_ASSIGN_OR_RETURN(r.params,
+                        ParameterSet::create(r.model.graph, *r.analysis, r.model.parameters, r.model.training.seed()));
+  r.hash = modelStructureHash(r.model);
+  LOOM_ASSIGN_OR_RETURN(r.optimizer, createOptimizer(r.model.training.optimizer()));
+  LOOM_RETURN_IF_ERROR(r.optimizer->initializeState(r.params.all()));
+
+  // Resume: the checkpoint is read before the data, because its seed orders the data.
+  const fs::path runDir(opt.runDir);
+  const std::string checkpointPath = (runDir / "checkpoints" / "last.ckpt").string();
+  r.state.seed = r.model.training.seed();
+  r.state.threads = r.threads;
+  r.state.bestValidationLoss = INFINITY;
+  if (opt.resume) {
+    LOOM_ASSIGN_OR_RETURN(CheckpointData ck, readCheckpoint(checkpointPath, r.hash));
+    LOOM_RETURN_IF_ERROR(restoreCheckpoint(ck, checkpointPath, r.params, r.optimizer.get()));
+    r.state = ck.state;
+    if (r.state.seed != r.model.training.seed()) {
+      r.say("note: the checkpoint was written with seed " + std::to_string(r.state.seed) + "; continuing with it");
+      r.model.training.set_seed(r.state.seed);
+    }
+    if (r.state.threads != r.threads)
+      r.say("warning: the checkpoint was written with " + std::to_string(r.state.threads) + " threads, this run uses " +
+            std::to_string(r.threads) + "; results will not be bit-identical to an uninterrupted run");
+  }
+
+  LOOM_ASSIGN_OR_RETURN(r.data, loadTrainingData(r.model, *r.analysis));
+  const pb::TrainingConfig& tc = r.model.training;
+  LOOM_ASSIGN_OR_RETURN(r.schedule, LearningRateSchedule::create(tc.schedule(), baseLearningRate(tc.optimizer())));
+  r.stepsPerEpoch = r.data.train->stepsPerEpoch();
+  r.scheduleSteps = r.stepsPerEpoch * tc.epochs();
+  r.runSteps = opt.maxSteps > 0 ? std::min(opt.maxSteps, r.scheduleSteps) : r.scheduleSteps;
+  if (opt.resume) {
+    LOOM_RETURN_IF_ERROR(checkResumePosition(r.state, checkpointPath, tc.epochs(), r.stepsPerEpoch));
+    r.say("resuming from " + checkpointPath + " at " + where(r.state) + " (global step " +
+          std::to_string(r.state.globalStep) + ")");
+  }
+
+  PlanOptions po;
+  po.batch = r.batchSize;
+  po.training = true;
+  po.backends = backends;
+  po.analysis = r.analysis;
+  LOOM_ASSIGN_OR_RETURN(r.plan, Plan::compile(r.model.graph, r.params, po));
+  r.plan.setProfiling(opt.profile);
+  r.evalPlans = std::make_unique<EvalPlans>(r.model.graph, r.params, r.analysis, r.batchSize, backends);
+  r.diffLogits = Tensor(Dims{r.batchSize, r.data.classes});
+  LOOM_RETURN_IF_ERROR(r.sync->broadcastParameters(r.params.all()));
+
+  // Run directory.
+  if (r.writesRunDir) {
+    std::error_code ec;
+    fs::create_directories(runDir / "checkpoints", ec);
+    if (ec) return ioError("cannot create run directory \"" + opt.runDir + "\": " + ec.message());
+    if (!opt.resume) LOOM_RETURN_IF_ERROR(saveModel(r.model, (runDir / "model.loom").string()));
+  }
+  r.log = std::make_unique<RunLog>((runDir / "run.json").string(), r.writesRunDir);
+  RunDescription d;
+  d.model = r.model.name;
+  d.modelHash = r.hash;
+  d.threads = r.threads;
+  d.seed = r.state.seed;
+  d.batchSize = r.batchSize;
+  d.epochs = tc.epochs();
+  d.optimizer = tc.optimizer().type();
+  d.learningRate = baseLearningRate(tc.optimizer());
+  d.datasetKind = r.data.kind->name;
+  d.datasetSource = r.data.dataset.source;
+  d.samples = r.data.samples;
+  d.dataFingerprint = dataFingerprint(r.data.dataset);
+  d.backends = backendNames(r.backends);
+  LOOM_RETURN_IF_ERROR(r.log->start(d, opt.resume ? r.state.epoch : -1));
+
+  std::unique_ptr<Trainer> trainer(new Trainer(std::move(im)));
+  trainer->m_checkpointPath = checkpointPath;
+  const TrainerState& s = trainer->m_impl->state;
+  trainer->m_done = s.epoch >= tc.epochs() || (opt.maxSteps > 0 && s.globalStep >= opt.maxSteps);
+  trainer->publishPosition();
+  return trainer;
+}
+
+// ---- the training thread ----
+
+Status Trainer::step() {
+  const TrainStatus now = status();
+  if (isFinal(now))
+    return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) + "); no step is left");
+  if (m_done) return invalidArgument("every step of the training run is done; finish() ends it");
+  LOOM_RETURN_IF_ERROR(waitWhilePaused());
+  bool stopping = false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_impl->options.cancel && m_impl->options.cancel->load()) m_stopRequested = true;
+    stopping = m_stopRequested;
+  }
+  if (stopping) return stopAtBoundary();
+  if (status() != TrainStatus::Running) setStatus(TrainStatus::Running, "");
+  const auto start = Clock::now();
+  Status st = stepUnchecked();
+  m_impl->activeSeconds += secondsSince(start);
+  if (!st) return fail(std::move(st));
+  publishPosition();
   return Status::ok();
 }
 
-CheckpointData makeCheckpoint(const std::string& hash, const TrainerState& state, ParameterSet& params,
-                              Optimizer& optimizer) {
-  CheckpointData ck;
-  ck.modelHash = hash;
-  ck.state = state;
-  for (auto& p : params.all()) ck.tensors.emplace_back("param/" + p.name, p.value);
-  for (auto& [name, t] : optimizer.stateTensors()) ck.tensors.emplace_back("optim/" + name, *t);
-  Tensor steps(Dims{1}, DType::I64);
-  steps.data<std::int64_t>()[0] = optimizer.stepCount();
-  ck.tensors.emplace_back("optim/step_count", steps);
-  return ck;
-}
-
-class RunLog {
- public:
-  explicit RunLog(std::string path) : m_path(std::move(path)) {}
-  nlohmann::json& json() { return m_json; }
-  Status save() { return writeFileAtomically(m_path, m_json.dump(2) + "\n"); }
-
- private:
-  std::string m_path;
-  nlohmann::json m_json;
-};
-}  // namespace
-
-Expected<TrainResult> train(Model& model, const TrainOptions& opt) {
-  applyDefaults(model);
-  const pb::TrainingConfig& tc = model.training;
-  setComputeThreads(tc.threads());
-  const int threads = computeThreads();
-  const std::int64_t batchSize = tc.batch_size();
-  const std::uint64_t seed = tc.seed();
-  auto say = [&](const std::string& m) {
-    if (opt.onMessage) opt.onMessage(m);
-  };
-
-  // Model and parameters.
-  GraphAnalysis analysis = analyzeGraph(model.graph, OpRegistry::global(), batchSize);
-  LOOM_RETURN_IF_ERROR(analysis.status);
-  LOOM_ASSIGN_OR_RETURN(ParameterSet params, ParameterSet::create(model.graph, analysis, model.parameters, seed));
-  const std::string hash = modelStructureHash(model);
-
-  // Data.
-  LOOM_ASSIGN_OR_RETURN(Dataset trainData, loadData(model.dataset, Split::Train));
-  LOOM_ASSIGN_OR_RETURN(std::string input, findInput(model, analysis, trainData));
-  const Dims& outDims = analysis.nodes[static_cast<size_t>(model.graph.indexOf(analysis.outputNode))].shape.output;
-  const std::int64_t classes = static_cast<std::int64_t>(trainData.classNames.size());
-  if (outDims.size() != 2 || outDims[1] != classes)
-    return shapeMismatch("the output node \"" + analysis.outputNode + "\" produces " + dimsToString(outDims) +
-                         " but the data set has " + std::to_string(classes) + " classes (expected [" +
-                         std::to_string(batchSize) + ", " + std::to_string(classes) + "])");
-  const std::int64_t trainCount = model.dataset.train_limit() > 0
-                                      ? std::min<std::int64_t>(trainData.size(), model.dataset.train_limit())
-                                      : trainData.size();
-  LOOM_ASSIGN_OR_RETURN(TrainValidationSplit split,
-                        splitTrainValidation(trainCount, tc.validation_fraction(), seed));
-  BatchLoaderOptions lo;
-  lo.batchSize = batchSize;
-  lo.seed = seed;
-  lo.normalization = model.dataset.kind() == "csv" ? Normalization{}
-                                                   : Normalization::uniform(model.dataset.mean(), model.dataset.std());
-  if (model.dataset.kind() == "csv") {
-    LOOM_ASSIGN_OR_RETURN(lo.normalization, featureStandardization(trainData, split.train));
+Status Trainer::stepUnchecked() {
+  Impl& r = *m_impl;
+  TrainerState& s = r.state;
+  const pb::TrainingConfig& tc = r.model.training;
+  const TrainOptions& opt = r.options;
+  const auto stepStart = Clock::now();
+  setComputeThreads(r.threads);  // OpenMP keeps the team per thread: set it on the one that steps
+  if (r.loaderEpoch != s.epoch) {
+    LOOM_RETURN_IF_ERROR(r.data.train->startEpoch(s.epoch, s.stepInEpoch));
+    r.loaderEpoch = s.epoch;
+    r.epochFirstStep = s.stepInEpoch;
+    r.epochSeconds = 0;
+    r.windowStart = stepStart;
+    r.windowSamples = 0;
+    r.rate = 0;
   }
-  lo.augmentation.cropPadding = model.dataset.augmentation().random_crop_padding();
-  lo.augmentation.horizontalFlip = model.dataset.augmentation().horizontal_flip();
-  LOOM_ASSIGN_OR_RETURN(auto trainLoader, BatchLoader::create(trainData, split.train, lo));
-  if (trainLoader->stepsPerEpoch() == 0)
-    return invalidArgument("the training set has " + std::to_string(split.train.size()) +
-                           " samples, fewer than one batch of " + std::to_string(batchSize));
-  BatchLoaderOptions evalOptions = lo;
-  evalOptions.shuffle = false;
-  evalOptions.dropLast = false;
-  evalOptions.augmentation = {};
-  std::unique_ptr<BatchLoader> validLoader;
-  if (!split.validation.empty()) {
-    LOOM_ASSIGN_OR_RETURN(validLoader, BatchLoader::create(trainData, split.validation, evalOptions));
-  }
-
-  // Optimizer, schedule, backends, plans.
-  LOOM_ASSIGN_OR_RETURN(auto optimizer, createOptimizer(tc.optimizer()));
-  LOOM_RETURN_IF_ERROR(optimizer->initializeState(params.all()));
-  auto cpu = makeCpuBackend();
-  PlanOptions po;
-  po.batch = batchSize;
-  po.training = true;
-  po.backends = {cpu.get()};
-  LOOM_ASSIGN_OR_RETURN(Plan plan, Plan::compile(model.graph, params, po));
-  EvalPlans evalPlans(model.graph, params, cpu.get());
-  LOOM_ASSIGN_OR_RETURN(LearningRateSchedule schedule,
-                        LearningRateSchedule::create(tc.schedule(), baseLearningRate(tc.optimizer())));
-  auto sync = makeLocalGradientSync();
-  LOOM_RETURN_IF_ERROR(sync->broadcastParameters(params.all()));
-
-  // Run directory and resume.
-  std::error_code ec;
-  fs::create_directories(fs::path(opt.runDir) / "checkpoints", ec);
-  if (ec) return ioError("cannot create run directory \"" + opt.runDir + "\": " + ec.message());
-  const std::string ckptPath = (fs::path(opt.runDir) / "checkpoints" / "last.ckpt").string();
-  TrainerState state;
-  state.seed = seed;
-  state.threads = threads;
-  state.bestValidationLoss = INFINITY;
-  if (opt.resume) {
-    auto ck = readCheckpoint(ckptPath, hash);
-    if (!ck) return ck.status();
-    LOOM_RETURN_IF_ERROR(restoreCheckpoint(*ck, params, optimizer.get()));
-    state = ck->state;
-    if (state.seed != seed)
-      say("note: the checkpoint was written with seed " + std::to_string(state.seed) + "; continuing with it");
-    if (state.threads != threads)
-      say("warning: the checkpoint was written with " + std::to_string(state.threads) + " threads, this run uses " +
-          std::to_string(threads) + "; results will not be bit-identical to an uninterrupted run");
-    say("resuming from " + ckptPath + " at epoch " + std::to_string(state.epoch + 1) + ", step " +
-        std::to_string(state.stepInEpoch));
-  } else {
-    LOOM_RETURN_IF_ERROR(saveModel(model, (fs::path(opt.runDir) / "model.loom").string()));
-  }
-  const std::uint64_t runSeed = state.seed;
-  RunLog log((fs::path(opt.runDir) / "run.json").string());
-  {
-    auto& j = log.json();
-    j["format_version"] = 1;
-    j["model"] = model.name;
-    j["model_hash"] = hash;
-    j["host"] = hostName();
-    j["threads"] = threads;
-    j["seed"] = runSeed;
-    j["batch_size"] = batchSize;
-    j["epochs"] = tc.epochs();
-    j["optimizer"] = {{"type", tc.optimizer().type()}, {"learning_rate", tc.optimizer().learning_rate()}};
-    j["dataset"] = {{"source", trainData.source}, {"samples", trainCount}, {"fingerprint", dataFingerprint(trainData)}};
-    j["status"] = "running";
-    j["epoch_metrics"] = nlohmann::json::array();
-    LOOM_RETURN_IF_ERROR(log.save());
-  }
-  auto saveCheckpoint = [&]() { return writeCheckpoint(ckptPath, makeCheckpoint(hash, state, params, *optimizer)); };
-
-  // The loop.
-  TrainResult result;
-  const std::int64_t stepsPerEpoch = trainLoader->stepsPerEpoch();
-  const std::int64_t totalSteps = stepsPerEpoch * tc.epochs();
-  Tensor diffLogits(Dims{batchSize, classes});
-  auto runStart = Clock::now();
-  bool stop = false;
-  plan.setProfiling(opt.profile);
-  double tData = 0, tForward = 0, tLoss = 0, tBackward = 0, tOptim = 0;
-  auto lap = [&](Clock::time_point& t, double& acc) {
+  auto t = stepStart;
+  auto lap = [&](double& acc) {
     if (!opt.profile) return;
-    auto now = Clock::now();
+    const auto now = Clock::now();
     acc += std::chrono::duration<double>(now - t).count();
     t = now;
   };
-  for (; state.epoch < tc.epochs() && !stop; ++state.epoch) {
-    const std::int64_t epoch = state.epoch;
-    LOOM_RETURN_IF_ERROR(trainLoader->startEpoch(epoch, state.stepInEpoch));
-    auto epochStart = Clock::now();
-    const std::int64_t epochFirstStep = state.stepInEpoch;
-    auto windowStart = Clock::now();
-    std::int64_t windowSamples = 0;
-    double rate = 0;
-    double lr = 0;
-    while (state.stepInEpoch < stepsPerEpoch) {
-      const std::int64_t step = state.stepInEpoch;
-      auto t = Clock::now();
-      auto batch = trainLoader->next();
-      lap(t, tData);
-      if (!batch) return internalError("the data loader ended early at step " + std::to_string(step));
-      lr = schedule.learningRateAt(state.globalStep, stepsPerEpoch, totalSteps);
-      const std::uint64_t key = rngKey(runSeed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
-                                                 static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
-      LOOM_RETURN_IF_ERROR(plan.forward({{input, &batch->x}}, true, key));
-      lap(t, tForward);
-      const Tensor& logits = plan.output();
-      LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(tc.loss(), logits, batch->y, &diffLogits));
-      lap(t, tLoss);
-      if (!std::isfinite(loss)) {
-        Status where = plan.checkFinite();
-        log.json()["status"] = "diverged";
-        (void)log.save();
-        std::string msg = "training diverged at epoch " + std::to_string(epoch + 1) + ", step " +
-                          std::to_string(step + 1) + " (loss is " + (std::isnan(loss) ? "NaN" : "Inf") + ", learning rate " +
-                          formatNumber(lr) + "): ";
-        return Status(ErrorCode::NonFinite, msg + (where.isOk() ? "the loss itself overflowed" : where.message()));
-      }
-      LOOM_RETURN_IF_ERROR(plan.backward(diffLogits));
-      lap(t, tBackward);
-      LOOM_RETURN_IF_ERROR(sync->allreduceMean(params.all()));
-      if (tc.clip_grad_norm() > 0) LOOM_RETURN_IF_ERROR(clipGradNorm(params.all(), tc.clip_grad_norm()).status());
-      LOOM_RETURN_IF_ERROR(optimizer->step(params.all(), lr));
-      lap(t, tOptim);
-
-      ++state.globalStep;
-      ++state.stepInEpoch;
-      state.epochLossSum += loss * static_cast<double>(batchSize);
-      LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
-      state.epochCorrect += top1;
-      state.epochSamples += batchSize;
-      windowSamples += batchSize;
-      const double windowSeconds = secondsSince(windowStart);
-      if (windowSeconds >= 1.0 || rate == 0) {
-        rate = static_cast<double>(windowSamples) / std::max(1e-9, windowSeconds);
-        windowStart = Clock::now();
-        windowSamples = 0;
-      }
-      if (opt.onProgress) {
-        TrainProgress p;
-        p.epoch = epoch;
-        p.epochs = tc.epochs();
-        p.step = state.stepInEpoch;
-        p.steps = stepsPerEpoch;
-        p.loss = state.epochLossSum / static_cast<double>(state.epochSamples);
-        p.accuracy = static_cast<double>(state.epochCorrect) / static_cast<double>(state.epochSamples);
-        p.samplesPerSecond = rate;
-        p.etaSeconds = static_cast<double>((totalSteps - state.globalStep) * batchSize) / std::max(1.0, rate);
-        p.learningRate = lr;
-        opt.onProgress(p);
-      }
-      const bool cancel = opt.cancel && opt.cancel->load();
-      const bool limit = opt.maxSteps > 0 && state.globalStep >= opt.maxSteps;
-      const bool periodic = opt.checkpointEverySteps > 0 && state.globalStep % opt.checkpointEverySteps == 0;
-      // exchange(): a request is served once, however long the flag stays visible.
-      const bool requested = opt.checkpointNow && opt.checkpointNow->exchange(false);
-      if ((cancel || limit || periodic || requested) && state.stepInEpoch < stepsPerEpoch)
-        LOOM_RETURN_IF_ERROR(saveCheckpoint());
-      if (cancel) {
-        log.json()["status"] = "cancelled";
-        (void)log.save();
-        return Status(ErrorCode::Cancelled, "training stopped at epoch " + std::to_string(epoch + 1) + ", step " +
-                                                std::to_string(state.stepInEpoch) + "; checkpoint " + ckptPath);
-      }
-      if (limit) {
-        stop = true;
-        break;
-      }
-    }
-    if (state.stepInEpoch < stepsPerEpoch) break;  // stopped by --max-steps mid-epoch
-
-    EpochMetrics em;
-    em.epoch = epoch;
-    em.trainLoss = state.epochLossSum / static_cast<double>(std::max<std::int64_t>(1, state.epochSamples));
-    em.trainAccuracy = static_cast<double>(state.epochCorrect) / static_cast<double>(std::max<std::int64_t>(1, state.epochSamples));
-    em.learningRate = lr;
-    em.seconds = secondsSince(epochStart);
-    em.samplesPerSecond = static_cast<double>((stepsPerEpoch - epochFirstStep) * batchSize) / std::max(1e-9, em.seconds);
-    if (validLoader) {
-      LOOM_ASSIGN_OR_RETURN(EvalMetrics v, runEvaluation(model, evalPlans, input, *validLoader,
-                                                         TrainProgress::Phase::Validate, epoch, opt.onProgress));
-      em.validationLoss = v.loss;
-      em.validationAccuracy = v.accuracy;
-      if (v.loss < state.bestValidationLoss) {
-        state.bestValidationLoss = v.loss;
-        state.epochsWithoutImprovement = 0;
-      } else {
-        ++state.epochsWithoutImprovement;
-      }
-    }
-    result.epochs.push_back(em);
-    if (opt.onEpoch) opt.onEpoch(em);
-    log.json()["epoch_metrics"].push_back({{"epoch", epoch + 1},
-                                           {"train_loss", em.trainLoss},
-                                           {"train_accuracy", em.trainAccuracy},
-                                           {"validation_loss", em.validationLoss},
-                                           {"validation_accuracy", em.validationAccuracy},
-                                           {"learning_rate", em.learningRate},
-                                           {"seconds", em.seconds}});
-    // The epoch is complete: the checkpoint points at the start of the next one.
-    state.stepInEpoch = 0;
-    state.epochLossSum = 0;
-    state.epochCorrect = 0;
-    state.epochSamples = 0;
-    ++state.epoch;
-    LOOM_RETURN_IF_ERROR(saveCheckpoint());
-    --state.epoch;  // the for-loop increments it
-    LOOM_RETURN_IF_ERROR(log.save());
-    if (tc.early_stopping_patience() > 0 && validLoader &&
-        state.epochsWithoutImprovement >= tc.early_stopping_patience()) {
-      result.stoppedEarly = true;
-      ++state.epoch;
-      break;
-    }
-    if (opt.maxSteps > 0 && state.globalStep >= opt.maxSteps) stop = true;
+  const std::int64_t epoch = s.epoch, step = s.stepInEpoch;
+  auto batch = r.data.train->next();
+  lap(r.phases.data);
+  if (!batch) return internalError("the data loader ended early at step " + std::to_string(step));
+  const double lr = r.schedule->learningRateAt(s.globalStep, r.stepsPerEpoch, r.scheduleSteps);
+  const std::uint64_t key = rngKey(s.seed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
+                                            static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
+  LOOM_RETURN_IF_ERROR(r.plan.forward({{r.data.input, &batch->x}}, true, key));
+  lap(r.phases.forward);
+  const Tensor& logits = r.plan.output();
+  LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(tc.loss(), logits, batch->y, &r.diffLogits));
+  lap(r.phases.loss);
+  const std::string at = "training diverged at epoch " + std::to_string(epoch + 1) + ", step " +
+                         std::to_string(step + 1);
+  if (!std::isfinite(loss)) {
+    const Status cause = r.plan.checkFinite();
+    return Status(ErrorCode::NonFinite, at + " (loss is " + (std::isnan(loss) ? "NaN" : "Inf") + ", learning rate " +
+                                            formatNumber(lr) + "): " +
+                                            (cause.isOk() ? "the loss itself overflowed" : cause.message()));
   }
-  result.trainSeconds = secondsSince(runStart);
-  if (opt.profile) {
-    result.nodeTimings = plan.timings();
-    result.phaseSeconds = {{"wait for data", tData}, {"forward", tForward}, {"loss", tLoss},
-                           {"backward", tBackward}, {"optimizer", tOptim}};
+  LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
+  lap(r.phases.backward);
+  LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
+  if (tc.clip_grad_norm() > 0) LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
+  LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
+  if (!allFinite(r.params.all())) {
+    const Status cause = r.plan.checkFinite();
+    return Status(ErrorCode::NonFinite, at + ": the optimizer step (learning rate " + formatNumber(lr) +
+                                            ") left non-finite parameters: " +
+                                            (cause.isOk() ? "a parameter" : cause.message()));
   }
-  model.parameters = params.values();
+  lap(r.phases.optimizer);
 
-  if (opt.evaluateTest && model.dataset.kind() != "csv") {
-    LOOM_ASSIGN_OR_RETURN(result.test,
-                          evaluateTestSplit(model, analysis, evalPlans, batchSize, state.epoch, opt.onProgress));
-    log.json()["test"] = {{"loss", result.test.loss}, {"accuracy", result.test.accuracy}, {"samples", result.test.samples}};
+  ++s.globalStep;
+  ++s.stepInEpoch;
+  s.epochLossSum += loss * static_cast<double>(r.batchSize);
+  LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
+  s.epochCorrect += top1;
+  s.epochSamples += r.batchSize;
+  r.windowSamples += r.batchSize;
+  const double windowSeconds = secondsSince(r.windowStart);
+  if (windowSeconds >= 1.0 || r.rate == 0) {
+    r.rate = static_cast<double>(r.windowSamples) / std::max(1e-9, windowSeconds);
+    r.windowStart = Clock::now();
+    r.windowSamples = 0;
   }
-  log.json()["status"] = "completed";
-  log.json()["train_seconds"] = result.trainSeconds;
-  LOOM_RETURN_IF_ERROR(log.save());
-  return result;
-}
+  TrainProgress p;
+  p.epoch = epoch;
+  p.epochs = tc.epochs();
+  p.step = s.stepInEpoch;
+  p.steps = r.stepsPerEpoch;
+  p.loss = s.epochLossSum / static_cast<double>(s.epochSamples);
+  p.accuracy = static_cast<double>(s.epochCorrect) / static_cast<double>(s.epochSamples);
+  p.samplesPerSecond = r.rate;
+  p.etaSeconds = static_cast<double>((r.runSteps - s.globalStep) * r.batchSize) / std::max(1.0, r.rate);
+  p.learningRate = lr;
+  p.globalStep = s.globalStep;
+  r.report(p);
+  r.epochSeconds += secondsSince(stepStart);
 
-Expected<EvalMetrics> evaluate(const Model& modelIn, std::int64_t batchSize,
-                               const std::function<void(const TrainProgress&)>& onProgress) {
-  Model model = modelIn;
-  applyDefaults(model);
-  GraphAnalysis analysis = analyzeGraph(model.graph, OpRegistry::global(), batchSize);
-  LOOM_RETURN_IF_ERROR(analysis.status);
-  LOOM_ASSIGN_OR_RETURN(ParameterSet params,
-                        ParameterSet::create(model.graph, analysis, model.parameters, model.training.seed()));
-  auto cpu = makeCpuBackend();
-  EvalPlans plans(model.graph, params, cpu.get());
-  return evaluateTestSplit(model, analysis, plans, batchSize, 0, onProgress);
-}
-
-Status loadCheckpointParameters(Model& model, const std::string& checkpointPath) {
-  applyDefaults(model);
-  GraphAnalysis analysis = analyzeGraph(model.graph, OpRegistry::global(), 1);
-  LOOM_RETURN_IF_ERROR(analysis.status);
-  LOOM_ASSIGN_OR_RETURN(ParameterSet params, ParameterSet::create(model.graph, analysis, {}, model.training.seed()));
-  LOOM_ASSIGN_OR_RETURN(CheckpointData ck, readCheckpoint(checkpointPath, modelStructureHash(model)));
-  LOOM_RETURN_IF_ERROR(restoreCheckpoint(ck, params, nullptr));
-  model.parameters = params.values();
+  const bool limit = opt.maxSteps > 0 && s.globalStep >= opt.maxSteps;
+  const bool periodic = opt.checkpointEverySteps > 0 && s.globalStep % opt.checkpointEverySteps == 0;
+  // exchange(): a request is served once, however long the flag stays visible.
+  const bool requested = m_checkpointRequested.exchange(false) | (opt.checkpointNow && opt.checkpointNow->exchange(false));
+  if (s.stepInEpoch == r.stepsPerEpoch) {
+    LOOM_RETURN_IF_ERROR(endEpoch(lr));  // writes the epoch's checkpoint
+  } else if (limit || periodic || requested) {
+    LOOM_RETURN_IF_ERROR(r.saveCheckpoint(m_checkpointPath));
+  }
+  if (limit) m_done = true;
   return Status::ok();
+}
+
+Status Trainer::endEpoch(double learningRate) {
+  Impl& r = *m_impl;
+  TrainerState& s = r.state;
+  const pb::TrainingConfig& tc = r.model.training;
+  EpochMetrics em;
+  em.epoch = s.epoch;
+  em.trainLoss = s.epochLossSum / static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
+  em.trainAccuracy = static_cast<double>(s.epochCorrect) / static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
+  em.learningRate = learningRate;
+  em.seconds = r.epochSeconds;
+  em.samplesPerSecond = static_cast<double>((r.stepsPerEpoch - r.epochFirstStep) * r.batchSize) /
+                        std::max(1e-9, em.seconds);
+  if (r.data.validation) {
+    LOOM_ASSIGN_OR_RETURN(EvalMetrics v,
+                          runEvaluation(r.model, *r.evalPlans, r.data.input, *r.data.validation,
+                                        TrainProgress::Phase::Validate, s.epoch,
+                                        [&](const TrainProgress& p) { r.report(p); }));
+    em.validationLoss = v.loss;
+    em.validationAccuracy = v.accuracy;
+    if (v.loss < s.bestValidationLoss) {
+      s.bestValidationLoss = v.loss;
+      s.epochsWithoutImprovement = 0;
+    } else {
+      ++s.epochsWithoutImprovement;
+    }
+  }
+  r.result.epochs.push_back(em);
+  if (r.options.onEpoch) r.options.onEpoch(em);
+  if (r.options.events) r.options.events->push({TrainEvent::Kind::Epoch, {}, em, {}, {}, {}});
+  r.log->addEpoch(em);
+  // The epoch is complete: the checkpoint points at the start of the next one.
+  s.stepInEpoch = 0;
+  s.epochLossSum = 0;
+  s.epochCorrect = 0;
+  s.epochSamples = 0;
+  ++s.epoch;
+  LOOM_RETURN_IF_ERROR(r.saveCheckpoint(m_checkpointPath));
+  r.log->setStatus(TrainStatus::Running, s.globalStep, "");
+  LOOM_RETURN_IF_ERROR(r.log->save());
+  if (tc.early_stopping_patience() > 0 && r.data.validation &&
+      s.epochsWithoutImprovement >= tc.early_stopping_patience()) {
+    r.result.stoppedEarly = true;
+    m_done = true;
+  }
+  if (s.epoch >= tc.epochs()) m_done = true;
+  return Status::ok();
+}
+
+Status Trainer::runEpoch() {
+  const std::int64_t epoch = m_impl->state.epoch;
+  while (!m_done && m_impl->state.epoch == epoch) LOOM_RETURN_IF_ERROR(step());
+  return Status::ok();
+}
+
+Expected<TrainResult> Trainer::run() {
+  while (!m_done) LOOM_RETURN_IF_ERROR(step());
+  return finish();
+}
+
+Expected<TrainResult> Trainer::finish() {
+  Impl& r = *m_impl;
+  if (r.finished) return r.result;
+  const TrainStatus now = status();
+  if (isFinal(now)) return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) + ")");
+  if (!m_done)
+    return invalidArgument("the training run has steps left (global step " + std::to_string(r.state.globalStep) +
+                           " of " + std::to_string(r.runSteps) + ")");
+  ScopedComputeThreads threads(r.threads);
+  if (!allFinite(r.params.all())) return fail(Status(ErrorCode::NonFinite, "the trained parameters are not finite: " +
+                                                                               r.plan.checkFinite().message()));
+  r.result.trainSeconds = r.activeSeconds;
+  if (r.options.profile) {
+    r.result.nodeTimings = r.plan.timings();
+    r.result.phaseSeconds = {{"wait for data", r.phases.data}, {"forward", r.phases.forward},
+                             {"loss", r.phases.loss},          {"backward", r.phases.backward},
+                             {"optimizer", r.phases.optimizer}};
+  }
+  if (r.options.evaluateTest && r.data.kind->hasTestSplit) {
+    auto test = loadTestData(r.model, *r.analysis);
+    if (!test) return fail(test.status());
+    auto m = evaluateTestSplit(r.model, *test, r.data.input, *r.evalPlans, r.data.evalOptions, r.state.epoch,
+                               [&](const TrainProgress& p) { r.report(p); });
+    if (!m) return fail(m.status());
+    r.result.test = *m;
+    r.log->setTest(*m);
+    if (r.options.events) r.options.events->push({TrainEvent::Kind::Test, {}, {}, *m, {}, {}});
+  }
+  r.log->setTrainSeconds(r.result.trainSeconds);
+  r.finished = true;
+  setStatus(TrainStatus::Completed, "");
+  return r.result;
+}
+
+Model Trainer::trainedModel() const {
+  Model m = m_impl->model;
+  m.parameters = m_impl->params.values();
+  return m;
+}
+
+const std::vector<NodeKernelInfo>& Trainer::kernelInfo() const { return m_impl->plan.kernelInfo(); }
+const GraphAnalysis& Trainer::analysis() const { return *m_impl->analysis; }
+void Trainer::setTap(TensorTap tap) { m_impl->plan.setTap(std::move(tap)); }
+
+Status Trainer::waitWhilePaused() {
+  const std::atomic<bool>* cancel = m_impl->options.cancel;
+  std::unique_lock lock(m_mutex);
+  if (!m_pauseRequested || m_stopRequested) return Status::ok();
+  lock.unlock();
+  setStatus(TrainStatus::Paused, "");
+  lock.lock();
+  while (m_pauseRequested && !m_stopRequested) {
+    if (!cancel) {
+      m_wake.wait(lock);
+      continue;
+    }
+    // A signal handler can only set the atomic, not notify: look at it a few times a second.
+    m_wake.wait_for(lock, std::chrono::milliseconds(100));
+    if (cancel->load()) m_stopRequested = true;
+  }
+  const bool stopping = m_stopRequested;
+  lock.unlock();
+  if (!stopping) setStatus(TrainStatus::Running, "");
+  return Status::ok();
+}
+
+Status Trainer::stopAtBoundary() {
+  Impl& r = *m_impl;
+  if (Status st = r.saveCheckpoint(m_checkpointPath); !st) return fail(std::move(st));
+  const std::string message = "training stopped at " + where(r.state) +
+                              (r.writesRunDir ? "; checkpoint " + m_checkpointPath : std::string());
+  setStatus(TrainStatus::Stopped, m_checkpointPath);
+  return Status(ErrorCode::Cancelled, message);
+}
+
+Status Trainer::fail(Status error) {
+  setStatus(error.code() == ErrorCode::NonFinite ? TrainStatus::Diverged : TrainStatus::Failed, error.message());
+  return error;
+}
+
+void Trainer::setStatus(TrainStatus status, const std::string& detail) {
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_status == status) return;
+    m_status = status;
+  }
+  Impl& r = *m_impl;
+  r.log->setStatus(status, r.state.globalStep, detail);
+  (void)r.log->save();  // best effort: the status is also returned to the caller
+  if (r.options.onStatus) r.options.onStatus(status, detail);
+  if (r.options.events) r.options.events->push({TrainEvent::Kind::Status, {}, {}, {}, detail, status});
+}
+
+void Trainer::publishPosition() {
+  const Impl& r = *m_impl;
+  std::lock_guard lock(m_mutex);
+  m_position.epoch = r.state.epoch;
+  m_position.epochs = r.model.training.epochs();
+  m_position.stepInEpoch = r.state.stepInEpoch;
+  m_position.stepsPerEpoch = r.stepsPerEpoch;
+  m_position.globalStep = r.state.globalStep;
+  m_position.totalSteps = r.runSteps;
+}
+
+// ---- any thread ----
+
+void Trainer::pause() {
+  std::lock_guard lock(m_mutex);
+  m_pauseRequested = true;
+}
+
+void Trainer::resume() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_pauseRequested = false;
+  }
+  m_wake.notify_all();
+}
+
+void Trainer::stop() {
+  {
+    std::lock_guard lock(m_mutex);
+    m_stopRequested = true;
+  }
+  m_wake.notify_all();
+}
+
+void Trainer::requestCheckpoint() { m_checkpointRequested.store(true); }
+
+TrainStatus Trainer::status() const {
+  std::lock_guard lock(m_mutex);
+  return m_status;
+}
+
+TrainerPosition Trainer::position() const {
+  std::lock_guard lock(m_mutex);
+  return m_position;
 }
 
 }  // namespace loom
