@@ -45,6 +45,15 @@ std::string where(const TrainerState& s) {
 
 /// Progress events reach the queue at most this often per phase (plus each phase's end).
 constexpr auto kQueuedProgressInterval = std::chrono::milliseconds(100);
+
+/// The NaN/Inf scan of the parameters after an optimizer step is a memory-bound pass (about
+/// 0.5 ms for the CNN example's 3.3 M parameters, 1.3 % of its step at batch 64 on one
+/// thread). Models with more parameters than this are scanned every ceil(n / this) steps
+/// instead of every step, which keeps the scan under ~0.4 % of a step; the steps that
+/// write a checkpoint or end the run are always scanned, and the loss of every step is
+/// checked, so a divergence is caught at its step unless a later node masks it, and nothing
+/// non-finite is ever saved.
+constexpr std::int64_t kParametersCheckedPerStep = std::int64_t{1} << 20;
 }  // namespace
 
 struct Trainer::Impl {
@@ -68,6 +77,7 @@ struct Trainer::Impl {
   std::int64_t stepsPerEpoch = 0;
   std::int64_t scheduleSteps = 0;  ///< epochs * stepsPerEpoch: what the LR schedule spans
   std::int64_t runSteps = 0;       ///< scheduleSteps, or maxSteps if smaller
+  std::int64_t parameterCheckInterval = 1;  ///< see kParametersCheckedPerStep
 
   TrainerState state;
   std::unique_ptr<RunLog> log;
@@ -171,6 +181,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   r.stepsPerEpoch = r.data.train->stepsPerEpoch();
   r.scheduleSteps = r.stepsPerEpoch * tc.epochs();
   r.runSteps = opt.maxSteps > 0 ? std::min(opt.maxSteps, r.scheduleSteps) : r.scheduleSteps;
+  std::int64_t parameterCount = 0;
+  for (const Parameter& p : r.params.all()) parameterCount += p.value.numel();
+  r.parameterCheckInterval = std::max<std::int64_t>(1, (parameterCount + kParametersCheckedPerStep - 1) /
+                                                           kParametersCheckedPerStep);
   if (opt.resume) {
     LOOM_RETURN_IF_ERROR(checkResumePosition(r.state, checkpointPath, tc.epochs(), r.stepsPerEpoch));
     r.say("resuming from " + checkpointPath + " at " + where(r.state) + " (global step " +
@@ -292,7 +306,15 @@ Status Trainer::stepUnchecked() {
   LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
   if (tc.clip_grad_norm() > 0) LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
   LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
-  if (!allFinite(r.params.all())) {
+  // What this step ends with decides whether the parameters must be checked now.
+  const std::int64_t doneSteps = s.globalStep + 1;
+  const bool endsEpoch = step + 1 == r.stepsPerEpoch;
+  const bool limit = opt.maxSteps > 0 && doneSteps >= opt.maxSteps;
+  const bool periodic = opt.checkpointEverySteps > 0 && doneSteps % opt.checkpointEverySteps == 0;
+  // exchange(): a request is served once, however long the flag stays visible.
+  const bool requested = m_checkpointRequested.exchange(false) | (opt.checkpointNow && opt.checkpointNow->exchange(false));
+  const bool saves = endsEpoch || limit || periodic || requested;
+  if ((saves || doneSteps % r.parameterCheckInterval == 0) && !allFinite(r.params.all())) {
     const Status cause = r.plan.checkFinite();
     return Status(ErrorCode::NonFinite, at + ": the optimizer step (learning rate " + formatNumber(lr) +
                                             ") left non-finite parameters: " +
@@ -327,13 +349,9 @@ Status Trainer::stepUnchecked() {
   r.report(p);
   r.epochSeconds += secondsSince(stepStart);
 
-  const bool limit = opt.maxSteps > 0 && s.globalStep >= opt.maxSteps;
-  const bool periodic = opt.checkpointEverySteps > 0 && s.globalStep % opt.checkpointEverySteps == 0;
-  // exchange(): a request is served once, however long the flag stays visible.
-  const bool requested = m_checkpointRequested.exchange(false) | (opt.checkpointNow && opt.checkpointNow->exchange(false));
-  if (s.stepInEpoch == r.stepsPerEpoch) {
+  if (endsEpoch) {
     LOOM_RETURN_IF_ERROR(endEpoch(lr));  // writes the epoch's checkpoint
-  } else if (limit || periodic || requested) {
+  } else if (saves) {
     LOOM_RETURN_IF_ERROR(r.saveCheckpoint(m_checkpointPath));
   }
   if (limit) m_done = true;

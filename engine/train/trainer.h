@@ -24,10 +24,12 @@
 // byte-identical to an uninterrupted run (same ISA and thread count), however it was
 // interrupted: stop(), --max-steps, a signal, or kill -9 after a periodic checkpoint.
 //
-// Divergence: the loss of every step and the parameters after every optimizer step
-// (including the last) are checked for NaN/Inf; the error names the first node at fault, the
-// run's status becomes Diverged, and nothing is saved from that step on (no checkpoint, no
-// trained model, run.json says "diverged").
+// Divergence: the loss of every step is checked for NaN/Inf, and so are the parameters after
+// the optimizer step of every step that writes a checkpoint or ends the run (the last one
+// included) and, between those, of every step for models up to 2^20 parameters (every
+// ceil(n / 2^20) steps above, which bounds the scan's cost; see trainer.cpp). The error names
+// the first node at fault, the run's status becomes Diverged, and nothing is saved from that
+// step on (no checkpoint, no trained model, run.json says "diverged").
 //
 // Run directory (docs/runs.md): model.loom (exact model trained), run.json (hyper-
 // parameters, seed, data, host, status, per-epoch metrics), checkpoints/last.ckpt.
