@@ -279,7 +279,8 @@ TEST(Trainer, StopWritesACheckpointThatANewTrainerResumesBitExactly) {
   expectSameBytes(trainer->trainedModel().parameters, ref.model.parameters);
   EXPECT_EQ(result->test.loss, ref.result.test.loss);
   // The final checkpoints are the same bytes, and run.json lists every epoch once.
-  EXPECT_EQ(*readFile(dir + "/checkpoints/last.ckpt"), *readFile(ref.runDir + "/checkpoints/last.ckpt"));
+  EXPECT_TRUE(*readFile(dir + "/checkpoints/last.ckpt") == *readFile(ref.runDir + "/checkpoints/last.ckpt"))
+      << "the final checkpoints differ";
   auto json = nlohmann::json::parse(*readFile(dir + "/run.json"));
   ASSERT_EQ(json["epoch_metrics"].size(), static_cast<size_t>(kEpochs));
   for (std::int64_t e = 0; e < kEpochs; ++e) EXPECT_EQ(json["epoch_metrics"][e]["epoch"], e + 1);
@@ -411,4 +412,51 @@ TEST(TrainEventQueue, DropsOnlyOldProgressWhenFull) {
   ASSERT_EQ(all.size(), 4u);
   for (const auto& e : all) EXPECT_EQ(e.kind, TrainEvent::Kind::Epoch);
   EXPECT_FALSE(q.waitPop(std::chrono::milliseconds(10)).has_value());
+}
+
+// A kind without a test split (CSV) and with per-feature standardisation: the run completes
+// without a test report, and evaluate() says the split is missing instead of scoring nothing.
+TEST(Trainer, CsvKindTrainsWithoutATestSplit) {
+  const std::string dir = freshDir("csv");
+  fs::create_directories(dir);
+  const std::string csv = dir + "/blobs.csv";
+  std::string text = "a,b,c,d,label\n";
+  std::uint64_t lcg = 12345;
+  auto noise = [&] {
+    lcg = lcg * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<double>(lcg >> 11) / 9007199254740992.0 - 0.5;
+  };
+  for (int i = 0; i < 480; ++i) {
+    const int c = i % 3;  // three blobs far apart on a scale of thousands
+    text += std::to_string(1000.0 + 300.0 * c + 50.0 * noise()) + "," + std::to_string(-2000.0 * c + 80.0 * noise()) +
+            "," + std::to_string(noise()) + "," + std::to_string(5000.0 + noise()) + "," + std::to_string(c) + "\n";
+  }
+  ASSERT_TRUE(writeFileAtomically(csv, text).isOk());
+  auto model = parseModel(R"(
+format_version: 2
+name: "blobs"
+graph {
+  node { name: "x" op: "Input" attr { name: "shape" ints { v: [4] } } }
+  node { name: "h" op: "Dense" input: "x" attr { name: "units" i: 16 } }
+  node { name: "r" op: "ReLU" input: "h" }
+  node { name: "logits" op: "Dense" input: "r" attr { name: "units" i: 3 } }
+}
+training { epochs: 4 batch_size: 16 seed: 3 threads: 1 validation_fraction: 0.25
+           optimizer { type: "adam" learning_rate: 0.01 } }
+dataset { kind: "csv" path: ")" + csv + R"(" }
+)",
+                          "blobs.loom");
+  ASSERT_TRUE(model.hasValue()) << model.status().message();
+  auto result = train(*model, optionsFor(dir + "/run"));
+  ASSERT_TRUE(result.hasValue()) << result.status().message();
+  EXPECT_EQ(result->test.samples, 0);
+  EXPECT_GT(result->epochs.back().validationAccuracy, 0.9);
+  auto json = nlohmann::json::parse(*readFile(dir + "/run/run.json"));
+  EXPECT_EQ(json["status"], "completed");
+  EXPECT_EQ(json["dataset"]["kind"], "csv");
+  EXPECT_FALSE(json.contains("test"));
+  auto m = evaluate(*model, 16);
+  ASSERT_FALSE(m.hasValue());
+  EXPECT_EQ(m.status().code(), ErrorCode::NotFound);
+  EXPECT_NE(m.status().message().find("no test split"), std::string::npos) << m.status().message();
 }
