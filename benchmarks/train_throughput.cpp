@@ -267,7 +267,8 @@ int main(int argc, char** argv) {
   out["steps_per_chunk"] = perChunk;
   out["chunks"] = rates;
   for (const auto& k : b.trainer ? b.trainer->kernelInfo() : b.plan.kernelInfo()) out["kernels"][k.node] = k.impl;
-  if (opt.profile && !opt.trainer) out["nodes"] = profileNodes(b, static_cast<int>(std::max<std::int64_t>(perChunk, 5)));
+  if (opt.profile && !opt.trainer)
+    out["nodes"] = profileNodes(b, static_cast<int>(std::max<std::int64_t>(perChunk, 5)));
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }

@@ -1,9 +1,10 @@
 // Plan: a Graph compiled for one input shape and mode, ready to run many steps.
 //
 // compile() takes the graph's analysis at the plan's batch size (or analyses the graph
-// itself when given none), asks the backends (in priority order) for a kernel per node, allocates every activation and gradient buffer once, and inserts layout
-// conversions only where a producer's layout differs from what a consumer wants (the
-// oneDNN backend keeps NHWC activations from the first conv to the flatten).
+// itself when given none), asks the backends (in priority order) for a kernel per node,
+// allocates every activation and gradient buffer once, and inserts layout conversions only
+// where a producer's layout differs from what a consumer wants (the oneDNN backend keeps
+// NHWC activations from the first conv to the flatten).
 //
 // Parameters are owned by a ParameterSet shared with the optimizer and checkpoints; the
 // plan holds pointers into it. A plan is not thread-safe; run it from one thread.

@@ -13,14 +13,14 @@
 namespace loom {
 
 /// The checkpoint contents of a run at `state` (tensors share storage with the run's).
-CheckpointData makeCheckpoint(const std::string& modelHash, const TrainerState& state, ParameterSet& params,
-                              Optimizer& optimizer);
+CheckpointData makeCheckpoint(const std::string& modelHash, const TrainerState& state,
+                              ParameterSet& params, Optimizer& optimizer);
 
 /// Copies the checkpoint's parameters (and, with `optimizer`, its state) into the run.
 /// ModelMismatch names `path`, the tensor and both shapes, or says that the optimizer
 /// differs from the one the checkpoint was written with.
-Status restoreCheckpoint(const CheckpointData& checkpoint, const std::string& path, ParameterSet& params,
-                         Optimizer* optimizer);
+Status restoreCheckpoint(const CheckpointData& checkpoint, const std::string& path,
+                         ParameterSet& params, Optimizer* optimizer);
 
 /// Checks that a resumed position fits the run (the epoch within [0, epochs], the step
 /// within the epoch); DataCorrupt names `path` and the value otherwise.

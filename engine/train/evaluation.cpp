@@ -12,9 +12,14 @@
 
 namespace loom {
 
-EvalPlans::EvalPlans(const Graph& graph, ParameterSet& params, std::shared_ptr<const GraphAnalysis> base,
-                     std::int64_t baseBatch, std::vector<Backend*> backends)
-    : m_graph(graph), m_params(params), m_base(std::move(base)), m_baseBatch(baseBatch), m_backends(std::move(backends)) {}
+EvalPlans::EvalPlans(const Graph& graph, ParameterSet& params,
+                     std::shared_ptr<const GraphAnalysis> base, std::int64_t baseBatch,
+                     std::vector<Backend*> backends)
+    : m_graph(graph),
+      m_params(params),
+      m_base(std::move(base)),
+      m_baseBatch(baseBatch),
+      m_backends(std::move(backends)) {}
 
 Expected<Plan*> EvalPlans::get(std::int64_t batch) {
   auto it = m_plans.find(batch);
@@ -23,13 +28,17 @@ Expected<Plan*> EvalPlans::get(std::int64_t batch) {
   o.batch = batch;
   o.training = false;
   o.backends = m_backends;
-  o.analysis = batch == m_baseBatch ? m_base : std::make_shared<const GraphAnalysis>(analysisForBatch(m_graph, *m_base, batch));
+  o.analysis =
+      batch == m_baseBatch
+          ? m_base
+          : std::make_shared<const GraphAnalysis>(analysisForBatch(m_graph, *m_base, batch));
   LOOM_ASSIGN_OR_RETURN(Plan plan, Plan::compile(m_graph, m_params, o));
   return &m_plans.emplace(batch, std::move(plan)).first->second;
 }
 
 Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const std::string& input,
-                                    BatchLoader& loader, TrainProgress::Phase phase, std::int64_t epoch,
+                                    BatchLoader& loader, TrainProgress::Phase phase,
+                                    std::int64_t epoch,
                                     const std::function<void(const TrainProgress&)>& onProgress) {
   using Clock = std::chrono::steady_clock;
   EvalMetrics m;
@@ -49,12 +58,15 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
     const Tensor& logits = plan->output();
     if (!allFinite(logits)) {
       const Status where = plan->locateNonFinite({{input, &batch->x}});
-      const char* what = phase == TrainProgress::Phase::Test ? "the test split" : "the validation split";
-      return Status(ErrorCode::NonFinite, std::string("evaluation on ") + what + " produced non-finite logits in batch " +
-                                              std::to_string(step + 1) + ": " +
-                                              (where.isOk() ? "the output itself" : where.message()));
+      const char* what =
+          phase == TrainProgress::Phase::Test ? "the test split" : "the validation split";
+      return Status(ErrorCode::NonFinite,
+                    std::string("evaluation on ") + what + " produced non-finite logits in batch " +
+                        std::to_string(step + 1) + ": " +
+                        (where.isOk() ? "the output itself" : where.message()));
     }
-    LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(model.training.loss(), logits, batch->y, nullptr));
+    LOOM_ASSIGN_OR_RETURN(double loss,
+                          computeLoss(model.training.loss(), logits, batch->y, nullptr));
     lossSum += loss * static_cast<double>(b);
     LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
     correct += top1;
@@ -80,15 +92,18 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
   if (m.samples == 0) return invalidArgument("the evaluation set is empty");
   m.loss = lossSum / static_cast<double>(m.samples);
   m.accuracy = static_cast<double>(correct) / static_cast<double>(m.samples);
-  for (auto& [k, c] : topCorrect) m.topK.emplace_back(k, static_cast<double>(c) / static_cast<double>(m.samples));
+  for (auto& [k, c] : topCorrect)
+    m.topK.emplace_back(k, static_cast<double>(c) / static_cast<double>(m.samples));
   return m;
 }
 
-Expected<EvalMetrics> evaluateTestSplit(const Model& model, const Dataset& test, const std::string& input,
-                                        EvalPlans& plans, const BatchLoaderOptions& options, std::int64_t epoch,
-                                        const std::function<void(const TrainProgress&)>& onProgress) {
-  LOOM_ASSIGN_OR_RETURN(auto loader,
-                        BatchLoader::create(test, firstIndices(test.size(), model.dataset.test_limit()), options));
+Expected<EvalMetrics> evaluateTestSplit(
+    const Model& model, const Dataset& test, const std::string& input, EvalPlans& plans,
+    const BatchLoaderOptions& options, std::int64_t epoch,
+    const std::function<void(const TrainProgress&)>& onProgress) {
+  LOOM_ASSIGN_OR_RETURN(
+      auto loader,
+      BatchLoader::create(test, firstIndices(test.size(), model.dataset.test_limit()), options));
   return runEvaluation(model, plans, input, *loader, TrainProgress::Phase::Test, epoch, onProgress);
 }
 
@@ -107,9 +122,11 @@ Expected<BatchLoaderOptions> standaloneEvalOptions(const Model& model, std::int6
     const std::int64_t n = model.dataset.train_limit() > 0
                                ? std::min<std::int64_t>(train.size(), model.dataset.train_limit())
                                : train.size();
-    LOOM_ASSIGN_OR_RETURN(TrainValidationSplit split,
-                          splitTrainValidation(n, model.training.validation_fraction(), model.training.seed()));
-    LOOM_ASSIGN_OR_RETURN(o.normalization, normalizationFor(*kind, model.dataset, train, split.train));
+    LOOM_ASSIGN_OR_RETURN(
+        TrainValidationSplit split,
+        splitTrainValidation(n, model.training.validation_fraction(), model.training.seed()));
+    LOOM_ASSIGN_OR_RETURN(o.normalization,
+                          normalizationFor(*kind, model.dataset, train, split.train));
   }
   return evaluationLoaderOptions(o);
 }
@@ -117,14 +134,18 @@ Expected<BatchLoaderOptions> standaloneEvalOptions(const Model& model, std::int6
 
 Expected<EvalMetrics> evaluate(const Model& modelIn, std::int64_t batchSize,
                                const std::function<void(const TrainProgress&)>& onProgress) {
-  if (batchSize < 1) return invalidArgument("the evaluation batch size must be at least 1, got " + std::to_string(batchSize));
+  if (batchSize < 1)
+    return invalidArgument("the evaluation batch size must be at least 1, got " +
+                           std::to_string(batchSize));
   Model model = modelIn;
   applyDefaults(model);
   ScopedComputeThreads threads(model.training.threads());
-  auto analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(model.graph, OpRegistry::global(), batchSize));
+  auto analysis = std::make_shared<const GraphAnalysis>(
+      analyzeGraph(model.graph, OpRegistry::global(), batchSize));
   LOOM_RETURN_IF_ERROR(analysis->status);
-  LOOM_ASSIGN_OR_RETURN(ParameterSet params,
-                        ParameterSet::create(model.graph, *analysis, model.parameters, model.training.seed()));
+  LOOM_ASSIGN_OR_RETURN(
+      ParameterSet params,
+      ParameterSet::create(model.graph, *analysis, model.parameters, model.training.seed()));
   LOOM_ASSIGN_OR_RETURN(Dataset test, loadTestData(model, *analysis));
   LOOM_ASSIGN_OR_RETURN(std::string input, findInput(model, *analysis, test));
   LOOM_ASSIGN_OR_RETURN(BatchLoaderOptions options, standaloneEvalOptions(model, batchSize));

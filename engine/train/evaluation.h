@@ -40,13 +40,15 @@ class EvalPlans {
 /// `phase` and `epoch`. NonFinite, naming the first node at fault, when a batch's logits are
 /// not all finite (a NaN logit would otherwise be scored as a tie).
 Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const std::string& input,
-                                    BatchLoader& loader, TrainProgress::Phase phase, std::int64_t epoch,
+                                    BatchLoader& loader, TrainProgress::Phase phase,
+                                    std::int64_t epoch,
                                     const std::function<void(const TrainProgress&)>& onProgress);
 
 /// Evaluates `test` (already checked against the model's input) with the evaluation loader
 /// options `options` (normalisation of the run), the first test_limit samples.
-Expected<EvalMetrics> evaluateTestSplit(const Model& model, const Dataset& test, const std::string& input,
-                                        EvalPlans& plans, const BatchLoaderOptions& options, std::int64_t epoch,
-                                        const std::function<void(const TrainProgress&)>& onProgress);
+Expected<EvalMetrics> evaluateTestSplit(
+    const Model& model, const Dataset& test, const std::string& input, EvalPlans& plans,
+    const BatchLoaderOptions& options, std::int64_t epoch,
+    const std::function<void(const TrainProgress&)>& onProgress);
 
 }  // namespace loom

@@ -46,9 +46,12 @@ Status RunLog::start(const RunDescription& d, std::int64_t resumedAtEpoch) {
 }
 
 void RunLog::addEpoch(const EpochMetrics& m) {
-  nlohmann::json e = {{"epoch", m.epoch + 1},           {"train_loss", m.trainLoss},
-                      {"train_accuracy", m.trainAccuracy}, {"learning_rate", m.learningRate},
-                      {"seconds", m.seconds},              {"samples_per_second", m.samplesPerSecond}};
+  nlohmann::json e = {{"epoch", m.epoch + 1},
+                      {"train_loss", m.trainLoss},
+                      {"train_accuracy", m.trainAccuracy},
+                      {"learning_rate", m.learningRate},
+                      {"seconds", m.seconds},
+                      {"samples_per_second", m.samplesPerSecond}};
   if (m.validationLoss >= 0) {
     e["validation_loss"] = m.validationLoss;
     e["validation_accuracy"] = m.validationAccuracy;
@@ -69,12 +72,15 @@ void RunLog::setStatus(TrainStatus status, std::int64_t globalStep, const std::s
   if (status == TrainStatus::Stopped) m_json["checkpoint"] = detail;
 }
 
-void RunLog::setTrainSeconds(double seconds) { m_json["train_seconds"] = seconds; }
+void RunLog::setTrainSeconds(double seconds) {
+  m_json["train_seconds"] = seconds;
+}
 
 Status RunLog::save() {
   if (!m_enabled) return Status::ok();
   // Strings from model files need not be UTF-8: replace bad bytes instead of throwing.
-  return writeFileAtomically(m_path, m_json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  return writeFileAtomically(
+      m_path, m_json.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 std::string hostName() {

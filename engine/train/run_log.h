@@ -26,7 +26,7 @@ struct RunDescription {
   double learningRate = 0;
   std::string datasetKind;
   std::string datasetSource;
-  std::int64_t samples = 0;          ///< training + validation samples used
+  std::int64_t samples = 0;  ///< training + validation samples used
   std::string dataFingerprint;
   std::string backends;
 };

@@ -6,30 +6,39 @@ namespace loom {
 
 const char* trainStatusName(TrainStatus status) {
   switch (status) {
-    case TrainStatus::Ready: return "ready";
-    case TrainStatus::Running: return "running";
-    case TrainStatus::Paused: return "paused";
-    case TrainStatus::Stopped: return "stopped";
-    case TrainStatus::Completed: return "completed";
-    case TrainStatus::Diverged: return "diverged";
-    case TrainStatus::Failed: return "failed";
+    case TrainStatus::Ready:
+      return "ready";
+    case TrainStatus::Running:
+      return "running";
+    case TrainStatus::Paused:
+      return "paused";
+    case TrainStatus::Stopped:
+      return "stopped";
+    case TrainStatus::Completed:
+      return "completed";
+    case TrainStatus::Diverged:
+      return "diverged";
+    case TrainStatus::Failed:
+      return "failed";
   }
   return "unknown";
 }
 
 bool isFinal(TrainStatus status) {
-  return status == TrainStatus::Stopped || status == TrainStatus::Completed || status == TrainStatus::Diverged ||
-         status == TrainStatus::Failed;
+  return status == TrainStatus::Stopped || status == TrainStatus::Completed ||
+         status == TrainStatus::Diverged || status == TrainStatus::Failed;
 }
 
-TrainEventQueue::TrainEventQueue(std::size_t capacity) : m_capacity(std::max<std::size_t>(1, capacity)) {}
+TrainEventQueue::TrainEventQueue(std::size_t capacity)
+    : m_capacity(std::max<std::size_t>(1, capacity)) {}
 
 void TrainEventQueue::push(TrainEvent event) {
   {
     std::lock_guard lock(m_mutex);
     if (m_events.size() >= m_capacity) {
-      auto oldest = std::find_if(m_events.begin(), m_events.end(),
-                                 [](const TrainEvent& e) { return e.kind == TrainEvent::Kind::Progress; });
+      auto oldest = std::find_if(m_events.begin(), m_events.end(), [](const TrainEvent& e) {
+        return e.kind == TrainEvent::Kind::Progress;
+      });
       if (oldest != m_events.end()) {
         m_events.erase(oldest);
         ++m_dropped;
@@ -61,7 +70,8 @@ std::optional<TrainEvent> TrainEventQueue::waitPop(std::chrono::milliseconds tim
 
 std::vector<TrainEvent> TrainEventQueue::drain() {
   std::lock_guard lock(m_mutex);
-  std::vector<TrainEvent> out(std::make_move_iterator(m_events.begin()), std::make_move_iterator(m_events.end()));
+  std::vector<TrainEvent> out(std::make_move_iterator(m_events.begin()),
+                              std::make_move_iterator(m_events.end()));
   m_events.clear();
   return out;
 }

@@ -15,16 +15,16 @@ namespace loom {
 struct TrainProgress {
   enum class Phase { Train, Validate, Test };
   Phase phase = Phase::Train;
-  std::int64_t epoch = 0;          ///< 0-based
+  std::int64_t epoch = 0;  ///< 0-based
   std::int64_t epochs = 0;
-  std::int64_t step = 0;           ///< steps done in this epoch/phase
-  std::int64_t steps = 0;          ///< steps in this epoch/phase
-  double loss = 0;                 ///< running mean over the epoch so far
-  double accuracy = 0;             ///< running, in [0, 1]
-  double samplesPerSecond = 0;     ///< over the last second or so
-  double etaSeconds = 0;           ///< for the whole run
+  std::int64_t step = 0;        ///< steps done in this epoch/phase
+  std::int64_t steps = 0;       ///< steps in this epoch/phase
+  double loss = 0;              ///< running mean over the epoch so far
+  double accuracy = 0;          ///< running, in [0, 1]
+  double samplesPerSecond = 0;  ///< over the last second or so
+  double etaSeconds = 0;        ///< for the whole run
   double learningRate = 0;
-  std::int64_t globalStep = 0;     ///< optimizer steps done in the run (TensorBoard's step)
+  std::int64_t globalStep = 0;  ///< optimizer steps done in the run (TensorBoard's step)
 };
 
 struct EpochMetrics {
@@ -32,7 +32,7 @@ struct EpochMetrics {
   double trainLoss = 0, trainAccuracy = 0;
   double validationLoss = -1, validationAccuracy = -1;  ///< -1 when there is no validation split
   double learningRate = 0;
-  double seconds = 0;              ///< time spent training and validating (not paused)
+  double seconds = 0;  ///< time spent training and validating (not paused)
   double samplesPerSecond = 0;
 };
 
@@ -44,14 +44,15 @@ struct EvalMetrics {
 };
 
 struct TrainResult {
-  std::vector<EpochMetrics> epochs;  ///< the epochs this Trainer completed (not those before a resume)
+  std::vector<EpochMetrics>
+      epochs;  ///< the epochs this Trainer completed (not those before a resume)
   /// With TrainOptions::profile: per-node kernel times and the loop's phases
   /// ("wait for data", "forward", "loss", "backward", "optimizer"), in seconds.
   std::vector<NodeTiming> nodeTimings;
   std::vector<std::pair<std::string, double>> phaseSeconds;
-  EvalMetrics test;                  ///< samples == 0 when the test split was not evaluated
+  EvalMetrics test;  ///< samples == 0 when the test split was not evaluated
   bool stoppedEarly = false;
-  double trainSeconds = 0;           ///< time spent in steps (not paused)
+  double trainSeconds = 0;  ///< time spent in steps (not paused)
 };
 
 }  // namespace loom

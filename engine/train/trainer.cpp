@@ -30,7 +30,9 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+double secondsSince(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 std::string formatNumber(double v) {
   char buf[32];
@@ -75,8 +77,8 @@ struct Trainer::Impl {
   int threads = 1;
   std::int64_t batchSize = 0;
   std::int64_t stepsPerEpoch = 0;
-  std::int64_t scheduleSteps = 0;  ///< epochs * stepsPerEpoch: what the LR schedule spans
-  std::int64_t runSteps = 0;       ///< scheduleSteps, or maxSteps if smaller
+  std::int64_t scheduleSteps = 0;           ///< epochs * stepsPerEpoch: what the LR schedule spans
+  std::int64_t runSteps = 0;                ///< scheduleSteps, or maxSteps if smaller
   std::int64_t parameterCheckInterval = 1;  ///< see kParametersCheckedPerStep
 
   TrainerState state;
@@ -122,7 +124,8 @@ struct Trainer::Impl {
     if (!allFinite(params.all())) {
       const Status at = plan.checkFinite();
       return Status(ErrorCode::NonFinite, "refusing to write checkpoint \"" + path +
-                                              "\": the parameters are not finite (" + at.message() + ")");
+                                              "\": the parameters are not finite (" + at.message() +
+                                              ")");
     }
     return writeCheckpoint(path, makeCheckpoint(hash, state, params, *optimizer));
   }
@@ -143,15 +146,18 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   r.backends = opt.backends.empty() ? defaultBackends() : opt.backends;
   std::vector<Backend*> backends;
   for (const auto& b : r.backends) backends.push_back(b.get());
-  r.sync = opt.gradientSync ? opt.gradientSync : std::shared_ptr<GradientSync>(makeLocalGradientSync());
+  r.sync =
+      opt.gradientSync ? opt.gradientSync : std::shared_ptr<GradientSync>(makeLocalGradientSync());
   r.writesRunDir = r.sync->rank() == 0;
   r.batchSize = r.model.training.batch_size();
 
   // Model and parameters: the graph is analysed here, once, for every plan of the run.
-  r.analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(r.model.graph, OpRegistry::global(), r.batchSize));
+  r.analysis = std::make_shared<const GraphAnalysis>(
+      analyzeGraph(r.model.graph, OpRegistry::global(), r.batchSize));
   LOOM_RETURN_IF_ERROR(r.analysis->status);
   LOOM_ASSIGN_OR_RETURN(r.params,
-                        ParameterSet::create(r.model.graph, *r.analysis, r.model.parameters, r.model.training.seed()));
+                        ParameterSet::create(r.model.graph, *r.analysis, r.model.parameters,
+                                             r.model.training.seed()));
   r.hash = modelStructureHash(r.model);
   LOOM_ASSIGN_OR_RETURN(r.optimizer, createOptimizer(r.model.training.optimizer()));
   LOOM_RETURN_IF_ERROR(r.optimizer->initializeState(r.params.all()));
@@ -167,26 +173,30 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
     LOOM_RETURN_IF_ERROR(restoreCheckpoint(ck, checkpointPath, r.params, r.optimizer.get()));
     r.state = ck.state;
     if (r.state.seed != r.model.training.seed()) {
-      r.say("note: the checkpoint was written with seed " + std::to_string(r.state.seed) + "; continuing with it");
+      r.say("note: the checkpoint was written with seed " + std::to_string(r.state.seed) +
+            "; continuing with it");
       r.model.training.set_seed(r.state.seed);
     }
     if (r.state.threads != r.threads)
-      r.say("warning: the checkpoint was written with " + std::to_string(r.state.threads) + " threads, this run uses " +
-            std::to_string(r.threads) + "; results will not be bit-identical to an uninterrupted run");
+      r.say("warning: the checkpoint was written with " + std::to_string(r.state.threads) +
+            " threads, this run uses " + std::to_string(r.threads) +
+            "; results will not be bit-identical to an uninterrupted run");
   }
 
   LOOM_ASSIGN_OR_RETURN(r.data, loadTrainingData(r.model, *r.analysis));
   const pb::TrainingConfig& tc = r.model.training;
-  LOOM_ASSIGN_OR_RETURN(r.schedule, LearningRateSchedule::create(tc.schedule(), baseLearningRate(tc.optimizer())));
+  LOOM_ASSIGN_OR_RETURN(
+      r.schedule, LearningRateSchedule::create(tc.schedule(), baseLearningRate(tc.optimizer())));
   r.stepsPerEpoch = r.data.train->stepsPerEpoch();
   r.scheduleSteps = r.stepsPerEpoch * tc.epochs();
   r.runSteps = opt.maxSteps > 0 ? std::min(opt.maxSteps, r.scheduleSteps) : r.scheduleSteps;
   std::int64_t parameterCount = 0;
   for (const Parameter& p : r.params.all()) parameterCount += p.value.numel();
-  r.parameterCheckInterval = std::max<std::int64_t>(1, (parameterCount + kParametersCheckedPerStep - 1) /
-                                                           kParametersCheckedPerStep);
+  r.parameterCheckInterval = std::max<std::int64_t>(
+      1, (parameterCount + kParametersCheckedPerStep - 1) / kParametersCheckedPerStep);
   if (opt.resume) {
-    LOOM_RETURN_IF_ERROR(checkResumePosition(r.state, checkpointPath, tc.epochs(), r.stepsPerEpoch));
+    LOOM_RETURN_IF_ERROR(
+        checkResumePosition(r.state, checkpointPath, tc.epochs(), r.stepsPerEpoch));
     r.say("resuming from " + checkpointPath + " at " + where(r.state) + " (global step " +
           std::to_string(r.state.globalStep) + ")");
   }
@@ -198,7 +208,8 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   po.analysis = r.analysis;
   LOOM_ASSIGN_OR_RETURN(r.plan, Plan::compile(r.model.graph, r.params, po));
   r.plan.setProfiling(opt.profile);
-  r.evalPlans = std::make_unique<EvalPlans>(r.model.graph, r.params, r.analysis, r.batchSize, backends);
+  r.evalPlans =
+      std::make_unique<EvalPlans>(r.model.graph, r.params, r.analysis, r.batchSize, backends);
   r.diffLogits = Tensor(Dims{r.batchSize, r.data.classes});
   LOOM_RETURN_IF_ERROR(r.sync->broadcastParameters(r.params.all()));
 
@@ -239,7 +250,8 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
 Status Trainer::step() {
   const TrainStatus now = status();
   if (isFinal(now))
-    return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) + "); no step is left");
+    return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) +
+                           "); no step is left");
   if (m_done) return invalidArgument("every step of the training run is done; finish() ends it");
   LOOM_RETURN_IF_ERROR(waitWhilePaused());
   bool stopping = false;
@@ -286,8 +298,9 @@ Status Trainer::stepUnchecked() {
   lap(r.phases.data);
   if (!batch) return internalError("the data loader ended early at step " + std::to_string(step));
   const double lr = r.schedule->learningRateAt(s.globalStep, r.stepsPerEpoch, r.scheduleSteps);
-  const std::uint64_t key = rngKey(s.seed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
-                                            static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
+  const std::uint64_t key =
+      rngKey(s.seed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
+                      static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
   LOOM_RETURN_IF_ERROR(r.plan.forward({{r.data.input, &batch->x}}, true, key));
   lap(r.phases.forward);
   const Tensor& logits = r.plan.output();
@@ -297,14 +310,16 @@ Status Trainer::stepUnchecked() {
                          std::to_string(step + 1);
   if (!std::isfinite(loss)) {
     const Status cause = r.plan.checkFinite();
-    return Status(ErrorCode::NonFinite, at + " (loss is " + (std::isnan(loss) ? "NaN" : "Inf") + ", learning rate " +
-                                            formatNumber(lr) + "): " +
-                                            (cause.isOk() ? "the loss itself overflowed" : cause.message()));
+    return Status(ErrorCode::NonFinite,
+                  at + " (loss is " + (std::isnan(loss) ? "NaN" : "Inf") + ", learning rate " +
+                      formatNumber(lr) +
+                      "): " + (cause.isOk() ? "the loss itself overflowed" : cause.message()));
   }
   LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
   lap(r.phases.backward);
   LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
-  if (tc.clip_grad_norm() > 0) LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
+  if (tc.clip_grad_norm() > 0)
+    LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
   LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
   // What this step ends with decides whether the parameters must be checked now.
   const std::int64_t doneSteps = s.globalStep + 1;
@@ -312,12 +327,13 @@ Status Trainer::stepUnchecked() {
   const bool limit = opt.maxSteps > 0 && doneSteps >= opt.maxSteps;
   const bool periodic = opt.checkpointEverySteps > 0 && doneSteps % opt.checkpointEverySteps == 0;
   // exchange(): a request is served once, however long the flag stays visible.
-  const bool requested = m_checkpointRequested.exchange(false) | (opt.checkpointNow && opt.checkpointNow->exchange(false));
+  const bool requested = m_checkpointRequested.exchange(false) |
+                         (opt.checkpointNow && opt.checkpointNow->exchange(false));
   const bool saves = endsEpoch || limit || periodic || requested;
   if ((saves || doneSteps % r.parameterCheckInterval == 0) && !allFinite(r.params.all())) {
     const Status cause = r.plan.checkFinite();
-    return Status(ErrorCode::NonFinite, at + ": the optimizer step (learning rate " + formatNumber(lr) +
-                                            ") left non-finite parameters: " +
+    return Status(ErrorCode::NonFinite, at + ": the optimizer step (learning rate " +
+                                            formatNumber(lr) + ") left non-finite parameters: " +
                                             (cause.isOk() ? "a parameter" : cause.message()));
   }
   lap(r.phases.optimizer);
@@ -343,7 +359,8 @@ Status Trainer::stepUnchecked() {
   p.loss = s.epochLossSum / static_cast<double>(s.epochSamples);
   p.accuracy = static_cast<double>(s.epochCorrect) / static_cast<double>(s.epochSamples);
   p.samplesPerSecond = r.rate;
-  p.etaSeconds = static_cast<double>((r.runSteps - s.globalStep) * r.batchSize) / std::max(1.0, r.rate);
+  p.etaSeconds =
+      static_cast<double>((r.runSteps - s.globalStep) * r.batchSize) / std::max(1.0, r.rate);
   p.learningRate = lr;
   p.globalStep = s.globalStep;
   r.report(p);
@@ -365,7 +382,8 @@ Status Trainer::endEpoch(double learningRate) {
   EpochMetrics em;
   em.epoch = s.epoch;
   em.trainLoss = s.epochLossSum / static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
-  em.trainAccuracy = static_cast<double>(s.epochCorrect) / static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
+  em.trainAccuracy = static_cast<double>(s.epochCorrect) /
+                     static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
   em.learningRate = learningRate;
   em.seconds = r.epochSeconds;
   em.samplesPerSecond = static_cast<double>((r.stepsPerEpoch - r.epochFirstStep) * r.batchSize) /
@@ -421,25 +439,31 @@ Expected<TrainResult> Trainer::finish() {
   Impl& r = *m_impl;
   if (r.finished) return r.result;
   const TrainStatus now = status();
-  if (isFinal(now)) return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) + ")");
+  if (isFinal(now))
+    return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) +
+                           ")");
   if (!m_done)
-    return invalidArgument("the training run has steps left (global step " + std::to_string(r.state.globalStep) +
-                           " of " + std::to_string(r.runSteps) + ")");
+    return invalidArgument("the training run has steps left (global step " +
+                           std::to_string(r.state.globalStep) + " of " +
+                           std::to_string(r.runSteps) + ")");
   ScopedComputeThreads threads(r.threads);
-  if (!allFinite(r.params.all())) return fail(Status(ErrorCode::NonFinite, "the trained parameters are not finite: " +
-                                                                               r.plan.checkFinite().message()));
+  if (!allFinite(r.params.all()))
+    return fail(Status(ErrorCode::NonFinite,
+                       "the trained parameters are not finite: " + r.plan.checkFinite().message()));
   r.result.trainSeconds = r.activeSeconds;
   if (r.options.profile) {
     r.result.nodeTimings = r.plan.timings();
-    r.result.phaseSeconds = {{"wait for data", r.phases.data}, {"forward", r.phases.forward},
-                             {"loss", r.phases.loss},          {"backward", r.phases.backward},
+    r.result.phaseSeconds = {{"wait for data", r.phases.data},
+                             {"forward", r.phases.forward},
+                             {"loss", r.phases.loss},
+                             {"backward", r.phases.backward},
                              {"optimizer", r.phases.optimizer}};
   }
   if (r.options.evaluateTest && r.data.kind->hasTestSplit) {
     auto test = loadTestData(r.model, *r.analysis);
     if (!test) return fail(test.status());
-    auto m = evaluateTestSplit(r.model, *test, r.data.input, *r.evalPlans, r.data.evalOptions, r.state.epoch,
-                               [&](const TrainProgress& p) { r.report(p); });
+    auto m = evaluateTestSplit(r.model, *test, r.data.input, *r.evalPlans, r.data.evalOptions,
+                               r.state.epoch, [&](const TrainProgress& p) { r.report(p); });
     if (!m) return fail(m.status());
     r.result.test = *m;
     r.log->setTest(*m);
@@ -457,9 +481,15 @@ Model Trainer::trainedModel() const {
   return m;
 }
 
-const std::vector<NodeKernelInfo>& Trainer::kernelInfo() const { return m_impl->plan.kernelInfo(); }
-const GraphAnalysis& Trainer::analysis() const { return *m_impl->analysis; }
-void Trainer::setTap(TensorTap tap) { m_impl->plan.setTap(std::move(tap)); }
+const std::vector<NodeKernelInfo>& Trainer::kernelInfo() const {
+  return m_impl->plan.kernelInfo();
+}
+const GraphAnalysis& Trainer::analysis() const {
+  return *m_impl->analysis;
+}
+void Trainer::setTap(TensorTap tap) {
+  m_impl->plan.setTap(std::move(tap));
+}
 
 Status Trainer::waitWhilePaused() {
   const std::atomic<bool>* cancel = m_impl->options.cancel;
@@ -493,7 +523,8 @@ Status Trainer::stopAtBoundary() {
 }
 
 Status Trainer::fail(Status error) {
-  setStatus(error.code() == ErrorCode::NonFinite ? TrainStatus::Diverged : TrainStatus::Failed, error.message());
+  setStatus(error.code() == ErrorCode::NonFinite ? TrainStatus::Diverged : TrainStatus::Failed,
+            error.message());
   return error;
 }
 
@@ -507,7 +538,8 @@ void Trainer::setStatus(TrainStatus status, const std::string& detail) {
   r.log->setStatus(status, r.state.globalStep, detail);
   (void)r.log->save();  // best effort: the status is also returned to the caller
   if (r.options.onStatus) r.options.onStatus(status, detail);
-  if (r.options.events) r.options.events->push({TrainEvent::Kind::Status, {}, {}, {}, detail, status});
+  if (r.options.events)
+    r.options.events->push({TrainEvent::Kind::Status, {}, {}, {}, detail, status});
 }
 
 void Trainer::publishPosition() {
@@ -544,7 +576,9 @@ void Trainer::stop() {
   m_wake.notify_all();
 }
 
-void Trainer::requestCheckpoint() { m_checkpointRequested.store(true); }
+void Trainer::requestCheckpoint() {
+  m_checkpointRequested.store(true);
+}
 
 TrainStatus Trainer::status() const {
   std::lock_guard lock(m_mutex);

@@ -56,12 +56,12 @@ namespace loom {
 class GradientSync;
 
 struct TrainOptions {
-  std::string runDir;                ///< created if missing
-  bool resume = false;               ///< continue from runDir/checkpoints/last.ckpt
+  std::string runDir;                     ///< created if missing
+  bool resume = false;                    ///< continue from runDir/checkpoints/last.ckpt
   std::int64_t checkpointEverySteps = 0;  ///< 0: only at the end of every epoch (and on stop)
-  bool evaluateTest = true;          ///< report on the test split at the end (kinds that have one)
-  std::int64_t maxSteps = 0;         ///< stop after this many global steps (0 = no limit)
-  bool profile = false;              ///< time every node and loop phase (TrainResult)
+  bool evaluateTest = true;   ///< report on the test split at the end (kinds that have one)
+  std::int64_t maxSteps = 0;  ///< stop after this many global steps (0 = no limit)
+  bool profile = false;       ///< time every node and loop phase (TrainResult)
   /// Backends in priority order (the reference backend is always the last fallback).
   /// Empty: defaultBackends(). Shared by the training and evaluation plans of the run.
   std::vector<std::shared_ptr<Backend>> backends;
@@ -71,7 +71,8 @@ struct TrainOptions {
   /// Set to stop at the next step boundary, as stop() does (for signal handlers, which may
   /// only touch an atomic). Read by the training thread between steps.
   const std::atomic<bool>* cancel = nullptr;
-  std::atomic<bool>* checkpointNow = nullptr;  ///< set to request a checkpoint; cleared when written
+  std::atomic<bool>* checkpointNow =
+      nullptr;  ///< set to request a checkpoint; cleared when written
   /// Called on the training thread after every step and evaluation batch.
   std::function<void(const TrainProgress&)> onProgress;
   std::function<void(const EpochMetrics&)> onEpoch;
@@ -85,12 +86,12 @@ struct TrainOptions {
 
 /// Where a run stands, as seen from any thread (a consistent snapshot).
 struct TrainerPosition {
-  std::int64_t epoch = 0;          ///< 0-based epoch in progress or next to start (== epochs when done)
+  std::int64_t epoch = 0;  ///< 0-based epoch in progress or next to start (== epochs when done)
   std::int64_t epochs = 0;
-  std::int64_t stepInEpoch = 0;    ///< steps of `epoch` done
+  std::int64_t stepInEpoch = 0;  ///< steps of `epoch` done
   std::int64_t stepsPerEpoch = 0;
-  std::int64_t globalStep = 0;     ///< optimizer steps done in the whole run (resumes included)
-  std::int64_t totalSteps = 0;     ///< epochs * stepsPerEpoch, or maxSteps if smaller
+  std::int64_t globalStep = 0;  ///< optimizer steps done in the whole run (resumes included)
+  std::int64_t totalSteps = 0;  ///< epochs * stepsPerEpoch, or maxSteps if smaller
 };
 
 class Trainer {

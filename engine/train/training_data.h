@@ -24,12 +24,14 @@ Expected<const DatasetKind*> findDatasetKind(const pb::DatasetConfig& config);
 std::vector<std::int64_t> firstIndices(std::int64_t n, std::int64_t limit);
 
 /// The model's single Input node, checked against the data set's sample shape.
-Expected<std::string> findInput(const Model& model, const GraphAnalysis& analysis, const Dataset& data);
+Expected<std::string> findInput(const Model& model, const GraphAnalysis& analysis,
+                                const Dataset& data);
 
 /// The normalisation `kind` prescribes: the config's pixel mean/std, or per-feature
 /// statistics of the rows `trainIndices` of `trainData`.
 Expected<Normalization> normalizationFor(const DatasetKind& kind, const pb::DatasetConfig& config,
-                                         const Dataset& trainData, const std::vector<std::int64_t>& trainIndices);
+                                         const Dataset& trainData,
+                                         const std::vector<std::int64_t>& trainIndices);
 
 /// `training` options for scoring: index order, no augmentation, the last partial batch kept.
 BatchLoaderOptions evaluationLoaderOptions(BatchLoaderOptions training);
@@ -37,11 +39,11 @@ BatchLoaderOptions evaluationLoaderOptions(BatchLoaderOptions training);
 /// The training split of a run, ready to iterate.
 struct TrainingData {
   const DatasetKind* kind = nullptr;
-  Dataset dataset;                    ///< the whole training split as loaded
-  std::int64_t samples = 0;           ///< after train_limit (training + validation)
-  std::string input;                  ///< the Input node fed by the data
+  Dataset dataset;           ///< the whole training split as loaded
+  std::int64_t samples = 0;  ///< after train_limit (training + validation)
+  std::string input;         ///< the Input node fed by the data
   std::int64_t classes = 0;
-  BatchLoaderOptions evalOptions;     ///< validation and test batches
+  BatchLoaderOptions evalOptions;  ///< validation and test batches
   std::unique_ptr<BatchLoader> train;
   std::unique_ptr<BatchLoader> validation;  ///< null without a validation split
 };

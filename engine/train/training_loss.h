@@ -10,6 +10,7 @@ namespace loom {
 
 /// Mean loss of `logits` [B, classes] against `labels` I64 [B]; writes d(loss)/d(logits)
 /// into `diff` when it is not null. MSE and BCE regress one-hot targets of the labels.
-Expected<double> computeLoss(const pb::LossConfig& config, const Tensor& logits, const Tensor& labels, Tensor* diff);
+Expected<double> computeLoss(const pb::LossConfig& config, const Tensor& logits,
+                             const Tensor& labels, Tensor* diff);
 
 }  // namespace loom

@@ -4,6 +4,8 @@
 // byte-identical to an uninterrupted run; divergence on the last step is caught and nothing
 // is saved; evaluation honours the model's thread setting; a reference-only backend list
 // trains. Fashion-MNIST is required (the README installs it): without it these tests fail.
+#include "engine/train/trainer.h"
+
 #include <gtest/gtest.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -18,7 +20,6 @@
 #include "engine/core/file_util.h"
 #include "engine/core/threads.h"
 #include "engine/graph/model.h"
-#include "engine/train/trainer.h"
 
 using namespace loom;
 namespace fs = std::filesystem;
@@ -63,7 +64,8 @@ Model lifecycleModel() {
 }
 
 std::string freshDir(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("loom_trainer_test_" + std::to_string(::getpid())) / name;
+  const fs::path dir =
+      fs::temp_directory_path() / ("loom_trainer_test_" + std::to_string(::getpid())) / name;
   fs::remove_all(dir);
   return dir.string();
 }
@@ -81,7 +83,8 @@ std::unique_ptr<Trainer> makeTrainer(const Model& model, TrainOptions options) {
 }
 
 /// Fails unless both maps hold the same names with byte-identical values.
-void expectSameBytes(const std::map<std::string, Tensor>& a, const std::map<std::string, Tensor>& b) {
+void expectSameBytes(const std::map<std::string, Tensor>& a,
+                     const std::map<std::string, Tensor>& b) {
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [name, t] : a) {
     auto it = b.find(name);
@@ -218,8 +221,8 @@ TEST(Trainer, PauseFromAnotherThreadStopsProgressAndResumeContinues) {
     tests += e.kind == TrainEvent::Kind::Test;
     progress += e.kind == TrainEvent::Kind::Progress;
   }
-  EXPECT_EQ(statuses, (std::vector<TrainStatus>{TrainStatus::Running, TrainStatus::Paused, TrainStatus::Running,
-                                                 TrainStatus::Completed}));
+  EXPECT_EQ(statuses, (std::vector<TrainStatus>{TrainStatus::Running, TrainStatus::Paused,
+                                                TrainStatus::Running, TrainStatus::Completed}));
   EXPECT_EQ(epochs, kEpochs);
   EXPECT_EQ(tests, 1);
   EXPECT_GE(progress, kEpochs);  // at least every epoch's last step
@@ -239,7 +242,8 @@ TEST(Trainer, StopWritesACheckpointThatANewTrainerResumesBitExactly) {
     worker.join();
     ASSERT_FALSE(result.hasValue());
     EXPECT_EQ(result.status().code(), ErrorCode::Cancelled) << result.status().message();
-    EXPECT_NE(result.status().message().find("last.ckpt"), std::string::npos) << result.status().message();
+    EXPECT_NE(result.status().message().find("last.ckpt"), std::string::npos)
+        << result.status().message();
     EXPECT_EQ(trainer->status(), TrainStatus::Stopped);
     EXPECT_FALSE(trainer->step().isOk()) << "a stopped run must refuse further steps";
     auto json = nlohmann::json::parse(*readFile(dir + "/run.json"));
@@ -279,7 +283,8 @@ TEST(Trainer, StopWritesACheckpointThatANewTrainerResumesBitExactly) {
   expectSameBytes(trainer->trainedModel().parameters, ref.model.parameters);
   EXPECT_EQ(result->test.loss, ref.result.test.loss);
   // The final checkpoints are the same bytes, and run.json lists every epoch once.
-  EXPECT_TRUE(*readFile(dir + "/checkpoints/last.ckpt") == *readFile(ref.runDir + "/checkpoints/last.ckpt"))
+  EXPECT_TRUE(*readFile(dir + "/checkpoints/last.ckpt") ==
+              *readFile(ref.runDir + "/checkpoints/last.ckpt"))
       << "the final checkpoints differ";
   auto json = nlohmann::json::parse(*readFile(dir + "/run.json"));
   ASSERT_EQ(json["epoch_metrics"].size(), static_cast<size_t>(kEpochs));
@@ -291,16 +296,20 @@ TEST(Trainer, DivergenceOnTheLastStepIsCaughtAndNothingIsSaved) {
   Model model = lifecycleModel();
   model.training.mutable_optimizer()->set_type("sgd");
   model.training.mutable_optimizer()->set_learning_rate(1e308);
-  model.training.mutable_schedule()->Clear();  // constant (a cosine over 1e308 overflows before any step)
+  model.training.mutable_schedule()
+      ->Clear();  // constant (a cosine over 1e308 overflows before any step)
   TrainOptions o = optionsFor(freshDir("diverged"));
   o.maxSteps = 1;  // the divergent step is the run's last
   Model trained = model;
   auto result = train(trained, o);
   ASSERT_FALSE(result.hasValue()) << "a run with 1e308 learning rate completed";
   EXPECT_EQ(result.status().code(), ErrorCode::NonFinite);
-  EXPECT_NE(result.status().message().find("node \""), std::string::npos) << result.status().message();
-  EXPECT_NE(result.status().message().find("epoch 1, step 1"), std::string::npos) << result.status().message();
-  EXPECT_FALSE(fs::exists(o.runDir + "/checkpoints/last.ckpt")) << "a diverged state was checkpointed";
+  EXPECT_NE(result.status().message().find("node \""), std::string::npos)
+      << result.status().message();
+  EXPECT_NE(result.status().message().find("epoch 1, step 1"), std::string::npos)
+      << result.status().message();
+  EXPECT_FALSE(fs::exists(o.runDir + "/checkpoints/last.ckpt"))
+      << "a diverged state was checkpointed";
   auto json = nlohmann::json::parse(*readFile(o.runDir + "/run.json"));
   EXPECT_EQ(json["status"], "diverged");
   EXPECT_NE(json["error"].get<std::string>().find("node \""), std::string::npos);
@@ -326,7 +335,8 @@ TEST(Trainer, ResumingWithAnotherOptimizerSaysSo) {
   auto t = Trainer::create(sgd, o);
   ASSERT_FALSE(t.hasValue());
   EXPECT_EQ(t.status().code(), ErrorCode::ModelMismatch);
-  EXPECT_NE(t.status().message().find("another optimizer"), std::string::npos) << t.status().message();
+  EXPECT_NE(t.status().message().find("another optimizer"), std::string::npos)
+      << t.status().message();
   EXPECT_NE(t.status().message().find("last.ckpt"), std::string::npos) << t.status().message();
 }
 
@@ -428,8 +438,9 @@ TEST(Trainer, CsvKindTrainsWithoutATestSplit) {
   };
   for (int i = 0; i < 480; ++i) {
     const int c = i % 3;  // three blobs far apart on a scale of thousands
-    text += std::to_string(1000.0 + 300.0 * c + 50.0 * noise()) + "," + std::to_string(-2000.0 * c + 80.0 * noise()) +
-            "," + std::to_string(noise()) + "," + std::to_string(5000.0 + noise()) + "," + std::to_string(c) + "\n";
+    text += std::to_string(1000.0 + 300.0 * c + 50.0 * noise()) + "," +
+            std::to_string(-2000.0 * c + 80.0 * noise()) + "," + std::to_string(noise()) + "," +
+            std::to_string(5000.0 + noise()) + "," + std::to_string(c) + "\n";
   }
   ASSERT_TRUE(writeFileAtomically(csv, text).isOk());
   auto model = parseModel(R"(
@@ -443,7 +454,8 @@ graph {
 }
 training { epochs: 4 batch_size: 16 seed: 3 threads: 1 validation_fraction: 0.25
            optimizer { type: "adam" learning_rate: 0.01 } }
-dataset { kind: "csv" path: ")" + csv + R"(" }
+dataset { kind: "csv" path: ")" +
+                              csv + R"(" }
 )",
                           "blobs.loom");
   ASSERT_TRUE(model.hasValue()) << model.status().message();
