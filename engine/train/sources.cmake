@@ -7,5 +7,7 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/train.cpp
   ${CMAKE_CURRENT_LIST_DIR}/train_events.cpp
   ${CMAKE_CURRENT_LIST_DIR}/trainer.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/trainer_control.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/trainer_step.cpp
   ${CMAKE_CURRENT_LIST_DIR}/training_data.cpp
   ${CMAKE_CURRENT_LIST_DIR}/training_loss.cpp)
