@@ -1,7 +1,7 @@
 // loom_bench_train: training throughput of one model on Loom's oneDNN CPU backend.
 //
 //   loom_bench_train MODEL.loom [--batch 128] [--threads N] [--seconds-per-chunk 1]
-//                    [--chunks 5] [--warmup-seconds 2] [--profile]
+//                    [--chunks 5] [--warmup-seconds 2] [--profile] [--trainer]
 //
 // Set-up (docs/benchmarks.md, shared/BENCHMARKS.md): Fashion-MNIST held in memory as float32,
 // normalised with the model's mean/std (default 0.2860/0.3530), 16 batches prepared once and
@@ -10,13 +10,21 @@
 // a warm-up the step count per chunk is chosen to last about --seconds-per-chunk; the result
 // is the median samples/s over --chunks chunks.
 //
-// Prints one JSON object on stdout: {"model", "batch", "threads", "samples_per_second",
-// "chunks": [...], "kernels": {...}}; with --profile also "nodes": per-node forward and
-// backward milliseconds per step (a separate, instrumented pass after the timed chunks).
+// --trainer times Trainer::step() instead (engine/train/trainer.h): the whole training loop as
+// `loom train` runs it, with the background data loader (normalisation and the model's
+// augmentation), the learning-rate schedule, the NaN/Inf checks and progress reporting, on
+// the full training split with no validation split. The difference to the default mode is
+// what the loop costs beyond the plan and the optimizer.
+//
+// Prints one JSON object on stdout: {"model", "loop" ("plan" or "trainer"), "batch",
+// "threads", "samples_per_second", "chunks": [...], "kernels": {...}}; with --profile (plan
+// loop only) also "nodes": per-node forward and backward milliseconds per step (a separate,
+// instrumented pass after the timed chunks).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,6 +39,7 @@
 #include "engine/graph/model.h"
 #include "engine/ops/losses.h"
 #include "engine/optim/optimizer.h"
+#include "engine/train/trainer.h"
 
 using namespace loom;
 using Clock = std::chrono::steady_clock;
@@ -45,12 +54,13 @@ struct Options {
   int chunks = 5;
   double warmupSeconds = 2.0;
   bool profile = false;
+  bool trainer = false;
 };
 
 int usage(const char* why) {
   std::fprintf(stderr,
                "loom_bench_train: %s\nusage: loom_bench_train MODEL.loom [--batch N] [--threads N] "
-               "[--seconds-per-chunk S] [--chunks N] [--warmup-seconds S] [--profile]\n",
+               "[--seconds-per-chunk S] [--chunks N] [--warmup-seconds S] [--profile] [--trainer]\n",
                why);
   return 2;
 }
@@ -69,8 +79,10 @@ struct Bench {
   Tensor diffLogits;
   double learningRate = 0;
   std::int64_t next = 0;
+  std::unique_ptr<Trainer> trainer;  ///< --trainer: steps go through it instead
 
   Status step() {
+    if (trainer) return trainer->step();
     const size_t i = static_cast<size_t>(next++ % static_cast<std::int64_t>(xs.size()));
     LOOM_RETURN_IF_ERROR(plan.forward({{input, &xs[i]}}, true, static_cast<std::uint64_t>(next)));
     LOOM_ASSIGN_OR_RETURN(double loss, softmaxCrossEntropy(plan.output(), ys[i], 0.0, &diffLogits));
@@ -88,9 +100,9 @@ Status setUp(const Options& opt, Bench& b) {
                            b.model.training.loss().type());
   for (const auto& node : b.model.graph.nodes())
     if (node.op == "Input") b.input = node.name;
-  GraphAnalysis analysis = analyzeGraph(b.model.graph, OpRegistry::global(), opt.batch);
-  LOOM_RETURN_IF_ERROR(analysis.status);
-  LOOM_ASSIGN_OR_RETURN(b.params, ParameterSet::create(b.model.graph, analysis, b.model.parameters,
+  auto analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(b.model.graph, OpRegistry::global(), opt.batch));
+  LOOM_RETURN_IF_ERROR(analysis->status);
+  LOOM_ASSIGN_OR_RETURN(b.params, ParameterSet::create(b.model.graph, *analysis, b.model.parameters,
                                                        b.model.training.seed()));
 
   // Data in memory as float32, normalised once.
@@ -119,12 +131,30 @@ Status setUp(const Options& opt, Bench& b) {
   po.batch = opt.batch;
   po.training = true;
   po.backends = {b.cpu.get()};
+  po.analysis = analysis;
   LOOM_ASSIGN_OR_RETURN(b.plan, Plan::compile(b.model.graph, b.params, po));
   LOOM_ASSIGN_OR_RETURN(b.optimizer, createOptimizer(b.model.training.optimizer()));
   LOOM_RETURN_IF_ERROR(b.optimizer->initializeState(b.params.all()));
   b.learningRate = baseLearningRate(b.model.training.optimizer());
   LOOM_RETURN_IF_ERROR(b.plan.forward({{b.input, &b.xs[0]}}, true, 0));
   b.diffLogits = Tensor(b.plan.output().dims());
+  return Status::ok();
+}
+
+/// --trainer: a Trainer over the model's own data set (full training split, no validation,
+/// epochs enough that no epoch ends in a short measurement), writing into a temporary run
+/// directory.
+Status setUpTrainer(const Options& opt, Bench& b) {
+  LOOM_ASSIGN_OR_RETURN(b.model, loadModel(opt.model));
+  applyDefaults(b.model);
+  b.model.training.set_batch_size(static_cast<std::int32_t>(opt.batch));
+  b.model.training.set_threads(opt.threads);
+  b.model.training.set_validation_fraction(0);
+  b.model.training.set_epochs(1000);
+  TrainOptions to;
+  to.runDir = (std::filesystem::temp_directory_path() / "loom_bench_train_run").string();
+  to.evaluateTest = false;
+  LOOM_ASSIGN_OR_RETURN(b.trainer, Trainer::create(b.model, to));
   return Status::ok();
 }
 
@@ -176,6 +206,8 @@ int main(int argc, char** argv) {
     const char* v = nullptr;
     if (a == "--profile") {
       opt.profile = true;
+    } else if (a == "--trainer") {
+      opt.trainer = true;
     } else if (a.rfind("--", 0) == 0) {
       if (!(v = value())) return usage(("missing value for " + a).c_str());
       if (a == "--batch") opt.batch = std::atoll(v);
@@ -195,7 +227,7 @@ int main(int argc, char** argv) {
   setComputeThreads(opt.threads);
 
   Bench b;
-  if (Status s = setUp(opt, b); !s) {
+  if (Status s = opt.trainer ? setUpTrainer(opt, b) : setUp(opt, b); !s) {
     std::fprintf(stderr, "loom_bench_train: %s\n", s.message().c_str());
     return 1;
   }
@@ -228,13 +260,15 @@ int main(int argc, char** argv) {
 
   nlohmann::json out;
   out["model"] = b.model.name;
+  out["loop"] = opt.trainer ? "trainer" : "plan";
   out["batch"] = opt.batch;
   out["threads"] = computeThreads();
   out["samples_per_second"] = median;
   out["steps_per_chunk"] = perChunk;
   out["chunks"] = rates;
-  for (const auto& k : b.plan.kernelInfo()) out["kernels"][k.node] = k.impl;
-  if (opt.profile) out["nodes"] = profileNodes(b, static_cast<int>(std::max<std::int64_t>(perChunk, 5)));
+  for (const auto& k : b.trainer ? b.trainer->kernelInfo() : b.plan.kernelInfo()) out["kernels"][k.node] = k.impl;
+  if (opt.profile && !opt.trainer)
+    out["nodes"] = profileNodes(b, static_cast<int>(std::max<std::int64_t>(perChunk, 5)));
   std::printf("%s\n", out.dump().c_str());
   return 0;
 }

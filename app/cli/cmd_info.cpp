@@ -72,14 +72,16 @@ int runInfo(const InfoArgs& args) {
   if (args.kernels) {
     auto params = ParameterSet::create(model->graph, a, model->parameters, model->training.seed());
     if (!params) return reportError(params.status());
-    auto cpu = makeCpuBackend();
+    const auto backends = defaultBackends();
     PlanOptions options;
     options.batch = args.batchSize;
     options.training = true;
-    options.backends = {cpu.get()};
+    options.analysis = std::make_shared<const GraphAnalysis>(std::move(a));
+    for (const auto& b : backends) options.backends.push_back(b.get());
     auto plan = Plan::compile(model->graph, *params, options);
     if (!plan) return reportError(plan.status());
-    std::printf("\nkernels (training plan):\n");
+    std::printf("\nkernels (training plan; backends in priority order: %s, then reference):\n",
+                backendNames(backends).c_str());
     for (const auto& k : plan->kernelInfo()) {
       std::printf("  %-20s %s\n", k.node.c_str(), k.impl.c_str());
       for (const auto& d : k.declined) std::printf("  %-20s   declined by %s\n", "", d.c_str());

@@ -54,4 +54,14 @@ std::unique_ptr<Backend> makeReferenceBackend();
 /// The oneDNN CPU backend (backends/cpu).
 std::unique_ptr<Backend> makeCpuBackend();
 
+/// The backends a run uses when it names none, in priority order (the executor appends the
+/// reference backend as the last fallback). The one list: the trainer, evaluation and
+/// `loom info --kernels` take it from here. Today it is the oneDNN CPU backend; a CUDA
+/// backend, when built and a device is present, goes in front of it here and nowhere else.
+/// Fresh objects on every call; each is shared by the plans of one run.
+std::vector<std::shared_ptr<Backend>> defaultBackends();
+
+/// Names of `backends`, comma-separated ("cpu"), for run metadata and messages.
+std::string backendNames(const std::vector<std::shared_ptr<Backend>>& backends);
+
 }  // namespace loom

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <map>
 
 namespace loom {
 
@@ -68,7 +69,58 @@ std::int64_t packBuffers(std::vector<BufferUse> uses) {
   return total;
 }
 
+/// True when the batch size of `a` is `batch` (read off its Input nodes).
+bool analysedAtBatch(const GraphAnalysis& a, std::int64_t batch) {
+  for (const auto& na : a.nodes)
+    if (na.op && na.op->schema().name == "Input" && !na.shape.output.empty() && na.shape.output[0] != batch)
+      return false;
+  return true;
+}
+
 }  // namespace
+
+GraphAnalysis analysisForBatch(const Graph& graph, const GraphAnalysis& base, std::int64_t batch) {
+  if (!base.status.isOk() || base.nodes.size() != graph.nodes().size()) return base;
+  GraphAnalysis result;
+  result.order = base.order;
+  result.outputNode = base.outputNode;
+  result.nodes.resize(base.nodes.size());
+  const auto& nodes = graph.nodes();
+  std::map<std::string, int> indexOfName;
+  for (size_t i = 0; i < nodes.size(); ++i) indexOfName[nodes[i].name] = static_cast<int>(i);
+  for (int idx : result.order) {
+    const Node& node = nodes[static_cast<size_t>(idx)];
+    const NodeAnalysis& old = base.nodes[static_cast<size_t>(idx)];
+    NodeAnalysis& na = result.nodes[static_cast<size_t>(idx)];
+    na.op = old.op;
+    na.attrs = old.attrs;
+    bool inputsOk = true;
+    for (const auto& in : node.inputs) {
+      const NodeAnalysis& src = result.nodes[static_cast<size_t>(indexOfName.at(in))];
+      if (!src.status.isOk()) {
+        na.status = Status(ErrorCode::InvalidGraph, nodeLabel(node) + ": input \"" + in + "\" is invalid");
+        inputsOk = false;
+        break;
+      }
+      na.inputDims.push_back(src.shape.output);
+    }
+    if (!inputsOk) continue;
+    const bool isInput = na.op->schema().name == "Input";
+    auto shapeOr = na.op->inferShapes(isInput ? std::vector<Dims>{Dims{batch}} : na.inputDims, na.attrs);
+    if (!shapeOr) {
+      na.status = shapeOr.status().withContext(nodeLabel(node));
+      if (result.status.isOk()) result.status = na.status;
+      continue;
+    }
+    na.shape = std::move(*shapeOr);
+    na.cost = na.op->cost(na.inputDims, na.shape, na.attrs);
+    result.total.params += na.cost.params;
+    result.total.flops += na.cost.flops;
+    result.total.activationBytes += na.cost.activationBytes;
+    for (const auto& p : na.shape.params) result.parameterBytes += numElements(p.dims) * 4;
+  }
+  return result;
+}
 
 struct Plan::Impl {
   struct Edge {
@@ -99,7 +151,7 @@ struct Plan::Impl {
     std::int64_t calls = 0;
   };
 
-  GraphAnalysis analysis;
+  std::shared_ptr<const GraphAnalysis> analysis;
   std::vector<Step> steps;  // topological order
   std::map<std::string, int> inputSteps;
   int outputStep = -1;
@@ -110,7 +162,31 @@ struct Plan::Impl {
   bool profiling = false;
   std::int64_t bufferBytes = 0;  ///< activations or gradients after sharing (see compile)
   std::unique_ptr<Backend> reference = makeReferenceBackend();
+
+  Status runForward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey,
+                    bool checkEachNode);
 };
+
+namespace {
+/// NonFinite naming `step` if one of its parameters or its output holds NaN or Inf.
+template <typename Step>
+Status checkStepFinite(const Step& step) {
+  for (const Parameter* p : step.params) {
+    const float* v = p->value.f32();
+    for (std::int64_t i = 0; i < p->value.numel(); ++i)
+      if (!std::isfinite(v[i]))
+        return Status(ErrorCode::NonFinite, step.label + ": parameter \"" + p->name + "\" holds " +
+                                                (std::isnan(v[i]) ? "NaN" : "Inf") + " at element " +
+                                                std::to_string(i));
+  }
+  const float* d = step.dst.f32();
+  for (std::int64_t i = 0; i < step.dst.numel(); ++i)
+    if (!std::isfinite(d[i]))
+      return Status(ErrorCode::NonFinite, step.label + " produced " + (std::isnan(d[i]) ? "NaN" : "Inf") +
+                                              " in its output " + dimsToString(step.dst.dims()));
+  return Status::ok();
+}
+}  // namespace
 
 Plan::Plan() : m_impl(std::make_unique<Impl>()) {}
 Plan::~Plan() = default;
@@ -121,17 +197,25 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
   Plan plan;
   Impl& im = *plan.m_impl;
   im.trainingPlan = options.training;
-  im.analysis = analyzeGraph(graph, OpRegistry::global(), options.batch);
-  LOOM_RETURN_IF_ERROR(im.analysis.status);
+  if (options.analysis) {
+    if (options.analysis->nodes.size() != graph.nodes().size() || !analysedAtBatch(*options.analysis, options.batch))
+      return invalidArgument("Plan::compile: the analysis given is not of this graph at batch " +
+                             std::to_string(options.batch));
+    im.analysis = options.analysis;
+  } else {
+    im.analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(graph, OpRegistry::global(), options.batch));
+  }
+  const GraphAnalysis& analysis = *im.analysis;
+  LOOM_RETURN_IF_ERROR(analysis.status);
 
   const auto& nodes = graph.nodes();
   std::vector<int> stepOfNode(nodes.size(), -1);
   std::vector<Backend*> backends = options.backends;
   backends.push_back(im.reference.get());
 
-  for (int nodeIndex : im.analysis.order) {
+  for (int nodeIndex : analysis.order) {
     const Node& node = nodes[static_cast<size_t>(nodeIndex)];
-    const NodeAnalysis& na = im.analysis.nodes[static_cast<size_t>(nodeIndex)];
+    const NodeAnalysis& na = analysis.nodes[static_cast<size_t>(nodeIndex)];
     Impl::Step step;
     step.node = nodeIndex;
     step.name = node.name;
@@ -191,7 +275,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     im.steps.push_back(std::move(step));
   }
 
-  im.outputStep = stepOfNode[static_cast<size_t>(graph.indexOf(im.analysis.outputNode))];
+  im.outputStep = stepOfNode[static_cast<size_t>(graph.indexOf(analysis.outputNode))];
 
   // Memory: buffers whose lifetimes are disjoint share storage (before any view of them
   // is taken below). Inference: an activation lives from its producer to its last
@@ -271,7 +355,16 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
 }
 
 Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey) {
-  Impl& im = *m_impl;
+  return m_impl->runForward(inputs, training, rngKey, false);
+}
+
+Status Plan::locateNonFinite(const std::map<std::string, const Tensor*>& inputs) {
+  return m_impl->runForward(inputs, false, 0, true);
+}
+
+Status Plan::Impl::runForward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey,
+                              bool checkEachNode) {
+  Impl& im = *this;
   if (training && !im.trainingPlan) return internalError("forward(training) on an inference plan");
   for (const auto& [name, stepIndex] : im.inputSteps) {
     auto it = inputs.find(name);
@@ -298,6 +391,7 @@ Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool tr
       ++step.calls;
     }
     if (im.tap) im.tap(step.name, step.dst, false);
+    if (checkEachNode) LOOM_RETURN_IF_ERROR(checkStepFinite(step));
   }
   return Status::ok();
 }
@@ -345,22 +439,7 @@ Status Plan::backward(const Tensor& diffOutput) {
 }
 
 Status Plan::checkFinite() const {
-  const Impl& im = *m_impl;
-  for (const auto& step : im.steps) {
-    for (const Parameter* p : step.params) {
-      const float* v = p->value.f32();
-      for (std::int64_t i = 0; i < p->value.numel(); ++i)
-        if (!std::isfinite(v[i]))
-          return Status(ErrorCode::NonFinite, step.label + ": parameter \"" + p->name + "\" holds " +
-                                                  (std::isnan(v[i]) ? "NaN" : "Inf") + " at element " +
-                                                  std::to_string(i));
-    }
-    const float* d = step.dst.f32();
-    for (std::int64_t i = 0; i < step.dst.numel(); ++i)
-      if (!std::isfinite(d[i]))
-        return Status(ErrorCode::NonFinite, step.label + " produced " + (std::isnan(d[i]) ? "NaN" : "Inf") +
-                                                " in its output " + dimsToString(step.dst.dims()));
-  }
+  for (const auto& step : m_impl->steps) LOOM_RETURN_IF_ERROR(checkStepFinite(step));
   return Status::ok();
 }
 
@@ -378,6 +457,7 @@ std::vector<NodeTiming> Plan::timings() const {
   return out;
 }
 const std::vector<NodeKernelInfo>& Plan::kernelInfo() const { return m_impl->kernelInfo; }
-const GraphAnalysis& Plan::analysis() const { return m_impl->analysis; }
+const GraphAnalysis& Plan::analysis() const { return *m_impl->analysis; }
+std::shared_ptr<const GraphAnalysis> Plan::sharedAnalysis() const { return m_impl->analysis; }
 
 }  // namespace loom

@@ -1,9 +1,10 @@
 // Plan: a Graph compiled for one input shape and mode, ready to run many steps.
 //
-// compile() analyses the graph, asks the backends (in priority order) for a kernel per
-// node, allocates every activation and gradient buffer once, and inserts layout
-// conversions only where a producer's layout differs from what a consumer wants (the
-// oneDNN backend keeps NHWC activations from the first conv to the flatten).
+// compile() takes the graph's analysis at the plan's batch size (or analyses the graph
+// itself when given none), asks the backends (in priority order) for a kernel per node,
+// allocates every activation and gradient buffer once, and inserts layout conversions only
+// where a producer's layout differs from what a consumer wants (the oneDNN backend keeps
+// NHWC activations from the first conv to the flatten).
 //
 // Parameters are owned by a ParameterSet shared with the optimizer and checkpoints; the
 // plan holds pointers into it. A plan is not thread-safe; run it from one thread.
@@ -26,8 +27,21 @@ struct PlanOptions {
   std::int64_t batch = 1;
   bool training = true;  ///< false: inference only, no gradient buffers
   /// Backends in priority order; the reference backend is always appended as the fallback.
+  /// Not owned; they must outlive the plan (kernels may refer to them).
   std::vector<Backend*> backends;
+  /// The graph analysed at `batch` (analyzeGraph, or analysisForBatch from an analysis at
+  /// another batch size). Shared, never copied: a trainer analyses its graph once and
+  /// hands the same analysis to its training plan and its evaluation plan of that size.
+  /// Null: compile() analyses the graph itself.
+  std::shared_ptr<const GraphAnalysis> analysis;
 };
+
+/// `base` (a valid analysis of `graph`) re-derived for another batch size without analysing
+/// the graph again: the topological order, the ops, the resolved attributes and the output
+/// node are reused; only shape and cost inference run again (linear in nodes and edges).
+/// Equal to analyzeGraph(graph, registry, batch) for every graph analyzeGraph accepts. If
+/// `base` has an error, the result is a copy of `base`.
+GraphAnalysis analysisForBatch(const Graph& graph, const GraphAnalysis& base, std::int64_t batch);
 
 /// What the executor decided for one node (for `loom info --kernels` and the studio).
 struct NodeKernelInfo {
@@ -55,6 +69,11 @@ class Plan {
   Plan(Plan&&) noexcept;
   Plan& operator=(Plan&&) noexcept;
 
+  /// Compiles `graph` for options.batch. `params` must outlive the plan and keep its
+  /// parameters in place (the plan holds pointers to them). InvalidArgument when
+  /// options.analysis is for another graph size or batch size; the analysis' own error
+  /// (naming the node) when the graph is invalid; ModelMismatch for a missing or
+  /// mis-shaped parameter.
   static Expected<Plan> compile(const Graph& graph, ParameterSet& params, const PlanOptions& options);
 
   /// Runs forward. `inputs` maps Input node names to batches of the compiled shape
@@ -72,6 +91,11 @@ class Plan {
   /// Exact for training plans, which keep every activation; an inference plan reuses
   /// activation memory, so there it can only vouch for the output.
   Status checkFinite() const;
+  /// For diagnosis after a non-finite result of an inference plan, where checkFinite()
+  /// cannot look at overwritten activations: runs forward on `inputs` again (inference
+  /// mode) and checks each node's parameters and output right after the node ran. Returns
+  /// NonFinite naming the first node at fault, OK if none. Scans every tensor: slow.
+  Status locateNonFinite(const std::map<std::string, const Tensor*>& inputs);
 
   /// Bytes of the buffers packed by lifetime: activations of an inference plan, gradients
   /// of a training plan (plus per-edge gradient buffers).
@@ -83,7 +107,9 @@ class Plan {
   void setProfiling(bool enabled);
   std::vector<NodeTiming> timings() const;
   const std::vector<NodeKernelInfo>& kernelInfo() const;
+  /// The analysis the plan was compiled from (the one in PlanOptions::analysis, if given).
   const GraphAnalysis& analysis() const;
+  std::shared_ptr<const GraphAnalysis> sharedAnalysis() const;
 
  private:
   struct Impl;

@@ -217,3 +217,72 @@ TEST(Plan, InferencePlanSharesActivationMemoryAndAgreesWithTraining) {
         << infer->sharedBufferBytes() << " of " << a.total.activationBytes;
   }
 }
+
+// One analysis per run: an analysis re-derived for another batch size must equal a fresh
+// analyzeGraph at that size, node by node, on every example model.
+TEST(Analysis, ForAnotherBatchEqualsAFreshAnalysis) {
+  for (const char* name : {"mlp", "cnn", "cnn_bn", "resnet_small"}) {
+    auto model = loadModel(std::string(LOOM_SOURCE_DIR) + "/resources/examples/" + name + ".loom");
+    ASSERT_TRUE(model.hasValue()) << model.status().message();
+    const GraphAnalysis base = analyzeGraph(model->graph, OpRegistry::global(), 64);
+    ASSERT_TRUE(base.status.isOk()) << base.status.message();
+    for (std::int64_t batch : {1, 3, 64, 100}) {
+      const GraphAnalysis fresh = analyzeGraph(model->graph, OpRegistry::global(), batch);
+      const GraphAnalysis derived = analysisForBatch(model->graph, base, batch);
+      ASSERT_TRUE(derived.status.isOk()) << name << ": " << derived.status.message();
+      EXPECT_EQ(derived.order, fresh.order) << name;
+      EXPECT_EQ(derived.outputNode, fresh.outputNode) << name;
+      ASSERT_EQ(derived.nodes.size(), fresh.nodes.size());
+      for (size_t i = 0; i < fresh.nodes.size(); ++i) {
+        const NodeAnalysis& a = derived.nodes[i];
+        const NodeAnalysis& b = fresh.nodes[i];
+        EXPECT_EQ(a.op, b.op) << name << " node " << i;
+        EXPECT_EQ(a.inputDims, b.inputDims) << name << " node " << i;
+        EXPECT_EQ(a.shape.output, b.shape.output) << name << " node " << i << " batch " << batch;
+        ASSERT_EQ(a.shape.params.size(), b.shape.params.size());
+        for (size_t p = 0; p < a.shape.params.size(); ++p) EXPECT_EQ(a.shape.params[p].dims, b.shape.params[p].dims);
+        EXPECT_EQ(a.cost.flops, b.cost.flops) << name << " node " << i;
+        EXPECT_EQ(a.cost.activationBytes, b.cost.activationBytes) << name << " node " << i;
+      }
+      EXPECT_EQ(derived.total.params, fresh.total.params);
+      EXPECT_EQ(derived.total.flops, fresh.total.flops);
+      EXPECT_EQ(derived.parameterBytes, fresh.parameterBytes);
+    }
+  }
+}
+
+TEST(Plan, CompileUsesTheGivenAnalysisAndRefusesOneOfAnotherBatch) {
+  Graph g = smoothGraph();
+  auto analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(g, OpRegistry::global(), 2));
+  auto params = ParameterSet::create(g, *analysis, {}, 3);
+  ASSERT_TRUE(params.hasValue());
+  PlanOptions o;
+  o.batch = 2;
+  o.analysis = analysis;
+  auto plan = Plan::compile(g, *params, o);
+  ASSERT_TRUE(plan.hasValue()) << plan.status().message();
+  EXPECT_EQ(plan->sharedAnalysis().get(), analysis.get()) << "the plan analysed the graph again";
+  o.batch = 5;
+  auto wrong = Plan::compile(g, *params, o);
+  ASSERT_FALSE(wrong.hasValue());
+  EXPECT_EQ(wrong.status().code(), ErrorCode::InvalidArgument);
+  // The same analysis, re-derived for batch 5, compiles and runs.
+  o.analysis = std::make_shared<const GraphAnalysis>(analysisForBatch(g, *analysis, 5));
+  auto five = Plan::compile(g, *params, o);
+  ASSERT_TRUE(five.hasValue()) << five.status().message();
+  Tensor x = randomTensor({5, 3, 6, 6}, 51);
+  EXPECT_TRUE(five->forward({{"x", &x}}, false, 0).isOk());
+}
+
+// An inference plan reuses activation memory, so locating a NaN needs a re-run that checks
+// each node as it goes.
+TEST(Plan, LocateNonFiniteNamesTheFirstBadNodeOfAnInferencePlan) {
+  Graph g = smoothGraph();
+  Compiled c = compile(g, 2, nullptr, /*training=*/false);
+  Tensor x = randomTensor({2, 3, 6, 6}, 61);
+  EXPECT_TRUE(c.plan.locateNonFinite({{"x", &x}}).isOk());
+  c.params.find("c2.weights")->value.f32()[0] = INFINITY;
+  Status st = c.plan.locateNonFinite({{"x", &x}});
+  EXPECT_EQ(st.code(), ErrorCode::NonFinite);
+  EXPECT_NE(st.message().find("node \"c2\" (Conv2D)"), std::string::npos) << st.message();
+}

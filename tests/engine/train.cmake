@@ -1,1 +1,4 @@
 loom_add_test(checkpoint_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/checkpoint_test.cpp LABELS engine)
+# The Trainer's lifecycle on Fashion-MNIST (fails without it: the README installs it).
+loom_add_test(trainer_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train/trainer_test.cpp
+              LIBS nlohmann_json::nlohmann_json LABELS engine)

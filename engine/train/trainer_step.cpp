@@ -1,0 +1,254 @@
+// The Trainer's training thread (trainer.h): one optimizer step, the end of an epoch
+// (validation, epoch report, checkpoint, early stopping) and the end of the run (test split).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "engine/core/rng.h"
+#include "engine/core/threads.h"
+#include "engine/ops/losses.h"
+#include "engine/optim/clip.h"
+#include "engine/train/trainer_impl.h"
+#include "engine/train/training_loss.h"
+
+namespace loom {
+
+using namespace trainer_detail;
+
+namespace {
+std::string formatNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+}  // namespace
+
+Status Trainer::step() {
+  const TrainStatus now = status();
+  if (isFinal(now))
+    return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) +
+                           "); no step is left");
+  if (m_done) return invalidArgument("every step of the training run is done; finish() ends it");
+  LOOM_RETURN_IF_ERROR(waitWhilePaused());
+  bool stopping = false;
+  {
+    std::lock_guard lock(m_mutex);
+    if (m_impl->options.cancel && m_impl->options.cancel->load()) m_stopRequested = true;
+    stopping = m_stopRequested;
+  }
+  if (stopping) return stopAtBoundary();
+  if (status() != TrainStatus::Running) setStatus(TrainStatus::Running, "");
+  const auto start = Clock::now();
+  Status st = stepUnchecked();
+  m_impl->activeSeconds += secondsSince(start);
+  if (!st) return fail(std::move(st));
+  publishPosition();
+  return Status::ok();
+}
+
+Status Trainer::stepUnchecked() {
+  Impl& r = *m_impl;
+  TrainerState& s = r.state;
+  const pb::TrainingConfig& tc = r.model.training;
+  const TrainOptions& opt = r.options;
+  const auto stepStart = Clock::now();
+  setComputeThreads(r.threads);  // OpenMP keeps the team per thread: set it on the one that steps
+  if (r.loaderEpoch != s.epoch) {
+    LOOM_RETURN_IF_ERROR(r.data.train->startEpoch(s.epoch, s.stepInEpoch));
+    r.loaderEpoch = s.epoch;
+    r.epochFirstStep = s.stepInEpoch;
+    r.epochSeconds = 0;
+    r.windowStart = stepStart;
+    r.windowSamples = 0;
+    r.rate = 0;
+  }
+  auto t = stepStart;
+  auto lap = [&](double& acc) {
+    if (!opt.profile) return;
+    const auto now = Clock::now();
+    acc += std::chrono::duration<double>(now - t).count();
+    t = now;
+  };
+  const std::int64_t epoch = s.epoch, step = s.stepInEpoch;
+  auto batch = r.data.train->next();
+  lap(r.phases.data);
+  if (!batch) return internalError("the data loader ended early at step " + std::to_string(step));
+  const double lr = r.schedule->learningRateAt(s.globalStep, r.stepsPerEpoch, r.scheduleSteps);
+  const std::uint64_t key =
+      rngKey(s.seed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
+                      static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
+  LOOM_RETURN_IF_ERROR(r.plan.forward({{r.data.input, &batch->x}}, true, key));
+  lap(r.phases.forward);
+  const Tensor& logits = r.plan.output();
+  LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(tc.loss(), logits, batch->y, &r.diffLogits));
+  lap(r.phases.loss);
+  const std::string at = "training diverged at epoch " + std::to_string(epoch + 1) + ", step " +
+                         std::to_string(step + 1);
+  if (!std::isfinite(loss)) {
+    const Status cause = r.plan.checkFinite();
+    return Status(ErrorCode::NonFinite,
+                  at + " (loss is " + (std::isnan(loss) ? "NaN" : "Inf") + ", learning rate " +
+                      formatNumber(lr) +
+                      "): " + (cause.isOk() ? "the loss itself overflowed" : cause.message()));
+  }
+  LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
+  lap(r.phases.backward);
+  LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
+  if (tc.clip_grad_norm() > 0)
+    LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
+  LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
+  // What this step ends with decides whether the parameters must be checked now.
+  const std::int64_t doneSteps = s.globalStep + 1;
+  const bool endsEpoch = step + 1 == r.stepsPerEpoch;
+  const bool limit = opt.maxSteps > 0 && doneSteps >= opt.maxSteps;
+  const bool periodic = opt.checkpointEverySteps > 0 && doneSteps % opt.checkpointEverySteps == 0;
+  // exchange(): a request is served once, however long the flag stays visible.
+  const bool requested = m_checkpointRequested.exchange(false) |
+                         (opt.checkpointNow && opt.checkpointNow->exchange(false));
+  const bool saves = endsEpoch || limit || periodic || requested;
+  if ((saves || doneSteps % r.parameterCheckInterval == 0) && !allFinite(r.params.all())) {
+    const Status cause = r.plan.checkFinite();
+    return Status(ErrorCode::NonFinite, at + ": the optimizer step (learning rate " +
+                                            formatNumber(lr) + ") left non-finite parameters: " +
+                                            (cause.isOk() ? "a parameter" : cause.message()));
+  }
+  lap(r.phases.optimizer);
+
+  ++s.globalStep;
+  ++s.stepInEpoch;
+  s.epochLossSum += loss * static_cast<double>(r.batchSize);
+  LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
+  s.epochCorrect += top1;
+  s.epochSamples += r.batchSize;
+  r.windowSamples += r.batchSize;
+  const double windowSeconds = secondsSince(r.windowStart);
+  if (windowSeconds >= 1.0 || r.rate == 0) {
+    r.rate = static_cast<double>(r.windowSamples) / std::max(1e-9, windowSeconds);
+    r.windowStart = Clock::now();
+    r.windowSamples = 0;
+  }
+  TrainProgress p;
+  p.epoch = epoch;
+  p.epochs = tc.epochs();
+  p.step = s.stepInEpoch;
+  p.steps = r.stepsPerEpoch;
+  p.loss = s.epochLossSum / static_cast<double>(s.epochSamples);
+  p.accuracy = static_cast<double>(s.epochCorrect) / static_cast<double>(s.epochSamples);
+  p.samplesPerSecond = r.rate;
+  p.etaSeconds =
+      static_cast<double>((r.runSteps - s.globalStep) * r.batchSize) / std::max(1.0, r.rate);
+  p.learningRate = lr;
+  p.globalStep = s.globalStep;
+  r.report(p);
+  r.epochSeconds += secondsSince(stepStart);
+
+  if (endsEpoch) {
+    LOOM_RETURN_IF_ERROR(endEpoch(lr));  // writes the epoch's checkpoint
+  } else if (saves) {
+    LOOM_RETURN_IF_ERROR(r.saveCheckpoint(m_checkpointPath));
+  }
+  if (limit) m_done = true;
+  return Status::ok();
+}
+
+Status Trainer::endEpoch(double learningRate) {
+  Impl& r = *m_impl;
+  TrainerState& s = r.state;
+  const pb::TrainingConfig& tc = r.model.training;
+  EpochMetrics em;
+  em.epoch = s.epoch;
+  em.trainLoss = s.epochLossSum / static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
+  em.trainAccuracy = static_cast<double>(s.epochCorrect) /
+                     static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
+  em.learningRate = learningRate;
+  em.seconds = r.epochSeconds;
+  em.samplesPerSecond = static_cast<double>((r.stepsPerEpoch - r.epochFirstStep) * r.batchSize) /
+                        std::max(1e-9, em.seconds);
+  if (r.data.validation) {
+    LOOM_ASSIGN_OR_RETURN(EvalMetrics v,
+                          runEvaluation(r.model, *r.evalPlans, r.data.input, *r.data.validation,
+                                        TrainProgress::Phase::Validate, s.epoch,
+                                        [&](const TrainProgress& p) { r.report(p); }));
+    em.validationLoss = v.loss;
+    em.validationAccuracy = v.accuracy;
+    if (v.loss < s.bestValidationLoss) {
+      s.bestValidationLoss = v.loss;
+      s.epochsWithoutImprovement = 0;
+    } else {
+      ++s.epochsWithoutImprovement;
+    }
+  }
+  r.result.epochs.push_back(em);
+  if (r.options.onEpoch) r.options.onEpoch(em);
+  if (r.options.events) r.options.events->push({TrainEvent::Kind::Epoch, {}, em, {}, {}, {}});
+  r.log->addEpoch(em);
+  // The epoch is complete: the checkpoint points at the start of the next one.
+  s.stepInEpoch = 0;
+  s.epochLossSum = 0;
+  s.epochCorrect = 0;
+  s.epochSamples = 0;
+  ++s.epoch;
+  LOOM_RETURN_IF_ERROR(r.saveCheckpoint(m_checkpointPath));
+  r.log->setStatus(TrainStatus::Running, s.globalStep, "");
+  LOOM_RETURN_IF_ERROR(r.log->save());
+  if (tc.early_stopping_patience() > 0 && r.data.validation &&
+      s.epochsWithoutImprovement >= tc.early_stopping_patience()) {
+    r.result.stoppedEarly = true;
+    m_done = true;
+  }
+  if (s.epoch >= tc.epochs()) m_done = true;
+  return Status::ok();
+}
+
+Status Trainer::runEpoch() {
+  const std::int64_t epoch = m_impl->state.epoch;
+  while (!m_done && m_impl->state.epoch == epoch) LOOM_RETURN_IF_ERROR(step());
+  return Status::ok();
+}
+
+Expected<TrainResult> Trainer::run() {
+  while (!m_done) LOOM_RETURN_IF_ERROR(step());
+  return finish();
+}
+
+Expected<TrainResult> Trainer::finish() {
+  Impl& r = *m_impl;
+  if (r.finished) return r.result;
+  const TrainStatus now = status();
+  if (isFinal(now))
+    return invalidArgument(std::string("the training run has ended (") + trainStatusName(now) +
+                           ")");
+  if (!m_done)
+    return invalidArgument("the training run has steps left (global step " +
+                           std::to_string(r.state.globalStep) + " of " +
+                           std::to_string(r.runSteps) + ")");
+  ScopedComputeThreads threads(r.threads);
+  if (!allFinite(r.params.all()))
+    return fail(Status(ErrorCode::NonFinite,
+                       "the trained parameters are not finite: " + r.plan.checkFinite().message()));
+  r.result.trainSeconds = r.activeSeconds;
+  if (r.options.profile) {
+    r.result.nodeTimings = r.plan.timings();
+    r.result.phaseSeconds = {{"wait for data", r.phases.data},
+                             {"forward", r.phases.forward},
+                             {"loss", r.phases.loss},
+                             {"backward", r.phases.backward},
+                             {"optimizer", r.phases.optimizer}};
+  }
+  if (r.options.evaluateTest && r.data.kind->hasTestSplit) {
+    auto test = loadTestData(r.model, *r.analysis);
+    if (!test) return fail(test.status());
+    auto m = evaluateTestSplit(r.model, *test, r.data.input, *r.evalPlans, r.data.evalOptions,
+                               r.state.epoch, [&](const TrainProgress& p) { r.report(p); });
+    if (!m) return fail(m.status());
+    r.result.test = *m;
+    r.log->setTest(*m);
+    if (r.options.events) r.options.events->push({TrainEvent::Kind::Test, {}, {}, *m, {}, {}});
+  }
+  r.log->setTrainSeconds(r.result.trainSeconds);
+  r.finished = true;
+  setStatus(TrainStatus::Completed, "");
+  return r.result;
+}
+
+}  // namespace loom
