@@ -302,6 +302,11 @@ std::string settingRangeText(const SettingSpec& s) {
   return s.range.toString();
 }
 
+const std::vector<std::string>& passThroughSettingPaths() {
+  static const std::vector<std::string> paths = {"dataset.options"};
+  return paths;
+}
+
 const SettingSpec* findSetting(std::string_view path) {
   for (const SettingSpec& s : settingSpecs())
     if (s.path == path) return &s;

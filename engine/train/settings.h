@@ -146,6 +146,11 @@ struct SettingSpec {
 const std::vector<SettingSpec>& settingSpecs();
 /// Null for an unknown path or flag.
 const SettingSpec* findSetting(std::string_view path);
+/// Fields of the `training` and `dataset` blocks that are deliberately not settings: they pass
+/// through untouched to the code that owns them, and no validator, default or editor here
+/// touches them. "dataset.options" holds the dataset kind's own key=value options (a plugin's,
+/// e.g. image_folder's image_size), validated and documented by that kind (docs/plugins.md).
+const std::vector<std::string>& passThroughSettingPaths();
 const SettingSpec* findSettingByFlag(std::string_view flag);
 
 /// The spec's range as messages and docs show it ("[1, 2147483647]"; Seed: the uint64 range).
