@@ -58,14 +58,17 @@ struct Options {
 };
 
 int usage(const char* why) {
-  std::fprintf(stderr,
-               "loom_bench_train: %s\nusage: loom_bench_train MODEL.loom [--batch N] [--threads N] "
-               "[--seconds-per-chunk S] [--chunks N] [--warmup-seconds S] [--profile] [--trainer]\n",
-               why);
+  std::fprintf(
+      stderr,
+      "loom_bench_train: %s\nusage: loom_bench_train MODEL.loom [--batch N] [--threads N] "
+      "[--seconds-per-chunk S] [--chunks N] [--warmup-seconds S] [--profile] [--trainer]\n",
+      why);
   return 2;
 }
 
-double seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+double seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 /// Everything one training step needs, built once.
 struct Bench {
@@ -100,7 +103,8 @@ Status setUp(const Options& opt, Bench& b) {
                            b.model.training.loss().type());
   for (const auto& node : b.model.graph.nodes())
     if (node.op == "Input") b.input = node.name;
-  auto analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(b.model.graph, OpRegistry::global(), opt.batch));
+  auto analysis = std::make_shared<const GraphAnalysis>(
+      analyzeGraph(b.model.graph, OpRegistry::global(), opt.batch));
   LOOM_RETURN_IF_ERROR(analysis->status);
   LOOM_ASSIGN_OR_RETURN(b.params, ParameterSet::create(b.model.graph, *analysis, b.model.parameters,
                                                        b.model.training.seed()));
@@ -119,7 +123,8 @@ Status setUp(const Options& opt, Bench& b) {
     for (std::int64_t n = 0; n < opt.batch; ++n) {
       const std::int64_t s = (k * opt.batch + n) % data.size();
       for (std::int64_t e = 0; e < sample; ++e)
-        x.f32()[n * sample + e] = (static_cast<float>(pixels[s * sample + e]) / 255.0f - mean) / stdev;
+        x.f32()[n * sample + e] =
+            (static_cast<float>(pixels[s * sample + e]) / 255.0f - mean) / stdev;
       y.data<std::int64_t>()[n] = data.labels.data<std::int64_t>()[s];
     }
     b.xs.push_back(x);
@@ -190,9 +195,12 @@ nlohmann::json profileNodes(Bench& b, int steps) {
   nlohmann::json nodes = nlohmann::json::array();
   const double perStepMs = 1000.0 / steps;
   for (const auto& name : order)
-    nodes.push_back({{"node", name}, {"forward_ms", fwd[name] * perStepMs}, {"backward_ms", bwd[name] * perStepMs}});
+    nodes.push_back({{"node", name},
+                     {"forward_ms", fwd[name] * perStepMs},
+                     {"backward_ms", bwd[name] * perStepMs}});
   nodes.push_back({{"node", "(loss)"}, {"forward_ms", lossTime * perStepMs}, {"backward_ms", 0.0}});
-  nodes.push_back({{"node", "(optimizer)"}, {"forward_ms", 0.0}, {"backward_ms", optimTime * perStepMs}});
+  nodes.push_back(
+      {{"node", "(optimizer)"}, {"forward_ms", 0.0}, {"backward_ms", optimTime * perStepMs}});
   return nodes;
 }
 
@@ -210,12 +218,18 @@ int main(int argc, char** argv) {
       opt.trainer = true;
     } else if (a.rfind("--", 0) == 0) {
       if (!(v = value())) return usage(("missing value for " + a).c_str());
-      if (a == "--batch") opt.batch = std::atoll(v);
-      else if (a == "--threads") opt.threads = std::atoi(v);
-      else if (a == "--seconds-per-chunk") opt.chunkSeconds = std::atof(v);
-      else if (a == "--chunks") opt.chunks = std::atoi(v);
-      else if (a == "--warmup-seconds") opt.warmupSeconds = std::atof(v);
-      else return usage(("unknown option " + a).c_str());
+      if (a == "--batch")
+        opt.batch = std::atoll(v);
+      else if (a == "--threads")
+        opt.threads = std::atoi(v);
+      else if (a == "--seconds-per-chunk")
+        opt.chunkSeconds = std::atof(v);
+      else if (a == "--chunks")
+        opt.chunks = std::atoi(v);
+      else if (a == "--warmup-seconds")
+        opt.warmupSeconds = std::atof(v);
+      else
+        return usage(("unknown option " + a).c_str());
     } else if (opt.model.empty()) {
       opt.model = a;
     } else {
@@ -223,7 +237,8 @@ int main(int argc, char** argv) {
     }
   }
   if (opt.model.empty()) return usage("no model given");
-  if (opt.batch < 1 || opt.chunks < 1 || opt.chunkSeconds <= 0) return usage("batch, chunks and seconds must be positive");
+  if (opt.batch < 1 || opt.chunks < 1 || opt.chunkSeconds <= 0)
+    return usage("batch, chunks and seconds must be positive");
   setComputeThreads(opt.threads);
 
   Bench b;
@@ -245,7 +260,8 @@ int main(int argc, char** argv) {
     ++warmSteps;
   } while (seconds(start) < opt.warmupSeconds || warmSteps < 3);
   const double stepSeconds = seconds(start) / static_cast<double>(warmSteps);
-  const std::int64_t perChunk = std::max<std::int64_t>(1, static_cast<std::int64_t>(opt.chunkSeconds / stepSeconds));
+  const std::int64_t perChunk =
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(opt.chunkSeconds / stepSeconds));
 
   std::vector<double> rates;
   for (int c = 0; c < opt.chunks; ++c) {
@@ -266,7 +282,8 @@ int main(int argc, char** argv) {
   out["samples_per_second"] = median;
   out["steps_per_chunk"] = perChunk;
   out["chunks"] = rates;
-  for (const auto& k : b.trainer ? b.trainer->kernelInfo() : b.plan.kernelInfo()) out["kernels"][k.node] = k.impl;
+  for (const auto& k : b.trainer ? b.trainer->kernelInfo() : b.plan.kernelInfo())
+    out["kernels"][k.node] = k.impl;
   if (opt.profile && !opt.trainer)
     out["nodes"] = profileNodes(b, static_cast<int>(std::max<std::int64_t>(perChunk, 5)));
   std::printf("%s\n", out.dump().c_str());

@@ -53,7 +53,8 @@ int runInfo(const InfoArgs& args) {
     const Node& n = model->graph.nodes()[static_cast<size_t>(idx)];
     const NodeAnalysis& na = a.nodes[static_cast<size_t>(idx)];
     if (!na.status.isOk()) {
-      std::printf("%-20s %-14s %s\n", n.name.c_str(), n.op.c_str(), ("error: " + na.status.message()).c_str());
+      std::printf("%-20s %-14s %s\n", n.name.c_str(), n.op.c_str(),
+                  ("error: " + na.status.message()).c_str());
       continue;
     }
     std::printf("%-20s %-14s %-22s %12lld %14s\n", n.name.c_str(), n.op.c_str(),
@@ -61,12 +62,13 @@ int runInfo(const InfoArgs& args) {
                 human(static_cast<double>(na.cost.flops), "FLOP").c_str());
   }
   std::printf("%s\n", std::string(86, '-').c_str());
-  std::printf("total: %lld parameters (%s), %s forward per batch of %d (%s per sample),\n"
-              "       activations %s per batch\n",
-              static_cast<long long>(a.total.params), bytes(static_cast<double>(a.parameterBytes)).c_str(),
-              human(static_cast<double>(a.total.flops), "FLOP").c_str(), args.batchSize,
-              human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
-              bytes(static_cast<double>(a.total.activationBytes)).c_str());
+  std::printf(
+      "total: %lld parameters (%s), %s forward per batch of %d (%s per sample),\n"
+      "       activations %s per batch\n",
+      static_cast<long long>(a.total.params), bytes(static_cast<double>(a.parameterBytes)).c_str(),
+      human(static_cast<double>(a.total.flops), "FLOP").c_str(), args.batchSize,
+      human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
+      bytes(static_cast<double>(a.total.activationBytes)).c_str());
   if (!a.status.isOk()) return reportError(a.status);
 
   if (args.kernels) {

@@ -27,8 +27,9 @@ std::string describe(const PluginProvides& p) {
 void printRecord(const PluginRecord& r) {
   const PluginManifest& m = r.manifest;
   const std::string api = m.apiVersion != 0 ? std::to_string(m.apiVersion) : "?";
-  std::printf("%s %s  [%s]  plugin API %s  (%s)\n", m.name.c_str(), m.version.empty() ? "?" : m.version.c_str(),
-              pluginStateName(r.state), api.c_str(), r.origin.c_str());
+  std::printf("%s %s  [%s]  plugin API %s  (%s)\n", m.name.c_str(),
+              m.version.empty() ? "?" : m.version.c_str(), pluginStateName(r.state), api.c_str(),
+              r.origin.c_str());
   if (!m.description.empty()) std::printf("    %s\n", m.description.c_str());
   std::printf("    library: %s\n", m.libraryPath.empty() ? "(unknown)" : m.libraryPath.c_str());
   if (r.state == PluginState::Loaded) {
@@ -57,7 +58,8 @@ int runPluginInfo(const InfoArgs&) {
     std::printf("\n");
   }
   std::printf("searched, in this order:\n");
-  for (const auto& dir : manager.searched()) std::printf("  %-17s %s\n", dir.origin.c_str(), dir.path.c_str());
+  for (const auto& dir : manager.searched())
+    std::printf("  %-17s %s\n", dir.origin.c_str(), dir.path.c_str());
   return kExitOk;
 }
 

@@ -21,7 +21,9 @@ std::atomic<bool> g_checkpointNow{false};
 extern "C" void onSigint(int) {
   if (g_cancel.exchange(true)) std::_Exit(kExitCancelled);  // second Ctrl+C: leave now
 }
-extern "C" void onSigusr1(int) { g_checkpointNow.store(true); }
+extern "C" void onSigusr1(int) {
+  g_checkpointNow.store(true);
+}
 
 void printEval(const char* what, const EvalMetrics& m) {
   std::printf("%s: loss %.4f  accuracy %.2f%%", what, m.loss, 100.0 * m.accuracy);
@@ -77,8 +79,9 @@ int runTrain(const TrainArgs& args) {
   const pb::TrainingConfig& tc = model.training;
 
   TrainOptions options;
-  options.runDir = args.runDir.empty() ? "runs/" + (model.name.empty() ? std::string("model") : model.name)
-                                       : args.runDir;
+  options.runDir = args.runDir.empty()
+                       ? "runs/" + (model.name.empty() ? std::string("model") : model.name)
+                       : args.runDir;
   options.resume = args.resume;
   options.checkpointEverySteps = args.checkpointEvery;
   options.maxSteps = args.maxSteps;
@@ -94,11 +97,12 @@ int runTrain(const TrainArgs& args) {
   };
   options.onEpoch = [&](const EpochMetrics& m) {
     bar.finishLine();
-    std::printf("epoch %lld: train loss %.4f acc %.2f%%", static_cast<long long>(m.epoch + 1), m.trainLoss,
-                100.0 * m.trainAccuracy);
+    std::printf("epoch %lld: train loss %.4f acc %.2f%%", static_cast<long long>(m.epoch + 1),
+                m.trainLoss, 100.0 * m.trainAccuracy);
     if (m.validationLoss >= 0)
       std::printf(" | valid loss %.4f acc %.2f%%", m.validationLoss, 100.0 * m.validationAccuracy);
-    std::printf(" | lr %.3g | %.1f s, %.0f samples/s\n", m.learningRate, m.seconds, m.samplesPerSecond);
+    std::printf(" | lr %.3g | %.1f s, %.0f samples/s\n", m.learningRate, m.seconds,
+                m.samplesPerSecond);
     std::fflush(stdout);
   };
   std::signal(SIGINT, onSigint);
@@ -108,7 +112,8 @@ int runTrain(const TrainArgs& args) {
   std::printf("training %s (%s) for %d epochs, batch %d, %s lr %g, %d threads, seed %llu\n",
               model.name.c_str(), args.model.c_str(), tc.epochs(), tc.batch_size(),
               tc.optimizer().type().c_str(), tc.optimizer().learning_rate(),
-              tc.threads() > 0 ? tc.threads() : computeThreads(), static_cast<unsigned long long>(tc.seed()));
+              tc.threads() > 0 ? tc.threads() : computeThreads(),
+              static_cast<unsigned long long>(tc.seed()));
   std::printf("run directory: %s\n", options.runDir.c_str());
   std::fflush(stdout);
   auto result = train(model, options);
@@ -148,8 +153,10 @@ int runEval(const EvalArgs& args) {
     Status st = loadCheckpointParameters(model, args.checkpoint);
     if (!st) return reportError(st);
   } else if (model.parameters.empty()) {
-    std::fprintf(stderr, "loom: warning: %s has no trained parameters and no --checkpoint was given; "
-                         "evaluating freshly initialised weights\n", args.model.c_str());
+    std::fprintf(stderr,
+                 "loom: warning: %s has no trained parameters and no --checkpoint was given; "
+                 "evaluating freshly initialised weights\n",
+                 args.model.c_str());
   }
   ProgressBar bar(stderr);
   auto m = evaluate(model, batchSize, [&](const TrainProgress& p) { bar.update(p); });

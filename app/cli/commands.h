@@ -41,7 +41,8 @@ struct InfoArgs {
   std::string model;
   int batchSize = 1;
   bool kernels = false;
-  bool plugins = false;  ///< `loom info --plugins`: list plugins instead of a model (cmd_plugins.cpp)
+  bool plugins =
+      false;  ///< `loom info --plugins`: list plugins instead of a model (cmd_plugins.cpp)
 };
 
 int runTrain(const TrainArgs& args);

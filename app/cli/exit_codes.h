@@ -7,32 +7,41 @@ namespace loom::cli {
 
 enum ExitCode : int {
   kExitOk = 0,
-  kExitInternal = 1,        ///< a bug in Loom, or an unsupported request
-  kExitUsage = 2,           ///< bad command line
-  kExitModel = 3,           ///< model file does not parse or is invalid (syntax, op, shape)
-  kExitData = 4,            ///< data set or file missing or corrupt (incl. truncated checkpoints)
-  kExitCheckpoint = 5,      ///< checkpoint belongs to a different model
-  kExitDiverged = 6,        ///< training produced NaN/Inf
-  kExitIo = 7,              ///< the OS refused a read or write
-  kExitCancelled = 130,     ///< stopped by Ctrl+C (a checkpoint was written)
+  kExitInternal = 1,     ///< a bug in Loom, or an unsupported request
+  kExitUsage = 2,        ///< bad command line
+  kExitModel = 3,        ///< model file does not parse or is invalid (syntax, op, shape)
+  kExitData = 4,         ///< data set or file missing or corrupt (incl. truncated checkpoints)
+  kExitCheckpoint = 5,   ///< checkpoint belongs to a different model
+  kExitDiverged = 6,     ///< training produced NaN/Inf
+  kExitIo = 7,           ///< the OS refused a read or write
+  kExitCancelled = 130,  ///< stopped by Ctrl+C (a checkpoint was written)
 };
 
 inline int exitCodeFor(const Status& status) {
   switch (status.code()) {
-    case ErrorCode::Ok: return kExitOk;
-    case ErrorCode::InvalidArgument: return kExitUsage;
+    case ErrorCode::Ok:
+      return kExitOk;
+    case ErrorCode::InvalidArgument:
+      return kExitUsage;
     case ErrorCode::ParseError:
     case ErrorCode::UnknownOp:
     case ErrorCode::ShapeMismatch:
-    case ErrorCode::InvalidGraph: return kExitModel;
+    case ErrorCode::InvalidGraph:
+      return kExitModel;
     case ErrorCode::NotFound:
-    case ErrorCode::DataCorrupt: return kExitData;
-    case ErrorCode::ModelMismatch: return kExitCheckpoint;
-    case ErrorCode::NonFinite: return kExitDiverged;
-    case ErrorCode::IoError: return kExitIo;
-    case ErrorCode::Cancelled: return kExitCancelled;
+    case ErrorCode::DataCorrupt:
+      return kExitData;
+    case ErrorCode::ModelMismatch:
+      return kExitCheckpoint;
+    case ErrorCode::NonFinite:
+      return kExitDiverged;
+    case ErrorCode::IoError:
+      return kExitIo;
+    case ErrorCode::Cancelled:
+      return kExitCancelled;
     case ErrorCode::Unsupported:
-    case ErrorCode::Internal: return kExitInternal;
+    case ErrorCode::Internal:
+      return kExitInternal;
   }
   return kExitInternal;
 }

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
   t->add_option("--max-steps", train.maxSteps, "Stop after N optimizer steps in total");
   t->add_flag("--no-test", train.noTest, "Skip the final test-set report");
   t->add_flag("--profile", train.profile, "Print where the time went: per node and per loop phase");
-  t->add_option("--output", train.output, "Write the trained model here (default <run-dir>/trained.loom)");
+  t->add_option("--output", train.output,
+                "Write the trained model here (default <run-dir>/trained.loom)");
 
   EvalArgs eval;
   auto* e = app.add_subcommand("eval", "Evaluate a model on its test set");
@@ -70,7 +71,8 @@ int main(int argc, char** argv) {
   InfoArgs info;
   auto* i = app.add_subcommand("info", "Print every node's output shape, parameters and FLOPs");
   i->add_option("model", info.model, "Model file (.loom); not needed with --plugins");
-  i->add_flag("--plugins", info.plugins, "List the plugins found: what each added, or why it was refused");
+  i->add_flag("--plugins", info.plugins,
+              "List the plugins found: what each added, or why it was refused");
   i->add_option("--batch-size", info.batchSize, "Batch size for shapes and memory (default 1)");
   i->add_flag("--kernels", info.kernels, "Also show which backend kernel runs each node and why");
 
@@ -84,7 +86,8 @@ int main(int argc, char** argv) {
   if (*t) return runTrain(train);
   if (*e) return runEval(eval);
   if (*i && info.plugins) return runPluginInfo(info);
-  if (*i && info.model.empty()) return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
+  if (*i && info.model.empty())
+    return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
   if (*i) return runInfo(info);
   if (*s) return runSettings(settings);
   return kExitUsage;

@@ -11,21 +11,21 @@
 //   --test-restore accept|discard answer the crash-recovery offer without a dialog
 //   --test-dump FILE              after start, write the document as saved to FILE, print
 //                                 "path=<document path> modified=<0|1>", exit
+#include <dlfcn.h>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
 #include <QTimer>
-#include <dlfcn.h>
-
 #include <cstdio>
-#include <string_view>
 #include <cstdlib>
+#include <string_view>
 
-#include "engine/plugin/plugin_loader.h"
 #include "engine/graph/model.h"
+#include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
-#include "widgets/shell/autosave.h"
 #include "widgets/modes/design/design_mode.h"
+#include "widgets/shell/autosave.h"
 #include "widgets/shell/main_window.h"
 
 namespace {
@@ -71,11 +71,12 @@ bool x11DisplayUnreachable() {
 int main(int argc, char** argv) {
   // Without a display Qt would abort inside QApplication; say what to do instead.
   if (!hasDisplay()) {
-    std::fprintf(stderr,
-                 "loom-studio: no display found (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset).\n"
-                 "Loom Studio needs a graphical session. Without one, use the command line, e.g.\n"
-                 "  loom train resources/examples/cnn.loom\n"
-                 "or run the studio offscreen: QT_QPA_PLATFORM=offscreen loom-studio ...\n");
+    std::fprintf(
+        stderr,
+        "loom-studio: no display found (DISPLAY, WAYLAND_DISPLAY and QT_QPA_PLATFORM are unset).\n"
+        "Loom Studio needs a graphical session. Without one, use the command line, e.g.\n"
+        "  loom train resources/examples/cnn.loom\n"
+        "or run the studio offscreen: QT_QPA_PLATFORM=offscreen loom-studio ...\n");
     return 2;
   }
   if (x11DisplayUnreachable()) {
@@ -96,30 +97,48 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription(QStringLiteral("Loom Studio: design deep-learning models."));
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A .loom model to open."), QStringLiteral("[FILE]"));
-  const QCommandLineOption themeOpt(QStringLiteral("theme"), QStringLiteral("system, light or dark."), QStringLiteral("theme"));
-  const QCommandLineOption shotOpt(QStringLiteral("screenshot"), QStringLiteral("Grab the window into PNG and exit."), QStringLiteral("png"));
-  const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("Window size WxH (screenshots)."), QStringLiteral("WxH"));
-  const QCommandLineOption selectOpt(QStringLiteral("select"), QStringLiteral("Select a node (screenshots)."), QStringLiteral("node"));
-  const QCommandLineOption autosaveOpt(QStringLiteral("test-autosave-ms"), QStringLiteral("Test: autosave interval."), QStringLiteral("ms"));
-  const QCommandLineOption addOpt(QStringLiteral("test-add-node"), QStringLiteral("Test: add a node of OP."), QStringLiteral("op"));
-  const QCommandLineOption restoreOpt(QStringLiteral("test-restore"), QStringLiteral("Test: accept or discard recovery."), QStringLiteral("answer"));
-  const QCommandLineOption dumpOpt(QStringLiteral("test-dump"), QStringLiteral("Test: write the document to FILE and exit."), QStringLiteral("file"));
-  parser.addOptions({themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt, dumpOpt});
+  parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A .loom model to open."),
+                               QStringLiteral("[FILE]"));
+  const QCommandLineOption themeOpt(
+      QStringLiteral("theme"), QStringLiteral("system, light or dark."), QStringLiteral("theme"));
+  const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
+                                   QStringLiteral("Grab the window into PNG and exit."),
+                                   QStringLiteral("png"));
+  const QCommandLineOption sizeOpt(QStringLiteral("size"),
+                                   QStringLiteral("Window size WxH (screenshots)."),
+                                   QStringLiteral("WxH"));
+  const QCommandLineOption selectOpt(QStringLiteral("select"),
+                                     QStringLiteral("Select a node (screenshots)."),
+                                     QStringLiteral("node"));
+  const QCommandLineOption autosaveOpt(QStringLiteral("test-autosave-ms"),
+                                       QStringLiteral("Test: autosave interval."),
+                                       QStringLiteral("ms"));
+  const QCommandLineOption addOpt(QStringLiteral("test-add-node"),
+                                  QStringLiteral("Test: add a node of OP."), QStringLiteral("op"));
+  const QCommandLineOption restoreOpt(QStringLiteral("test-restore"),
+                                      QStringLiteral("Test: accept or discard recovery."),
+                                      QStringLiteral("answer"));
+  const QCommandLineOption dumpOpt(QStringLiteral("test-dump"),
+                                   QStringLiteral("Test: write the document to FILE and exit."),
+                                   QStringLiteral("file"));
+  parser.addOptions(
+      {themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt, dumpOpt});
   parser.process(app);
 
   // Plugins before the window: a model that names a plugin's op or dataset kind must open.
   // A refused plugin is skipped (Help → About Plugins says why).
   for (const auto& plugin : loom::loadDefaultPlugins().plugins())
     if (plugin.state == loom::PluginState::Refused)
-      std::fprintf(stderr, "loom-studio: warning: plugin skipped: %s\n", plugin.status.message().c_str());
+      std::fprintf(stderr, "loom-studio: warning: plugin skipped: %s\n",
+                   plugin.status.message().c_str());
 
   loom::studio::MainWindowOptions options;
   if (parser.isSet(autosaveOpt)) {
     bool ok = false;
     options.autosaveIntervalMs = parser.value(autosaveOpt).toInt(&ok);
     if (!ok || options.autosaveIntervalMs <= 0) {
-      std::fprintf(stderr, "loom-studio: --test-autosave-ms must be a positive integer, got \"%s\"\n",
+      std::fprintf(stderr,
+                   "loom-studio: --test-autosave-ms must be a positive integer, got \"%s\"\n",
                    qPrintable(parser.value(autosaveOpt)));
       return 2;
     }
@@ -137,7 +156,8 @@ int main(int argc, char** argv) {
   if (parser.isSet(restoreOpt)) {
     const QString answer = parser.value(restoreOpt);
     if (answer != QLatin1String("accept") && answer != QLatin1String("discard")) {
-      std::fprintf(stderr, "loom-studio: --test-restore must be accept or discard, got \"%s\"\n", qPrintable(answer));
+      std::fprintf(stderr, "loom-studio: --test-restore must be accept or discard, got \"%s\"\n",
+                   qPrintable(answer));
       return 2;
     }
     window.setRecoveryAutoAnswer(answer == QLatin1String("accept"));
@@ -146,7 +166,8 @@ int main(int argc, char** argv) {
     const QStringList wh = parser.value(sizeOpt).split(QLatin1Char('x'));
     const int w = wh.value(0).toInt(), h = wh.size() == 2 ? wh.value(1).toInt() : 0;
     if (w <= 0 || h <= 0) {
-      std::fprintf(stderr, "loom-studio: --size must be WIDTHxHEIGHT, got \"%s\"\n", qPrintable(parser.value(sizeOpt)));
+      std::fprintf(stderr, "loom-studio: --size must be WIDTHxHEIGHT, got \"%s\"\n",
+                   qPrintable(parser.value(sizeOpt)));
       return 2;
     }
     window.resize(w, h);
@@ -174,7 +195,8 @@ int main(int argc, char** argv) {
     if (parser.isSet(addOpt)) {
       const auto added = design->addOpAtViewCenter(parser.value(addOpt));
       if (!added) {
-        std::fprintf(stderr, "loom-studio: --test-add-node: %s\n", added.status().message().c_str());
+        std::fprintf(stderr, "loom-studio: --test-add-node: %s\n",
+                     added.status().message().c_str());
         QApplication::exit(1);
         return;
       }
@@ -183,7 +205,8 @@ int main(int argc, char** argv) {
     }
     if (parser.isSet(dumpOpt)) {
       QFile out(parser.value(dumpOpt));
-      if (!out.open(QIODevice::WriteOnly) || out.write(QByteArray::fromStdString(doc->serialized())) < 0) {
+      if (!out.open(QIODevice::WriteOnly) ||
+          out.write(QByteArray::fromStdString(doc->serialized())) < 0) {
         std::fprintf(stderr, "loom-studio: cannot write %s\n", qPrintable(parser.value(dumpOpt)));
         QApplication::exit(1);
         return;

@@ -67,7 +67,8 @@ Model generate(int n, unsigned seed) {
     } else if (r < 0.4 && i > 2) {
       const int b = std::uniform_int_distribution<int>(std::max(0, i - 6), i - 1)(rng);
       node.op = "Add";
-      node.inputs = {nodes[static_cast<size_t>(a)].name, nodes[static_cast<size_t>(b == a ? (a + 1) % i : b)].name};
+      node.inputs = {nodes[static_cast<size_t>(a)].name,
+                     nodes[static_cast<size_t>(b == a ? (a + 1) % i : b)].name};
       d = std::max(d, depth[static_cast<size_t>(b == a ? (a + 1) % i : b)] + 1);
     } else {
       node.op = unary[std::uniform_int_distribution<int>(0, 3)(rng)];
@@ -123,9 +124,13 @@ void benchEdit(int reps) {
     view.viewport()->render(&frame);
     paint.push_back(static_cast<double>(p.nsecsElapsed()) / 1e6);
   }
-  std::printf("edit_200_nodes_sync_ms            %8.3f  (edit + scene sync, GUI thread)\n", median(sync));
-  std::printf("edit_200_nodes_analysis_ms        %8.3f  (edit -> worker analysis -> cards updated)\n", median(total));
-  std::printf("edit_200_nodes_repaint_ms         %8.3f  (repaint of a 1280x800 view at 100%%)\n", median(paint));
+  std::printf("edit_200_nodes_sync_ms            %8.3f  (edit + scene sync, GUI thread)\n",
+              median(sync));
+  std::printf(
+      "edit_200_nodes_analysis_ms        %8.3f  (edit -> worker analysis -> cards updated)\n",
+      median(total));
+  std::printf("edit_200_nodes_repaint_ms         %8.3f  (repaint of a 1280x800 view at 100%%)\n",
+              median(paint));
 }
 
 void benchOpenLayout(int reps, const QString& dir) {
@@ -151,7 +156,8 @@ void benchOpenLayout(int reps, const QString& dir) {
     open.push_back(opened);
   }
   std::printf("open_1000_nodes_ms                %8.3f  (load file + build scene)\n", median(open));
-  std::printf("open_and_layout_1000_nodes_ms     %8.3f  (+ dot layout, one undoable move)\n", median(layout));
+  std::printf("open_and_layout_1000_nodes_ms     %8.3f  (+ dot layout, one undoable move)\n",
+              median(layout));
 }
 
 void benchPan(int frames) {
@@ -163,7 +169,8 @@ void benchPan(int frames) {
   QCoreApplication::processEvents();
   waitForAnalysis(doc);
   QCoreApplication::processEvents();
-  QImage frame(view.viewport()->size() * view.devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
+  QImage frame(view.viewport()->size() * view.devicePixelRatioF(),
+               QImage::Format_ARGB32_Premultiplied);
   frame.setDevicePixelRatio(view.devicePixelRatioF());
   struct Level {
     const char* name;
@@ -180,12 +187,15 @@ void benchPan(int frames) {
     for (int i = 0; i < frames; ++i) {
       QElapsedTimer t;
       t.start();
-      view.horizontalScrollBar()->setValue(view.horizontalScrollBar()->value() + (i % 40 < 20 ? 12 : -12));
-      view.verticalScrollBar()->setValue(view.verticalScrollBar()->value() + (i % 30 < 15 ? 7 : -7));
+      view.horizontalScrollBar()->setValue(view.horizontalScrollBar()->value() +
+                                           (i % 40 < 20 ? 12 : -12));
+      view.verticalScrollBar()->setValue(view.verticalScrollBar()->value() +
+                                         (i % 30 < 15 ? 7 : -7));
       view.viewport()->render(&frame);
       ms.push_back(static_cast<double>(t.nsecsElapsed()) / 1e6);
     }
-    std::printf("pan_5000_nodes_frame_ms_%-5s     %8.3f  (zoom %.3f, 1280x800)\n", level.name, median(ms), view.zoom());
+    std::printf("pan_5000_nodes_frame_ms_%-5s     %8.3f  (zoom %.3f, 1280x800)\n", level.name,
+                median(ms), view.zoom());
   }
 }
 

@@ -21,7 +21,7 @@ struct KernelRequest {
   const Attrs* attrs = nullptr;
   std::vector<Dims> inputDims;  ///< batch first
   const ShapeInfo* shape = nullptr;
-  bool training = false;        ///< the plan will call backward()
+  bool training = false;  ///< the plan will call backward()
   /// Which inputs need a gradient (false for data inputs and their pure ancestors).
   std::vector<bool> needsDiffSrc;
 };

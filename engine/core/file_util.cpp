@@ -24,7 +24,8 @@ const char* fileKind(mode_t mode) {
 
 Status statError(const std::string& what, const std::string& path, int err) {
   if (err == ENOENT) return notFound("cannot open " + what + " \"" + path + "\": no such file");
-  if (err == ELOOP) return ioError("cannot open " + what + " \"" + path + "\": it is a symlink loop");
+  if (err == ELOOP)
+    return ioError("cannot open " + what + " \"" + path + "\": it is a symlink loop");
   return ioError("cannot open " + what + " \"" + path + "\": " + std::strerror(err));
 }
 
@@ -50,12 +51,14 @@ Expected<std::string> readFile(const std::string& path, std::size_t maxBytes) {
   if (fd < 0) return statError("file", path, errno);
   FdCloser closer{fd};
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return ioError("cannot stat \"" + path + "\": " + std::strerror(errno));
-  if (!S_ISREG(st.st_mode)) return ioError("cannot read \"" + path + "\": it is " + fileKind(st.st_mode));
+  if (::fstat(fd, &st) != 0)
+    return ioError("cannot stat \"" + path + "\": " + std::strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return ioError("cannot read \"" + path + "\": it is " + fileKind(st.st_mode));
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size > maxBytes)
-    return ioError("cannot read \"" + path + "\": it has " + std::to_string(size) + " bytes, more than the " +
-                   std::to_string(maxBytes) + " this reader accepts");
+    return ioError("cannot read \"" + path + "\": it has " + std::to_string(size) +
+                   " bytes, more than the " + std::to_string(maxBytes) + " this reader accepts");
   std::string bytes;
   bytes.resize(size);
   std::size_t done = 0;

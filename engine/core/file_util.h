@@ -17,7 +17,8 @@ inline constexpr std::size_t kDefaultMaxFileBytes = std::size_t{4} << 30;  // 4 
 /// larger than `maxBytes`, or one that grows past it while being read, is refused too.
 /// NotFound if missing; IoError otherwise (not a regular file, too large, read error); every
 /// message names the path and says what the path is.
-Expected<std::string> readFile(const std::string& path, std::size_t maxBytes = kDefaultMaxFileBytes);
+Expected<std::string> readFile(const std::string& path,
+                               std::size_t maxBytes = kDefaultMaxFileBytes);
 
 /// Ok when `path` names a regular file (following symlinks); otherwise NotFound or IoError with
 /// the reason ("is a directory", "is a FIFO", "is a character device", "is a symlink loop").

@@ -14,11 +14,24 @@ std::int64_t parseBudget(const char* text) {
   if (end == text || !(v > 0)) return 0;
   double scale = 1;
   switch (*end) {
-    case 'T': case 't': scale *= 1024; [[fallthrough]];
-    case 'G': case 'g': scale *= 1024; [[fallthrough]];
-    case 'M': case 'm': scale *= 1024; [[fallthrough]];
-    case 'K': case 'k': scale *= 1024; break;
-    default: break;
+    case 'T':
+    case 't':
+      scale *= 1024;
+      [[fallthrough]];
+    case 'G':
+    case 'g':
+      scale *= 1024;
+      [[fallthrough]];
+    case 'M':
+    case 'm':
+      scale *= 1024;
+      [[fallthrough]];
+    case 'K':
+    case 'k':
+      scale *= 1024;
+      break;
+    default:
+      break;
   }
   const double bytes = v * scale;
   return bytes >= 9.2e18 ? INT64_MAX : static_cast<std::int64_t>(bytes);

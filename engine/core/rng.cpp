@@ -27,7 +27,8 @@ Philox::Philox(std::uint64_t key, std::uint64_t offset)
 }
 
 void Philox::refill() {
-  std::uint32_t c0 = static_cast<std::uint32_t>(m_counter), c1 = static_cast<std::uint32_t>(m_counter >> 32);
+  std::uint32_t c0 = static_cast<std::uint32_t>(m_counter),
+                c1 = static_cast<std::uint32_t>(m_counter >> 32);
   std::uint32_t c2 = 0, c3 = 0, k0 = m_key[0], k1 = m_key[1];
   for (int round = 0; round < 10; ++round) {
     std::uint64_t p0 = 0xD2511F53ull * c0, p1 = 0xCD9E8D57ull * c2;
@@ -35,11 +36,17 @@ void Philox::refill() {
     std::uint32_t n1 = static_cast<std::uint32_t>(p1);
     std::uint32_t n2 = static_cast<std::uint32_t>(p0 >> 32) ^ c3 ^ k1;
     std::uint32_t n3 = static_cast<std::uint32_t>(p0);
-    c0 = n0; c1 = n1; c2 = n2; c3 = n3;
+    c0 = n0;
+    c1 = n1;
+    c2 = n2;
+    c3 = n3;
     k0 += 0x9E3779B9u;
     k1 += 0xBB67AE85u;
   }
-  m_block[0] = c0; m_block[1] = c1; m_block[2] = c2; m_block[3] = c3;
+  m_block[0] = c0;
+  m_block[1] = c1;
+  m_block[2] = c2;
+  m_block[3] = c3;
   ++m_counter;
   m_index = 0;
 }
@@ -49,7 +56,9 @@ std::uint32_t Philox::nextU32() {
   return m_block[m_index++];
 }
 
-float Philox::uniform() { return static_cast<float>(nextU32() >> 8) * (1.0f / 16777216.0f); }
+float Philox::uniform() {
+  return static_cast<float>(nextU32() >> 8) * (1.0f / 16777216.0f);
+}
 
 float Philox::normal() {
   if (m_hasSpare) {
@@ -57,7 +66,8 @@ float Philox::normal() {
     return m_spare;
   }
   float u1 = 0;
-  do u1 = uniform(); while (u1 <= 0.0f);
+  do u1 = uniform();
+  while (u1 <= 0.0f);
   float u2 = uniform();
   float r = std::sqrt(-2.0f * std::log(u1));
   m_spare = r * std::sin(6.28318530718f * u2);

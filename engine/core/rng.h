@@ -14,7 +14,13 @@ namespace loom {
 std::uint64_t rngKey(std::uint64_t seed, std::initializer_list<std::uint64_t> ids);
 
 /// Stream purposes, used as the first id of rngKey so streams never collide.
-enum class RngPurpose : std::uint64_t { Init = 1, Shuffle = 2, Dropout = 3, Augment = 4, Split = 5 };
+enum class RngPurpose : std::uint64_t {
+  Init = 1,
+  Shuffle = 2,
+  Dropout = 3,
+  Augment = 4,
+  Split = 5
+};
 
 class Philox {
  public:

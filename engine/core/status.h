@@ -57,19 +57,33 @@ class [[nodiscard]] Status {
   std::string m_message;
 };
 
-inline Status invalidArgument(std::string msg) { return {ErrorCode::InvalidArgument, std::move(msg)}; }
-inline Status notFound(std::string msg) { return {ErrorCode::NotFound, std::move(msg)}; }
-inline Status shapeMismatch(std::string msg) { return {ErrorCode::ShapeMismatch, std::move(msg)}; }
-inline Status dataCorrupt(std::string msg) { return {ErrorCode::DataCorrupt, std::move(msg)}; }
-inline Status ioError(std::string msg) { return {ErrorCode::IoError, std::move(msg)}; }
-inline Status internalError(std::string msg) { return {ErrorCode::Internal, std::move(msg)}; }
-inline Status unsupported(std::string msg) { return {ErrorCode::Unsupported, std::move(msg)}; }
+inline Status invalidArgument(std::string msg) {
+  return {ErrorCode::InvalidArgument, std::move(msg)};
+}
+inline Status notFound(std::string msg) {
+  return {ErrorCode::NotFound, std::move(msg)};
+}
+inline Status shapeMismatch(std::string msg) {
+  return {ErrorCode::ShapeMismatch, std::move(msg)};
+}
+inline Status dataCorrupt(std::string msg) {
+  return {ErrorCode::DataCorrupt, std::move(msg)};
+}
+inline Status ioError(std::string msg) {
+  return {ErrorCode::IoError, std::move(msg)};
+}
+inline Status internalError(std::string msg) {
+  return {ErrorCode::Internal, std::move(msg)};
+}
+inline Status unsupported(std::string msg) {
+  return {ErrorCode::Unsupported, std::move(msg)};
+}
 
 /// A value or the Status that explains why there is none.
 template <class T>
 class [[nodiscard]] Expected {
  public:
-  Expected(T value) : m_state(std::move(value)) {}  // NOLINT: implicit by design
+  Expected(T value) : m_state(std::move(value)) {}        // NOLINT: implicit by design
   Expected(Status status) : m_state(std::move(status)) {  // NOLINT
     assert(!std::get<Status>(m_state).isOk() && "Expected built from an OK status");
   }
@@ -77,9 +91,18 @@ class [[nodiscard]] Expected {
   bool hasValue() const { return std::holds_alternative<T>(m_state); }
   explicit operator bool() const { return hasValue(); }
 
-  T& value() & { assert(hasValue()); return std::get<T>(m_state); }
-  const T& value() const& { assert(hasValue()); return std::get<T>(m_state); }
-  T&& value() && { assert(hasValue()); return std::get<T>(std::move(m_state)); }
+  T& value() & {
+    assert(hasValue());
+    return std::get<T>(m_state);
+  }
+  const T& value() const& {
+    assert(hasValue());
+    return std::get<T>(m_state);
+  }
+  T&& value() && {
+    assert(hasValue());
+    return std::get<T>(std::move(m_state));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }

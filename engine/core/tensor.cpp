@@ -11,26 +11,34 @@ namespace loom {
 
 size_t dtypeSize(DType dtype) {
   switch (dtype) {
-    case DType::F32: return 4;
-    case DType::U8: return 1;
-    case DType::I64: return 8;
+    case DType::F32:
+      return 4;
+    case DType::U8:
+      return 1;
+    case DType::I64:
+      return 8;
   }
   return 0;
 }
 
 const char* dtypeName(DType dtype) {
   switch (dtype) {
-    case DType::F32: return "float32";
-    case DType::U8: return "uint8";
-    case DType::I64: return "int64";
+    case DType::F32:
+      return "float32";
+    case DType::U8:
+      return "uint8";
+    case DType::I64:
+      return "int64";
   }
   return "?";
 }
 
 const char* layoutName(Layout layout) {
   switch (layout) {
-    case Layout::Plain: return "plain";
-    case Layout::NHWC: return "nhwc";
+    case Layout::Plain:
+      return "plain";
+    case Layout::NHWC:
+      return "nhwc";
   }
   return "?";
 }

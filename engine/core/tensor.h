@@ -36,7 +36,9 @@ std::int64_t numElements(const Dims& dims);
 std::optional<std::int64_t> checkedNumElements(const Dims& dims, std::int64_t elementBytes = 1);
 /// True when Plain and NHWC order the elements of `dims` identically (not rank 4, or one
 /// channel): then a layout change is a relabel, never a copy.
-inline bool layoutsShareBytes(const Dims& dims) { return dims.size() != 4 || dims[1] == 1; }
+inline bool layoutsShareBytes(const Dims& dims) {
+  return dims.size() != 4 || dims[1] == 1;
+}
 /// "[128, 1, 28, 28]"
 std::string dimsToString(const Dims& dims);
 
@@ -57,8 +59,14 @@ class Tensor {
 
   void* raw() { return m_storage.get(); }
   const void* raw() const { return m_storage.get(); }
-  template <class T> T* data() { return static_cast<T*>(raw()); }
-  template <class T> const T* data() const { return static_cast<const T*>(raw()); }
+  template <class T>
+  T* data() {
+    return static_cast<T*>(raw());
+  }
+  template <class T>
+  const T* data() const {
+    return static_cast<const T*>(raw());
+  }
   float* f32() { return data<float>(); }
   const float* f32() const { return data<float>(); }
 

@@ -14,7 +14,7 @@ struct TensorStats {
   std::int64_t nonFinite = 0;  ///< NaN or Inf elements (excluded from the rest)
   std::int64_t zeros = 0;      ///< exact zeros (dead ReLUs)
   double min = 0, max = 0, mean = 0, stddev = 0;
-  double l2 = 0;               ///< Euclidean norm
+  double l2 = 0;  ///< Euclidean norm
 };
 
 /// Statistics over every finite element of an F32 tensor, accumulated in double.

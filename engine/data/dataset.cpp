@@ -90,8 +90,10 @@ Expected<Dataset> loadFashionMnist(const std::string& dirArg, Split split) {
   if (!exists(dir, true)) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) == 0)
-      return invalidArgument("the Fashion-MNIST path \"" + dir + "\" is not a directory; dataset.path names the directory " +
-                             "that holds the {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz files");
+      return invalidArgument(
+          "the Fashion-MNIST path \"" + dir +
+          "\" is not a directory; dataset.path names the directory " +
+          "that holds the {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz files");
     return notFound("Fashion-MNIST directory \"" + dir + "\" does not exist; " + kInstallHint);
   }
   const std::string prefix = split == Split::Train ? "train" : "t10k";

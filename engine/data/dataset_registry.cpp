@@ -46,8 +46,10 @@ std::string DatasetRegistry::namesForMessage() const {
 void registerBuiltinDatasets(DatasetRegistry& registry) {
   if (registry.find("fashion_mnist")) return;
   auto idx = [](const pb::DatasetConfig& c, Split s) { return loadFashionMnist(c.path(), s); };
-  (void)registry.add({"fashion_mnist", "Fashion-MNIST IDX files (Debian's dataset-fashion-mnist)", idx});
-  (void)registry.add({"idx", "any MNIST-style directory of {train,t10k}-{images,labels} IDX files", idx});
+  (void)registry.add(
+      {"fashion_mnist", "Fashion-MNIST IDX files (Debian's dataset-fashion-mnist)", idx});
+  (void)registry.add(
+      {"idx", "any MNIST-style directory of {train,t10k}-{images,labels} IDX files", idx});
   DatasetKind csv;
   csv.name = "csv";
   csv.description = "one CSV file: feature columns, then an integer label column";
@@ -63,8 +65,8 @@ void registerBuiltinDatasets(DatasetRegistry& registry) {
 Expected<Dataset> loadDataset(const pb::DatasetConfig& config, Split split) {
   const DatasetKind* kind = DatasetRegistry::global().find(config.kind());
   if (!kind)
-    return invalidArgument("dataset kind \"" + config.kind() + "\" is not one of: " +
-                           DatasetRegistry::global().namesForMessage());
+    return invalidArgument("dataset kind \"" + config.kind() +
+                           "\" is not one of: " + DatasetRegistry::global().namesForMessage());
   return kind->load(config, split);
 }
 

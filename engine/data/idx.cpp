@@ -2,8 +2,6 @@
 
 #include <zlib.h>
 
-#include "engine/core/file_util.h"
-
 #include <algorithm>
 #include <cerrno>
 #include <cstdint>
@@ -13,6 +11,8 @@
 #include <limits>
 #include <memory>
 #include <vector>
+
+#include "engine/core/file_util.h"
 
 namespace loom {
 
@@ -58,7 +58,8 @@ std::int64_t readFully(gzFile file, void* dst, std::size_t size, std::string& er
 }
 
 Status readError(const std::string& path, const std::string& error) {
-  if (error.rfind("damaged gzip data", 0) == 0) return dataCorrupt("IDX file \"" + path + "\" has " + error);
+  if (error.rfind("damaged gzip data", 0) == 0)
+    return dataCorrupt("IDX file \"" + path + "\" has " + error);
   return ioError("cannot read IDX file \"" + path + "\": " + error);
 }
 
@@ -137,7 +138,9 @@ bool isGzip(const std::string& path) {
 }
 
 // Deflate expands at most about 1032:1, so a gzip file of B bytes holds at most this much.
-std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) { return compressedBytes * 1032 + 1024; }
+std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) {
+  return compressedBytes * 1032 + 1024;
+}
 
 }  // namespace
 
@@ -193,15 +196,16 @@ Expected<Tensor> readIdx(const std::string& path) {
   const std::int64_t payload = count * static_cast<std::int64_t>(type.size);
   // Claimed sizes are checked against the bytes in the file before the payload is allocated.
   const std::uint64_t headerLen = 4 + 4 * std::uint64_t{ndim};
-  if (!isGzip(path) && static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
-    return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) + " need " +
-                       std::to_string(payload) + " payload bytes, found " +
+  if (!isGzip(path) &&
+      static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
+    return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) +
+                       " need " + std::to_string(payload) + " payload bytes, found " +
                        std::to_string(fileBytes - std::min(fileBytes, headerLen)));
   if (isGzip(path) && static_cast<std::uint64_t>(payload) + headerLen > maxInflatedBytes(fileBytes))
-    return dataCorrupt("IDX file \"" + path + "\" is truncated or its header is damaged: dims " + dimsToString(dims) +
-                       " need " + std::to_string(payload) + " payload bytes, more than a gzip file of " +
-                       std::to_string(fileBytes) + " bytes can hold (" + std::to_string(maxInflatedBytes(fileBytes)) +
-                       ")");
+    return dataCorrupt("IDX file \"" + path + "\" is truncated or its header is damaged: dims " +
+                       dimsToString(dims) + " need " + std::to_string(payload) +
+                       " payload bytes, more than a gzip file of " + std::to_string(fileBytes) +
+                       " bytes can hold (" + std::to_string(maxInflatedBytes(fileBytes)) + ")");
   Tensor result(dims, type.dtype);
   // uint8 is read straight into the tensor; other types go through a staging buffer.
   std::vector<unsigned char> staging;

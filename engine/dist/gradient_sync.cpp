@@ -12,6 +12,8 @@ class LocalGradientSync final : public GradientSync {
 };
 }  // namespace
 
-std::unique_ptr<GradientSync> makeLocalGradientSync() { return std::make_unique<LocalGradientSync>(); }
+std::unique_ptr<GradientSync> makeLocalGradientSync() {
+  return std::make_unique<LocalGradientSync>();
+}
 
 }  // namespace loom

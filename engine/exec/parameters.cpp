@@ -33,9 +33,10 @@ Expected<ParameterSet> ParameterSet::create(const Graph& graph, const GraphAnaly
       auto it = initial.find(p.name);
       if (it != initial.end()) {
         if (it->second.dims() != info.dims)
-          return Status(ErrorCode::ModelMismatch,
-                        "parameter \"" + p.name + "\" has shape " + dimsToString(it->second.dims()) +
-                            " but " + nodeLabel(nodes[i]) + " needs " + dimsToString(info.dims));
+          return Status(ErrorCode::ModelMismatch, "parameter \"" + p.name + "\" has shape " +
+                                                      dimsToString(it->second.dims()) + " but " +
+                                                      nodeLabel(nodes[i]) + " needs " +
+                                                      dimsToString(info.dims));
         p.value = it->second.toLayout(Layout::Plain).clone();
       } else {
         p.value = Tensor(info.dims);
@@ -43,7 +44,8 @@ Expected<ParameterSet> ParameterSet::create(const Graph& graph, const GraphAnaly
         // the initial values of the others.
         std::uint64_t nameHash = 1469598103934665603ull;
         for (unsigned char c : p.name) nameHash = (nameHash ^ c) * 1099511628211ull;
-        initializeTensor(p.value, info.init, rngKey(seed, {static_cast<std::uint64_t>(RngPurpose::Init), nameHash}));
+        initializeTensor(p.value, info.init,
+                         rngKey(seed, {static_cast<std::uint64_t>(RngPurpose::Init), nameHash}));
       }
       if (p.trainable) p.grad = Tensor(info.dims);
       set.m_params.push_back(std::move(p));

@@ -19,7 +19,7 @@ namespace loom {
 struct Parameter {
   std::string name;  ///< "<node>.<param>"
   Tensor value;
-  Tensor grad;       ///< empty for buffers (non-trainable)
+  Tensor grad;  ///< empty for buffers (non-trainable)
   bool trainable = true;
 };
 

@@ -56,7 +56,8 @@ std::int64_t packBuffers(std::vector<BufferUse> uses) {
     const size_t need = use.target->bytes();
     Block* best = nullptr;
     for (auto& b : blocks)
-      if (b.busyUntil < use.first && b.storage.bytes() >= need && (!best || b.storage.bytes() < best->storage.bytes()))
+      if (b.busyUntil < use.first && b.storage.bytes() >= need &&
+          (!best || b.storage.bytes() < best->storage.bytes()))
         best = &b;
     if (!best) {
       blocks.push_back({Tensor(Dims{static_cast<std::int64_t>((need + 3) / 4)}), -1});
@@ -72,7 +73,8 @@ std::int64_t packBuffers(std::vector<BufferUse> uses) {
 /// True when the batch size of `a` is `batch` (read off its Input nodes).
 bool analysedAtBatch(const GraphAnalysis& a, std::int64_t batch) {
   for (const auto& na : a.nodes)
-    if (na.op && na.op->schema().name == "Input" && !na.shape.output.empty() && na.shape.output[0] != batch)
+    if (na.op && na.op->schema().name == "Input" && !na.shape.output.empty() &&
+        na.shape.output[0] != batch)
       return false;
   return true;
 }
@@ -98,7 +100,8 @@ GraphAnalysis analysisForBatch(const Graph& graph, const GraphAnalysis& base, st
     for (const auto& in : node.inputs) {
       const NodeAnalysis& src = result.nodes[static_cast<size_t>(indexOfName.at(in))];
       if (!src.status.isOk()) {
-        na.status = Status(ErrorCode::InvalidGraph, nodeLabel(node) + ": input \"" + in + "\" is invalid");
+        na.status =
+            Status(ErrorCode::InvalidGraph, nodeLabel(node) + ": input \"" + in + "\" is invalid");
         inputsOk = false;
         break;
       }
@@ -106,7 +109,8 @@ GraphAnalysis analysisForBatch(const Graph& graph, const GraphAnalysis& base, st
     }
     if (!inputsOk) continue;
     const bool isInput = na.op->schema().name == "Input";
-    auto shapeOr = na.op->inferShapes(isInput ? std::vector<Dims>{Dims{batch}} : na.inputDims, na.attrs);
+    auto shapeOr =
+        na.op->inferShapes(isInput ? std::vector<Dims>{Dims{batch}} : na.inputDims, na.attrs);
     if (!shapeOr) {
       na.status = shapeOr.status().withContext(nodeLabel(node));
       if (result.status.isOk()) result.status = na.status;
@@ -124,17 +128,17 @@ GraphAnalysis analysisForBatch(const Graph& graph, const GraphAnalysis& base, st
 
 struct Plan::Impl {
   struct Edge {
-    int producer = -1;          ///< index into steps
-    bool convert = false;       ///< forward needs a layout conversion into `converted`
-    Tensor converted;           ///< src as the consumer wants it (or a relabelled view)
-    bool needsGrad = false;     ///< backward computes diffSrc for this edge
-    bool direct = false;        ///< diffSrc is written straight into the producer's diffDst
-    Tensor diffSrc;             ///< own buffer when !direct
+    int producer = -1;       ///< index into steps
+    bool convert = false;    ///< forward needs a layout conversion into `converted`
+    Tensor converted;        ///< src as the consumer wants it (or a relabelled view)
+    bool needsGrad = false;  ///< backward computes diffSrc for this edge
+    bool direct = false;     ///< diffSrc is written straight into the producer's diffDst
+    Tensor diffSrc;          ///< own buffer when !direct
   };
   struct Step {
     int node = -1;
     std::string name;
-    std::string label;          ///< `node "conv1" (Conv2D)` for messages
+    std::string label;  ///< `node "conv1" (Conv2D)` for messages
     const Op* op = nullptr;
     Attrs attrs;
     std::unique_ptr<Kernel> kernel;
@@ -146,7 +150,7 @@ struct Plan::Impl {
     std::vector<Edge> edges;
     std::vector<Parameter*> params;
     std::vector<Tensor> saved;
-    KernelArgs args;            ///< pointers rebuilt once in compile()
+    KernelArgs args;  ///< pointers rebuilt once in compile()
     double forwardSeconds = 0, backwardSeconds = 0;
     std::int64_t calls = 0;
   };
@@ -163,8 +167,8 @@ struct Plan::Impl {
   std::int64_t bufferBytes = 0;  ///< activations or gradients after sharing (see compile)
   std::unique_ptr<Backend> reference = makeReferenceBackend();
 
-  Status runForward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey,
-                    bool checkEachNode);
+  Status runForward(const std::map<std::string, const Tensor*>& inputs, bool training,
+                    std::uint64_t rngKey, bool checkEachNode);
 };
 
 namespace {
@@ -176,13 +180,14 @@ Status checkStepFinite(const Step& step) {
     for (std::int64_t i = 0; i < p->value.numel(); ++i)
       if (!std::isfinite(v[i]))
         return Status(ErrorCode::NonFinite, step.label + ": parameter \"" + p->name + "\" holds " +
-                                                (std::isnan(v[i]) ? "NaN" : "Inf") + " at element " +
-                                                std::to_string(i));
+                                                (std::isnan(v[i]) ? "NaN" : "Inf") +
+                                                " at element " + std::to_string(i));
   }
   const float* d = step.dst.f32();
   for (std::int64_t i = 0; i < step.dst.numel(); ++i)
     if (!std::isfinite(d[i]))
-      return Status(ErrorCode::NonFinite, step.label + " produced " + (std::isnan(d[i]) ? "NaN" : "Inf") +
+      return Status(ErrorCode::NonFinite, step.label + " produced " +
+                                              (std::isnan(d[i]) ? "NaN" : "Inf") +
                                               " in its output " + dimsToString(step.dst.dims()));
   return Status::ok();
 }
@@ -198,12 +203,14 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
   Impl& im = *plan.m_impl;
   im.trainingPlan = options.training;
   if (options.analysis) {
-    if (options.analysis->nodes.size() != graph.nodes().size() || !analysedAtBatch(*options.analysis, options.batch))
+    if (options.analysis->nodes.size() != graph.nodes().size() ||
+        !analysedAtBatch(*options.analysis, options.batch))
       return invalidArgument("Plan::compile: the analysis given is not of this graph at batch " +
                              std::to_string(options.batch));
     im.analysis = options.analysis;
   } else {
-    im.analysis = std::make_shared<const GraphAnalysis>(analyzeGraph(graph, OpRegistry::global(), options.batch));
+    im.analysis = std::make_shared<const GraphAnalysis>(
+        analyzeGraph(graph, OpRegistry::global(), options.batch));
   }
   const GraphAnalysis& analysis = *im.analysis;
   LOOM_RETURN_IF_ERROR(analysis.status);
@@ -224,12 +231,14 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     step.attrs = na.attrs;
     for (const auto& info : na.shape.params) {
       Parameter* p = params.find(node.name + "." + info.name);
-      if (!p) return Status(ErrorCode::ModelMismatch, step.label + ": parameter \"" + node.name + "." +
-                                                         info.name + "\" is missing");
+      if (!p)
+        return Status(ErrorCode::ModelMismatch, step.label + ": parameter \"" + node.name + "." +
+                                                    info.name + "\" is missing");
       if (p->value.dims() != info.dims)
-        return Status(ErrorCode::ModelMismatch, step.label + ": parameter \"" + p->name + "\" has shape " +
-                                                    dimsToString(p->value.dims()) + " but the node needs " +
-                                                    dimsToString(info.dims));
+        return Status(ErrorCode::ModelMismatch,
+                      step.label + ": parameter \"" + p->name + "\" has shape " +
+                          dimsToString(p->value.dims()) + " but the node needs " +
+                          dimsToString(info.dims));
       step.params.push_back(p);
       step.requiresGrad |= p->trainable;
     }
@@ -240,7 +249,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     request.shape = &na.shape;
     request.training = options.training;
     for (const auto& in : node.inputs) {
-      const Impl::Step& producer = im.steps[static_cast<size_t>(stepOfNode[static_cast<size_t>(graph.indexOf(in))])];
+      const Impl::Step& producer =
+          im.steps[static_cast<size_t>(stepOfNode[static_cast<size_t>(graph.indexOf(in))])];
       request.needsDiffSrc.push_back(options.training && producer.requiresGrad);
       step.requiresGrad |= producer.requiresGrad;
     }
@@ -259,7 +269,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     if (!step.kernel) return internalError(step.label + ": no backend accepted the node");
     im.kernelInfo.push_back(info);
 
-    const Layout outLayout = na.shape.output.size() == 4 ? step.kernel->outputLayout() : Layout::Plain;
+    const Layout outLayout =
+        na.shape.output.size() == 4 ? step.kernel->outputLayout() : Layout::Plain;
     step.dst = Tensor(na.shape.output, DType::F32, outLayout);
     if (step.requiresGrad) step.diffDst = Tensor(na.shape.output, DType::F32, outLayout);
 
@@ -270,7 +281,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
       ++im.steps[static_cast<size_t>(edge.producer)].consumerEdges;
       step.edges.push_back(std::move(edge));
     }
-    if (na.op->schema().name == "Input") im.inputSteps[node.name] = static_cast<int>(im.steps.size());
+    if (na.op->schema().name == "Input")
+      im.inputSteps[node.name] = static_cast<int>(im.steps.size());
     stepOfNode[static_cast<size_t>(nodeIndex)] = static_cast<int>(im.steps.size());
     im.steps.push_back(std::move(step));
   }
@@ -292,7 +304,9 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     std::vector<BufferUse> uses;
     if (!options.training) {
       for (std::int64_t s = 0; s < n; ++s) {
-        auto last = s == static_cast<std::int64_t>(outputIndex) ? n : std::max(s, lastConsumer[static_cast<size_t>(s)]);
+        auto last = s == static_cast<std::int64_t>(outputIndex)
+                        ? n
+                        : std::max(s, lastConsumer[static_cast<size_t>(s)]);
         uses.push_back({s, last, &im.steps[static_cast<size_t>(s)].dst});
       }
     } else {
@@ -302,7 +316,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
         const std::int64_t own = n - 1 - s;  // backward time of this node
         std::int64_t first = own;
         if (s == static_cast<std::int64_t>(outputIndex)) first = 0;
-        if (lastConsumer[static_cast<size_t>(s)] >= 0) first = std::min(first, n - 1 - lastConsumer[static_cast<size_t>(s)]);
+        if (lastConsumer[static_cast<size_t>(s)] >= 0)
+          first = std::min(first, n - 1 - lastConsumer[static_cast<size_t>(s)]);
         uses.push_back({first, own, &step.diffDst});
       }
     }
@@ -322,7 +337,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     for (size_t i = 0; i < step.edges.size(); ++i) {
       Impl::Edge& e = step.edges[i];
       Impl::Step& producer = im.steps[static_cast<size_t>(e.producer)];
-      const Layout want = producer.dst.rank() == 4 ? step.kernel->inputLayout(static_cast<int>(i)) : Layout::Plain;
+      const Layout want =
+          producer.dst.rank() == 4 ? step.kernel->inputLayout(static_cast<int>(i)) : Layout::Plain;
       if (want == producer.dst.layout()) {
         a.src.push_back(&producer.dst);
       } else if (layoutsShareBytes(producer.dst.dims())) {
@@ -337,7 +353,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
         a.diffSrc.push_back(nullptr);
         continue;
       }
-      const bool layoutsAgree = want == producer.diffDst.layout() || layoutsShareBytes(producer.dst.dims());
+      const bool layoutsAgree =
+          want == producer.diffDst.layout() || layoutsShareBytes(producer.dst.dims());
       if (producer.consumerEdges == 1 && layoutsAgree) {
         e.direct = true;
         e.diffSrc = relabelled(producer.diffDst, want);
@@ -354,7 +371,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
   return plan;
 }
 
-Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey) {
+Status Plan::forward(const std::map<std::string, const Tensor*>& inputs, bool training,
+                     std::uint64_t rngKey) {
   return m_impl->runForward(inputs, training, rngKey, false);
 }
 
@@ -362,8 +380,8 @@ Status Plan::locateNonFinite(const std::map<std::string, const Tensor*>& inputs)
   return m_impl->runForward(inputs, false, 0, true);
 }
 
-Status Plan::Impl::runForward(const std::map<std::string, const Tensor*>& inputs, bool training, std::uint64_t rngKey,
-                              bool checkEachNode) {
+Status Plan::Impl::runForward(const std::map<std::string, const Tensor*>& inputs, bool training,
+                              std::uint64_t rngKey, bool checkEachNode) {
   Impl& im = *this;
   if (training && !im.trainingPlan) return internalError("forward(training) on an inference plan");
   for (const auto& [name, stepIndex] : im.inputSteps) {
@@ -379,15 +397,18 @@ Status Plan::Impl::runForward(const std::map<std::string, const Tensor*>& inputs
   }
   for (size_t s = 0; s < im.steps.size(); ++s) {
     Impl::Step& step = im.steps[s];
-    const auto start = im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto start =
+        im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     for (auto& e : step.edges)
       if (e.convert) e.converted.assignConverted(im.steps[static_cast<size_t>(e.producer)].dst);
     step.args.training = training;
-    step.args.rngKey = rngKey ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(step.node) + 1));
+    step.args.rngKey =
+        rngKey ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(step.node) + 1));
     Status st = step.kernel->forward(step.args);
     if (!st) return st.withContext(step.label);
     if (im.profiling) {
-      step.forwardSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      step.forwardSeconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       ++step.calls;
     }
     if (im.tap) im.tap(step.name, step.dst, false);
@@ -407,8 +428,8 @@ Status Plan::backward(const Tensor& diffOutput) {
   if (!im.trainingPlan) return internalError("backward() on an inference plan");
   Impl::Step& out = im.steps[static_cast<size_t>(im.outputStep)];
   if (diffOutput.dims() != out.dst.dims())
-    return shapeMismatch("output gradient has shape " + dimsToString(diffOutput.dims()) + ", expected " +
-                         dimsToString(out.dst.dims()));
+    return shapeMismatch("output gradient has shape " + dimsToString(diffOutput.dims()) +
+                         ", expected " + dimsToString(out.dst.dims()));
   if (!out.requiresGrad) return Status::ok();  // nothing trainable
   for (auto& step : im.steps) step.gradContributions = 0;
   out.diffDst.assignConverted(diffOutput);
@@ -417,7 +438,8 @@ Status Plan::backward(const Tensor& diffOutput) {
   for (size_t s = im.steps.size(); s-- > 0;) {
     Impl::Step& step = im.steps[s];
     if (!step.requiresGrad || step.gradContributions == 0) continue;
-    const auto start = im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+    const auto start =
+        im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     Status st = step.kernel->backward(step.args);
     if (!st) return st.withContext(step.label + " backward");
     if (im.tap) im.tap(step.name, step.diffDst, true);
@@ -433,7 +455,8 @@ Status Plan::backward(const Tensor& diffOutput) {
       ++producer.gradContributions;
     }
     if (im.profiling)
-      step.backwardSeconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      step.backwardSeconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   return Status::ok();
 }
@@ -443,21 +466,34 @@ Status Plan::checkFinite() const {
   return Status::ok();
 }
 
-void Plan::setTap(TensorTap tap) { m_impl->tap = std::move(tap); }
-std::int64_t Plan::sharedBufferBytes() const { return m_impl->bufferBytes; }
+void Plan::setTap(TensorTap tap) {
+  m_impl->tap = std::move(tap);
+}
+std::int64_t Plan::sharedBufferBytes() const {
+  return m_impl->bufferBytes;
+}
 
-void Plan::setProfiling(bool enabled) { m_impl->profiling = enabled; }
+void Plan::setProfiling(bool enabled) {
+  m_impl->profiling = enabled;
+}
 
 std::vector<NodeTiming> Plan::timings() const {
   std::vector<NodeTiming> out;
   for (size_t i = 0; i < m_impl->steps.size(); ++i) {
     const auto& s = m_impl->steps[i];
-    out.push_back({s.name, m_impl->kernelInfo[i].impl, s.forwardSeconds, s.backwardSeconds, s.calls});
+    out.push_back(
+        {s.name, m_impl->kernelInfo[i].impl, s.forwardSeconds, s.backwardSeconds, s.calls});
   }
   return out;
 }
-const std::vector<NodeKernelInfo>& Plan::kernelInfo() const { return m_impl->kernelInfo; }
-const GraphAnalysis& Plan::analysis() const { return *m_impl->analysis; }
-std::shared_ptr<const GraphAnalysis> Plan::sharedAnalysis() const { return m_impl->analysis; }
+const std::vector<NodeKernelInfo>& Plan::kernelInfo() const {
+  return m_impl->kernelInfo;
+}
+const GraphAnalysis& Plan::analysis() const {
+  return *m_impl->analysis;
+}
+std::shared_ptr<const GraphAnalysis> Plan::sharedAnalysis() const {
+  return m_impl->analysis;
+}
 
 }  // namespace loom

@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "engine/backends/backend.h"
+#include "engine/exec/parameters.h"
 #include "engine/graph/analysis.h"
 #include "engine/graph/graph.h"
-#include "engine/exec/parameters.h"
 
 namespace loom {
 
@@ -46,8 +46,8 @@ GraphAnalysis analysisForBatch(const Graph& graph, const GraphAnalysis& base, st
 /// What the executor decided for one node (for `loom info --kernels` and the studio).
 struct NodeKernelInfo {
   std::string node;
-  std::string impl;                  ///< Kernel::implName()
-  std::vector<std::string> declined; ///< "<backend>: <reason>" for each backend that declined
+  std::string impl;                   ///< Kernel::implName()
+  std::vector<std::string> declined;  ///< "<backend>: <reason>" for each backend that declined
 };
 
 /// Time spent in one node's kernels since profiling was enabled.
@@ -60,7 +60,8 @@ struct NodeTiming {
 };
 
 /// Called after each node's forward (isGradient=false) and backward (true).
-using TensorTap = std::function<void(const std::string& node, const Tensor& value, bool isGradient)>;
+using TensorTap =
+    std::function<void(const std::string& node, const Tensor& value, bool isGradient)>;
 
 class Plan {
  public:
@@ -74,7 +75,8 @@ class Plan {
   /// options.analysis is for another graph size or batch size; the analysis' own error
   /// (naming the node) when the graph is invalid; ModelMismatch for a missing or
   /// mis-shaped parameter.
-  static Expected<Plan> compile(const Graph& graph, ParameterSet& params, const PlanOptions& options);
+  static Expected<Plan> compile(const Graph& graph, ParameterSet& params,
+                                const PlanOptions& options);
 
   /// Runs forward. `inputs` maps Input node names to batches of the compiled shape
   /// (Plain layout). `rngKey` keys stochastic ops for this step.

@@ -16,15 +16,18 @@ Status checkTensorSizes(const ShapeInfo& shape, std::int64_t batch, const std::s
       return Status(ErrorCode::InvalidGraph, label + ": " + what + " " + dimsToString(dims) +
                                                  " has more elements than fit in 64 bits");
     if (*bytes > budget)
-      return Status(ErrorCode::InvalidGraph,
-                    label + ": " + what + " " + dimsToString(dims) + " needs " + formatBytes(static_cast<double>(*bytes)) +
-                        ", more than the memory budget of " + formatBytes(static_cast<double>(budget)) +
-                        (what == "output" ? " at batch size " + std::to_string(batch) : std::string()) +
-                        " (LOOM_MEMORY_BUDGET sets it)");
+      return Status(
+          ErrorCode::InvalidGraph,
+          label + ": " + what + " " + dimsToString(dims) + " needs " +
+              formatBytes(static_cast<double>(*bytes)) + ", more than the memory budget of " +
+              formatBytes(static_cast<double>(budget)) +
+              (what == "output" ? " at batch size " + std::to_string(batch) : std::string()) +
+              " (LOOM_MEMORY_BUDGET sets it)");
     return Status::ok();
   };
   LOOM_RETURN_IF_ERROR(check(shape.output, "output"));
-  for (const auto& p : shape.params) LOOM_RETURN_IF_ERROR(check(p.dims, "parameter \"" + p.name + "\""));
+  for (const auto& p : shape.params)
+    LOOM_RETURN_IF_ERROR(check(p.dims, "parameter \"" + p.name + "\""));
   return Status::ok();
 }
 
@@ -33,7 +36,9 @@ void addSaturating(std::int64_t& total, std::int64_t v) {
 }
 }  // namespace
 
-std::string nodeLabel(const Node& node) { return "node \"" + node.name + "\" (" + node.op + ")"; }
+std::string nodeLabel(const Node& node) {
+  return "node \"" + node.name + "\" (" + node.op + ")";
+}
 
 GraphAnalysis analyzeGraph(const Graph& graph, const OpRegistry& registry, std::int64_t batch) {
   GraphAnalysis result;
@@ -62,13 +67,12 @@ GraphAnalysis analyzeGraph(const Graph& graph, const OpRegistry& registry, std::
     const OpSchema& schema = na.op->schema();
     const int n = static_cast<int>(node.inputs.size());
     if (n < schema.minInputs || (schema.maxInputs >= 0 && n > schema.maxInputs)) {
-      std::string expected = schema.maxInputs == schema.minInputs
-                                 ? std::to_string(schema.minInputs)
-                                 : schema.maxInputs < 0 ? "at least " + std::to_string(schema.minInputs)
-                                                        : std::to_string(schema.minInputs) + " to " +
-                                                              std::to_string(schema.maxInputs);
-      na.status = Status(ErrorCode::InvalidGraph, label + ": takes " + expected + " input(s), got " +
-                                                      std::to_string(n));
+      std::string expected = schema.maxInputs == schema.minInputs ? std::to_string(schema.minInputs)
+                             : schema.maxInputs < 0 ? "at least " + std::to_string(schema.minInputs)
+                                                    : std::to_string(schema.minInputs) + " to " +
+                                                          std::to_string(schema.maxInputs);
+      na.status = Status(ErrorCode::InvalidGraph,
+                         label + ": takes " + expected + " input(s), got " + std::to_string(n));
       continue;
     }
     bool inputsOk = true;
@@ -106,7 +110,8 @@ GraphAnalysis analyzeGraph(const Graph& graph, const OpRegistry& registry, std::
     addSaturating(result.total.params, na.cost.params);
     addSaturating(result.total.flops, na.cost.flops);
     addSaturating(result.total.activationBytes, na.cost.activationBytes);
-    for (const auto& p : na.shape.params) addSaturating(result.parameterBytes, numElements(p.dims) * 4);
+    for (const auto& p : na.shape.params)
+      addSaturating(result.parameterBytes, numElements(p.dims) * 4);
   }
   if (!outputOr) {
     result.status = outputOr.status();

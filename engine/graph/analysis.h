@@ -19,7 +19,7 @@ struct NodeAnalysis {
   std::vector<Dims> inputDims;  ///< batch first
   ShapeInfo shape;              ///< output dims and parameter definitions
   Cost cost;
-  Status status;                ///< message already names the node
+  Status status;  ///< message already names the node
 };
 
 struct GraphAnalysis {

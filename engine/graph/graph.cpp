@@ -7,7 +7,9 @@
 namespace loom {
 
 namespace {
-Status graphError(std::string msg) { return {ErrorCode::InvalidGraph, std::move(msg)}; }
+Status graphError(std::string msg) {
+  return {ErrorCode::InvalidGraph, std::move(msg)};
+}
 }  // namespace
 
 int NodeNameIndex::find(const std::vector<Node>& nodes, const std::string& name) const {
@@ -26,7 +28,8 @@ int NodeNameIndex::find(const std::vector<Node>& nodes, const std::string& name)
 void NodeNameIndex::rebuild(const std::vector<Node>& nodes) const {
   m_index.clear();
   m_index.reserve(nodes.size());
-  for (size_t i = 0; i < nodes.size(); ++i) m_index.emplace(nodes[i].name, static_cast<int>(i));  // first wins
+  for (size_t i = 0; i < nodes.size(); ++i)
+    m_index.emplace(nodes[i].name, static_cast<int>(i));  // first wins
   m_fresh = true;
 }
 
@@ -51,7 +54,9 @@ const Node* Graph::find(const std::string& name) const {
   return i < 0 ? nullptr : &m_nodes[static_cast<size_t>(i)];
 }
 
-int Graph::indexOf(const std::string& name) const { return m_index.find(m_nodes, name); }
+int Graph::indexOf(const std::string& name) const {
+  return m_index.find(m_nodes, name);
+}
 
 Status Graph::addNode(Node node) {
   if (node.name.empty()) return graphError("a node has an empty name");
@@ -80,7 +85,8 @@ Status Graph::checkStructure() const {
   std::set<std::string> seen;
   for (const auto& n : m_nodes) {
     if (n.name.empty()) return graphError("a node of op \"" + n.op + "\" has an empty name");
-    if (!seen.insert(n.name).second) return graphError("node name \"" + n.name + "\" is used twice");
+    if (!seen.insert(n.name).second)
+      return graphError("node name \"" + n.name + "\" is used twice");
   }
   for (const auto& n : m_nodes)
     for (const auto& in : n.inputs)
@@ -97,7 +103,8 @@ Expected<std::vector<int>> Graph::topologicalOrder() const {
   for (size_t i = 0; i < n; ++i) {
     for (const auto& in : m_nodes[i].inputs) {
       int p = indexOf(in);
-      if (p < 0) return graphError("node \"" + m_nodes[i].name + "\": input \"" + in + "\" does not exist");
+      if (p < 0)
+        return graphError("node \"" + m_nodes[i].name + "\": input \"" + in + "\" does not exist");
       consumers[static_cast<size_t>(p)].push_back(static_cast<int>(i));
       ++pending[i];
     }
@@ -124,7 +131,8 @@ Expected<std::vector<int>> Graph::topologicalOrder() const {
 
 Expected<std::string> Graph::resolvedOutput() const {
   if (!m_output.empty()) {
-    if (indexOf(m_output) < 0) return graphError("the graph's output \"" + m_output + "\" does not exist");
+    if (indexOf(m_output) < 0)
+      return graphError("the graph's output \"" + m_output + "\" does not exist");
     return m_output;
   }
   if (m_nodes.empty()) return graphError("the graph is empty");
@@ -137,8 +145,8 @@ Expected<std::string> Graph::resolvedOutput() const {
   if (sinks.size() != 1) {
     std::string list;
     for (const auto& s : sinks) list += (list.empty() ? "" : ", ") + s;
-    return graphError("the graph has " + std::to_string(sinks.size()) +
-                      " unconsumed nodes (" + list + "); set `output:` to choose one");
+    return graphError("the graph has " + std::to_string(sinks.size()) + " unconsumed nodes (" +
+                      list + "); set `output:` to choose one");
   }
   return sinks.front();
 }

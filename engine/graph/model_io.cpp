@@ -30,7 +30,8 @@ class FirstErrorCollector final : public google::protobuf::io::ErrorCollector {
   void AddWarning(int, int, const std::string&) override {}
   bool hasError() const { return !m_message.empty(); }
   std::string format(const std::string& source) const {
-    return source + ":" + std::to_string(m_line) + ":" + std::to_string(m_column) + ": " + m_message;
+    return source + ":" + std::to_string(m_line) + ":" + std::to_string(m_column) + ": " +
+           m_message;
   }
 
  private:
@@ -40,13 +41,20 @@ class FirstErrorCollector final : public google::protobuf::io::ErrorCollector {
 
 AttrValue attrFromProto(const pb::Attr& a) {
   switch (a.value_case()) {
-    case pb::Attr::kI: return a.i();
-    case pb::Attr::kF: return a.f();
-    case pb::Attr::kB: return a.b();
-    case pb::Attr::kS: return a.s();
-    case pb::Attr::kInts: return std::vector<std::int64_t>(a.ints().v().begin(), a.ints().v().end());
-    case pb::Attr::kFloats: return std::vector<double>(a.floats().v().begin(), a.floats().v().end());
-    case pb::Attr::VALUE_NOT_SET: break;
+    case pb::Attr::kI:
+      return a.i();
+    case pb::Attr::kF:
+      return a.f();
+    case pb::Attr::kB:
+      return a.b();
+    case pb::Attr::kS:
+      return a.s();
+    case pb::Attr::kInts:
+      return std::vector<std::int64_t>(a.ints().v().begin(), a.ints().v().end());
+    case pb::Attr::kFloats:
+      return std::vector<double>(a.floats().v().begin(), a.floats().v().end());
+    case pb::Attr::VALUE_NOT_SET:
+      break;
   }
   return std::int64_t{0};
 }
@@ -54,10 +62,18 @@ AttrValue attrFromProto(const pb::Attr& a) {
 void attrToProto(const std::string& name, const AttrValue& v, pb::Attr* a) {
   a->set_name(name);
   switch (attrTypeOf(v)) {
-    case AttrType::Int: a->set_i(std::get<std::int64_t>(v)); break;
-    case AttrType::Float: a->set_f(std::get<double>(v)); break;
-    case AttrType::Bool: a->set_b(std::get<bool>(v)); break;
-    case AttrType::String: a->set_s(std::get<std::string>(v)); break;
+    case AttrType::Int:
+      a->set_i(std::get<std::int64_t>(v));
+      break;
+    case AttrType::Float:
+      a->set_f(std::get<double>(v));
+      break;
+    case AttrType::Bool:
+      a->set_b(std::get<bool>(v));
+      break;
+    case AttrType::String:
+      a->set_s(std::get<std::string>(v));
+      break;
     case AttrType::Ints:
       for (auto x : std::get<std::vector<std::int64_t>>(v)) a->mutable_ints()->add_v(x);
       break;
@@ -70,7 +86,8 @@ void attrToProto(const std::string& name, const AttrValue& v, pb::Attr* a) {
 namespace {
 // Every string field of `msg` (recursively) must be UTF-8; the error names the field's path
 // in the file, e.g. `graph.node[3].name`, and the offset of the first bad byte.
-Status checkUtf8Fields(const google::protobuf::Message& msg, const std::string& path, const std::string& source) {
+Status checkUtf8Fields(const google::protobuf::Message& msg, const std::string& path,
+                       const std::string& source) {
   const auto* reflection = msg.GetReflection();
   std::vector<const google::protobuf::FieldDescriptor*> fields;
   reflection->ListFields(msg, &fields);
@@ -81,13 +98,16 @@ Status checkUtf8Fields(const google::protobuf::Message& msg, const std::string& 
       const std::string where = f->is_repeated() ? name + "[" + std::to_string(i) + "]" : name;
       if (f->type() == google::protobuf::FieldDescriptor::TYPE_STRING) {
         std::string scratch;
-        const std::string& v = f->is_repeated() ? reflection->GetRepeatedStringReference(msg, f, i, &scratch)
-                                                : reflection->GetStringReference(msg, f, &scratch);
+        const std::string& v = f->is_repeated()
+                                   ? reflection->GetRepeatedStringReference(msg, f, i, &scratch)
+                                   : reflection->GetStringReference(msg, f, &scratch);
         if (auto bad = firstInvalidUtf8(v))
-          return Status(ErrorCode::ParseError, source + ": " + where + " is not valid UTF-8 (byte " +
+          return Status(ErrorCode::ParseError, source + ": " + where +
+                                                   " is not valid UTF-8 (byte " +
                                                    std::to_string(*bad) + " of the string)");
       } else if (f->type() == google::protobuf::FieldDescriptor::TYPE_MESSAGE) {
-        const auto& sub = f->is_repeated() ? reflection->GetRepeatedMessage(msg, f, i) : reflection->GetMessage(msg, f);
+        const auto& sub = f->is_repeated() ? reflection->GetRepeatedMessage(msg, f, i)
+                                           : reflection->GetMessage(msg, f);
         LOOM_RETURN_IF_ERROR(checkUtf8Fields(sub, where, source));
       }
     }
@@ -125,9 +145,9 @@ Expected<Model> modelFromProto(const pb::Model& p, const std::string& source) {
     Dims dims(t.dims().begin(), t.dims().end());
     const auto elements = checkedNumElements(dims);
     if (!elements || *elements != t.values_size())
-      return Status(ErrorCode::DataCorrupt,
-                    source + ": parameter \"" + t.name() + "\" has dims " + dimsToString(dims) +
-                        " but " + std::to_string(t.values_size()) + " values");
+      return Status(ErrorCode::DataCorrupt, source + ": parameter \"" + t.name() + "\" has dims " +
+                                                dimsToString(dims) + " but " +
+                                                std::to_string(t.values_size()) + " values");
     Tensor tensor(dims);
     std::copy(t.values().begin(), t.values().end(), tensor.f32());
     m.parameters[t.name()] = std::move(tensor);

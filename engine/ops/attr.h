@@ -15,8 +15,8 @@ enum class AttrType { Int, Float, Bool, String, Ints, Floats };
 const char* attrTypeName(AttrType type);
 
 /// One attribute value. Ints holds tuples such as kernel sizes [kH, kW] and shapes.
-using AttrValue =
-    std::variant<std::int64_t, double, bool, std::string, std::vector<std::int64_t>, std::vector<double>>;
+using AttrValue = std::variant<std::int64_t, double, bool, std::string, std::vector<std::int64_t>,
+                               std::vector<double>>;
 
 AttrType attrTypeOf(const AttrValue& value);
 /// Human-readable, e.g. `5`, `0.1`, `true`, `"same"`, `[5, 5]`.

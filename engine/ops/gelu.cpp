@@ -9,18 +9,20 @@ namespace loom {
 
 namespace {
 
-constexpr float kInvSqrt2 = 0.70710678118654752f;    // 1 / sqrt(2)
-constexpr float kInvSqrt2Pi = 0.39894228040143268f;  // 1 / sqrt(2 pi)
-constexpr float kSqrt2OverPi = 0.79788456080286536f; // sqrt(2 / pi)
+constexpr float kInvSqrt2 = 0.70710678118654752f;     // 1 / sqrt(2)
+constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1 / sqrt(2 pi)
+constexpr float kSqrt2OverPi = 0.79788456080286536f;  // sqrt(2 / pi)
 constexpr float kCubic = 0.044715f;
 
 OpSchema geluSchema() {
   OpSchema s;
   s.name = "GELU";
-  s.doc = "Gaussian error linear unit: x * Phi(x), Phi the standard normal CDF (or its tanh "
-          "approximation), as in BERT and GPT.";
-  s.attrs = {stringAttr("approximate", "none", {"none", "tanh"},
-                        "none: exact, with erf; tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))")};
+  s.doc =
+      "Gaussian error linear unit: x * Phi(x), Phi the standard normal CDF (or its tanh "
+      "approximation), as in BERT and GPT.";
+  s.attrs = {
+      stringAttr("approximate", "none", {"none", "tanh"},
+                 "none: exact, with erf; tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))")};
   return s;
 }
 
@@ -42,7 +44,8 @@ class GELUOp final : public UnaryOp {
 
   // d/dx x Phi(x) = Phi(x) + x phi(x); for tanh, d/dx 0.5 x (1 + t(u(x))) with
   // t' = 1 - t^2 and u' = sqrt(2/pi) (1 + 3 * 0.044715 x^2).
-  void gradient(const float* x, const float* dy, float* dx, std::int64_t n, const Attrs& attrs) const override {
+  void gradient(const float* x, const float* dy, float* dx, std::int64_t n,
+                const Attrs& attrs) const override {
     if (attrs.s("approximate") == "tanh") {
       for (std::int64_t i = 0; i < n; ++i) {
         const float x2 = x[i] * x[i];

@@ -152,7 +152,8 @@ Expected<std::int64_t> countTopKCorrect(const Tensor& scores, const Tensor& labe
     std::int64_t ahead = 0;
     for (std::int64_t c = 0; c < classes; ++c) {
       if (std::isnan(row[c]))
-        return Status(ErrorCode::NonFinite, "row " + std::to_string(i) + " of the scores has NaN for class " +
+        return Status(ErrorCode::NonFinite, "row " + std::to_string(i) +
+                                                " of the scores has NaN for class " +
                                                 std::to_string(c) + "; accuracy is undefined");
       ahead += (row[c] > target || (row[c] == target && c < label)) ? 1 : 0;
     }

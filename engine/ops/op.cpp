@@ -1,23 +1,31 @@
 // Op registry, attribute resolution and parameter initialisers (shared by all ops).
+#include "engine/ops/op.h"
+
 #include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <sstream>
 
 #include "engine/core/rng.h"
-#include "engine/ops/op.h"
 
 namespace loom {
 
 const char* initKindName(InitKind kind) {
   switch (kind) {
-    case InitKind::Zeros: return "zeros";
-    case InitKind::Ones: return "ones";
-    case InitKind::Constant: return "constant";
-    case InitKind::GlorotUniform: return "glorot_uniform";
-    case InitKind::GlorotNormal: return "glorot_normal";
-    case InitKind::HeUniform: return "he_uniform";
-    case InitKind::HeNormal: return "he_normal";
+    case InitKind::Zeros:
+      return "zeros";
+    case InitKind::Ones:
+      return "ones";
+    case InitKind::Constant:
+      return "constant";
+    case InitKind::GlorotUniform:
+      return "glorot_uniform";
+    case InitKind::GlorotNormal:
+      return "glorot_normal";
+    case InitKind::HeUniform:
+      return "he_uniform";
+    case InitKind::HeNormal:
+      return "he_normal";
   }
   return "?";
 }
@@ -37,9 +45,15 @@ void initializeTensor(Tensor& t, const InitSpec& spec, std::uint64_t key) {
   const double fanAvg = (fanIn + static_cast<double>(std::max<std::int64_t>(1, spec.fanOut))) / 2.0;
   Philox rng(key);
   switch (spec.kind) {
-    case InitKind::Zeros: t.fill(0.0f); return;
-    case InitKind::Ones: t.fill(1.0f); return;
-    case InitKind::Constant: t.fill(static_cast<float>(spec.value)); return;
+    case InitKind::Zeros:
+      t.fill(0.0f);
+      return;
+    case InitKind::Ones:
+      t.fill(1.0f);
+      return;
+    case InitKind::Constant:
+      t.fill(static_cast<float>(spec.value));
+      return;
     case InitKind::GlorotUniform: {  // U(-a, a), a = sqrt(3 / fan_avg) = sqrt(6 / (in + out))
       const float a = static_cast<float>(std::sqrt(3.0 / fanAvg));
       for (std::int64_t i = 0; i < n; ++i) p[i] = (2.0f * rng.uniform() - 1.0f) * a;
@@ -73,10 +87,18 @@ const AttrValue& lookup(const AttrMap& values, const std::string& name) {
 }
 }  // namespace
 
-std::int64_t Attrs::i(const std::string& name) const { return std::get<std::int64_t>(lookup(m_values, name)); }
-double Attrs::f(const std::string& name) const { return std::get<double>(lookup(m_values, name)); }
-bool Attrs::b(const std::string& name) const { return std::get<bool>(lookup(m_values, name)); }
-const std::string& Attrs::s(const std::string& name) const { return std::get<std::string>(lookup(m_values, name)); }
+std::int64_t Attrs::i(const std::string& name) const {
+  return std::get<std::int64_t>(lookup(m_values, name));
+}
+double Attrs::f(const std::string& name) const {
+  return std::get<double>(lookup(m_values, name));
+}
+bool Attrs::b(const std::string& name) const {
+  return std::get<bool>(lookup(m_values, name));
+}
+const std::string& Attrs::s(const std::string& name) const {
+  return std::get<std::string>(lookup(m_values, name));
+}
 const std::vector<std::int64_t>& Attrs::ints(const std::string& name) const {
   return std::get<std::vector<std::int64_t>>(lookup(m_values, name));
 }
@@ -90,9 +112,11 @@ std::string fmt(double v) {
 
 Status checkRange(const AttrSpec& spec, double v, const std::string& shown) {
   if (spec.min && v < *spec.min)
-    return invalidArgument("attribute \"" + spec.name + "\" = " + shown + " is below its minimum " + fmt(*spec.min));
+    return invalidArgument("attribute \"" + spec.name + "\" = " + shown + " is below its minimum " +
+                           fmt(*spec.min));
   if (spec.max && v > *spec.max)
-    return invalidArgument("attribute \"" + spec.name + "\" = " + shown + " is above its maximum " + fmt(*spec.max));
+    return invalidArgument("attribute \"" + spec.name + "\" = " + shown + " is above its maximum " +
+                           fmt(*spec.max));
   return Status::ok();
 }
 
@@ -101,39 +125,50 @@ Status checkRange(const AttrSpec& spec, double v, const std::string& shown) {
 Expected<AttrValue> coerce(const AttrSpec& spec, const AttrValue& raw) {
   const AttrType got = attrTypeOf(raw);
   AttrValue v = raw;
-  if (spec.type == AttrType::Float && got == AttrType::Int) v = static_cast<double>(std::get<std::int64_t>(raw));
+  if (spec.type == AttrType::Float && got == AttrType::Int)
+    v = static_cast<double>(std::get<std::int64_t>(raw));
   if (spec.type == AttrType::Ints && got == AttrType::Int)
-    v = std::vector<std::int64_t>(static_cast<size_t>(std::max(1, spec.tupleSize)), std::get<std::int64_t>(raw));
+    v = std::vector<std::int64_t>(static_cast<size_t>(std::max(1, spec.tupleSize)),
+                                  std::get<std::int64_t>(raw));
   if (attrTypeOf(v) != spec.type)
-    return invalidArgument("attribute \"" + spec.name + "\" must be " + attrTypeName(spec.type) + ", got " +
-                           attrTypeName(got) + " " + attrToString(raw));
+    return invalidArgument("attribute \"" + spec.name + "\" must be " + attrTypeName(spec.type) +
+                           ", got " + attrTypeName(got) + " " + attrToString(raw));
   switch (spec.type) {
-    case AttrType::Int: LOOM_RETURN_IF_ERROR(checkRange(spec, static_cast<double>(std::get<std::int64_t>(v)), attrToString(v))); break;
+    case AttrType::Int:
+      LOOM_RETURN_IF_ERROR(
+          checkRange(spec, static_cast<double>(std::get<std::int64_t>(v)), attrToString(v)));
+      break;
     case AttrType::Float: {
       double d = std::get<double>(v);
-      if (!std::isfinite(d)) return invalidArgument("attribute \"" + spec.name + "\" = " + attrToString(v) + " is not finite");
+      if (!std::isfinite(d))
+        return invalidArgument("attribute \"" + spec.name + "\" = " + attrToString(v) +
+                               " is not finite");
       LOOM_RETURN_IF_ERROR(checkRange(spec, d, attrToString(v)));
       break;
     }
     case AttrType::Ints: {
       const auto& xs = std::get<std::vector<std::int64_t>>(v);
       if (spec.tupleSize > 0 && static_cast<int>(xs.size()) != spec.tupleSize)
-        return invalidArgument("attribute \"" + spec.name + "\" = " + attrToString(v) + " must have " +
-                               std::to_string(spec.tupleSize) + " elements");
-      for (auto x : xs) LOOM_RETURN_IF_ERROR(checkRange(spec, static_cast<double>(x), attrToString(v)));
+        return invalidArgument("attribute \"" + spec.name + "\" = " + attrToString(v) +
+                               " must have " + std::to_string(spec.tupleSize) + " elements");
+      for (auto x : xs)
+        LOOM_RETURN_IF_ERROR(checkRange(spec, static_cast<double>(x), attrToString(v)));
       break;
     }
     case AttrType::String: {
       const auto& s = std::get<std::string>(v);
-      if (!spec.choices.empty() && std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
+      if (!spec.choices.empty() &&
+          std::find(spec.choices.begin(), spec.choices.end(), s) == spec.choices.end()) {
         std::string list;
         for (const auto& c : spec.choices) list += (list.empty() ? "" : ", ") + c;
-        return invalidArgument("attribute \"" + spec.name + "\" = \"" + s + "\" is not one of: " + list);
+        return invalidArgument("attribute \"" + spec.name + "\" = \"" + s +
+                               "\" is not one of: " + list);
       }
       break;
     }
     case AttrType::Bool:
-    case AttrType::Floats: break;
+    case AttrType::Floats:
+      break;
   }
   return v;
 }
@@ -183,7 +218,8 @@ OpRegistry& OpRegistry::global() {
 }
 
 Status OpRegistry::add(std::unique_ptr<Op> op) {
-  if (find(op->schema().name)) return invalidArgument("op \"" + op->schema().name + "\" is already registered");
+  if (find(op->schema().name))
+    return invalidArgument("op \"" + op->schema().name + "\" is already registered");
   m_ops.push_back(std::move(op));
   return Status::ok();
 }

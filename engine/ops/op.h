@@ -34,7 +34,7 @@ std::optional<InitKind> parseInitKind(const std::string& name);
 
 struct InitSpec {
   InitKind kind = InitKind::Zeros;
-  double value = 0;       ///< for Constant
+  double value = 0;        ///< for Constant
   std::int64_t fanIn = 1;  ///< for Glorot/He
   std::int64_t fanOut = 1;
 };
@@ -45,12 +45,12 @@ void initializeTensor(Tensor& t, const InitSpec& spec, std::uint64_t key);
 struct AttrSpec {
   std::string name;
   AttrType type = AttrType::Int;
-  AttrValue defaultValue;           ///< used when the node does not set it
-  bool required = false;            ///< no default: the node must set it
-  std::optional<double> min, max;   ///< inclusive range for Int/Float (each element of Ints)
-  std::vector<std::string> choices; ///< allowed values for String (an enum)
-  int tupleSize = 0;                ///< for Ints: required length (0 = any); a single Int is
-                                    ///< accepted and broadcast, e.g. kernel_size: 5 -> [5, 5]
+  AttrValue defaultValue;            ///< used when the node does not set it
+  bool required = false;             ///< no default: the node must set it
+  std::optional<double> min, max;    ///< inclusive range for Int/Float (each element of Ints)
+  std::vector<std::string> choices;  ///< allowed values for String (an enum)
+  int tupleSize = 0;                 ///< for Ints: required length (0 = any); a single Int is
+                                     ///< accepted and broadcast, e.g. kernel_size: 5 -> [5, 5]
   std::string doc;
 };
 
@@ -61,7 +61,7 @@ struct OpSchema {
   std::string doc;       ///< one paragraph, shown in the palette tooltip
   std::vector<std::string> inputNames;  ///< port names; for a variadic op, the first port's name
   int minInputs = 1;
-  int maxInputs = 1;                    ///< -1 = unbounded (Add, Concat)
+  int maxInputs = 1;  ///< -1 = unbounded (Add, Concat)
   std::vector<AttrSpec> attrs;
 };
 
@@ -112,14 +112,14 @@ struct Cost {
 struct KernelArgs {
   const Attrs* attrs = nullptr;
   bool training = false;
-  std::uint64_t rngKey = 0;                 ///< per (seed, epoch, step, node); for Dropout
-  std::vector<const Tensor*> src;           ///< inputs
-  Tensor* dst = nullptr;                    ///< output, preallocated
-  std::vector<Tensor*> params;              ///< in ShapeInfo::params order
+  std::uint64_t rngKey = 0;        ///< per (seed, epoch, step, node); for Dropout
+  std::vector<const Tensor*> src;  ///< inputs
+  Tensor* dst = nullptr;           ///< output, preallocated
+  std::vector<Tensor*> params;     ///< in ShapeInfo::params order
   // backward only:
   const Tensor* diffDst = nullptr;
-  std::vector<Tensor*> diffSrc;             ///< nullptr where the gradient is not needed
-  std::vector<Tensor*> diffParams;          ///< nullptr for non-trainable params
+  std::vector<Tensor*> diffSrc;     ///< nullptr where the gradient is not needed
+  std::vector<Tensor*> diffParams;  ///< nullptr for non-trainable params
   /// Op-owned state kept from forward to backward of the same step (dropout mask,
   /// batch statistics). Persistent across steps so allocations happen once.
   std::vector<Tensor>* saved = nullptr;
@@ -132,11 +132,13 @@ class Op {
 
   /// Output shape and parameter definitions from input shapes (batch first). Errors name
   /// the argument and both values but not the node (the caller adds "node \"x\": ").
-  virtual Expected<ShapeInfo> inferShapes(const std::vector<Dims>& inputs, const Attrs& attrs) const = 0;
+  virtual Expected<ShapeInfo> inferShapes(const std::vector<Dims>& inputs,
+                                          const Attrs& attrs) const = 0;
 
   /// Parameter count, forward FLOPs and activation bytes. Default: params from
   /// ShapeInfo (trainable only), zero FLOPs, output bytes.
-  virtual Cost cost(const std::vector<Dims>& inputs, const ShapeInfo& info, const Attrs& attrs) const;
+  virtual Cost cost(const std::vector<Dims>& inputs, const ShapeInfo& info,
+                    const Attrs& attrs) const;
 
   /// Reference forward/backward: plain loops, Plain layout, the ground truth for backends.
   virtual Status forward(KernelArgs& args) const = 0;

@@ -36,8 +36,8 @@ const char* optimizerKindName(OptimizerKind kind);
 /// ranges and the rules between fields are the settings schema's (training.optimizer.*).
 struct OptimizerSettings {
   OptimizerKind kind = OptimizerKind::Adam;  ///< the schema's default type (tested)
-  double momentum = 0;     ///< SGD and RMSprop; 0 = none
-  bool nesterov = false;   ///< SGD; needs momentum > 0
+  double momentum = 0;                       ///< SGD and RMSprop; 0 = none
+  bool nesterov = false;                     ///< SGD; needs momentum > 0
   double weightDecay = 0;  ///< L2 added to the gradient (SGD, Adam, RMSprop); decoupled (AdamW)
   double beta1 = settingDefaultNumber("training.optimizer.beta1");  ///< Adam/AdamW first moment
   double beta2 = settingDefaultNumber("training.optimizer.beta2");  ///< Adam/AdamW second moment

@@ -20,8 +20,8 @@ const char* scheduleKindName(ScheduleKind kind);
 /// (training.schedule.*).
 struct ScheduleSettings {
   ScheduleKind kind = ScheduleKind::Constant;
-  double baseLearningRate = 0;   ///< the optimizer's rate (baseLearningRate() in optimizer.h)
-  std::int64_t stepEpochs = 1;   ///< Step: decay every this many epochs (>= 1)
+  double baseLearningRate = 0;  ///< the optimizer's rate (baseLearningRate() in optimizer.h)
+  std::int64_t stepEpochs = 1;  ///< Step: decay every this many epochs (>= 1)
   double gamma = settingDefaultNumber("training.schedule.gamma");  ///< Step: factor per decay
   double minLearningRate = 0;    ///< Cosine: value reached at the last step
   std::int64_t warmupSteps = 0;  ///< linear warm-up over the first steps, any kind

@@ -4,7 +4,8 @@
 // source tree). It adds engine-level things — ops, dataset kinds and, later, explainers — and
 // may later add a studio panel. It does so through exactly ONE exported function:
 //
-//     extern "C" LOOM_PLUGIN_EXPORT int loom_plugin_register(int hostApiVersion, loom::PluginHost* host);
+//     extern "C" LOOM_PLUGIN_EXPORT int loom_plugin_register(int hostApiVersion, loom::PluginHost*
+//     host);
 //
 // Lifecycle (engine/plugin/plugin_loader.h does this for every plugin found):
 //  1. The loader reads the manifest and refuses the plugin, without opening the library, if
@@ -95,7 +96,9 @@ using PluginRegisterFunction = int (*)(int hostApiVersion, PluginHost* host);
 
 /// True when the host speaks the version this plugin was compiled for. Call it first:
 ///   if (!loom::pluginApiMatches(hostApiVersion)) return LOOM_PLUGIN_API_VERSION;
-inline bool pluginApiMatches(int hostApiVersion) { return hostApiVersion == kPluginApiVersion; }
+inline bool pluginApiMatches(int hostApiVersion) {
+  return hostApiVersion == kPluginApiVersion;
+}
 
 }  // namespace loom
 

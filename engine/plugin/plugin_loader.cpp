@@ -14,7 +14,9 @@ namespace loom {
 namespace {
 namespace fs = std::filesystem;
 
-std::string inQuotes(const std::string& s) { return "\"" + s + "\""; }
+std::string inQuotes(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 std::string joinNames(const std::vector<std::string>& names) {
   std::string s = "[";
@@ -41,13 +43,16 @@ class StagingHost final : public PluginHost {
   Status addOp(std::unique_ptr<Op> op) override {
     if (!op) return refuse(invalidArgument("plugin " + inQuotes(m_name) + " passed a null op"));
     const std::string& opName = op->schema().name;
-    if (opName.empty()) return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registered an op without a name"));
+    if (opName.empty())
+      return refuse(
+          invalidArgument("plugin " + inQuotes(m_name) + " registered an op without a name"));
     if (m_opsRegistry.find(opName))
       return refuse(invalidArgument("op " + inQuotes(opName) + " from plugin " + inQuotes(m_name) +
                                     " is already registered by " + m_manager.opOrigin(opName)));
     for (const auto& staged : ops)
       if (staged->schema().name == opName)
-        return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registers op " + inQuotes(opName) + " twice"));
+        return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registers op " +
+                                      inQuotes(opName) + " twice"));
     ops.push_back(std::move(op));
     return Status::ok();
   }
@@ -55,17 +60,18 @@ class StagingHost final : public PluginHost {
   Status addDatasetKind(DatasetKind kind) override {
     kind.origin = m_name;
     if (kind.name.empty())
-      return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registered a dataset kind without a name"));
+      return refuse(invalidArgument("plugin " + inQuotes(m_name) +
+                                    " registered a dataset kind without a name"));
     if (!kind.load)
-      return refuse(invalidArgument("dataset kind " + inQuotes(kind.name) + " from plugin " + inQuotes(m_name) +
-                                    " has no loader"));
+      return refuse(invalidArgument("dataset kind " + inQuotes(kind.name) + " from plugin " +
+                                    inQuotes(m_name) + " has no loader"));
     if (const DatasetKind* old = m_datasetRegistry.find(kind.name))
-      return refuse(invalidArgument("dataset kind " + inQuotes(kind.name) + " from plugin " + inQuotes(m_name) +
-                                    " is already registered by " + old->origin));
+      return refuse(invalidArgument("dataset kind " + inQuotes(kind.name) + " from plugin " +
+                                    inQuotes(m_name) + " is already registered by " + old->origin));
     for (const auto& staged : datasetKinds)
       if (staged.name == kind.name)
-        return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registers dataset kind " + inQuotes(kind.name) +
-                                      " twice"));
+        return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registers dataset kind " +
+                                      inQuotes(kind.name) + " twice"));
     datasetKinds.push_back(std::move(kind));
     return Status::ok();
   }
@@ -97,7 +103,8 @@ class StagingHost final : public PluginHost {
 };
 
 Status refusal(const PluginRecord& r, const std::string& why) {
-  return Status(ErrorCode::Unsupported, "plugin " + inQuotes(r.manifest.name) + " (" + r.folder + "): " + why);
+  return Status(ErrorCode::Unsupported,
+                "plugin " + inQuotes(r.manifest.name) + " (" + r.folder + "): " + why);
 }
 
 /// Calls the entry point; an escaping exception becomes a message instead of a crash.
@@ -125,11 +132,13 @@ const char* pluginStateName(PluginState state) {
   return "?";
 }
 
-PluginManager::PluginManager(OpRegistry& ops, DatasetRegistry& datasets) : m_ops(ops), m_datasets(datasets) {}
+PluginManager::PluginManager(OpRegistry& ops, DatasetRegistry& datasets)
+    : m_ops(ops), m_datasets(datasets) {}
 
 PluginManager& PluginManager::global() {
   // Never destroyed: registered objects run plugin code until the process ends.
-  static PluginManager* manager = new PluginManager(OpRegistry::global(), DatasetRegistry::global());
+  static PluginManager* manager =
+      new PluginManager(OpRegistry::global(), DatasetRegistry::global());
   return *manager;
 }
 
@@ -140,7 +149,8 @@ void PluginManager::loadFrom(const std::vector<PluginSearchDir>& dirs) {
   }
 }
 
-const PluginRecord& PluginManager::loadFolder(const std::string& folder, const std::string& origin) {
+const PluginRecord& PluginManager::loadFolder(const std::string& folder,
+                                              const std::string& origin) {
   std::error_code ec;
   const std::string canonical = fs::weakly_canonical(folder, ec).string();
   if (!ec) {
@@ -170,14 +180,17 @@ Status PluginManager::load(PluginRecord& record) {
   if (!manifest) return refusal(record, manifest.status().message());
   record.manifest = std::move(*manifest);
   if (record.manifest.apiVersion != kPluginApiVersion)
-    return refusal(record, "its manifest " + record.manifest.path + " declares plugin API version " +
-                               std::to_string(record.manifest.apiVersion) + ", but this Loom supports version " +
-                               std::to_string(kPluginApiVersion) + "; rebuild the plugin against this Loom");
+    return refusal(record,
+                   "its manifest " + record.manifest.path + " declares plugin API version " +
+                       std::to_string(record.manifest.apiVersion) +
+                       ", but this Loom supports version " + std::to_string(kPluginApiVersion) +
+                       "; rebuild the plugin against this Loom");
   if (const PluginRecord* first = loadedNamed(record.manifest.name)) {
     record.state = PluginState::Shadowed;
-    return Status(ErrorCode::Unsupported, "plugin " + inQuotes(record.manifest.name) + " (" + record.folder +
-                                              ") is skipped: the plugin of that name from " + first->folder +
-                                              " was loaded first");
+    return Status(ErrorCode::Unsupported, "plugin " + inQuotes(record.manifest.name) + " (" +
+                                              record.folder +
+                                              ") is skipped: the plugin of that name from " +
+                                              first->folder + " was loaded first");
   }
   std::error_code ec;
   if (!fs::is_regular_file(record.manifest.libraryPath, ec))
@@ -189,7 +202,8 @@ Status PluginManager::load(PluginRecord& record) {
   auto entry = reinterpret_cast<PluginRegisterFunction>(::dlsym(handle, LOOM_PLUGIN_ENTRY_POINT));
   if (!entry)
     return refusal(record, "its library " + record.manifest.libraryPath + " does not export " +
-                               LOOM_PLUGIN_ENTRY_POINT + " (declare it extern \"C\" LOOM_PLUGIN_EXPORT)");
+                               LOOM_PLUGIN_ENTRY_POINT +
+                               " (declare it extern \"C\" LOOM_PLUGIN_EXPORT)");
 
   // 3. Registration into a staging host, then the checks, then the commit.
   StagingHost host(*this, m_ops, m_datasets, record.manifest.name);
@@ -197,9 +211,11 @@ Status PluginManager::load(PluginRecord& record) {
   Status called = callEntryPoint(entry, host, pluginVersion);
   if (!called) return refusal(record, called.message());
   if (pluginVersion != kPluginApiVersion)
-    return refusal(record, "its library " + record.manifest.libraryPath + " was built for plugin API version " +
+    return refusal(record, "its library " + record.manifest.libraryPath +
+                               " was built for plugin API version " +
                                std::to_string(pluginVersion) + ", but this Loom supports version " +
-                               std::to_string(kPluginApiVersion) + "; rebuild the plugin against this Loom");
+                               std::to_string(kPluginApiVersion) +
+                               "; rebuild the plugin against this Loom");
   if (!host.errors.empty()) {
     std::string all;
     for (const auto& e : host.errors) all += (all.empty() ? "" : "; ") + e;
@@ -208,8 +224,9 @@ Status PluginManager::load(PluginRecord& record) {
   const PluginProvides registered = host.provides();
   if (!sameSet(registered.ops, record.manifest.provides.ops) ||
       !sameSet(registered.datasetKinds, record.manifest.provides.datasetKinds))
-    return refusal(record, "it registered ops " + joinNames(registered.ops) + " and dataset kinds " +
-                               joinNames(registered.datasetKinds) + ", but its manifest declares ops " +
+    return refusal(record, "it registered ops " + joinNames(registered.ops) +
+                               " and dataset kinds " + joinNames(registered.datasetKinds) +
+                               ", but its manifest declares ops " +
                                joinNames(record.manifest.provides.ops) + " and dataset kinds " +
                                joinNames(record.manifest.provides.datasetKinds));
   // Names were checked against the registries while staging, so these adds succeed.

@@ -28,14 +28,14 @@ enum class PluginState {
 const char* pluginStateName(PluginState state);  ///< "loaded", "refused", "shadowed"
 
 struct PluginRecord {
-  std::string folder;        ///< the plugin folder (holds the manifest)
-  std::string origin;        ///< the search rule that found it (PluginSearchDir::origin)
+  std::string folder;  ///< the plugin folder (holds the manifest)
+  std::string origin;  ///< the search rule that found it (PluginSearchDir::origin)
   /// The manifest as read; when the manifest itself is unreadable only `path` is set and
   /// `name` is the folder's name.
   PluginManifest manifest;
   PluginState state = PluginState::Refused;
-  Status status;             ///< OK when Loaded
-  PluginProvides added;      ///< what it registered (Loaded only)
+  Status status;         ///< OK when Loaded
+  PluginProvides added;  ///< what it registered (Loaded only)
 };
 
 class PluginManager {

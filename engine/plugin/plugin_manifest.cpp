@@ -14,12 +14,14 @@ Status manifestError(const std::string& path, const std::string& what) {
   return Status(ErrorCode::ParseError, "plugin manifest \"" + path + "\": " + what);
 }
 
-Expected<std::string> stringField(const Json& j, const char* key, const std::string& path, bool required) {
+Expected<std::string> stringField(const Json& j, const char* key, const std::string& path,
+                                  bool required) {
   if (!j.contains(key)) {
     if (required) return manifestError(path, std::string("missing \"") + key + "\"");
     return std::string();
   }
-  if (!j[key].is_string()) return manifestError(path, std::string("\"") + key + "\" must be a string");
+  if (!j[key].is_string())
+    return manifestError(path, std::string("\"") + key + "\" must be a string");
   return j[key].get<std::string>();
 }
 
@@ -30,14 +32,17 @@ bool validName(const std::string& name) {
   return true;
 }
 
-Expected<std::vector<std::string>> nameList(const Json& provides, const char* key, const std::string& path) {
+Expected<std::vector<std::string>> nameList(const Json& provides, const char* key,
+                                            const std::string& path) {
   std::vector<std::string> names;
   if (!provides.contains(key)) return names;
   const Json& list = provides[key];
-  if (!list.is_array()) return manifestError(path, std::string("\"provides.") + key + "\" must be a list of names");
+  if (!list.is_array())
+    return manifestError(path, std::string("\"provides.") + key + "\" must be a list of names");
   for (const Json& item : list) {
     if (!item.is_string() || item.get<std::string>().empty())
-      return manifestError(path, std::string("\"provides.") + key + "\" must hold non-empty strings");
+      return manifestError(path,
+                           std::string("\"provides.") + key + "\" must hold non-empty strings");
     names.push_back(item.get<std::string>());
   }
   return names;
@@ -50,8 +55,9 @@ Expected<PluginProvides> parseProvides(const Json& j, const std::string& path) {
   for (const auto& [key, value] : p.items()) {
     (void)value;
     if (key != "ops" && key != "dataset_kinds")
-      return manifestError(path, "\"provides\" has \"" + key +
-                                     "\", which this plugin API does not know (known: ops, dataset_kinds)");
+      return manifestError(
+          path, "\"provides\" has \"" + key +
+                    "\", which this plugin API does not know (known: ops, dataset_kinds)");
   }
   PluginProvides provides;
   LOOM_ASSIGN_OR_RETURN(provides.ops, nameList(p, "ops", path));
@@ -72,10 +78,12 @@ Expected<PluginManifest> parsePluginManifest(const std::string& json, const std:
   m.path = path;
   LOOM_ASSIGN_OR_RETURN(m.name, stringField(j, "name", path, true));
   if (!validName(m.name))
-    return manifestError(path, "\"name\" = \"" + m.name + "\" must be lower-case letters, digits and _");
+    return manifestError(path,
+                         "\"name\" = \"" + m.name + "\" must be lower-case letters, digits and _");
   LOOM_ASSIGN_OR_RETURN(m.version, stringField(j, "version", path, true));
   LOOM_ASSIGN_OR_RETURN(m.description, stringField(j, "description", path, false));
-  if (!j.contains("plugin_api_version")) return manifestError(path, "missing \"plugin_api_version\"");
+  if (!j.contains("plugin_api_version"))
+    return manifestError(path, "missing \"plugin_api_version\"");
   if (!j["plugin_api_version"].is_number_integer())
     return manifestError(path, "\"plugin_api_version\" must be an integer");
   m.apiVersion = j["plugin_api_version"].get<int>();

@@ -35,7 +35,7 @@ struct PluginProvides {
 };
 
 struct PluginManifest {
-  std::string path;         ///< the manifest file
+  std::string path;  ///< the manifest file
   std::string name;
   std::string version;
   std::string description;

@@ -34,14 +34,17 @@ bool isInside(const fs::path& path, const fs::path& dir) {
 
 std::string userPluginDir() {
   const std::string xdg = env("XDG_DATA_HOME");
-  if (!xdg.empty() && fs::path(xdg).is_absolute()) return (fs::path(xdg) / "loom" / "plugins").string();
+  if (!xdg.empty() && fs::path(xdg).is_absolute())
+    return (fs::path(xdg) / "loom" / "plugins").string();
   const std::string home = env("HOME");
   if (home.empty()) return {};
   return (fs::path(home) / ".local" / "share" / "loom" / "plugins").string();
 }
 }  // namespace
 
-std::string buildTreePluginDir() { return (fs::path(LOOM_BUILD_DIR) / "plugins").string(); }
+std::string buildTreePluginDir() {
+  return (fs::path(LOOM_BUILD_DIR) / "plugins").string();
+}
 
 std::string executablePath() {
   std::error_code ec;
@@ -56,14 +59,18 @@ std::vector<PluginSearchDir> defaultPluginSearchDirs() {
   while (start <= list.size()) {
     const size_t end = std::min(list.find(':', start), list.size());
     std::error_code ec;
-    if (end > start) dirs.push_back({fs::absolute(list.substr(start, end - start), ec).string(), "LOOM_PLUGIN_PATH"});
+    if (end > start)
+      dirs.push_back(
+          {fs::absolute(list.substr(start, end - start), ec).string(), "LOOM_PLUGIN_PATH"});
     start = end + 1;
   }
   const std::string exe = executablePath();
-  if (!exe.empty() && isInside(exe, LOOM_BUILD_DIR)) dirs.push_back({buildTreePluginDir(), "build tree"});
+  if (!exe.empty() && isInside(exe, LOOM_BUILD_DIR))
+    dirs.push_back({buildTreePluginDir(), "build tree"});
   if (!exe.empty())
-    dirs.push_back({(fs::path(exe).parent_path().parent_path() / "lib" / "loom" / "plugins").string(),
-                    "install tree"});
+    dirs.push_back(
+        {(fs::path(exe).parent_path().parent_path() / "lib" / "loom" / "plugins").string(),
+         "install tree"});
   const std::string user = userPluginDir();
   if (!user.empty()) dirs.push_back({user, "user directory"});
   return dirs;

@@ -12,7 +12,10 @@ constexpr char kMagic[8] = {'L', 'O', 'O', 'M', 'C', 'K', 'P', 'T'};
 
 class Writer {
  public:
-  template <class T> void put(const T& v) { bytes(&v, sizeof v); }
+  template <class T>
+  void put(const T& v) {
+    bytes(&v, sizeof v);
+  }
   void bytes(const void* p, size_t n) { m_out.append(static_cast<const char*>(p), n); }
   void str(const std::string& s) {
     put(static_cast<std::uint32_t>(s.size()));
@@ -27,11 +30,15 @@ class Writer {
 class Reader {
  public:
   Reader(const std::string& data, const std::string& path) : m_data(data), m_path(path) {}
-  template <class T> Status get(T& v) { return bytes(&v, sizeof v); }
+  template <class T>
+  Status get(T& v) {
+    return bytes(&v, sizeof v);
+  }
   Status bytes(void* p, size_t n) {
     if (m_pos + n > m_data.size())
       return dataCorrupt("checkpoint \"" + m_path + "\" is truncated: needs at least " +
-                         std::to_string(m_pos + n) + " bytes, the file has " + std::to_string(m_data.size()));
+                         std::to_string(m_pos + n) + " bytes, the file has " +
+                         std::to_string(m_data.size()));
     std::memcpy(p, m_data.data() + m_pos, n);
     m_pos += n;
     return Status::ok();
@@ -39,7 +46,8 @@ class Reader {
   Status str(std::string& s) {
     std::uint32_t n = 0;
     LOOM_RETURN_IF_ERROR(get(n));
-    if (n > m_data.size()) return dataCorrupt("checkpoint \"" + m_path + "\" has a corrupt string length");
+    if (n > m_data.size())
+      return dataCorrupt("checkpoint \"" + m_path + "\" has a corrupt string length");
     s.resize(n);
     return bytes(s.data(), n);
   }
@@ -99,7 +107,8 @@ std::uint64_t expectedSize(const std::string& file, std::uint32_t headerBytes) {
     std::uint64_t bytes = 0;
     if (!read(&nameLen, 4) || !advance(4ull + nameLen + 1)) break;  // name, dtype
     if (!read(&rank, 4) || !advance(4 + 8ull * rank)) break;
-    if (!read(&bytes, 8) || !advance(8) || !advance(bytes) || !advance(4)) break;  // size, data, CRC
+    if (!read(&bytes, 8) || !advance(8) || !advance(bytes) || !advance(4))
+      break;  // size, data, CRC
   }
   return pos >= kSaturated - 4 ? kSaturated : pos + 4;
 }
@@ -130,13 +139,15 @@ Status writeCheckpoint(const std::string& path, const CheckpointData& data) {
   return writeFileAtomically(path, w.out());
 }
 
-Expected<CheckpointData> readCheckpoint(const std::string& path, const std::string& expectedModelHash) {
+Expected<CheckpointData> readCheckpoint(const std::string& path,
+                                        const std::string& expectedModelHash) {
   LOOM_ASSIGN_OR_RETURN(std::string file, readFile(path));
   const std::string where = "checkpoint \"" + path + "\"";
   if (file.size() < sizeof kMagic || std::memcmp(file.data(), kMagic, sizeof kMagic) != 0)
     return dataCorrupt(where + " is not a Loom checkpoint (bad magic)");
   if (file.size() < sizeof kMagic + 4 + 4 + 4)
-    return dataCorrupt(where + " is truncated: " + std::to_string(file.size()) + " bytes, not even a header");
+    return dataCorrupt(where + " is truncated: " + std::to_string(file.size()) +
+                       " bytes, not even a header");
   std::uint32_t headerBytes = 0;
   std::memcpy(&headerBytes, file.data() + sizeof kMagic + 4, 4);
   // Verify the whole-file digest before trusting ANY field: a flipped bit in the version or
@@ -158,13 +169,15 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
   LOOM_RETURN_IF_ERROR(r.get(version));
   if (version > kCheckpointFormatVersion)
     return unsupported(where + " has format version " + std::to_string(version) +
-                       ", newer than this Loom reads (" + std::to_string(kCheckpointFormatVersion) + ")");
+                       ", newer than this Loom reads (" + std::to_string(kCheckpointFormatVersion) +
+                       ")");
   LOOM_RETURN_IF_ERROR(r.get(headerBytes));
   CheckpointData data;
   LOOM_RETURN_IF_ERROR(r.str(data.modelHash));
   if (!expectedModelHash.empty() && data.modelHash != expectedModelHash)
-    return Status(ErrorCode::ModelMismatch, where + " belongs to a different model (structure hash " +
-                                                data.modelHash + ", this model has " + expectedModelHash + ")");
+    return Status(ErrorCode::ModelMismatch,
+                  where + " belongs to a different model (structure hash " + data.modelHash +
+                      ", this model has " + expectedModelHash + ")");
   LOOM_RETURN_IF_ERROR(getState(r, data.state));
   std::uint32_t count = 0;
   LOOM_RETURN_IF_ERROR(r.get(count));
@@ -183,13 +196,14 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
     LOOM_RETURN_IF_ERROR(r.get(bytes));
     // Sizes are checked against each other and against the bytes in the file before the
     // tensor is allocated: a CRC-valid file can still claim [1882000, 1882000].
-    const auto claimed = checkedNumElements(dims, static_cast<std::int64_t>(dtypeSize(static_cast<DType>(dtype))));
+    const auto claimed =
+        checkedNumElements(dims, static_cast<std::int64_t>(dtypeSize(static_cast<DType>(dtype))));
     if (!claimed || static_cast<std::uint64_t>(*claimed) != bytes)
-      return dataCorrupt(where + ": tensor \"" + name + "\" has dims " + dimsToString(dims) + " that do not match its " +
-                         std::to_string(bytes) + " bytes");
+      return dataCorrupt(where + ": tensor \"" + name + "\" has dims " + dimsToString(dims) +
+                         " that do not match its " + std::to_string(bytes) + " bytes");
     if (bytes > file.size() - r.pos())
-      return dataCorrupt(where + ": tensor \"" + name + "\" claims " + std::to_string(bytes) + " bytes, the file has " +
-                         std::to_string(file.size() - r.pos()) + " left");
+      return dataCorrupt(where + ": tensor \"" + name + "\" claims " + std::to_string(bytes) +
+                         " bytes, the file has " + std::to_string(file.size() - r.pos()) + " left");
     Tensor t(dims, static_cast<DType>(dtype));
     LOOM_RETURN_IF_ERROR(r.bytes(t.raw(), t.bytes()));
     std::uint32_t crc = 0;
@@ -199,7 +213,8 @@ Expected<CheckpointData> readCheckpoint(const std::string& path, const std::stri
     data.tensors.emplace_back(std::move(name), std::move(t));
   }
   if (r.pos() + 4 != file.size())
-    return dataCorrupt(where + " has " + std::to_string(file.size() - r.pos()) + " unexpected trailing bytes");
+    return dataCorrupt(where + " has " + std::to_string(file.size() - r.pos()) +
+                       " unexpected trailing bytes");
   return data;
 }
 

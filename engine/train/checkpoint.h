@@ -29,7 +29,7 @@ struct TrainerState {
   std::int64_t stepInEpoch = 0;  ///< steps of `epoch` already done
   std::int64_t globalStep = 0;   ///< optimizer steps done in total
   std::uint64_t seed = 0;
-  std::int32_t threads = 0;      ///< compute threads of the run (bit-exactness needs the same)
+  std::int32_t threads = 0;  ///< compute threads of the run (bit-exactness needs the same)
   double bestValidationLoss = 0;
   std::int32_t epochsWithoutImprovement = 0;
   // Running sums of the epoch in progress, so a resumed epoch reports the same metrics.
@@ -50,6 +50,7 @@ Status writeCheckpoint(const std::string& path, const CheckpointData& data);
 
 /// Reads and verifies `path`. If `expectedModelHash` is not empty, a checkpoint of another
 /// model is ModelMismatch. Truncation and checksum failures are DataCorrupt.
-Expected<CheckpointData> readCheckpoint(const std::string& path, const std::string& expectedModelHash = "");
+Expected<CheckpointData> readCheckpoint(const std::string& path,
+                                        const std::string& expectedModelHash = "");
 
 }  // namespace loom

@@ -54,14 +54,15 @@ std::string cacheKeyText(const FolderListing& listing, const ImageFolderOptions&
   key += "split " + listing.splitDir + "\n";
   for (const auto& name : listing.classNames) key += "class " + name + "\n";
   for (const auto& f : listing.files)
-    key += std::to_string(f.label) + " " + std::to_string(f.bytes) + " " + std::to_string(f.mtimeNs) + " " +
-           f.path + "\n";
+    key += std::to_string(f.label) + " " + std::to_string(f.bytes) + " " +
+           std::to_string(f.mtimeNs) + " " + f.path + "\n";
   return key;
 }
 
-std::string cacheFilePath(const std::string& dir, const FolderListing& listing, const ImageFolderOptions& options,
-                          const std::string& key) {
-  return (fs::path(dir) / (entryPrefix(listing, options) + "-" + hex(fnv1a(key)) + ".bin")).string();
+std::string cacheFilePath(const std::string& dir, const FolderListing& listing,
+                          const ImageFolderOptions& options, const std::string& key) {
+  return (fs::path(dir) / (entryPrefix(listing, options) + "-" + hex(fnv1a(key)) + ".bin"))
+      .string();
 }
 
 std::optional<Tensor> readCachedImages(const std::string& path, const std::string& key) {
@@ -69,12 +70,15 @@ std::optional<Tensor> readCachedImages(const std::string& path, const std::strin
   if (!file) return std::nullopt;
   const std::string& in = *file;
   size_t pos = 0;
-  if (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0) return std::nullopt;
+  if (in.size() < sizeof kMagic || std::memcmp(in.data(), kMagic, sizeof kMagic) != 0)
+    return std::nullopt;
   pos = sizeof kMagic;
   std::uint32_t version = 0;
   std::uint64_t keyLength = 0;
-  if (!get(in, pos, version) || version != kFormatVersion || !get(in, pos, keyLength)) return std::nullopt;
-  if (keyLength != key.size() || in.size() < pos + keyLength || in.compare(pos, keyLength, key) != 0)
+  if (!get(in, pos, version) || version != kFormatVersion || !get(in, pos, keyLength))
+    return std::nullopt;
+  if (keyLength != key.size() || in.size() < pos + keyLength ||
+      in.compare(pos, keyLength, key) != 0)
     return std::nullopt;
   pos += keyLength;
   std::uint64_t dims[4];
@@ -95,7 +99,9 @@ Status writeCachedImages(const std::string& path, const std::string& key, const 
   std::error_code ec;
   const fs::path dir = fs::path(path).parent_path();
   fs::create_directories(dir, ec);
-  if (ec) return ioError("cannot create the image cache directory \"" + dir.string() + "\": " + ec.message());
+  if (ec)
+    return ioError("cannot create the image cache directory \"" + dir.string() +
+                   "\": " + ec.message());
   std::string out(kMagic, sizeof kMagic);
   put(out, kFormatVersion);
   put(out, static_cast<std::uint64_t>(key.size()));

@@ -30,8 +30,8 @@ std::string cacheKeyText(const FolderListing& listing, const ImageFolderOptions&
 
 /// The cache file for `listing` in `dir`: <dir>/<hash of split dir and pixel options>-<hash
 /// of key>.bin.
-std::string cacheFilePath(const std::string& dir, const FolderListing& listing, const ImageFolderOptions& options,
-                          const std::string& key);
+std::string cacheFilePath(const std::string& dir, const FolderListing& listing,
+                          const ImageFolderOptions& options, const std::string& key);
 
 /// The cached pixels, or nothing when the file is missing, stale (another key) or damaged.
 std::optional<Tensor> readCachedImages(const std::string& path, const std::string& key);

@@ -15,7 +15,9 @@
 namespace loom::image_folder {
 
 namespace {
-std::string inQuotes(const std::string& s) { return "\"" + s + "\""; }
+std::string inQuotes(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 int cvInterpolation(Interpolation i) {
   switch (i) {
@@ -52,11 +54,11 @@ Expected<cv::Mat> fitSize(cv::Mat image, const ImageFile& file, const ImageFolde
   if (image.size() == target) return image;
   if (options.width == 0)
     return dataCorrupt("image " + inQuotes(file.path) + " is " + std::to_string(image.cols) + "x" +
-                           std::to_string(image.rows) + " but " + inQuotes(firstPath) + " is " +
-                           std::to_string(target.width) + "x" + std::to_string(target.height) +
-                           "; set the dataset option image_size (e.g. image_size: \"" +
-                           std::to_string(target.width) + "x" + std::to_string(target.height) +
-                           "\") to resize every image");
+                       std::to_string(image.rows) + " but " + inQuotes(firstPath) + " is " +
+                       std::to_string(target.width) + "x" + std::to_string(target.height) +
+                       "; set the dataset option image_size (e.g. image_size: \"" +
+                       std::to_string(target.width) + "x" + std::to_string(target.height) +
+                       "\") to resize every image");
   cv::Mat resized;
   try {
     cv::resize(image, resized, target, 0, 0, cvInterpolation(options.interpolation));
@@ -80,7 +82,8 @@ void store(const cv::Mat& image, Tensor& images, std::int64_t n) {
 Expected<Tensor> decodeAll(const FolderListing& listing, const ImageFolderOptions& options) {
   const auto n = static_cast<std::int64_t>(listing.files.size());
   LOOM_ASSIGN_OR_RETURN(cv::Mat first, decode(listing.files[0], options));
-  const cv::Size target = options.width > 0 ? cv::Size(options.width, options.height) : first.size();
+  const cv::Size target =
+      options.width > 0 ? cv::Size(options.width, options.height) : first.size();
   Tensor images(Dims{n, options.channels, target.height, target.width}, DType::U8);
   for (std::int64_t i = 0; i < n; ++i) {
     const ImageFile& file = listing.files[static_cast<size_t>(i)];
@@ -104,7 +107,8 @@ Expected<Dataset> load(const pb::DatasetConfig& config, Split split) {
   dataset.classNames = listing.classNames;
   dataset.source = listing.splitDir;
   dataset.labels = Tensor(Dims{static_cast<std::int64_t>(listing.files.size())}, DType::I64);
-  for (size_t i = 0; i < listing.files.size(); ++i) dataset.labels.data<std::int64_t>()[i] = listing.files[i].label;
+  for (size_t i = 0; i < listing.files.size(); ++i)
+    dataset.labels.data<std::int64_t>()[i] = listing.files[i].label;
 
   const std::string dir = options.cache ? cacheDirectory(options) : std::string();
   const std::string key = dir.empty() ? std::string() : cacheKeyText(listing, options);
@@ -126,7 +130,8 @@ Expected<Dataset> loadImageFolder(const pb::DatasetConfig& config, Split split) 
   try {
     return load(config, split);
   } catch (const std::exception& e) {
-    return internalError("image_folder: loading " + inQuotes(config.path()) + " failed: " + e.what());
+    return internalError("image_folder: loading " + inQuotes(config.path()) +
+                         " failed: " + e.what());
   }
 }
 

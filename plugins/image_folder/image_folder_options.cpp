@@ -33,7 +33,8 @@ bool parsePositive(const std::string& text, int& out) {
 }
 
 Status parseSize(const std::string& value, ImageFolderOptions& o) {
-  const std::string allowed = "expected WIDTHxHEIGHT in pixels (e.g. 28x28) or one number for a square";
+  const std::string allowed =
+      "expected WIDTHxHEIGHT in pixels (e.g. 28x28) or one number for a square";
   const size_t x = value.find('x');
   if (x == std::string::npos) {
     if (!parsePositive(value, o.width)) return badValue("image_size", value, allowed);
@@ -48,7 +49,8 @@ Status parseSize(const std::string& value, ImageFolderOptions& o) {
 Status parseOne(const std::string& key, const std::string& value, ImageFolderOptions& o) {
   if (key == "image_size") return parseSize(value, o);
   if (key == "channels") {
-    if (value != "1" && value != "3") return badValue(key, value, "expected 1 (grayscale) or 3 (RGB)");
+    if (value != "1" && value != "3")
+      return badValue(key, value, "expected 1 (grayscale) or 3 (RGB)");
     o.channels = value == "1" ? 1 : 3;
     return Status::ok();
   }
@@ -72,14 +74,17 @@ Status parseOne(const std::string& key, const std::string& value, ImageFolderOpt
     return Status::ok();
   }
   std::string known;
-  for (const auto& spec : imageFolderOptionSpecs()) known += (known.empty() ? "" : ", ") + spec.name;
-  return invalidArgument("dataset option \"" + key + "\" is not an image_folder option (known: " + known + ")");
+  for (const auto& spec : imageFolderOptionSpecs())
+    known += (known.empty() ? "" : ", ") + spec.name;
+  return invalidArgument("dataset option \"" + key +
+                         "\" is not an image_folder option (known: " + known + ")");
 }
 }  // namespace
 
 const std::vector<OptionSpec>& imageFolderOptionSpecs() {
   static const std::vector<OptionSpec> specs = {
-      {"image_size", "", "WIDTHxHEIGHT every image is resized to (e.g. 28x28); unset: keep the files' size"},
+      {"image_size", "",
+       "WIDTHxHEIGHT every image is resized to (e.g. 28x28); unset: keep the files' size"},
       {"channels", "3", "1 = grayscale, 3 = RGB"},
       {"interpolation", "area", "resize filter: area, linear, nearest or cubic (OpenCV's INTER_*)"},
       {"cache", "on", "on: keep decoded tensors in the cache directory; off: decode every time"},
@@ -88,7 +93,8 @@ const std::vector<OptionSpec>& imageFolderOptionSpecs() {
   return specs;
 }
 
-Expected<ImageFolderOptions> parseImageFolderOptions(const std::map<std::string, std::string>& options) {
+Expected<ImageFolderOptions> parseImageFolderOptions(
+    const std::map<std::string, std::string>& options) {
   ImageFolderOptions o;
   for (const auto& spec : imageFolderOptionSpecs())
     if (!spec.defaultValue.empty()) LOOM_RETURN_IF_ERROR(parseOne(spec.name, spec.defaultValue, o));
@@ -100,7 +106,8 @@ std::string cacheDirectory(const ImageFolderOptions& options) {
   namespace fs = std::filesystem;
   if (!options.cacheDir.empty()) return options.cacheDir;
   const char* xdg = std::getenv("XDG_CACHE_HOME");
-  if (xdg && *xdg && fs::path(xdg).is_absolute()) return (fs::path(xdg) / "loom" / "image_folder").string();
+  if (xdg && *xdg && fs::path(xdg).is_absolute())
+    return (fs::path(xdg) / "loom" / "image_folder").string();
   const char* home = std::getenv("HOME");
   if (!home || !*home) return {};
   return (fs::path(home) / ".cache" / "loom" / "image_folder").string();

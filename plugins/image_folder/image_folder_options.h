@@ -37,7 +37,8 @@ const std::vector<OptionSpec>& imageFolderOptionSpecs();
 
 /// Parses `options` (the model file's dataset.options). InvalidArgument names the option,
 /// its value and what is allowed; an unknown key lists the known ones.
-Expected<ImageFolderOptions> parseImageFolderOptions(const std::map<std::string, std::string>& options);
+Expected<ImageFolderOptions> parseImageFolderOptions(
+    const std::map<std::string, std::string>& options);
 
 /// The cache directory the options select (resolving the default from the environment).
 std::string cacheDirectory(const ImageFolderOptions& options);

@@ -21,11 +21,11 @@
 namespace loom::image_folder {
 
 struct ImageFile {
-  std::string path;         ///< the file, as <root>/<split>/<class>/<name>
-  std::string name;         ///< file name, the sort key
-  std::int64_t label = 0;   ///< index into FolderListing::classNames
-  std::int64_t bytes = 0;   ///< file size
-  std::int64_t mtimeNs = 0; ///< modification time, nanoseconds since the epoch
+  std::string path;          ///< the file, as <root>/<split>/<class>/<name>
+  std::string name;          ///< file name, the sort key
+  std::int64_t label = 0;    ///< index into FolderListing::classNames
+  std::int64_t bytes = 0;    ///< file size
+  std::int64_t mtimeNs = 0;  ///< modification time, nanoseconds since the epoch
 };
 
 struct FolderListing {

@@ -6,7 +6,8 @@ extern "C" LOOM_PLUGIN_EXPORT int loom_plugin_register(int hostApiVersion, loom:
   if (!loom::pluginApiMatches(hostApiVersion)) return LOOM_PLUGIN_API_VERSION;
   loom::DatasetKind kind;
   kind.name = "image_folder";
-  kind.description = "a folder of PNG/JPEG/BMP images with train/ and test/, one sub-folder per class";
+  kind.description =
+      "a folder of PNG/JPEG/BMP images with train/ and test/, one sub-folder per class";
   kind.load = &loom::image_folder::loadImageFolder;
   kind.hasTestSplit = true;
   kind.normalization = loom::DatasetNormalization::PixelMeanStd;

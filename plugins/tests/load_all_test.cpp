@@ -38,7 +38,8 @@ TEST(LoadAllPlugins, EveryBuiltPluginLoadsAndAddsSomething) {
   ASSERT_FALSE(expected.empty());
   std::sort(expected.begin(), expected.end());
   std::sort(found.begin(), found.end());
-  EXPECT_EQ(found, expected) << "the plugins found in " << dir << " differ from those plugins/CMakeLists.txt builds";
+  EXPECT_EQ(found, expected) << "the plugins found in " << dir
+                             << " differ from those plugins/CMakeLists.txt builds";
 }
 
 }  // namespace

@@ -1,13 +1,14 @@
 // The plugin loader against real plugins, one per way a plugin can be right or wrong
 // (test_plugins/): each must be loaded or refused with a message that names it, and a
 // refused plugin must leave the registries as they were.
+#include "engine/plugin/plugin_loader.h"
+
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "engine/plugin/plugin_api.h"
-#include "engine/plugin/plugin_loader.h"
 
 namespace loom {
 namespace {
@@ -32,15 +33,18 @@ struct Fixture {
   }
 };
 
-std::string folderOf(const std::string& name) { return std::string(LOOM_TEST_PLUGIN_DIR) + "/" + name; }
+std::string folderOf(const std::string& name) {
+  return std::string(LOOM_TEST_PLUGIN_DIR) + "/" + name;
+}
 
 TEST(PluginLoader, FindsEveryTestPluginFolderInNameOrder) {
   Fixture f;
   std::vector<std::string> folders;
-  for (const auto& r : f.manager.plugins()) folders.push_back(fs::path(r.folder).filename().string());
-  EXPECT_EQ(folders, (std::vector<std::string>{"bad_json", "duplicate_kind", "fails", "good_op", "no_entry",
-                                               "shadow", "throws", "undeclared", "wrong_entry_api",
-                                               "wrong_manifest_api"}));
+  for (const auto& r : f.manager.plugins())
+    folders.push_back(fs::path(r.folder).filename().string());
+  EXPECT_EQ(folders, (std::vector<std::string>{"bad_json", "duplicate_kind", "fails", "good_op",
+                                               "no_entry", "shadow", "throws", "undeclared",
+                                               "wrong_entry_api", "wrong_manifest_api"}));
 }
 
 TEST(PluginLoader, GoodPluginRegistersAnOpThatRuns) {
@@ -74,7 +78,8 @@ TEST(PluginLoader, WrongManifestApiVersionIsRefusedBeforeTheLibraryIsOpened) {
   EXPECT_NE(m.find("\"test_wrong_manifest_api\""), std::string::npos) << m;
   EXPECT_NE(m.find(folderOf("wrong_manifest_api")), std::string::npos) << m;
   EXPECT_NE(m.find("plugin API version 999"), std::string::npos) << m;
-  EXPECT_NE(m.find("supports version " + std::to_string(kPluginApiVersion)), std::string::npos) << m;
+  EXPECT_NE(m.find("supports version " + std::to_string(kPluginApiVersion)), std::string::npos)
+      << m;
   EXPECT_EQ(f.datasets.find("never_registered"), nullptr);
   // RTLD_NOLOAD: succeeds only if the library is already in the process.
   void* handle = ::dlopen(r.manifest.libraryPath.c_str(), RTLD_NOW | RTLD_NOLOAD);
@@ -90,7 +95,8 @@ TEST(PluginLoader, WrongEntryPointApiVersionIsRefusedAndLeavesNothing) {
   EXPECT_NE(m.find("\"test_wrong_entry_api\""), std::string::npos) << m;
   EXPECT_NE(m.find("libloom_test_wrong_entry_api.so"), std::string::npos) << m;
   EXPECT_NE(m.find("built for plugin API version 2"), std::string::npos) << m;
-  EXPECT_NE(m.find("supports version " + std::to_string(kPluginApiVersion)), std::string::npos) << m;
+  EXPECT_NE(m.find("supports version " + std::to_string(kPluginApiVersion)), std::string::npos)
+      << m;
   EXPECT_EQ(f.datasets.find("leaked_kind"), nullptr);
   EXPECT_TRUE(r.added.empty());
 }
@@ -103,11 +109,15 @@ TEST(PluginLoader, ExceptionFailureAndMismatchesAreRefusedWithTheirReason) {
     const char* kind;  // what the plugin tried to add; must not be registered
   };
   const Case cases[] = {
-      {"throws", "threw an exception while registering: the test plugin throws on purpose", "thrower_kind"},
-      {"fails", "registration failed: test plugin: no licence file found at /etc/test-plugin.key", "failing_kind"},
-      {"undeclared", "dataset kinds [undeclared_kind], but its manifest declares ops [] and dataset kinds []",
+      {"throws", "threw an exception while registering: the test plugin throws on purpose",
+       "thrower_kind"},
+      {"fails", "registration failed: test plugin: no licence file found at /etc/test-plugin.key",
+       "failing_kind"},
+      {"undeclared",
+       "dataset kinds [undeclared_kind], but its manifest declares ops [] and dataset kinds []",
        "undeclared_kind"},
-      {"duplicate_kind", "dataset kind \"csv\" from plugin \"test_duplicate_kind\" is already registered by builtin",
+      {"duplicate_kind",
+       "dataset kind \"csv\" from plugin \"test_duplicate_kind\" is already registered by builtin",
        nullptr},
       {"no_entry", "does not export loom_plugin_register", nullptr},
       {"bad_json", "not valid JSON", nullptr},
@@ -152,22 +162,41 @@ TEST(PluginLoader, AFolderIsVisitedOnce) {
 }
 
 TEST(PluginManifest, MissingAndMistypedKeysAreNamed) {
-  EXPECT_NE(parsePluginManifest(R"({"version": "1", "plugin_api_version": 1, "library": "x.so", "provides": {}})",
-                                "m.json").status().message().find("missing \"name\""),
+  EXPECT_NE(parsePluginManifest(
+                R"({"version": "1", "plugin_api_version": 1, "library": "x.so", "provides": {}})",
+                "m.json")
+                .status()
+                .message()
+                .find("missing \"name\""),
             std::string::npos);
-  EXPECT_NE(parsePluginManifest(R"({"name": "a", "version": "1", "plugin_api_version": "1", "library": "x.so",
-                                    "provides": {}})", "m.json").status().message().find(
-                "\"plugin_api_version\" must be an integer"),
+  EXPECT_NE(parsePluginManifest(
+                R"({"name": "a", "version": "1", "plugin_api_version": "1", "library": "x.so",
+                                    "provides": {}})",
+                "m.json")
+                .status()
+                .message()
+                .find("\"plugin_api_version\" must be an integer"),
             std::string::npos);
-  EXPECT_NE(parsePluginManifest(R"({"name": "A b", "version": "1", "plugin_api_version": 1, "library": "x.so",
-                                    "provides": {}})", "m.json").status().message().find("lower-case"),
+  EXPECT_NE(parsePluginManifest(
+                R"({"name": "A b", "version": "1", "plugin_api_version": 1, "library": "x.so",
+                                    "provides": {}})",
+                "m.json")
+                .status()
+                .message()
+                .find("lower-case"),
             std::string::npos);
-  EXPECT_NE(parsePluginManifest(R"({"name": "a", "version": "1", "plugin_api_version": 1, "library": "x.so",
-                                    "provides": {"explainers": ["lime"]}})", "m.json").status().message().find(
-                "\"explainers\", which this plugin API does not know"),
+  EXPECT_NE(parsePluginManifest(
+                R"({"name": "a", "version": "1", "plugin_api_version": 1, "library": "x.so",
+                                    "provides": {"explainers": ["lime"]}})",
+                "m.json")
+                .status()
+                .message()
+                .find("\"explainers\", which this plugin API does not know"),
             std::string::npos);
-  auto ok = parsePluginManifest(R"({"name": "a", "version": "1", "plugin_api_version": 1, "library": "x.so",
-                                    "provides": {"ops": ["A"]}, "studio_library": "later.so"})", "/p/a/m.json");
+  auto ok = parsePluginManifest(
+      R"({"name": "a", "version": "1", "plugin_api_version": 1, "library": "x.so",
+                                    "provides": {"ops": ["A"]}, "studio_library": "later.so"})",
+      "/p/a/m.json");
   ASSERT_TRUE(ok.hasValue()) << ok.status().message();
   EXPECT_EQ(ok->libraryPath, "/p/a/x.so");
 }
@@ -182,7 +211,8 @@ TEST(PluginSearch, EnvironmentAndBuildTreeComeFirst) {
   EXPECT_EQ(dirs[2].origin, "build tree");  // this test runs from the build tree
   EXPECT_EQ(dirs[2].path, std::string(LOOM_BINARY_DIR) + "/plugins");
   EXPECT_EQ(dirs[3].origin, "install tree");
-  EXPECT_EQ(dirs[3].path, fs::path(executablePath()).parent_path().parent_path().string() + "/lib/loom/plugins");
+  EXPECT_EQ(dirs[3].path,
+            fs::path(executablePath()).parent_path().parent_path().string() + "/lib/loom/plugins");
   EXPECT_EQ(dirs[4].path, "/xdg/loom/plugins");
   ::unsetenv("XDG_DATA_HOME");
   ::setenv("HOME", "/home/someone", 1);

@@ -1,19 +1,20 @@
 // Checkpoints: round trip, and every way a file can be damaged is detected and named.
-#include <gtest/gtest.h>
+#include "engine/train/checkpoint.h"
 
-#include <filesystem>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "engine/core/file_util.h"
-#include "engine/train/checkpoint.h"
 
 using namespace loom;
 
 namespace {
 std::string tempPath(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("loom_ckpt_test_" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("loom_ckpt_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }
@@ -99,6 +100,8 @@ TEST(Checkpoint, WriteReplacesAtomically) {
   d.state.globalStep = 5;
   ASSERT_TRUE(writeCheckpoint(path, d).isOk());
   EXPECT_EQ(readCheckpoint(path)->state.globalStep, 5);
-  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
-    EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos) << "temporary file left: " << e.path();
+  for (const auto& e :
+       std::filesystem::directory_iterator(std::filesystem::path(path).parent_path()))
+    EXPECT_EQ(e.path().string().find(".tmp-"), std::string::npos)
+        << "temporary file left: " << e.path();
 }

@@ -35,11 +35,19 @@ Graph smoothGraph() {
   Graph g;
   auto ints = [](std::vector<std::int64_t> v) { return AttrValue(v); };
   EXPECT_TRUE(g.addNode(node("x", "Input", {}, {{"shape", ints({3, 6, 6})}})).isOk());
-  EXPECT_TRUE(g.addNode(node("c1", "Conv2D", {"x"}, {{"filters", std::int64_t{4}}, {"kernel_size", ints({3, 3})}, {"padding", std::string("same")}})).isOk());
+  EXPECT_TRUE(g.addNode(node("c1", "Conv2D", {"x"},
+                             {{"filters", std::int64_t{4}},
+                              {"kernel_size", ints({3, 3})},
+                              {"padding", std::string("same")}}))
+                  .isOk());
   EXPECT_TRUE(g.addNode(node("t1", "Tanh", {"c1"})).isOk());
-  EXPECT_TRUE(g.addNode(node("c2", "Conv2D", {"t1"}, {{"filters", std::int64_t{4}}, {"kernel_size", ints({3, 3})}, {"padding", std::string("same")}})).isOk());
-  EXPECT_TRUE(g.addNode(node("res", "Add", {"c2", "t1"})).isOk());            // t1 feeds two nodes
-  EXPECT_TRUE(g.addNode(node("cat", "Concat", {"res", "t1"})).isOk());         // ... three
+  EXPECT_TRUE(g.addNode(node("c2", "Conv2D", {"t1"},
+                             {{"filters", std::int64_t{4}},
+                              {"kernel_size", ints({3, 3})},
+                              {"padding", std::string("same")}}))
+                  .isOk());
+  EXPECT_TRUE(g.addNode(node("res", "Add", {"c2", "t1"})).isOk());      // t1 feeds two nodes
+  EXPECT_TRUE(g.addNode(node("cat", "Concat", {"res", "t1"})).isOk());  // ... three
   EXPECT_TRUE(g.addNode(node("t2", "Tanh", {"cat"})).isOk());
   EXPECT_TRUE(g.addNode(node("gap", "GlobalAvgPool", {"t2"})).isOk());
   EXPECT_TRUE(g.addNode(node("fc", "Dense", {"gap"}, {{"units", std::int64_t{5}}})).isOk());
@@ -89,7 +97,8 @@ void checkGradientsByFiniteDifferences(Backend* backend) {
     if (!p.trainable) continue;
     Tensor analytic = p.grad.clone();
     // A spread of elements of every parameter.
-    for (std::int64_t i = 0; i < p.value.numel(); i += std::max<std::int64_t>(1, p.value.numel() / 7)) {
+    for (std::int64_t i = 0; i < p.value.numel();
+         i += std::max<std::int64_t>(1, p.value.numel() / 7)) {
       float saved = p.value.f32()[i];
       p.value.f32()[i] = saved + static_cast<float>(eps);
       double plus = lossOf(c.plan, x, w);
@@ -98,7 +107,8 @@ void checkGradientsByFiniteDifferences(Backend* backend) {
       p.value.f32()[i] = saved;
       double numeric = (plus - minus) / (2 * eps);
       // float32 forward: tolerance covers rounding of the loss difference and O(eps^2) terms.
-      EXPECT_NEAR(analytic.f32()[i], numeric, 2e-3 + 2e-2 * std::fabs(numeric)) << p.name << "[" << i << "]";
+      EXPECT_NEAR(analytic.f32()[i], numeric, 2e-3 + 2e-2 * std::fabs(numeric))
+          << p.name << "[" << i << "]";
       ++checked;
     }
   }
@@ -107,7 +117,9 @@ void checkGradientsByFiniteDifferences(Backend* backend) {
 
 }  // namespace
 
-TEST(Plan, GradientsMatchFiniteDifferencesReference) { checkGradientsByFiniteDifferences(nullptr); }
+TEST(Plan, GradientsMatchFiniteDifferencesReference) {
+  checkGradientsByFiniteDifferences(nullptr);
+}
 
 TEST(Plan, GradientsMatchFiniteDifferencesOneDnn) {
   auto cpu = makeCpuBackend();
@@ -240,7 +252,8 @@ TEST(Analysis, ForAnotherBatchEqualsAFreshAnalysis) {
         EXPECT_EQ(a.inputDims, b.inputDims) << name << " node " << i;
         EXPECT_EQ(a.shape.output, b.shape.output) << name << " node " << i << " batch " << batch;
         ASSERT_EQ(a.shape.params.size(), b.shape.params.size());
-        for (size_t p = 0; p < a.shape.params.size(); ++p) EXPECT_EQ(a.shape.params[p].dims, b.shape.params[p].dims);
+        for (size_t p = 0; p < a.shape.params.size(); ++p)
+          EXPECT_EQ(a.shape.params[p].dims, b.shape.params[p].dims);
         EXPECT_EQ(a.cost.flops, b.cost.flops) << name << " node " << i;
         EXPECT_EQ(a.cost.activationBytes, b.cost.activationBytes) << name << " node " << i;
       }

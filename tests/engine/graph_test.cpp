@@ -1,7 +1,8 @@
 // Graph IR structure, topological order, `.loom` text round trip and parse errors.
+#include "engine/graph/graph.h"
+
 #include <gtest/gtest.h>
 
-#include "engine/graph/graph.h"
 #include "engine/graph/model.h"
 
 using namespace loom;
@@ -37,9 +38,10 @@ TEST(Graph, TopologicalOrderKeepsFileOrderForTies) {
 TEST(Graph, NameIndexFollowsRenamesRemovalsAndCopies) {
   Graph g;
   for (int i = 0; i < 50; ++i)
-    ASSERT_TRUE(g.addNode(node(nodeName(i), "ReLU", i ? std::vector<std::string>{nodeName(i - 1)}
-                                                                    : std::vector<std::string>{}))
-                    .isOk());
+    ASSERT_TRUE(
+        g.addNode(node(nodeName(i), "ReLU",
+                       i ? std::vector<std::string>{nodeName(i - 1)} : std::vector<std::string>{}))
+            .isOk());
   auto linear = [](const Graph& graph, const std::string& name) {
     for (size_t i = 0; i < graph.nodes().size(); ++i)
       if (graph.nodes()[i].name == name) return static_cast<int>(i);
@@ -121,7 +123,8 @@ TEST(ModelIo, SyntaxErrorNamesFileLineColumn) {
 
 TEST(ModelIo, Version1UpgradesStridesAttribute) {
   auto r = parseModel(
-      "format_version: 1\ngraph { node { name: \"c\" op: \"Conv2D\" attr { name: \"strides\" i: 2 } } }\n",
+      "format_version: 1\ngraph { node { name: \"c\" op: \"Conv2D\" attr { name: \"strides\" i: 2 "
+      "} } }\n",
       "v1.loom");
   ASSERT_TRUE(r.hasValue()) << r.status().message();
   EXPECT_TRUE(r->graph.nodes()[0].attrs.count("stride"));

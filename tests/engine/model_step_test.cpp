@@ -3,11 +3,11 @@
 // For every model in resources/examples (and an "op zoo" that exercises the ops and
 // padding modes the examples do not), the test compiles a training Plan on the oneDNN CPU
 // backend, initialises the parameters from the model's seed, takes a real Fashion-MNIST
-// batch (dithered by one grey level, see kDither), and runs exactly one step: forward, loss, backward, the model's optimizer. It
-// writes the initial values and the batch to a temporary directory, where
-// tests/python/loom_to_torch.py (run through support/torch_exchange.h) repeats the step
-// with an equivalent torch.nn.Module in float64. Loss, every gradient, every parameter
-// after the step and the BatchNorm running statistics are then compared.
+// batch (dithered by one grey level, see kDither), and runs exactly one step: forward, loss,
+// backward, the model's optimizer. It writes the initial values and the batch to a temporary
+// directory, where tests/python/loom_to_torch.py (run through support/torch_exchange.h) repeats the
+// step with an equivalent torch.nn.Module in float64. Loss, every gradient, every parameter after
+// the step and the BatchNorm running statistics are then compared.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,7 +51,7 @@ constexpr double kLossTolerance = 1e-5;    // relative to |loss|
 constexpr double kGradTolerance = 1e-4;    // relative to the tensor's max |grad| (see below)
 constexpr double kBufferTolerance = 1e-4;  // relative to the tensor's max |value|
 // Rounding of w' = w - lr * u in float32 plus the optimizer's own float32 arithmetic.
-constexpr double kUpdateRounding = 1e-6;   // times (|w| + lr)
+constexpr double kUpdateRounding = 1e-6;  // times (|w| + lr)
 // Gradients that are exactly zero in theory (a bias right before BatchNorm) are float noise
 // on both sides; they are compared against this fraction of the model's largest gradient.
 constexpr double kGradFloor = 1e-4;
@@ -64,9 +64,11 @@ constexpr double kGradFloor = 1e-4;
 // of the kink. Measured on resnet_small's (dithered) first batch: PyTorch float32 vs
 // float64 differ by up to 3e-5, Loom's oneDNN path by up to 1e-2 in the 28x28 stage (a
 // handful of flips; its BatchNorm outputs are ~1e-5 off float64, a little further than
-// PyTorch's, so it lands on the other side more often) and <= 1e-5 everywhere else. The loss, the BatchNorm
-// running statistics and the optimizer update given the gradient stay strictly checked.
-double gradTolerance(const std::string& model) { return model == "resnet_small" ? 5e-2 : kGradTolerance; }
+// PyTorch's, so it lands on the other side more often) and <= 1e-5 everywhere else. The loss, the
+// BatchNorm running statistics and the optimizer update given the gradient stay strictly checked.
+double gradTolerance(const std::string& model) {
+  return model == "resnet_small" ? 5e-2 : kGradTolerance;
+}
 
 // Fashion-MNIST backgrounds are exactly 0, so a convolution over them produces exactly
 // equal values and 2x2 max-pool windows tie exactly (~19k tied windows in pool1 of the
@@ -144,10 +146,13 @@ Expected<double> computeLoss(const pb::LossConfig& cfg, const Tensor& logits, co
 ///   RMSprop: g / (sqrt((1 - alpha) g^2) + eps) (a momentum buffer starts at that value)
 double firstStepDirection(const OptimizerSettings& s, double g) {
   switch (s.kind) {
-    case OptimizerKind::Sgd: return s.nesterov ? g * (1 + s.momentum) : g;
+    case OptimizerKind::Sgd:
+      return s.nesterov ? g * (1 + s.momentum) : g;
     case OptimizerKind::Adam:
-    case OptimizerKind::AdamW: return g / (std::fabs(g) + s.epsilon);
-    case OptimizerKind::RmsProp: return g / (std::sqrt(1 - s.alpha) * std::fabs(g) + s.epsilon);
+    case OptimizerKind::AdamW:
+      return g / (std::fabs(g) + s.epsilon);
+    case OptimizerKind::RmsProp:
+      return g / (std::sqrt(1 - s.alpha) * std::fabs(g) + s.epsilon);
   }
   return g;
 }
@@ -206,8 +211,9 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json& manifest, LoomStep
 
   // A real batch: the first shuffled batch of epoch 0, normalised as the trainer does.
   auto data = loadFashionMnist(model.dataset.path(), Split::Train);
-  ASSERT_TRUE(data) << "Fashion-MNIST is required (packaging/install-deps.sh installs dataset-fashion-mnist): "
-                    << data.status().message();
+  ASSERT_TRUE(data)
+      << "Fashion-MNIST is required (packaging/install-deps.sh installs dataset-fashion-mnist): "
+      << data.status().message();
   std::vector<std::int64_t> indices(static_cast<size_t>(data->size()));
   for (size_t i = 0; i < indices.size(); ++i) indices[i] = static_cast<std::int64_t>(i);
   BatchLoaderOptions lo;
@@ -218,7 +224,8 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json& manifest, LoomStep
   ASSERT_TRUE(loader) << loader.status().message();
   Batch b = (*loader)->makeBatch(0, 0);
   Philox dither(rngKey(seed, {0x64697468}));
-  for (std::int64_t i = 0; i < b.x.numel(); ++i) b.x.f32()[i] += kDither * (2 * dither.uniform() - 1);
+  for (std::int64_t i = 0; i < b.x.numel(); ++i)
+    b.x.f32()[i] += kDither * (2 * dither.uniform() - 1);
 
   auto optimizer = createOptimizer(tc.optimizer());
   ASSERT_TRUE(optimizer) << optimizer.status().message();
@@ -239,7 +246,8 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json& manifest, LoomStep
   for (const Parameter& p : params->all()) {
     out.before.push_back({p.name, p.value.clone(), Tensor(), p.trainable});
     write("init/" + p.name + ".f32", p.value.raw(), p.value.bytes());
-    manifest["params"].push_back({{"name", p.name}, {"dims", p.value.dims()}, {"trainable", p.trainable}});
+    manifest["params"].push_back(
+        {{"name", p.name}, {"dims", p.value.dims()}, {"trainable", p.trainable}});
   }
   write("x.f32", b.x.raw(), b.x.bytes());
   write("y.i64", b.y.raw(), b.y.bytes());
@@ -302,7 +310,8 @@ void ModelStepTest::compareWithTorch(const nlohmann::json& manifest, const LoomS
     if (!p.trainable) {  // BatchNorm running statistics
       const double scale = std::max(maxAbs(after), 1e-6);
       double worst = 0;
-      for (std::int64_t i = 0; i < n; ++i) worst = std::max(worst, std::fabs(loomAfter[i] - after[i]));
+      for (std::int64_t i = 0; i < n; ++i)
+        worst = std::max(worst, std::fabs(loomAfter[i] - after[i]));
       EXPECT_LE(worst, kBufferTolerance * scale) << "buffer after the step";
       continue;
     }
@@ -316,8 +325,8 @@ void ModelStepTest::compareWithTorch(const nlohmann::json& manifest, const LoomS
       if (d > worstGrad) worstGrad = d, at = i;
     }
     EXPECT_LE(worstGrad, gradTolerance(GetParam()) * gradScale)
-        << "gradient: element " << at << " is " << loomGrad[at] << ", PyTorch " << grad[at] << " (scale "
-        << gradScale << ")";
+        << "gradient: element " << at << " is " << loomGrad[at] << ", PyTorch " << grad[at]
+        << " (scale " << gradScale << ")";
 
     // The update must be what the optimizer's first step does to Loom's gradient, as
     // PyTorch's is what it does to PyTorch's: w' = w - lr * direction(g). So the two may
@@ -330,14 +339,15 @@ void ModelStepTest::compareWithTorch(const nlohmann::json& manifest, const LoomS
     for (std::int64_t i = 0; i < n && failures < 3; ++i) {
       const double w0 = p.value.f32()[i];
       const double decay = l2 ? opt.weightDecay * w0 : 0.0;
-      const double spread =
-          std::fabs(firstStepDirection(opt, loomGrad[i] + decay) - firstStepDirection(opt, grad[i] + decay));
+      const double spread = std::fabs(firstStepDirection(opt, loomGrad[i] + decay) -
+                                      firstStepDirection(opt, grad[i] + decay));
       const double tol = lr * spread + kUpdateRounding * (std::fabs(after[i]) + lr);
       if (std::fabs(loomAfter[i] - after[i]) > tol) {
         ++failures;
-        ADD_FAILURE() << "value after the step: element " << i << " is " << loomAfter[i] << ", PyTorch "
-                      << after[i] << " (before " << w0 << ", gradient " << loomGrad[i] << ", PyTorch "
-                      << grad[i] << ", allowed difference " << tol << ")";
+        ADD_FAILURE() << "value after the step: element " << i << " is " << loomAfter[i]
+                      << ", PyTorch " << after[i] << " (before " << w0 << ", gradient "
+                      << loomGrad[i] << ", PyTorch " << grad[i] << ", allowed difference " << tol
+                      << ")";
       }
     }
   }
@@ -352,7 +362,8 @@ TEST_P(ModelStepTest, OneStepMatchesPyTorch) {
     model = std::move(*parsed);
     manifest["model_text"] = kOpZoo;
   } else {
-    const std::string path = std::string(LOOM_SOURCE_DIR) + "/resources/examples/" + GetParam() + ".loom";
+    const std::string path =
+        std::string(LOOM_SOURCE_DIR) + "/resources/examples/" + GetParam() + ".loom";
     auto loaded = loadModel(path);
     ASSERT_TRUE(loaded) << loaded.status().message();
     model = std::move(*loaded);

@@ -26,7 +26,9 @@ int rowNamed(QTableWidget* table, const QString& name) {
   return -1;
 }
 
-QString cell(QTableWidget* table, int row, int column) { return table->item(row, column)->text(); }
+QString cell(QTableWidget* table, int row, int column) {
+  return table->item(row, column)->text();
+}
 
 }  // namespace
 
@@ -74,7 +76,8 @@ class AboutPluginsTest : public QObject {
     QCOMPARE(name, QStringLiteral("image_folder"));
     QCOMPARE(state, QStringLiteral("loaded"));
     QCOMPARE(adds, QStringLiteral("dataset kinds: image_folder"));
-    QVERIFY2(details.contains(QStringLiteral(LOOM_BINARY_DIR "/plugins/image_folder/libloom_image_folder.so")),
+    QVERIFY2(details.contains(
+                 QStringLiteral(LOOM_BINARY_DIR "/plugins/image_folder/libloom_image_folder.so")),
              qPrintable(details));
     QVERIFY(DatasetRegistry::global().find("image_folder"));
   }
@@ -88,10 +91,13 @@ class AboutPluginsTest : public QObject {
     QCOMPARE(cell(table, row, AboutPluginsDialog::ApiColumn), QStringLiteral("999"));
     table->setCurrentCell(row, 0);
     const QString details = dialog.details()->toPlainText();
-    QVERIFY2(details.contains(QStringLiteral("declares plugin API version 999, but this Loom supports version %1")
-                                  .arg(kPluginApiVersion)),
-             qPrintable(details));
-    QVERIFY2(rowNamed(table, QStringLiteral("image_folder")) >= 0, "the good plugin is no longer listed");
+    QVERIFY2(
+        details.contains(
+            QStringLiteral("declares plugin API version 999, but this Loom supports version %1")
+                .arg(kPluginApiVersion)),
+        qPrintable(details));
+    QVERIFY2(rowNamed(table, QStringLiteral("image_folder")) >= 0,
+             "the good plugin is no longer listed");
   }
 };
 

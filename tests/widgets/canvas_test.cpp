@@ -32,7 +32,9 @@ std::unique_ptr<GraphView> makeView(Document& doc) {
   return view;
 }
 
-QPoint viewPoint(GraphView& view, QPointF scenePos) { return view.mapFromScene(scenePos); }
+QPoint viewPoint(GraphView& view, QPointF scenePos) {
+  return view.mapFromScene(scenePos);
+}
 
 /// Drags with the left button from `a` to `b` (scene coordinates) in a few steps.
 void drag(GraphView& view, QPointF a, QPointF b) {
@@ -42,7 +44,9 @@ void drag(GraphView& view, QPointF a, QPointF b) {
   QTest::mouseRelease(vp, Qt::LeftButton, {}, viewPoint(view, b));
 }
 
-QPointF outputPort(const Node& n) { return {n.x + kNodeWidth / 2, n.y + kNodeHeight}; }
+QPointF outputPort(const Node& n) {
+  return {n.x + kNodeWidth / 2, n.y + kNodeHeight};
+}
 
 /// Random layered DAG: node i takes 1-2 inputs from earlier nodes (Add when 2).
 Model randomDag(int n, unsigned seed) {
@@ -103,7 +107,11 @@ class CanvasTest : public QObject {
     // The card is centred on the drop point, up to the 10-unit grid.
     const QPointF centre(n->x + kNodeWidth / 2, n->y + kNodeHeight / 2);
     QVERIFY2(std::abs(centre.x() - scenePos.x()) <= 5 && std::abs(centre.y() - scenePos.y()) <= 5,
-             qPrintable(QStringLiteral("centre %1,%2 drop %3,%4").arg(centre.x()).arg(centre.y()).arg(scenePos.x()).arg(scenePos.y())));
+             qPrintable(QStringLiteral("centre %1,%2 drop %3,%4")
+                            .arg(centre.x())
+                            .arg(centre.y())
+                            .arg(scenePos.x())
+                            .arg(scenePos.y())));
     QVERIFY(view->graphScene()->nodeItem("conv2d"));
     QVERIFY(view->graphScene()->nodeItem("conv2d")->isSelected());
     QCOMPARE(doc.undoStack()->count(), 1);
@@ -160,15 +168,19 @@ class CanvasTest : public QObject {
     const QPointF plusPort = addItem->mapToScene(addItem->inputPortPos(1));
     drag(*view, outputPort(*doc.graph().find("relu")), plusPort);
     QCOMPARE(messages.count(), 1);
-    QVERIFY2(messages.last().first().toString().contains("cycle"), qPrintable(messages.last().first().toString()));
+    QVERIFY2(messages.last().first().toString().contains("cycle"),
+             qPrintable(messages.last().first().toString()));
     QCOMPARE(doc.serialized(), before);
     // input -> relu's port, already driven by add.
     NodeItem* reluItem = view->graphScene()->nodeItem(relu);
-    drag(*view, outputPort(*doc.graph().find("input")), reluItem->mapToScene(reluItem->inputPortPos(0)));
+    drag(*view, outputPort(*doc.graph().find("input")),
+         reluItem->mapToScene(reluItem->inputPortPos(0)));
     QCOMPARE(messages.count(), 2);
-    QVERIFY2(messages.last().first().toString().contains("already driven"), qPrintable(messages.last().first().toString()));
+    QVERIFY2(messages.last().first().toString().contains("already driven"),
+             qPrintable(messages.last().first().toString()));
     // Onto the card body of a node whose only port is driven: the same reason.
-    drag(*view, outputPort(*doc.graph().find("input")), reluItem->mapToScene(QPointF(kNodeWidth / 2, kNodeHeight / 2)));
+    drag(*view, outputPort(*doc.graph().find("input")),
+         reluItem->mapToScene(QPointF(kNodeWidth / 2, kNodeHeight / 2)));
     QCOMPARE(messages.count(), 3);
     QVERIFY(messages.last().first().toString().contains("already driven"));
     QCOMPARE(doc.serialized(), before);
@@ -192,8 +204,9 @@ class CanvasTest : public QObject {
     QCOMPARE(pasted.size(), 2);
     QVERIFY(!pasted.contains("conv1") && !pasted.contains("relu1"));
     const Node* pastedRelu = doc.graph().find(pasted[1].toStdString());
-    QCOMPARE(pastedRelu->inputs, std::vector<std::string>{pasted[0].toStdString()});  // inner edge kept
-    QVERIFY(doc.graph().find(pasted[0].toStdString())->inputs.empty());           // outer edge dropped
+    QCOMPARE(pastedRelu->inputs,
+             std::vector<std::string>{pasted[0].toStdString()});         // inner edge kept
+    QVERIFY(doc.graph().find(pasted[0].toStdString())->inputs.empty());  // outer edge dropped
 
     QTest::keyClick(view.get(), Qt::Key_D, Qt::ControlModifier);  // duplicate the pasted pair
     QCOMPARE(doc.graph().nodes().size(), n0 + 4);
@@ -250,13 +263,17 @@ class CanvasTest : public QObject {
       const QRectF a(nodes[i].x, nodes[i].y, kNodeWidth, kNodeHeight);
       for (size_t j = i + 1; j < nodes.size(); ++j) {
         const QRectF b(nodes[j].x, nodes[j].y, kNodeWidth, kNodeHeight);
-        QVERIFY2(!a.intersects(b), qPrintable(QStringLiteral("%1 overlaps %2").arg(QString::fromStdString(nodes[i].name), QString::fromStdString(nodes[j].name))));
+        QVERIFY2(!a.intersects(b), qPrintable(QStringLiteral("%1 overlaps %2")
+                                                  .arg(QString::fromStdString(nodes[i].name),
+                                                       QString::fromStdString(nodes[j].name))));
       }
       // Layered: every producer sits above its consumers.
-      for (const auto& in : nodes[i].inputs) QVERIFY(doc.graph().find(in)->y + kNodeHeight < nodes[i].y);
+      for (const auto& in : nodes[i].inputs)
+        QVERIFY(doc.graph().find(in)->y + kNodeHeight < nodes[i].y);
     }
     // The scene items follow, and undo puts everything back in one step.
-    QCOMPARE(view->graphScene()->nodeItem("n5")->pos(), QPointF(doc.graph().find("n5")->x, doc.graph().find("n5")->y));
+    QCOMPARE(view->graphScene()->nodeItem("n5")->pos(),
+             QPointF(doc.graph().find("n5")->x, doc.graph().find("n5")->y));
     doc.undoStack()->undo();
     for (const auto& n : doc.graph().nodes()) QCOMPARE(QPointF(n.x, n.y), QPointF(0, 0));
 
@@ -320,7 +337,8 @@ class CanvasTest : public QObject {
     for (int y = 0; y < img.height(); y += 7)
       for (int x = 0; x < img.width(); x += 7) colours.insert(img.pixel(x, y));
     QVERIFY(colours.size() > 10);
-    if (qEnvironmentVariableIsSet("LOOM_CANVAS_SHOT")) shot.save(qEnvironmentVariable("LOOM_CANVAS_SHOT"));
+    if (qEnvironmentVariableIsSet("LOOM_CANVAS_SHOT"))
+      shot.save(qEnvironmentVariable("LOOM_CANVAS_SHOT"));
     // Zoomed far out the simplified drawing is used; rendering must still work.
     view->setZoom(0.1);
     QVERIFY(!view->grab().isNull());

@@ -26,9 +26,10 @@ struct Failure {
   std::string what;
 };
 
-#define PROP_CHECK(cond, msg)                                                                  \
-  do {                                                                                         \
-    if (!(cond)) throw Failure{std::string(msg) + " [" #cond "] at line " + std::to_string(__LINE__)}; \
+#define PROP_CHECK(cond, msg)                                                               \
+  do {                                                                                      \
+    if (!(cond))                                                                            \
+      throw Failure{std::string(msg) + " [" #cond "] at line " + std::to_string(__LINE__)}; \
   } while (false)
 
 class Runner {
@@ -50,13 +51,15 @@ class Runner {
     QUndoStack* u = m_doc.undoStack();
     while (u->canUndo()) {
       u->undo();
-      PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())], "undo walk: wrong bytes at index " + std::to_string(u->index()));
+      PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())],
+                 "undo walk: wrong bytes at index " + std::to_string(u->index()));
       checkModified();
     }
     PROP_CHECK(m_doc.serialized() == m_states.front(), "undo-all did not give the initial file");
     while (u->canRedo()) {
       u->redo();
-      PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())], "redo walk: wrong bytes at index " + std::to_string(u->index()));
+      PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())],
+                 "redo walk: wrong bytes at index " + std::to_string(u->index()));
       checkModified();
     }
     PROP_CHECK(m_doc.serialized() == m_states.back(), "redo-all did not give the final file");
@@ -88,17 +91,22 @@ class Runner {
   }
 
   /// Runs an edit; on refusal checks that nothing changed, on success records the state.
-  void edit(const std::string& what, const std::function<Status()>& f, std::optional<bool> expectOk = {}) {
+  void edit(const std::string& what, const std::function<Status()>& f,
+            std::optional<bool> expectOk = {}) {
     m_log += what + "\n";
     const std::string before = m_doc.serialized();
     const int count = m_doc.undoStack()->count();
     const int index = m_doc.undoStack()->index();
     Status s = f();
-    if (expectOk) PROP_CHECK(s.isOk() == *expectOk, what + ": oracle expected " + (*expectOk ? "acceptance" : "refusal") + ", got \"" + s.message() + "\"");
+    if (expectOk)
+      PROP_CHECK(s.isOk() == *expectOk, what + ": oracle expected " +
+                                            (*expectOk ? "acceptance" : "refusal") + ", got \"" +
+                                            s.message() + "\"");
     if (!s) {
       PROP_CHECK(!s.message().empty(), what + ": refusal without a message");
       PROP_CHECK(m_doc.serialized() == before, what + ": refused edit changed the document");
-      PROP_CHECK(m_doc.undoStack()->count() == count && m_doc.undoStack()->index() == index, what + ": refused edit touched the undo stack");
+      PROP_CHECK(m_doc.undoStack()->count() == count && m_doc.undoStack()->index() == index,
+                 what + ": refused edit touched the undo stack");
       return;
     }
     if (m_doc.serialized() != before || m_doc.undoStack()->index() != index ||
@@ -132,17 +140,22 @@ class Runner {
 
   AttrValue randomValue(const AttrSpec& spec) {
     switch (coin(0.2) ? static_cast<AttrType>(range(0, 5)) : spec.type) {  // wrong types too
-      case AttrType::Int: return std::int64_t{range(-2, 64)};
-      case AttrType::Float: return std::uniform_real_distribution<double>(-1, 2)(m_rng);
-      case AttrType::Bool: return coin();
+      case AttrType::Int:
+        return std::int64_t{range(-2, 64)};
+      case AttrType::Float:
+        return std::uniform_real_distribution<double>(-1, 2)(m_rng);
+      case AttrType::Bool:
+        return coin();
       case AttrType::String:
-        return spec.choices.empty() || coin(0.2) ? std::string("bogus") : spec.choices[pick(spec.choices.size())];
+        return spec.choices.empty() || coin(0.2) ? std::string("bogus")
+                                                 : spec.choices[pick(spec.choices.size())];
       case AttrType::Ints: {
         std::vector<std::int64_t> v(static_cast<size_t>(range(1, 4)));
         for (auto& x : v) x = range(-1, 7);
         return v;
       }
-      case AttrType::Floats: return std::vector<double>{0.5};
+      case AttrType::Floats:
+        return std::vector<double>{0.5};
     }
     return std::int64_t{0};
   }
@@ -153,9 +166,13 @@ class Runner {
     switch (kind) {
       case 0: {  // add
         auto ops = OpRegistry::global().all();
-        const QString op = coin(0.03) ? QStringLiteral("NotAnOp") : QString::fromStdString(ops[pick(ops.size())]->schema().name);
+        const QString op = coin(0.03)
+                               ? QStringLiteral("NotAnOp")
+                               : QString::fromStdString(ops[pick(ops.size())]->schema().name);
         QPointF pos(range(-500, 500), range(-500, 500));
-        edit("add " + op.toStdString(), [&] { return m_doc.addNode(op, pos).status(); }, op != "NotAnOp");
+        edit(
+            "add " + op.toStdString(), [&] { return m_doc.addNode(op, pos).status(); },
+            op != "NotAnOp");
         break;
       }
       case 1:
@@ -165,8 +182,10 @@ class Runner {
         const int count = dst ? static_cast<int>(dst->inputs.size()) : 0;
         const int port = coin(0.7) ? count : range(-1, count + 1);
         const bool ok = connectAllowed(from, to, port);
-        edit("connect " + from.toStdString() + " -> " + to.toStdString() + ":" + std::to_string(port),
-             [&] { return m_doc.connectNodes(from, to, port); }, ok);
+        edit(
+            "connect " + from.toStdString() + " -> " + to.toStdString() + ":" +
+                std::to_string(port),
+            [&] { return m_doc.connectNodes(from, to, port); }, ok);
         break;
       }
       case 3: {  // disconnect
@@ -174,8 +193,10 @@ class Runner {
         const Node* dst = m_doc.graph().find(to.toStdString());
         const int count = dst ? static_cast<int>(dst->inputs.size()) : 0;
         const int port = range(-1, count);
-        edit("disconnect " + to.toStdString() + ":" + std::to_string(port), [&] { return m_doc.disconnect(to, port); },
-             dst != nullptr && port >= 0 && port < count);
+        edit(
+            "disconnect " + to.toStdString() + ":" + std::to_string(port),
+            [&] { return m_doc.disconnect(to, port); },
+            dst != nullptr && port >= 0 && port < count);
         break;
       }
       case 4: {  // move (sometimes the same set again, which merges)
@@ -185,7 +206,8 @@ class Runner {
           m_lastMoved.removeDuplicates();
         }
         QHash<QString, QPointF> pos;
-        for (const auto& n : m_lastMoved) pos[n] = QPointF(range(-50, 50) * 10, range(-50, 50) * 10);
+        for (const auto& n : m_lastMoved)
+          pos[n] = QPointF(range(-50, 50) * 10, range(-50, 50) * 10);
         edit("move " + m_lastMoved.join(',').toStdString(), [&] { return m_doc.moveNodes(pos); });
         break;
       }
@@ -194,18 +216,23 @@ class Runner {
         const QString node = randomNode();
         const Node* n = m_doc.graph().find(node.toStdString());
         if (!n) {
-          edit("set on ghost", [&] { return m_doc.setAttribute(node, "x", AttrValue{true}); }, false);
+          edit(
+              "set on ghost", [&] { return m_doc.setAttribute(node, "x", AttrValue{true}); },
+              false);
           break;
         }
         const auto& attrs = OpRegistry::global().find(n->op)->schema().attrs;
         if (attrs.empty() || coin(0.05)) {
-          edit("set unknown attr", [&] { return m_doc.setAttribute(node, "nope", AttrValue{true}); }, false);
+          edit(
+              "set unknown attr", [&] { return m_doc.setAttribute(node, "nope", AttrValue{true}); },
+              false);
           break;
         }
         const AttrSpec& spec = attrs[pick(attrs.size())];
         std::optional<AttrValue> value;
         if (!coin(0.15)) value = randomValue(spec);
-        edit("set " + node.toStdString() + "." + spec.name + (value ? " = " + attrToString(*value) : " reset"),
+        edit("set " + node.toStdString() + "." + spec.name +
+                 (value ? " = " + attrToString(*value) : " reset"),
              [&] { return m_doc.setAttribute(node, QString::fromStdString(spec.name), value); });
         break;
       }
@@ -216,14 +243,21 @@ class Runner {
         const Node* n = m_doc.graph().find(from.toStdString());
         int refs = 0;
         for (const auto& other : m_doc.graph().nodes())
-          refs += static_cast<int>(std::count(other.inputs.begin(), other.inputs.end(), from.toStdString()));
-        const bool ok = n && (from == to || (Document::isValidNodeName(to) && !m_doc.graph().find(to.toStdString())));
-        edit("rename " + from.toStdString() + " -> " + to.toStdString(), [&] { return m_doc.renameNode(from, to); }, ok);
+          refs += static_cast<int>(
+              std::count(other.inputs.begin(), other.inputs.end(), from.toStdString()));
+        const bool ok = n && (from == to || (Document::isValidNodeName(to) &&
+                                             !m_doc.graph().find(to.toStdString())));
+        edit(
+            "rename " + from.toStdString() + " -> " + to.toStdString(),
+            [&] { return m_doc.renameNode(from, to); }, ok);
         if (ok && from != to) {
           int after = 0;
           for (const auto& other : m_doc.graph().nodes()) {
-            PROP_CHECK(from == to || std::count(other.inputs.begin(), other.inputs.end(), from.toStdString()) == 0, "rename left a reference");
-            after += static_cast<int>(std::count(other.inputs.begin(), other.inputs.end(), to.toStdString()));
+            PROP_CHECK(from == to || std::count(other.inputs.begin(), other.inputs.end(),
+                                                from.toStdString()) == 0,
+                       "rename left a reference");
+            after += static_cast<int>(
+                std::count(other.inputs.begin(), other.inputs.end(), to.toStdString()));
           }
           PROP_CHECK(after == refs, "rename changed the number of references");
         }
@@ -234,7 +268,9 @@ class Runner {
         for (int i = range(1, 2); i > 0; --i) names << randomNode();
         bool ok = true;
         for (const auto& nm : names) ok = ok && m_doc.graph().find(nm.toStdString());
-        edit("delete " + names.join(',').toStdString(), [&] { return m_doc.removeNodes(names); }, ok);
+        edit(
+            "delete " + names.join(',').toStdString(), [&] { return m_doc.removeNodes(names); },
+            ok);
         for (const auto& nm : names) {
           if (!ok) break;
           PROP_CHECK(!m_doc.graph().find(nm.toStdString()), "deleted node still there");
@@ -249,19 +285,27 @@ class Runner {
           if (taken.insert(n.name).second) copies.push_back(n);
         }
         const size_t before = m_doc.graph().nodes().size();
-        edit("insert " + std::to_string(copies.size()), [&] { return m_doc.insertNodes(copies, {20, 20}).status(); }, true);
-        PROP_CHECK(m_doc.graph().nodes().size() == before + copies.size(), "insert added the wrong number of nodes");
+        edit(
+            "insert " + std::to_string(copies.size()),
+            [&] {
+              return m_doc.insertNodes(copies, {20, 20}).status();
+            },
+            true);
+        PROP_CHECK(m_doc.graph().nodes().size() == before + copies.size(),
+                   "insert added the wrong number of nodes");
         break;
       }
       case 10:
         m_log += "undo\n";
         if (u->canUndo()) u->undo();
-        PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())], "undo gave the wrong bytes");
+        PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())],
+                   "undo gave the wrong bytes");
         break;
       case 11:
         m_log += "redo\n";
         if (u->canRedo()) u->redo();
-        PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())], "redo gave the wrong bytes");
+        PROP_CHECK(m_doc.serialized() == m_states[static_cast<size_t>(u->index())],
+                   "redo gave the wrong bytes");
         break;
       case 12:
       case 13:
@@ -275,7 +319,12 @@ class Runner {
           m_saved = f.readAll().toStdString();
           PROP_CHECK(m_saved == m_doc.serialized(), "saved bytes differ from serialized()");
         } else {
-          edit("add ReLU", [&] { return m_doc.addNode("ReLU", {0, 0}).status(); }, true);
+          edit(
+              "add ReLU",
+              [&] {
+                return m_doc.addNode("ReLU", {0, 0}).status();
+              },
+              true);
         }
         break;
     }
@@ -309,7 +358,9 @@ class DocumentPropertyTest : public QObject {
     QTemporaryDir dir(QDir("/dev/shm").exists() ? QStringLiteral("/dev/shm/loom_prop_XXXXXX")
                                                 : QDir::tempPath() + "/loom_prop_XXXXXX");
     QVERIFY(dir.isValid());
-    int runs = qEnvironmentVariableIsSet("LOOM_PROPERTY_RUNS") ? qEnvironmentVariableIntValue("LOOM_PROPERTY_RUNS") : 2000;
+    int runs = qEnvironmentVariableIsSet("LOOM_PROPERTY_RUNS")
+                   ? qEnvironmentVariableIntValue("LOOM_PROPERTY_RUNS")
+                   : 2000;
     std::uint64_t first = 1;
     if (qEnvironmentVariableIsSet("LOOM_PROPERTY_SEED")) {
       first = qEnvironmentVariable("LOOM_PROPERTY_SEED").toULongLong();

@@ -1,10 +1,10 @@
 // Document: every edit, its refusal rules, undo/redo back to the exact file bytes, file
 // state, and the worker-thread analysis. Headless (no widget is created).
+#include "widgets/document/document.h"
+
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include "widgets/document/document.h"
 
 using namespace loom;
 using namespace loom::studio;
@@ -107,17 +107,21 @@ class DocumentTest : public QObject {
 
     std::string message;
     // fc's port is driven: that reason comes first, before the cycle.
-    checkRefused(doc, [&] { return doc.connectNodes(relu, fc, 0); }, &message);
+    checkRefused(
+        doc, [&] { return doc.connectNodes(relu, fc, 0); }, &message);
     QVERIFY2(message.find("already driven") != std::string::npos, message.c_str());
     QVERIFY(doc.connectNodes(relu, add, 0));
     QVERIFY(doc.connectNodes(fc, add, 1));
     QVERIFY(doc.connectNodes(in, add, 2));  // variadic: port == count appends
     auto fc2 = *doc.addNode("Dense", {100, 100});
-    checkRefused(doc, [&] { return doc.connectNodes(add, in, 0); }, &message);
-    QVERIFY2(message.find("no input port") != std::string::npos, message.c_str());  // Input takes none
+    checkRefused(
+        doc, [&] { return doc.connectNodes(add, in, 0); }, &message);
+    QVERIFY2(message.find("no input port") != std::string::npos,
+             message.c_str());  // Input takes none
     QVERIFY(doc.connectNodes(add, fc2, 0));
     // fc2 -> relu would need relu's port 0, already driven; a real cycle: fc2 -> add.
-    checkRefused(doc, [&] { return doc.connectNodes(fc2, add, 3); }, &message);
+    checkRefused(
+        doc, [&] { return doc.connectNodes(fc2, add, 3); }, &message);
     QVERIFY2(message.find("cycle") != std::string::npos, message.c_str());
     checkRefused(doc, [&] { return doc.connectNodes(relu, relu, 0); });
     checkRefused(doc, [&] { return doc.connectNodes(in, add, 9); });  // gap in the ports
@@ -153,8 +157,10 @@ class DocumentTest : public QObject {
   void setAttributeValidatesThroughEngine() {
     Document doc;
     QVERIFY(doc.load(example("cnn")));
-    checkUndoRedo(doc, [&] { QVERIFY(doc.setAttribute("conv1", "filters", AttrValue{std::int64_t{8}})); });
-    QCOMPARE(std::get<std::int64_t>(doc.graph().find("conv1")->attrs.at("filters")), std::int64_t{8});
+    checkUndoRedo(
+        doc, [&] { QVERIFY(doc.setAttribute("conv1", "filters", AttrValue{std::int64_t{8}})); });
+    QCOMPARE(std::get<std::int64_t>(doc.graph().find("conv1")->attrs.at("filters")),
+             std::int64_t{8});
     Status zero = doc.setAttribute("conv1", "filters", AttrValue{std::int64_t{0}});
     QVERIFY(!zero);
     QVERIFY2(zero.message().find("filters") != std::string::npos, zero.message().c_str());
@@ -190,7 +196,7 @@ class DocumentTest : public QObject {
     const Node* r = doc.graph().find(added->at(1).toStdString());
     QVERIFY(c && r);
     QVERIFY(c->name != "conv1");
-    QVERIFY(c->inputs.empty());                    // edge from "image" (not copied) dropped
+    QVERIFY(c->inputs.empty());  // edge from "image" (not copied) dropped
     QCOMPARE(r->inputs, std::vector<std::string>{c->name});  // inner edge kept, renamed
     QCOMPARE(c->x, copied[0].x + 30);
     QCOMPARE(c->y, copied[0].y + 40);
@@ -238,7 +244,8 @@ class DocumentTest : public QObject {
     QCOMPARE(conv->cost.params, std::int64_t{32 * 1 * 5 * 5 + 32});
 
     QSignalSpy updated(&doc, &Document::analysisUpdated);
-    for (int i = 0; i < 30; ++i) QVERIFY(doc.setAttribute("conv1", "filters", AttrValue{std::int64_t{i + 1}}));
+    for (int i = 0; i < 30; ++i)
+      QVERIFY(doc.setAttribute("conv1", "filters", AttrValue{std::int64_t{i + 1}}));
     QVERIFY(!doc.isAnalysisCurrent() || updated.count() == 0);
     QTRY_VERIFY_WITH_TIMEOUT(doc.isAnalysisCurrent(), 10000);
     // Edits made without returning to the event loop publish at most one stale-free result.
@@ -314,7 +321,8 @@ class DocumentTest : public QObject {
       QVERIFY(doc.isModified());
       doc.undoStack()->undo();
       QVERIFY(doc.graph().nodes().empty());
-      QCOMPARE(doc.model().training.SerializeAsString(), first.model().training.SerializeAsString());
+      QCOMPARE(doc.model().training.SerializeAsString(),
+               first.model().training.SerializeAsString());
       QVERIFY(!doc.isModified());
     }
   }
@@ -333,8 +341,9 @@ class DocumentTest : public QObject {
     for (const QString& autosave : {garbage, dir.filePath(QStringLiteral("missing.loom"))}) {
       const Status status = doc.restoreAutosave(autosave, example("mlp"));
       QVERIFY(!status.isOk());
-      QVERIFY2(status.message().find(QFileInfo(autosave).fileName().toStdString()) != std::string::npos,
-               status.message().c_str());
+      QVERIFY2(
+          status.message().find(QFileInfo(autosave).fileName().toStdString()) != std::string::npos,
+          status.message().c_str());
       QCOMPARE(doc.serialized(), before);
       QCOMPARE(doc.undoStack()->count(), 1);
       QCOMPARE(doc.filePath(), example("mlp"));

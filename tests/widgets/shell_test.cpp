@@ -101,7 +101,9 @@ struct Fixture {
   DesignMode* design() const { return window->findMode<DesignMode>(); }
 };
 
-QTreeWidgetItem* itemFor(PalettePanel* palette, const QString& op) { return palette->itemForOp(op); }
+QTreeWidgetItem* itemFor(PalettePanel* palette, const QString& op) {
+  return palette->itemForOp(op);
+}
 
 }  // namespace
 
@@ -123,12 +125,14 @@ class ShellTest : public QObject {
       QTreeWidgetItem* item = palette.itemForOp(name);
       QVERIFY2(item, qPrintable(name));
       QCOMPARE(item->parent()->text(0), QString::fromStdString(op->schema().category));
-      QVERIFY(item->toolTip(0).contains(QString::fromStdString(op->schema().doc).left(20).toHtmlEscaped()));
+      QVERIFY(item->toolTip(0).contains(
+          QString::fromStdString(op->schema().doc).left(20).toHtmlEscaped()));
       QVERIFY(!item->icon(0).isNull());
       ++ops;
     }
     int shown = 0;
-    for (int c = 0; c < palette.tree()->topLevelItemCount(); ++c) shown += palette.tree()->topLevelItem(c)->childCount();
+    for (int c = 0; c < palette.tree()->topLevelItemCount(); ++c)
+      shown += palette.tree()->topLevelItem(c)->childCount();
     QCOMPARE(shown, ops);
     // Search filters by name, case-insensitively; categories without a match are hidden.
     palette.searchField()->setText(QStringLiteral("conv2"));
@@ -171,7 +175,11 @@ class ShellTest : public QObject {
     QCOMPARE(QString::fromStdString(node.op), QStringLiteral("Dense"));
     // Placed where it was dropped (the card's centre or corner, within a card's size).
     QVERIFY2(std::abs(node.x - scenePos.x()) < 200 && std::abs(node.y - scenePos.y()) < 100,
-             qPrintable(QStringLiteral("node at %1,%2, drop at %3,%4").arg(node.x).arg(node.y).arg(scenePos.x()).arg(scenePos.y())));
+             qPrintable(QStringLiteral("node at %1,%2, drop at %3,%4")
+                            .arg(node.x)
+                            .arg(node.y)
+                            .arg(scenePos.x())
+                            .arg(scenePos.y())));
     QVERIFY(f.doc()->isModified());
     f.doc()->undoStack()->undo();  // one undo step
     QVERIFY(f.doc()->graph().nodes().empty());
@@ -206,7 +214,8 @@ class ShellTest : public QObject {
       QVERIFY(!f.doc()->isModified());
       QVERIFY(f.doc()->filePath().isEmpty());  // a copy: Save must not overwrite the template
       // The compiled-in template is the file in resources/examples.
-      const QString source = QStringLiteral(LOOM_SOURCE_DIR "/resources/examples/") + QFileInfo(t.resource).fileName();
+      const QString source =
+          QStringLiteral(LOOM_SOURCE_DIR "/resources/examples/") + QFileInfo(t.resource).fileName();
       auto onDisk = loadModel(source.toStdString());
       QVERIFY(onDisk);
       QVERIFY(onDisk->graph == f.doc()->graph());
@@ -220,12 +229,13 @@ class ShellTest : public QObject {
     QFile file(path);
     QVERIFY(file.open(QIODevice::WriteOnly));
     // A Conv2D after a Dense: rank mismatch at "conv", and "out" downstream of it.
-    file.write("format_version: 2\nname: \"broken\"\ngraph {\n"
-               "  node { name: \"x\" op: \"Input\" attr { name: \"shape\" ints { v: [4] } } }\n"
-               "  node { name: \"fc\" op: \"Dense\" input: \"x\" attr { name: \"units\" i: 8 } y: 90 }\n"
-               "  node { name: \"conv\" op: \"Conv2D\" input: \"fc\" attr { name: \"filters\" i: 2 }"
-               " attr { name: \"kernel_size\" ints { v: [3, 3] } } y: 180 }\n"
-               "  node { name: \"out\" op: \"ReLU\" input: \"conv\" y: 270 }\n}\n");
+    file.write(
+        "format_version: 2\nname: \"broken\"\ngraph {\n"
+        "  node { name: \"x\" op: \"Input\" attr { name: \"shape\" ints { v: [4] } } }\n"
+        "  node { name: \"fc\" op: \"Dense\" input: \"x\" attr { name: \"units\" i: 8 } y: 90 }\n"
+        "  node { name: \"conv\" op: \"Conv2D\" input: \"fc\" attr { name: \"filters\" i: 2 }"
+        " attr { name: \"kernel_size\" ints { v: [3, 3] } } y: 180 }\n"
+        "  node { name: \"out\" op: \"ReLU\" input: \"conv\" y: 270 }\n}\n");
     file.close();
     Fixture f;
     QVERIFY(f.window->openFile(path));
@@ -237,7 +247,9 @@ class ShellTest : public QObject {
     QCOMPARE(first->text(0), QStringLiteral("conv"));  // the cause first, in topological order
     QVERIFY2(first->text(1).contains(QStringLiteral("conv")), qPrintable(first->text(1)));
     QCOMPARE(problems->list()->topLevelItem(1)->text(0), QStringLiteral("out"));
-    QVERIFY(f.window->findChild<QDockWidget*>(QStringLiteral("problemsDock"))->windowTitle().contains(QStringLiteral("2")));
+    QVERIFY(f.window->findChild<QDockWidget*>(QStringLiteral("problemsDock"))
+                ->windowTitle()
+                .contains(QStringLiteral("2")));
     // Clicking a row selects that node on the canvas (and shows it in Properties).
     problems->list()->scrollToItem(first);
     QTest::mouseClick(problems->list()->viewport(), Qt::LeftButton, {},
@@ -285,7 +297,8 @@ class ShellTest : public QObject {
     QCOMPARE(filters->value(), 32);
     QCOMPARE(filters->minimum(), 1);
     filters->setValue(16);
-    QCOMPARE(std::get<std::int64_t>(f.doc()->graph().find("conv1")->attrs.at("filters")), std::int64_t{16});
+    QCOMPARE(std::get<std::int64_t>(f.doc()->graph().find("conv1")->attrs.at("filters")),
+             std::int64_t{16});
     QVERIFY(f.doc()->isModified());
     QVERIFY(f.window->isWindowModified());
     f.doc()->undoStack()->undo();
@@ -294,10 +307,12 @@ class ShellTest : public QObject {
     QCOMPARE(filters->value(), 32);  // the editor follows the undo
 
     // Tuple attribute: one spin box per element.
-    auto* k1 = props->editorFor(QStringLiteral("kernel_size"))->findChild<QSpinBox*>(QStringLiteral("kernel_size_1"));
+    auto* k1 = props->editorFor(QStringLiteral("kernel_size"))
+                   ->findChild<QSpinBox*>(QStringLiteral("kernel_size_1"));
     QVERIFY(k1);
     k1->setValue(3);
-    QCOMPARE(std::get<std::vector<std::int64_t>>(f.doc()->graph().find("conv1")->attrs.at("kernel_size")),
+    QCOMPARE(std::get<std::vector<std::int64_t>>(
+                 f.doc()->graph().find("conv1")->attrs.at("kernel_size")),
              (std::vector<std::int64_t>{5, 3}));
     // String choice: a combo box.
     auto* padding = qobject_cast<QComboBox*>(props->editorFor(QStringLiteral("padding")));
@@ -305,7 +320,8 @@ class ShellTest : public QObject {
     QCOMPARE(padding->count(), 3);
     padding->setCurrentText(QStringLiteral("valid"));
     emit padding->activated(padding->currentIndex());
-    QCOMPARE(std::get<std::string>(f.doc()->graph().find("conv1")->attrs.at("padding")), std::string("valid"));
+    QCOMPARE(std::get<std::string>(f.doc()->graph().find("conv1")->attrs.at("padding")),
+             std::string("valid"));
     // Bool: a check box.
     auto* bias = qobject_cast<QCheckBox*>(props->editorFor(QStringLiteral("use_bias")));
     QVERIFY(bias);
@@ -350,7 +366,8 @@ class ShellTest : public QObject {
     // Hand count: conv1 832, conv2 5*5*32*64+64 = 51264, fc1 7*7*64*1024+1024 = 3212288,
     // logits 1024*10+10 = 10250.
     QCOMPARE(f.doc()->analysis().total.params, std::int64_t{3274634});
-    QVERIFY2(f.window->statusSummary()->text().contains(QStringLiteral("3.27 M")), qPrintable(f.window->statusSummary()->text()));
+    QVERIFY2(f.window->statusSummary()->text().contains(QStringLiteral("3.27 M")),
+             qPrintable(f.window->statusSummary()->text()));
     const std::int64_t act1 = f.doc()->analysis().total.activationBytes;
     f.window->statusSummary()->batchSpin()->setValue(8);
     QCOMPARE(f.doc()->analysisBatch(), std::int64_t{8});
@@ -402,7 +419,9 @@ class ShellTest : public QObject {
       Fixture first(autosaveDir);
       QVERIFY(first.window->openFile(modelPath));
       QVERIFY(first.doc()->addNode(QStringLiteral("Dropout"), {300, 40}));
-      QVERIFY(first.doc()->setAttribute(QStringLiteral("dropout"), QStringLiteral("rate"), AttrValue(0.25)).isOk());
+      QVERIFY(first.doc()
+                  ->setAttribute(QStringLiteral("dropout"), QStringLiteral("rate"), AttrValue(0.25))
+                  .isOk());
       edited = first.doc()->serialized();
       QVERIFY(first.window->autosaver()->autosaveNow().isOk());
       QVERIFY(QFileInfo::exists(first.window->autosaver()->autosavePath()));
@@ -474,7 +493,8 @@ class ShellTest : public QObject {
     QVERIFY(!QFileInfo::exists(window.autosaver()->autosavePath()));  // unmodified: nothing
     QVERIFY(window.document()->addNode(QStringLiteral("ReLU"), {0, 0}));
     QTRY_VERIFY(QFileInfo::exists(window.autosaver()->autosavePath()));
-    QCOMPARE(readAll(window.autosaver()->autosavePath()), QByteArray::fromStdString(window.document()->serialized()));
+    QCOMPARE(readAll(window.autosaver()->autosavePath()),
+             QByteArray::fromStdString(window.document()->serialized()));
     window.document()->undoStack()->undo();  // back to the file: the autosave goes away
     QTRY_VERIFY(!QFileInfo::exists(window.autosaver()->autosavePath()));
     QCOMPARE(MainWindowOptions().autosaveIntervalMs, 30'000);
@@ -486,12 +506,14 @@ class ShellTest : public QObject {
     QStringList keys;
     for (QAction* a : f.window->shortcutActions())
       for (const QKeySequence& k : a->shortcuts()) keys << k.toString(QKeySequence::PortableText);
-    for (const char* k : {"Ctrl+Z", "Ctrl+Shift+Z", "Del", "Ctrl+C", "Ctrl+V", "Ctrl+D", "Ctrl+S", "Ctrl+O", "F", "Ctrl+F"})
+    for (const char* k : {"Ctrl+Z", "Ctrl+Shift+Z", "Del", "Ctrl+C", "Ctrl+V", "Ctrl+D", "Ctrl+S",
+                          "Ctrl+O", "F", "Ctrl+F"})
       QVERIFY2(keys.contains(QString::fromLatin1(k)), k);
     ShortcutsDialog dialog(f.window->shortcutActions());
     QVERIFY(dialog.table()->rowCount() >= 10);
     QStringList listed;
-    for (int r = 0; r < dialog.table()->rowCount(); ++r) listed << dialog.table()->item(r, 1)->text();
+    for (int r = 0; r < dialog.table()->rowCount(); ++r)
+      listed << dialog.table()->item(r, 1)->text();
     QVERIFY(listed.join(QLatin1Char(' ')).contains(QStringLiteral("Ctrl+Shift+Z")));
 
     // Ctrl+F focuses the palette search; Del deletes the canvas selection; Ctrl+Z undoes.
@@ -547,7 +569,9 @@ class ShellTest : public QObject {
     QVERIFY(QTest::qWaitForWindowExposed(f.window.get()));
     f.doc()->waitForAnalysis();
     QCoreApplication::processEvents();
-    const qreal expected = qEnvironmentVariableIsSet("QT_SCALE_FACTOR") ? qEnvironmentVariable("QT_SCALE_FACTOR").toDouble() : 1.0;
+    const qreal expected = qEnvironmentVariableIsSet("QT_SCALE_FACTOR")
+                               ? qEnvironmentVariable("QT_SCALE_FACTOR").toDouble()
+                               : 1.0;
     QCOMPARE(f.window->devicePixelRatioF(), expected);
     const QPixmap shot = f.window->grab();
     QCOMPARE(shot.devicePixelRatio(), expected);

@@ -25,7 +25,9 @@ void setAttr(void* obj, int kind, Agraph_t* g, const char* name, const QByteArra
   agxset(obj, sym, const_cast<char*>(value.constData()));
 }
 
-QByteArray inches(double sceneUnits) { return QByteArray::number(sceneUnits / 72.0, 'f', 4); }
+QByteArray inches(double sceneUnits) {
+  return QByteArray::number(sceneUnits / 72.0, 'f', 4);
+}
 
 }  // namespace
 
@@ -41,7 +43,7 @@ Expected<QHash<QString, QPointF>> computeLayeredLayout(const Graph& graph, QPoin
   setAttr(g, AGRAPH, g, "rankdir", "TB");
   setAttr(g, AGRAPH, g, "nodesep", inches(options.nodeSpacing));
   setAttr(g, AGRAPH, g, "ranksep", inches(options.rankSpacing));
-  setAttr(g, AGRAPH, g, "splines", "");  // positions only: no edge routing
+  setAttr(g, AGRAPH, g, "splines", "");     // positions only: no edge routing
   setAttr(g, AGRAPH, g, "ordering", "in");  // keep input port order left to right
   // Fixed-size boxes without labels: no font measuring, sizes exactly our cards.
   Agsym_t* shape = agattr(g, AGNODE, const_cast<char*>("shape"), const_cast<char*>("box"));

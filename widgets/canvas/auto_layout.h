@@ -20,10 +20,10 @@
 namespace loom::studio {
 
 struct LayoutOptions {
-  QSizeF nodeSize{180, 64};    ///< card size in scene units
-  double nodeSpacing = 40;     ///< horizontal gap between cards of one rank
-  double rankSpacing = 36;     ///< vertical gap between ranks (room for the edge label)
-  double grid = 10;            ///< positions are rounded to this grid (0 = no rounding)
+  QSizeF nodeSize{180, 64};  ///< card size in scene units
+  double nodeSpacing = 40;   ///< horizontal gap between cards of one rank
+  double rankSpacing = 36;   ///< vertical gap between ranks (room for the edge label)
+  double grid = 10;          ///< positions are rounded to this grid (0 = no rounding)
 };
 
 /// Top-left positions for every node of `graph`, keyed by node name. The layout's top-left

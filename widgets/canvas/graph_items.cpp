@@ -77,8 +77,12 @@ QString dimsText(const Dims& dims) {
 
 // ---- NodeItem ----------------------------------------------------------------------------------
 
-void NodeItem::setSyncing(bool syncing) { g_syncing = syncing; }
-void NodeItem::setSnapGrid(double grid) { g_snapGrid = grid; }
+void NodeItem::setSyncing(bool syncing) {
+  g_syncing = syncing;
+}
+void NodeItem::setSnapGrid(double grid) {
+  g_snapGrid = grid;
+}
 
 NodeItem::NodeItem(const Node& node) {
   setFlags(ItemIsSelectable | ItemIsMovable | ItemSendsGeometryChanges);
@@ -184,12 +188,14 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   const QPalette pal = paletteOf(this);
   const QRectF card(0, 0, kNodeWidth, kNodeHeight);
   const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
-  const QColor outline = !m_valid ? kErrorColor : isSelected() ? pal.color(QPalette::Highlight)
-                                                               : pal.color(QPalette::Mid);
+  const QColor outline = !m_valid       ? kErrorColor
+                         : isSelected() ? pal.color(QPalette::Highlight)
+                                        : pal.color(QPalette::Mid);
   if (lod < kDetailThreshold) {
     // Far away: a coloured block, no text, no ports; outline only when it says something.
     painter->fillRect(card, m_color);
-    if (!m_valid || isSelected()) painter->fillRect(QRectF(0, kNodeHeight - 14, kNodeWidth, 14), outline);
+    if (!m_valid || isSelected())
+      painter->fillRect(QRectF(0, kNodeHeight - 14, kNodeWidth, 14), outline);
     return;
   }
   const double width = (!m_valid || isSelected()) ? 2.0 : 1.0;
@@ -213,7 +219,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     painter->setPen(faded(text, 0.5));
     for (int i = 0; i < nIn; ++i) {
       const QPointF p = inputPortPos(i);
-      painter->drawText(QRectF(p.x() - 30, 6, 60, 10), Qt::AlignHCenter | Qt::AlignTop, portLabel(i));
+      painter->drawText(QRectF(p.x() - 30, 6, 60, 10), Qt::AlignHCenter | Qt::AlignTop,
+                        portLabel(i));
     }
   }
   painter->setFont(nameFont());
@@ -255,7 +262,8 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
 QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value) {
   if (change == ItemPositionChange && !g_syncing && g_snapGrid > 0) {
     const QPointF p = value.toPointF();
-    return QPointF(std::round(p.x() / g_snapGrid) * g_snapGrid, std::round(p.y() / g_snapGrid) * g_snapGrid);
+    return QPointF(std::round(p.x() / g_snapGrid) * g_snapGrid,
+                   std::round(p.y() / g_snapGrid) * g_snapGrid);
   }
   if (change == ItemPositionHasChanged) {
     for (EdgeItem* e : m_in)
@@ -294,18 +302,21 @@ void EdgeItem::adjust() {
   } else {
     const QFontMetricsF fm(tinyFont());
     const double w = fm.horizontalAdvance(label) + 8, h = fm.height() + 2;
-    const QPointF mid = fanOut ? a + QPointF(0, h / 2 + kPortRadius + 2) : m_path.pointAtPercent(0.5);
+    const QPointF mid =
+        fanOut ? a + QPointF(0, h / 2 + kPortRadius + 2) : m_path.pointAtPercent(0.5);
     m_labelRect = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h);
   }
   m_bounds = m_path.boundingRect().adjusted(-6, -6, 6, 6).united(m_labelRect);
-  setToolTip(label.isEmpty() ? QStringLiteral("%1 \u2192 %2").arg(m_from->name(), m_to->name())
-                             : QStringLiteral("%1 \u2192 %2: %3").arg(m_from->name(), m_to->name(), label));
+  setToolTip(label.isEmpty()
+                 ? QStringLiteral("%1 \u2192 %2").arg(m_from->name(), m_to->name())
+                 : QStringLiteral("%1 \u2192 %2: %3").arg(m_from->name(), m_to->name(), label));
 }
 
 void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
   const QPalette pal = paletteOf(this);
   const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
-  const QColor color = isSelected() ? pal.color(QPalette::Highlight) : faded(pal.color(QPalette::Text), 0.55);
+  const QColor color =
+      isSelected() ? pal.color(QPalette::Highlight) : faded(pal.color(QPalette::Text), 0.55);
   QPen pen(color, isSelected() ? 2.5 : 1.5);
   pen.setCosmetic(true);
   painter->setPen(pen);

@@ -68,7 +68,7 @@ class NodeItem : public QGraphicsItem {
   /// The port a connection dropped on the card body goes to: the first free one, or 0.
   int defaultInputPort() const;
 
-  QVector<EdgeItem*>& inEdges() { return m_in; }    ///< index = input port
+  QVector<EdgeItem*>& inEdges() { return m_in; }  ///< index = input port
   QVector<EdgeItem*>& outEdges() { return m_out; }
 
   QRectF boundingRect() const override;

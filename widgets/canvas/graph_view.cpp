@@ -23,7 +23,9 @@ constexpr double kMaxZoom = 4.0;
 /// The minimap appears from this many nodes on, when the graph does not fit the view.
 constexpr int kMiniMapMinNodes = 12;
 
-QString qstr(const Status& s) { return QString::fromStdString(s.message()); }
+QString qstr(const Status& s) {
+  return QString::fromStdString(s.message());
+}
 
 }  // namespace
 
@@ -36,7 +38,8 @@ GraphView::GraphView(Document* doc, QWidget* parent)
   setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
   setResizeAnchor(QGraphicsView::AnchorViewCenter);
   setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
-  setOptimizationFlags(QGraphicsView::DontSavePainterState | QGraphicsView::DontAdjustForAntialiasing);
+  setOptimizationFlags(QGraphicsView::DontSavePainterState |
+                       QGraphicsView::DontAdjustForAntialiasing);
   setCacheMode(QGraphicsView::CacheBackground);
   setAcceptDrops(true);
   setFocusPolicy(Qt::StrongFocus);
@@ -60,13 +63,16 @@ GraphView::GraphView(Document* doc, QWidget* parent)
     m_miniMap->invalidate();
     updateMiniMapVisibility();
   });
-  connect(doc, &Document::modelReset, this, [this] { QTimer::singleShot(0, this, &GraphView::fitToView); });
+  connect(doc, &Document::modelReset, this,
+          [this] { QTimer::singleShot(0, this, &GraphView::fitToView); });
   updateMiniMapVisibility();
 }
 
 GraphView::~GraphView() = default;
 
-double GraphView::zoom() const { return transform().m11(); }
+double GraphView::zoom() const {
+  return transform().m11();
+}
 
 void GraphView::setSnapToGrid(bool on) {
   m_grid = on ? gridSize() : 0;
@@ -85,9 +91,15 @@ void GraphView::scaleBy(double factor) {
   emit zoomChanged(zoom());
 }
 
-void GraphView::zoomIn() { scaleBy(1.25); }
-void GraphView::zoomOut() { scaleBy(0.8); }
-void GraphView::setZoom(double s) { scaleBy(s / zoom()); }
+void GraphView::zoomIn() {
+  scaleBy(1.25);
+}
+void GraphView::zoomOut() {
+  scaleBy(0.8);
+}
+void GraphView::setZoom(double s) {
+  scaleBy(s / zoom());
+}
 
 void GraphView::fitToView() {
   const QRectF r = m_scene->nodesBoundingRect();
@@ -97,7 +109,8 @@ void GraphView::fitToView() {
     return;
   }
   const QRectF target = r.adjusted(-30, -30, 30, 30);
-  const double s = std::min(viewport()->width() / target.width(), viewport()->height() / target.height());
+  const double s =
+      std::min(viewport()->width() / target.width(), viewport()->height() / target.height());
   setZoom(std::min(s, 1.0));  // never magnify a small graph beyond 100%
   centerOn(target.center());
   m_miniMap->update();
@@ -147,7 +160,9 @@ void GraphView::changeEvent(QEvent* event) {
 
 void GraphView::drawBackground(QPainter* painter, const QRectF& rect) {
   const QPalette pal = palette();
-  painter->fillRect(rect, pal.color(QPalette::Base).darker(pal.color(QPalette::Base).lightness() > 128 ? 104 : 80));
+  painter->fillRect(
+      rect,
+      pal.color(QPalette::Base).darker(pal.color(QPalette::Base).lightness() > 128 ? 104 : 80));
   const double lod = zoom();
   if (lod < 0.5) return;  // a grid finer than a few pixels is noise
   QColor minor = pal.color(QPalette::Mid);
@@ -156,11 +171,14 @@ void GraphView::drawBackground(QPainter* painter, const QRectF& rect) {
   major.setAlphaF(0.35);
   const double step = 20;
   QVector<QLineF> minorLines, majorLines;
-  const double x0 = std::floor(rect.left() / step) * step, y0 = std::floor(rect.top() / step) * step;
+  const double x0 = std::floor(rect.left() / step) * step,
+               y0 = std::floor(rect.top() / step) * step;
   for (double x = x0; x < rect.right(); x += step)
-    (std::fmod(std::abs(x), 100) < 1e-6 ? majorLines : minorLines).push_back(QLineF(x, rect.top(), x, rect.bottom()));
+    (std::fmod(std::abs(x), 100) < 1e-6 ? majorLines : minorLines)
+        .push_back(QLineF(x, rect.top(), x, rect.bottom()));
   for (double y = y0; y < rect.bottom(); y += step)
-    (std::fmod(std::abs(y), 100) < 1e-6 ? majorLines : minorLines).push_back(QLineF(rect.left(), y, rect.right(), y));
+    (std::fmod(std::abs(y), 100) < 1e-6 ? majorLines : minorLines)
+        .push_back(QLineF(rect.left(), y, rect.right(), y));
   QPen pen(minor, 0);
   painter->setPen(pen);
   painter->drawLines(minorLines);
@@ -206,11 +224,13 @@ void GraphView::mousePressEvent(QMouseEvent* event) {
   if (event->button() == Qt::LeftButton) {
     if (NodeItem* node = nodeAt(pos)) {
       const auto port = node->portAt(node->mapFromScene(mapToScene(pos)));
-      const bool freeInput = port && !port->output && port->index >= static_cast<int>(node->node().inputs.size());
+      const bool freeInput =
+          port && !port->output && port->index >= static_cast<int>(node->node().inputs.size());
       if (port && (port->output || freeInput)) {
-        m_connecting = PendingConnection{node->name(), port->output, port->index,
-                                         node->mapToScene(port->output ? node->outputPortPos()
-                                                                        : node->inputPortPos(port->index))};
+        m_connecting =
+            PendingConnection{node->name(), port->output, port->index,
+                              node->mapToScene(port->output ? node->outputPortPos()
+                                                            : node->inputPortPos(port->index))};
         m_rubberEdge = new QGraphicsPathItem();
         QPen pen(palette().color(QPalette::Highlight), 2, Qt::DashLine);
         pen.setCosmetic(true);
@@ -361,10 +381,12 @@ void GraphView::deleteSelection() {
   for (QGraphicsItem* item : m_scene->selectedItems())
     if (item->type() == EdgeItem::Type) {
       auto* e = static_cast<EdgeItem*>(item);
-      if (!nodes.contains(e->from()->name()) && !nodes.contains(e->to()->name())) edges.push_back(e);
+      if (!nodes.contains(e->from()->name()) && !nodes.contains(e->to()->name()))
+        edges.push_back(e);
     }
   if (nodes.isEmpty() && edges.isEmpty()) return;
-  std::sort(edges.begin(), edges.end(), [](EdgeItem* a, EdgeItem* b) { return a->port() > b->port(); });
+  std::sort(edges.begin(), edges.end(),
+            [](EdgeItem* a, EdgeItem* b) { return a->port() > b->port(); });
   QVector<QPair<QString, int>> cuts;
   for (EdgeItem* e : edges) cuts.push_back({e->to()->name(), e->port()});
   m_doc->undoStack()->beginMacro(tr("Delete selection"));
@@ -382,7 +404,9 @@ QMimeData* GraphView::mimeDataForNodes(const QStringList& nodes) const {
     const Node* n = m_doc->graph().find(name.toStdString());
     if (!n) continue;
     Node copy = *n;
-    std::erase_if(copy.inputs, [&](const std::string& in) { return !nodes.contains(QString::fromStdString(in)); });
+    std::erase_if(copy.inputs, [&](const std::string& in) {
+      return !nodes.contains(QString::fromStdString(in));
+    });
     (void)fragment.graph.addNode(std::move(copy));
   }
   auto* data = new QMimeData;
@@ -393,8 +417,10 @@ QMimeData* GraphView::mimeDataForNodes(const QStringList& nodes) const {
 }
 
 Status GraphView::insertFromMimeData(const QMimeData* data, std::optional<QPointF> sceneTopLeft) {
-  if (!data || !data->hasFormat(kNodesMimeType)) return invalidArgument("the clipboard holds no Loom nodes");
-  LOOM_ASSIGN_OR_RETURN(Model fragment, parseModel(data->data(kNodesMimeType).toStdString(), "clipboard"));
+  if (!data || !data->hasFormat(kNodesMimeType))
+    return invalidArgument("the clipboard holds no Loom nodes");
+  LOOM_ASSIGN_OR_RETURN(Model fragment,
+                        parseModel(data->data(kNodesMimeType).toStdString(), "clipboard"));
   const auto& nodes = fragment.graph.nodes();
   if (nodes.empty()) return Status::ok();
   QPointF offset(30, 30);
@@ -405,7 +431,9 @@ Status GraphView::insertFromMimeData(const QMimeData* data, std::optional<QPoint
       minY = std::min(minY, n.y);
     }
     offset = *sceneTopLeft - QPointF(minX, minY);
-    if (m_grid > 0) offset = QPointF(std::round(offset.x() / m_grid) * m_grid, std::round(offset.y() / m_grid) * m_grid);
+    if (m_grid > 0)
+      offset = QPointF(std::round(offset.x() / m_grid) * m_grid,
+                       std::round(offset.y() / m_grid) * m_grid);
   }
   LOOM_ASSIGN_OR_RETURN(QStringList added, m_doc->insertNodes(nodes, offset));
   m_scene->selectNodes(added);
@@ -419,7 +447,8 @@ void GraphView::copySelection() {
 }
 
 void GraphView::paste() {
-  if (Status s = insertFromMimeData(QApplication::clipboard()->mimeData()); !s) showMessage(qstr(s));
+  if (Status s = insertFromMimeData(QApplication::clipboard()->mimeData()); !s)
+    showMessage(qstr(s));
 }
 
 void GraphView::duplicateSelection() {
@@ -436,16 +465,22 @@ bool GraphView::acceptsMime(const QMimeData* data) const {
 }
 
 void GraphView::dragEnterEvent(QDragEnterEvent* event) {
-  if (acceptsMime(event->mimeData())) event->acceptProposedAction();
-  else event->ignore();
+  if (acceptsMime(event->mimeData()))
+    event->acceptProposedAction();
+  else
+    event->ignore();
 }
 
 void GraphView::dragMoveEvent(QDragMoveEvent* event) {
-  if (acceptsMime(event->mimeData())) event->acceptProposedAction();
-  else event->ignore();
+  if (acceptsMime(event->mimeData()))
+    event->acceptProposedAction();
+  else
+    event->ignore();
 }
 
-void GraphView::dragLeaveEvent(QDragLeaveEvent* event) { event->accept(); }
+void GraphView::dragLeaveEvent(QDragLeaveEvent* event) {
+  event->accept();
+}
 
 void GraphView::dropEvent(QDropEvent* event) {
   const QMimeData* data = event->mimeData();
@@ -458,7 +493,9 @@ void GraphView::dropEvent(QDropEvent* event) {
   if (data->hasFormat(kOpMimeType)) {
     const QString op = QString::fromUtf8(data->data(kOpMimeType)).trimmed();
     QPointF topLeft = scenePos - QPointF(kNodeWidth / 2, kNodeHeight / 2);
-    if (m_grid > 0) topLeft = QPointF(std::round(topLeft.x() / m_grid) * m_grid, std::round(topLeft.y() / m_grid) * m_grid);
+    if (m_grid > 0)
+      topLeft = QPointF(std::round(topLeft.x() / m_grid) * m_grid,
+                        std::round(topLeft.y() / m_grid) * m_grid);
     auto added = m_doc->addNode(op, topLeft);
     if (!added) {
       showMessage(qstr(added.status()));
@@ -514,9 +551,8 @@ void GraphView::autoLayout() {
     }
     emit layoutFinished(applied);
   });
-  watcher->setFuture(QtConcurrent::run([graph = m_doc->graph(), origin] {
-    return computeLayeredLayout(graph, origin);
-  }));
+  watcher->setFuture(QtConcurrent::run(
+      [graph = m_doc->graph(), origin] { return computeLayeredLayout(graph, origin); }));
 }
 
 }  // namespace loom::studio

@@ -64,7 +64,9 @@ void MiniMap::centreViewAt(QPointF mapPos) {
   if (ok) m_view->centerOn(inv.map(mapPos));
 }
 
-void MiniMap::mousePressEvent(QMouseEvent* e) { centreViewAt(e->position()); }
+void MiniMap::mousePressEvent(QMouseEvent* e) {
+  centreViewAt(e->position());
+}
 
 void MiniMap::mouseMoveEvent(QMouseEvent* e) {
   if (e->buttons() & Qt::LeftButton) centreViewAt(e->position());

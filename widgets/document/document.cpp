@@ -15,10 +15,16 @@ namespace loom::studio {
 
 namespace {
 
-std::string str(const QString& s) { return s.toStdString(); }
-QString qstr(const std::string& s) { return QString::fromStdString(s); }
+std::string str(const QString& s) {
+  return s.toStdString();
+}
+QString qstr(const std::string& s) {
+  return QString::fromStdString(s);
+}
 
-Status refused(ErrorCode code, const std::string& msg) { return Status(code, msg); }
+Status refused(ErrorCode code, const std::string& msg) {
+  return Status(code, msg);
+}
 
 /// Starting values for required attributes, so a freshly dropped node is valid where it
 /// can be. Known ops get the values a person would usually type first; anything else gets
@@ -30,14 +36,19 @@ AttrValue startingValue(const OpSchema& schema, const AttrSpec& spec) {
   if (schema.name == "Reshape" && spec.name == "shape") return std::vector<std::int64_t>{-1};
   const auto lo = static_cast<std::int64_t>(spec.min.value_or(1));
   switch (spec.type) {
-    case AttrType::Int: return std::max<std::int64_t>(lo, 1);
-    case AttrType::Float: return spec.min.value_or(0.0);
-    case AttrType::Bool: return false;
-    case AttrType::String: return spec.choices.empty() ? std::string{} : spec.choices.front();
+    case AttrType::Int:
+      return std::max<std::int64_t>(lo, 1);
+    case AttrType::Float:
+      return spec.min.value_or(0.0);
+    case AttrType::Bool:
+      return false;
+    case AttrType::String:
+      return spec.choices.empty() ? std::string{} : spec.choices.front();
     case AttrType::Ints:
       return std::vector<std::int64_t>(static_cast<size_t>(std::max(spec.tupleSize, 1)),
                                        std::max<std::int64_t>(lo, 3));
-    case AttrType::Floats: return std::vector<double>{};
+    case AttrType::Floats:
+      return std::vector<double>{};
   }
   return std::int64_t{0};
 }
@@ -48,7 +59,8 @@ bool sameStructure(const Graph& a, const Graph& b) {
   for (size_t i = 0; i < a.nodes().size(); ++i) {
     const Node& x = a.nodes()[i];
     const Node& y = b.nodes()[i];
-    if (x.name != y.name || x.op != y.op || x.inputs != y.inputs || x.attrs != y.attrs) return false;
+    if (x.name != y.name || x.op != y.op || x.inputs != y.inputs || x.attrs != y.attrs)
+      return false;
   }
   return true;
 }
@@ -78,7 +90,8 @@ struct Document::AnalysisRunner {
   bool dirty = false;  // an edit arrived while the worker was busy
 };
 
-Document::Document(QObject* parent) : QObject(parent), m_runner(std::make_unique<AnalysisRunner>()) {
+Document::Document(QObject* parent)
+    : QObject(parent), m_runner(std::make_unique<AnalysisRunner>()) {
   m_model.name = "untitled";
   applyDefaults(m_model);
   m_savedGraph = m_model.graph;
@@ -92,7 +105,9 @@ Document::Document(QObject* parent) : QObject(parent), m_runner(std::make_unique
   startAnalysis();
 }
 
-Document::~Document() { m_runner->watcher.waitForFinished(); }
+Document::~Document() {
+  m_runner->watcher.waitForFinished();
+}
 
 void Document::setAnalysisBatch(std::int64_t batch) {
   if (batch < 1 || batch == m_batch) return;
@@ -196,7 +211,8 @@ QString Document::uniqueNodeName(const QString& base) const {
 Expected<QString> Document::addNode(const QString& op, QPointF pos) {
   const Op* impl = OpRegistry::global().find(str(op));
   if (!impl)
-    return refused(ErrorCode::UnknownOp, "cannot add a node: op \"" + str(op) + "\" is not registered");
+    return refused(ErrorCode::UnknownOp,
+                   "cannot add a node: op \"" + str(op) + "\" is not registered");
   const OpSchema& schema = impl->schema();
   Node node;
   node.op = schema.name;
@@ -241,25 +257,27 @@ Status Document::connectNodes(const QString& from, const QString& to, int port) 
   const Node* dst = g.find(str(to));
   if (!src) return notFound("cannot connect: node \"" + str(from) + "\" does not exist");
   if (!dst) return notFound("cannot connect: node \"" + str(to) + "\" does not exist");
-  if (from == to) return refused(ErrorCode::InvalidGraph, "cannot connect node \"" + str(to) + "\" to itself");
+  if (from == to)
+    return refused(ErrorCode::InvalidGraph, "cannot connect node \"" + str(to) + "\" to itself");
   const int count = static_cast<int>(dst->inputs.size());
   const Op* op = OpRegistry::global().find(dst->op);
   const int maxInputs = op ? op->schema().maxInputs : -1;
   if (port < 0 || (maxInputs >= 0 && port >= maxInputs)) {
     return refused(ErrorCode::InvalidArgument,
-                   "cannot connect: " + nodeLabel(*dst) + " has no input port " + std::to_string(port) +
+                   "cannot connect: " + nodeLabel(*dst) + " has no input port " +
+                       std::to_string(port) +
                        (maxInputs == 0 ? " (it takes no inputs)"
                                        : " (ports 0 to " + std::to_string(maxInputs - 1) + ")"));
   }
   if (port < count) {
-    return refused(ErrorCode::InvalidGraph, "cannot connect: input port " + std::to_string(port) + " of " +
-                                                nodeLabel(*dst) + " is already driven by \"" +
-                                                dst->inputs[static_cast<size_t>(port)] + "\"");
+    return refused(ErrorCode::InvalidGraph,
+                   "cannot connect: input port " + std::to_string(port) + " of " + nodeLabel(*dst) +
+                       " is already driven by \"" + dst->inputs[static_cast<size_t>(port)] + "\"");
   }
   if (port > count) {
-    return refused(ErrorCode::InvalidArgument, "cannot connect: connect input port " + std::to_string(count) +
-                                                   " of " + nodeLabel(*dst) + " before port " +
-                                                   std::to_string(port));
+    return refused(ErrorCode::InvalidArgument,
+                   "cannot connect: connect input port " + std::to_string(count) + " of " +
+                       nodeLabel(*dst) + " before port " + std::to_string(port));
   }
   Graph after = g;
   after.find(str(to))->inputs.push_back(str(from));
@@ -276,8 +294,9 @@ Status Document::disconnect(const QString& to, int port) {
   const Node* dst = m_model.graph.find(str(to));
   if (!dst) return notFound("cannot disconnect: node \"" + str(to) + "\" does not exist");
   if (port < 0 || port >= static_cast<int>(dst->inputs.size()))
-    return refused(ErrorCode::InvalidArgument, "cannot disconnect: input port " + std::to_string(port) +
-                                                   " of " + nodeLabel(*dst) + " is not connected");
+    return refused(ErrorCode::InvalidArgument, "cannot disconnect: input port " +
+                                                   std::to_string(port) + " of " + nodeLabel(*dst) +
+                                                   " is not connected");
   const QString from = qstr(dst->inputs[static_cast<size_t>(port)]);
   Graph after = m_model.graph;
   auto& inputs = after.find(str(to))->inputs;
@@ -310,7 +329,8 @@ Status Document::setAttribute(const QString& node, const QString& attr,
   if (!n) return notFound("cannot set attribute: node \"" + str(node) + "\" does not exist");
   const Op* op = OpRegistry::global().find(n->op);
   if (!op)
-    return refused(ErrorCode::UnknownOp, nodeLabel(*n) + ": cannot set attributes of unknown op \"" + n->op + "\"");
+    return refused(ErrorCode::UnknownOp,
+                   nodeLabel(*n) + ": cannot set attributes of unknown op \"" + n->op + "\"");
   const OpSchema& schema = op->schema();
   auto spec = std::find_if(schema.attrs.begin(), schema.attrs.end(),
                            [&](const AttrSpec& s) { return s.name == str(attr); });
@@ -343,8 +363,9 @@ Status Document::renameNode(const QString& oldName, const QString& newName) {
     return notFound("cannot rename node \"" + str(oldName) + "\": it does not exist");
   if (oldName == newName) return Status::ok();
   if (!isValidNodeName(newName))
-    return invalidArgument("cannot rename \"" + str(oldName) + "\" to \"" + str(newName) +
-                           "\": a name starts with a letter or _ and contains only letters, digits, _ . / -");
+    return invalidArgument(
+        "cannot rename \"" + str(oldName) + "\" to \"" + str(newName) +
+        "\": a name starts with a letter or _ and contains only letters, digits, _ . / -");
   if (m_model.graph.find(str(newName)))
     return invalidArgument("cannot rename \"" + str(oldName) + "\" to \"" + str(newName) +
                            "\": that name is already used");
@@ -506,6 +527,8 @@ Status Document::save(const QString& path) {
   return Status::ok();
 }
 
-std::string Document::serialized() const { return serializeModel(m_model); }
+std::string Document::serialized() const {
+  return serializeModel(m_model);
+}
 
 }  // namespace loom::studio

@@ -76,7 +76,8 @@ class Document : public QObject {
   Status moveNodes(const QHash<QString, QPointF>& positions);
   /// Sets (or with std::nullopt, resets to default) one attribute. Validates against the
   /// schema (type, range, choices); refused with the engine's message otherwise.
-  Status setAttribute(const QString& node, const QString& attr, const std::optional<AttrValue>& value);
+  Status setAttribute(const QString& node, const QString& attr,
+                      const std::optional<AttrValue>& value);
   /// Renames a node and every reference to it. Refused if the name is taken or invalid.
   Status renameNode(const QString& oldName, const QString& newName);
   /// Inserts copies of `nodes` (e.g. from the clipboard) shifted by `offset`, with new
@@ -158,7 +159,7 @@ class Document : public QObject {
   QHash<QString, int> m_analysisIndex;  // node name -> index in m_analysis.nodes
   std::int64_t m_batch = 1;
   QString m_filePath;
-  Graph m_savedGraph;  // the graph as last saved / loaded, for isModified()
+  Graph m_savedGraph;                  // the graph as last saved / loaded, for isModified()
   pb::TrainingConfig m_savedTraining;  // likewise the settings
   pb::DatasetConfig m_savedDataset;
   bool m_modified = false;

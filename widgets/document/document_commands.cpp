@@ -15,9 +15,13 @@ GraphEditCommand::GraphEditCommand(Document* doc, const QString& text, Graph bef
   m_changed.sort();
 }
 
-void GraphEditCommand::undo() { m_doc->applyGraph(m_before, m_changed); }
+void GraphEditCommand::undo() {
+  m_doc->applyGraph(m_before, m_changed);
+}
 
-void GraphEditCommand::redo() { m_doc->applyGraph(m_after, m_changed); }
+void GraphEditCommand::redo() {
+  m_doc->applyGraph(m_after, m_changed);
+}
 
 bool GraphEditCommand::mergeWith(const QUndoCommand* other) {
   const auto* o = dynamic_cast<const GraphEditCommand*>(other);
@@ -52,9 +56,13 @@ RestoreAutosaveCommand::RestoreAutosaveCommand(Document* doc, const QString& tex
                                                State after)
     : QUndoCommand(text), m_doc(doc), m_before(std::move(before)), m_after(std::move(after)) {}
 
-void RestoreAutosaveCommand::undo() { apply(m_before); }
+void RestoreAutosaveCommand::undo() {
+  apply(m_before);
+}
 
-void RestoreAutosaveCommand::redo() { apply(m_after); }
+void RestoreAutosaveCommand::redo() {
+  apply(m_after);
+}
 
 void RestoreAutosaveCommand::apply(const State& state) {
   m_doc->applyTrainingSettings(state.training, state.dataset);

@@ -1,8 +1,8 @@
 // The undo commands behind every Document edit.
 //
 // Each command stores the whole graph (or the whole training settings, or both) before and after
-// the edit and hands one or the other to Document::applyGraph() (applyTrainingSettings()). Graphs are
-// small (a 5,000-node graph copies in well under a millisecond), and a full snapshot makes undo
+// the edit and hands one or the other to Document::applyGraph() (applyTrainingSettings()). Graphs
+// are small (a 5,000-node graph copies in well under a millisecond), and a full snapshot makes undo
 // exact by construction: undoing restores the very bytes the file had, with no inverse-operation
 // logic that could drift.
 #pragma once

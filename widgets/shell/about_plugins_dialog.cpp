@@ -13,7 +13,9 @@
 namespace loom::studio {
 
 namespace {
-QString text(const std::string& s) { return QString::fromStdString(s); }
+QString text(const std::string& s) {
+  return QString::fromStdString(s);
+}
 
 QString names(const std::vector<std::string>& list) {
   QStringList out;
@@ -31,10 +33,12 @@ QString describe(const PluginProvides& p) {
 QString detailsOf(const PluginRecord& r) {
   const PluginManifest& m = r.manifest;
   QStringList lines;
-  lines << QStringLiteral("%1 %2 — %3").arg(text(m.name), text(m.version), QString::fromLatin1(pluginStateName(r.state)));
+  lines << QStringLiteral("%1 %2 — %3")
+               .arg(text(m.name), text(m.version), QString::fromLatin1(pluginStateName(r.state)));
   if (!m.description.empty()) lines << text(m.description);
   lines << QObject::tr("Found in: %1 (%2)").arg(text(r.folder), text(r.origin));
-  lines << QObject::tr("Library: %1").arg(m.libraryPath.empty() ? QObject::tr("unknown") : text(m.libraryPath));
+  lines << QObject::tr("Library: %1")
+               .arg(m.libraryPath.empty() ? QObject::tr("unknown") : text(m.libraryPath));
   if (r.state == PluginState::Loaded) {
     lines << QObject::tr("Added: %1").arg(describe(r.added));
   } else {
@@ -46,16 +50,21 @@ QString detailsOf(const PluginRecord& r) {
 }  // namespace
 
 AboutPluginsDialog::AboutPluginsDialog(const PluginManager& manager, QWidget* parent)
-    : QDialog(parent), m_table(new QTableWidget(this)), m_details(new QPlainTextEdit(this)), m_searched(new QLabel(this)) {
+    : QDialog(parent),
+      m_table(new QTableWidget(this)),
+      m_details(new QPlainTextEdit(this)),
+      m_searched(new QLabel(this)) {
   setWindowTitle(tr("About Plugins"));
-  auto* intro = new QLabel(tr("Plugins add ops and dataset kinds to Loom. This Loom speaks plugin API "
-                              "version %1; see docs/plugins.md to write one.")
-                               .arg(kPluginApiVersion),
-                           this);
+  auto* intro =
+      new QLabel(tr("Plugins add ops and dataset kinds to Loom. This Loom speaks plugin API "
+                    "version %1; see docs/plugins.md to write one.")
+                     .arg(kPluginApiVersion),
+                 this);
   intro->setWordWrap(true);
   m_table->setObjectName(QStringLiteral("pluginTable"));
   m_table->setColumnCount(ColumnCount);
-  m_table->setHorizontalHeaderLabels({tr("Plugin"), tr("Version"), tr("API"), tr("Status"), tr("Adds"), tr("Library")});
+  m_table->setHorizontalHeaderLabels(
+      {tr("Plugin"), tr("Version"), tr("API"), tr("Status"), tr("Adds"), tr("Library")});
   m_table->verticalHeader()->hide();
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -69,7 +78,8 @@ AboutPluginsDialog::AboutPluginsDialog(const PluginManager& manager, QWidget* pa
   m_searched->setTextInteractionFlags(Qt::TextSelectableByMouse);
   fillTable(manager);
   connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row) {
-    m_details->setPlainText(row >= 0 && row < m_detailTexts.size() ? m_detailTexts[row] : QString());
+    m_details->setPlainText(row >= 0 && row < m_detailTexts.size() ? m_detailTexts[row]
+                                                                   : QString());
   });
   if (m_table->rowCount() > 0) m_table->selectRow(0);
 
@@ -91,8 +101,9 @@ void AboutPluginsDialog::fillTable(const PluginManager& manager) {
     const PluginManifest& m = r.manifest;
     const QString api = m.apiVersion != 0 ? QString::number(m.apiVersion) : QStringLiteral("?");
     const QString adds = describe(r.state == PluginState::Loaded ? r.added : m.provides);
-    const QString cells[ColumnCount] = {text(m.name), text(m.version), api, QString::fromLatin1(pluginStateName(r.state)),
-                                        adds, text(m.libraryPath)};
+    const QString cells[ColumnCount] = {text(m.name), text(m.version),
+                                        api,          QString::fromLatin1(pluginStateName(r.state)),
+                                        adds,         text(m.libraryPath)};
     for (int c = 0; c < ColumnCount; ++c) {
       auto* item = new QTableWidgetItem(cells[c]);
       if (r.state != PluginState::Loaded) item->setToolTip(text(r.status.message()));
@@ -101,9 +112,12 @@ void AboutPluginsDialog::fillTable(const PluginManager& manager) {
     m_detailTexts << detailsOf(r);
   }
   QStringList dirs;
-  for (const PluginSearchDir& d : manager.searched()) dirs << QStringLiteral("%1: %2").arg(text(d.origin), text(d.path));
-  m_searched->setText(manager.plugins().empty() ? tr("No plugins found. Searched: %1").arg(dirs.join(QStringLiteral("; ")))
-                                                : tr("Searched: %1").arg(dirs.join(QStringLiteral("; "))));
+  for (const PluginSearchDir& d : manager.searched())
+    dirs << QStringLiteral("%1: %2").arg(text(d.origin), text(d.path));
+  m_searched->setText(
+      manager.plugins().empty()
+          ? tr("No plugins found. Searched: %1").arg(dirs.join(QStringLiteral("; ")))
+          : tr("Searched: %1").arg(dirs.join(QStringLiteral("; "))));
 }
 
 }  // namespace loom::studio

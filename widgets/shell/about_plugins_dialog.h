@@ -21,7 +21,15 @@ class AboutPluginsDialog : public QDialog {
 
  public:
   /// Columns of table(), in order.
-  enum Column { NameColumn, VersionColumn, ApiColumn, StateColumn, AddsColumn, LibraryColumn, ColumnCount };
+  enum Column {
+    NameColumn,
+    VersionColumn,
+    ApiColumn,
+    StateColumn,
+    AddsColumn,
+    LibraryColumn,
+    ColumnCount
+  };
 
   /// One row per plugin in `manager.plugins()`, in the order they were found. `manager` is
   /// only read during construction.

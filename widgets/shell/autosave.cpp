@@ -20,14 +20,16 @@ namespace {
 Status writeAtomically(const QString& path, const QByteArray& bytes) {
   QSaveFile file(path);
   if (!file.open(QIODevice::WriteOnly) || file.write(bytes) != bytes.size() || !file.commit())
-    return ioError("cannot write autosave \"" + path.toStdString() + "\": " + file.errorString().toStdString());
+    return ioError("cannot write autosave \"" + path.toStdString() +
+                   "\": " + file.errorString().toStdString());
   return Status::ok();
 }
 
 }  // namespace
 
 QString Autosaver::defaultDirectory() {
-  return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/autosave");
+  return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+         QStringLiteral("/autosave");
 }
 
 Autosaver::Autosaver(Document* document, int intervalMs, const QString& directory, QObject* parent)
@@ -52,7 +54,9 @@ Autosaver::~Autosaver() {
   if (!m_abandoned) removeFiles();
 }
 
-QString Autosaver::autosavePath() const { return m_dir + QLatin1Char('/') + m_id + QStringLiteral(".loom"); }
+QString Autosaver::autosavePath() const {
+  return m_dir + QLatin1Char('/') + m_id + QStringLiteral(".loom");
+}
 
 Status Autosaver::autosaveNow() {
   if (!m_doc->isModified()) {
@@ -116,7 +120,9 @@ QList<RecoverableSession> Autosaver::recoverableSessions(const QString& director
     sessions.push_back(s);
   }
   std::sort(sessions.begin(), sessions.end(),
-            [](const RecoverableSession& a, const RecoverableSession& b) { return a.savedAt > b.savedAt; });
+            [](const RecoverableSession& a, const RecoverableSession& b) {
+              return a.savedAt > b.savedAt;
+            });
   return sessions;
 }
 

@@ -76,7 +76,7 @@ class Autosaver : public QObject {
   QString m_id;
   QTimer m_timer;
   std::unique_ptr<QLockFile> m_lock;
-  bool m_dirty = false;     // changed since the last autosave
+  bool m_dirty = false;  // changed since the last autosave
   bool m_abandoned = false;
 };
 

@@ -19,7 +19,8 @@ QString formatBytes(std::int64_t bytes) {
   const double b = static_cast<double>(bytes);
   if (bytes < 1024) return QString::number(bytes) + QStringLiteral(" B");
   if (b < 1024.0 * 1024) return QString::number(b / 1024, 'f', 1) + QStringLiteral(" KiB");
-  if (b < 1024.0 * 1024 * 1024) return QString::number(b / (1024 * 1024), 'f', 1) + QStringLiteral(" MiB");
+  if (b < 1024.0 * 1024 * 1024)
+    return QString::number(b / (1024 * 1024), 'f', 1) + QStringLiteral(" MiB");
   return QString::number(b / (1024.0 * 1024 * 1024), 'f', 2) + QStringLiteral(" GiB");
 }
 

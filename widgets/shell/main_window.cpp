@@ -70,8 +70,8 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   m_startPage = new StartPage(m_center);
   m_center->addWidget(m_startPage);
   setCentralWidget(m_center);
-  m_modes = new ModeManager(m_options.modes.empty() ? studioModes() : m_options.modes, ModeContext{m_doc}, this,
-                            m_center);
+  m_modes = new ModeManager(m_options.modes.empty() ? studioModes() : m_options.modes,
+                            ModeContext{m_doc}, this, m_center);
   connect(m_modes, &ModeManager::statusMessage, this, &MainWindow::showStatus);
 
   m_summary = new StatusSummary(m_doc, this);
@@ -95,9 +95,12 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     if (isStartPageShown()) showCurrentMode();  // an edit (undo, paste) shows what it changed
   });
 
-  m_autosaver = new Autosaver(m_doc, m_options.autosaveIntervalMs, m_options.autosaveDirectory, this);
-  connect(m_autosaver, &Autosaver::autosaved, this,
-          [this] { showStatus(tr("Autosaved at %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss")))); });
+  m_autosaver =
+      new Autosaver(m_doc, m_options.autosaveIntervalMs, m_options.autosaveDirectory, this);
+  connect(m_autosaver, &Autosaver::autosaved, this, [this] {
+    showStatus(
+        tr("Autosaved at %1").arg(QTime::currentTime().toString(QStringLiteral("HH:mm:ss"))));
+  });
 
   restoreSettings();
   m_startPage->setRecentFiles(recentFiles());
@@ -109,9 +112,13 @@ MainWindow::~MainWindow() {
   delete m_modes;  // the modes' widgets use the Document, which Qt would delete first
 }
 
-bool MainWindow::isStartPageShown() const { return m_center->currentWidget() == m_startPage; }
+bool MainWindow::isStartPageShown() const {
+  return m_center->currentWidget() == m_startPage;
+}
 
-void MainWindow::showCurrentMode() { m_modes->showCurrentWidget(); }
+void MainWindow::showCurrentMode() {
+  m_modes->showCurrentWidget();
+}
 
 void MainWindow::showStartPage() {
   m_startPage->setRecentFiles(recentFiles());
@@ -146,17 +153,24 @@ void MainWindow::createMenus() {
   };
 
   QMenu* file = menuBar()->addMenu(tr("&File"));
-  add(file, tr("&New"), {QKeySequence::New}, [this] { newDocument(); }, QStringLiteral("actionNew"));
-  add(file, tr("&Open…"), {QKeySequence::Open}, [this] {
-    if (!maybeDiscardChanges()) return;
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), {}, kFileFilter);
-    if (!path.isEmpty()) openFile(path);
-  }, QStringLiteral("actionOpen"));
+  add(
+      file, tr("&New"), {QKeySequence::New}, [this] { newDocument(); },
+      QStringLiteral("actionNew"));
+  add(
+      file, tr("&Open…"), {QKeySequence::Open},
+      [this] {
+        if (!maybeDiscardChanges()) return;
+        const QString path = QFileDialog::getOpenFileName(this, tr("Open Model"), {}, kFileFilter);
+        if (!path.isEmpty()) openFile(path);
+      },
+      QStringLiteral("actionOpen"));
   m_recentMenu = file->addMenu(tr("Open &Recent"));
   add(file, tr("Start &Page"), {}, [this] { showStartPage(); });
   file->addSeparator();
-  add(file, tr("&Save"), {QKeySequence::Save}, [this] { save(); }, QStringLiteral("actionSave"));
-  add(file, tr("Save &As…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)}, [this] { saveAs(); });
+  add(
+      file, tr("&Save"), {QKeySequence::Save}, [this] { save(); }, QStringLiteral("actionSave"));
+  add(file, tr("Save &As…"), {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)},
+      [this] { saveAs(); });
   file->addSeparator();
   add(file, tr("&Quit"), {QKeySequence(Qt::CTRL | Qt::Key_Q)}, [this] { close(); });
   updateRecentMenu();
@@ -165,7 +179,8 @@ void MainWindow::createMenus() {
   QAction* undo = m_doc->undoStack()->createUndoAction(this, tr("&Undo"));
   undo->setShortcuts({QKeySequence(Qt::CTRL | Qt::Key_Z)});
   QAction* redo = m_doc->undoStack()->createRedoAction(this, tr("&Redo"));
-  redo->setShortcuts({QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
+  redo->setShortcuts(
+      {QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_Z), QKeySequence(Qt::CTRL | Qt::Key_Y)});
   edit->addAction(undo);
   edit->addAction(redo);
   m_modes->addEditActions(edit);
@@ -179,11 +194,14 @@ void MainWindow::createMenus() {
   view->addSeparator();
   QMenu* panels = view->addMenu(tr("&Panels"));
   connect(panels, &QMenu::aboutToShow, this, [this, panels] { m_modes->fillPanelsMenu(panels); });
-  add(view, tr("&Reset Layout"), {}, [this] { m_modes->resetLayout(); }, QStringLiteral("actionResetLayout"));
+  add(
+      view, tr("&Reset Layout"), {}, [this] { m_modes->resetLayout(); },
+      QStringLiteral("actionResetLayout"));
   QMenu* themeMenu = view->addMenu(tr("&Theme"));
   m_themeGroup = new QActionGroup(this);
-  for (auto [theme, label] : {std::pair{Theme::System, tr("Follow &System")}, std::pair{Theme::Light, tr("&Light")},
-                              std::pair{Theme::Dark, tr("&Dark")}}) {
+  for (auto [theme, label] :
+       {std::pair{Theme::System, tr("Follow &System")}, std::pair{Theme::Light, tr("&Light")},
+        std::pair{Theme::Dark, tr("&Dark")}}) {
     QAction* a = themeMenu->addAction(label);
     a->setCheckable(true);
     a->setData(static_cast<int>(theme));
@@ -193,14 +211,20 @@ void MainWindow::createMenus() {
   }
 
   QMenu* help = menuBar()->addMenu(tr("&Help"));
-  add(help, tr("&Keyboard Shortcuts"), {}, [this] {
-    ShortcutsDialog dialog(shortcutActions(), this);
-    dialog.exec();
-  }, QStringLiteral("actionShortcuts"));
-  add(help, tr("About &Plugins…"), {}, [this] {
-    AboutPluginsDialog dialog(loadDefaultPlugins(), this);
-    dialog.exec();
-  }, QStringLiteral("actionAboutPlugins"));
+  add(
+      help, tr("&Keyboard Shortcuts"), {},
+      [this] {
+        ShortcutsDialog dialog(shortcutActions(), this);
+        dialog.exec();
+      },
+      QStringLiteral("actionShortcuts"));
+  add(
+      help, tr("About &Plugins…"), {},
+      [this] {
+        AboutPluginsDialog dialog(loadDefaultPlugins(), this);
+        dialog.exec();
+      },
+      QStringLiteral("actionAboutPlugins"));
   add(help, tr("&About Loom Studio"), {}, [this] {
     QMessageBox::about(this, tr("About Loom Studio"),
                        tr("<h3>Loom Studio %1</h3><p>A desktop deep-learning workbench: design a "
@@ -213,8 +237,10 @@ QList<QAction*> MainWindow::shortcutActions() const {
   QList<QAction*> found;
   std::function<void(const QList<QAction*>&)> collect = [&](const QList<QAction*>& actions) {
     for (QAction* a : actions) {
-      if (QMenu* sub = a->menu()) collect(sub->actions());
-      else if (!a->shortcuts().isEmpty() && !found.contains(a)) found << a;
+      if (QMenu* sub = a->menu())
+        collect(sub->actions());
+      else if (!a->shortcuts().isEmpty() && !found.contains(a))
+        found << a;
     }
   };
   collect(menuBar()->actions());
@@ -232,10 +258,12 @@ QMenu* MainWindow::createPopupMenu() {
 
 void MainWindow::restoreSettings() {
   QSettings settings;
-  if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1280, 800);
+  if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+    resize(1280, 800);
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), kLayoutVersion);
   m_modes->restoreState(settings);  // after restoreState(): it decides which docks show
-  const auto theme = parseTheme(settings.value(QStringLiteral("theme"), QStringLiteral("system")).toString());
+  const auto theme =
+      parseTheme(settings.value(QStringLiteral("theme"), QStringLiteral("system")).toString());
   setTheme(theme.value_or(Theme::System));
 }
 
@@ -249,7 +277,8 @@ void MainWindow::saveSettings() {
 void MainWindow::setTheme(Theme theme) {
   m_theme = theme;
   applyTheme(theme);
-  for (QAction* a : m_themeGroup->actions()) a->setChecked(a->data().toInt() == static_cast<int>(theme));
+  for (QAction* a : m_themeGroup->actions())
+    a->setChecked(a->data().toInt() == static_cast<int>(theme));
   QSettings().setValue(QStringLiteral("theme"), themeName(theme));
 }
 
@@ -299,14 +328,17 @@ void MainWindow::updateTitle() {
   setWindowModified(m_doc->isModified());
 }
 
-void MainWindow::showStatus(const QString& message) { statusBar()->showMessage(message, 8000); }
+void MainWindow::showStatus(const QString& message) {
+  statusBar()->showMessage(message, 8000);
+}
 
 // ---- files ------------------------------------------------------------------------------------
 
 bool MainWindow::maybeDiscardChanges() {
   if (!m_doc->isModified()) return true;
-  const QString name = m_doc->filePath().isEmpty() ? (m_untitledName.isEmpty() ? tr("Untitled") : m_untitledName)
-                                                   : QFileInfo(m_doc->filePath()).fileName();
+  const QString name = m_doc->filePath().isEmpty()
+                           ? (m_untitledName.isEmpty() ? tr("Untitled") : m_untitledName)
+                           : QFileInfo(m_doc->filePath()).fileName();
   const auto answer = QMessageBox::warning(
       this, tr("Unsaved Changes"), tr("\"%1\" has unsaved changes. Save them first?").arg(name),
       QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
@@ -352,7 +384,8 @@ bool MainWindow::openTemplate(const QString& resource, const QString& title) {
   }
   Expected<Model> model = parseModel(file.readAll().toStdString(), resource.toStdString());
   if (!model) {
-    QMessageBox::warning(this, tr("Cannot Open Template"), QString::fromStdString(model.status().message()));
+    QMessageBox::warning(this, tr("Cannot Open Template"),
+                         QString::fromStdString(model.status().message()));
     return false;
   }
   m_untitledName = title.isEmpty() ? QString::fromStdString(model->name) : title;
@@ -364,7 +397,8 @@ bool MainWindow::openTemplate(const QString& resource, const QString& title) {
 }
 
 bool MainWindow::save() {
-  if (m_doc->filePath().isEmpty() || m_doc->filePath().startsWith(QLatin1Char(':'))) return saveAs();
+  if (m_doc->filePath().isEmpty() || m_doc->filePath().startsWith(QLatin1Char(':')))
+    return saveAs();
   const Status status = m_doc->save(m_doc->filePath());
   if (!status.isOk()) {
     QMessageBox::warning(this, tr("Cannot Save Model"), QString::fromStdString(status.message()));
@@ -381,7 +415,9 @@ bool MainWindow::saveAs(const QString& requested) {
   QString path = requested;
   if (path.isEmpty()) {
     QString suggestion = m_doc->filePath();
-    if (suggestion.isEmpty()) suggestion = (m_untitledName.isEmpty() ? QStringLiteral("model") : m_untitledName) + QStringLiteral(".loom");
+    if (suggestion.isEmpty())
+      suggestion = (m_untitledName.isEmpty() ? QStringLiteral("model") : m_untitledName) +
+                   QStringLiteral(".loom");
     path = QFileDialog::getSaveFileName(this, tr("Save Model As"), suggestion, kFileFilter);
     if (path.isEmpty()) return false;
     if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".loom");
@@ -412,18 +448,21 @@ void MainWindow::closeEvent(QCloseEvent* event) {
 // ---- recovery ---------------------------------------------------------------------------------
 
 void MainWindow::offerRecovery() {
-  const QList<RecoverableSession> sessions = Autosaver::recoverableSessions(m_autosaver->directory());
+  const QList<RecoverableSession> sessions =
+      Autosaver::recoverableSessions(m_autosaver->directory());
   for (const RecoverableSession& s : sessions) {
-    const QString name = s.originalPath.isEmpty() ? tr("an untitled model") : QFileInfo(s.originalPath).fileName();
+    const QString name =
+        s.originalPath.isEmpty() ? tr("an untitled model") : QFileInfo(s.originalPath).fileName();
     bool restore = false;
     if (m_recoveryAnswer) {
       restore = *m_recoveryAnswer;
     } else {
-      QMessageBox box(QMessageBox::Question, tr("Restore Unsaved Changes"),
-                      tr("Loom Studio did not close normally. Unsaved changes to %1 were autosaved "
-                         "at %2.\n\nRestore them?")
-                          .arg(name, QLocale().toString(s.savedAt.toLocalTime(), QLocale::ShortFormat)),
-                      QMessageBox::NoButton, this);
+      QMessageBox box(
+          QMessageBox::Question, tr("Restore Unsaved Changes"),
+          tr("Loom Studio did not close normally. Unsaved changes to %1 were autosaved "
+             "at %2.\n\nRestore them?")
+              .arg(name, QLocale().toString(s.savedAt.toLocalTime(), QLocale::ShortFormat)),
+          QMessageBox::NoButton, this);
       box.setObjectName(QStringLiteral("restoreBox"));
       QPushButton* restoreButton = box.addButton(tr("Restore"), QMessageBox::AcceptRole);
       box.addButton(tr("Discard"), QMessageBox::DestructiveRole);
@@ -448,8 +487,9 @@ bool MainWindow::restoreSession(const RecoverableSession& session) {
     QMessageBox::warning(this, tr("Cannot Restore"), QString::fromStdString(status.message()));
     return false;
   }
-  m_untitledName =
-      m_doc->filePath().isEmpty() ? QString::fromStdString(m_doc->model().name) + tr(" (restored)") : QString();
+  m_untitledName = m_doc->filePath().isEmpty()
+                       ? QString::fromStdString(m_doc->model().name) + tr(" (restored)")
+                       : QString();
   // Write the new session's autosave before the old one is deleted: never a moment with
   // the edits in memory only.
   (void)m_autosaver->autosaveNow();

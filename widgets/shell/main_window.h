@@ -46,7 +46,7 @@ class TrainingSettingsDialog;
 
 struct MainWindowOptions {
   int autosaveIntervalMs = 30'000;
-  QString autosaveDirectory;  ///< empty: <AppDataLocation>/autosave
+  QString autosaveDirectory;       ///< empty: <AppDataLocation>/autosave
   std::vector<ModeFactory> modes;  ///< empty: studioModes(), the studio's own list
 };
 

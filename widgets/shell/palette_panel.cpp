@@ -20,8 +20,9 @@ namespace {
 constexpr int kOpRole = Qt::UserRole + 1;  // op name on leaf items; empty on category items
 
 // Palette order: from the data to the model's head, the way a network is usually drawn.
-const char* const kCategoryOrder[] = {"Input",   "Core",  "Convolution", "Pooling",       "Normalization",
-                                      "Activation", "Shape", "Merge",     "Regularization"};
+const char* const kCategoryOrder[] = {"Input",   "Core",          "Convolution",
+                                      "Pooling", "Normalization", "Activation",
+                                      "Shape",   "Merge",         "Regularization"};
 
 int categoryRank(const QString& category) {
   int rank = 0;
@@ -90,11 +91,10 @@ QString opFromMimeData(const QMimeData* mime) {
 }
 
 QIcon categoryIcon(const QString& category) {
-  static const QStringList known = {QStringLiteral("input"),         QStringLiteral("core"),
-                                    QStringLiteral("convolution"),   QStringLiteral("pooling"),
-                                    QStringLiteral("normalization"), QStringLiteral("activation"),
-                                    QStringLiteral("shape"),         QStringLiteral("merge"),
-                                    QStringLiteral("regularization")};
+  static const QStringList known = {
+      QStringLiteral("input"),   QStringLiteral("core"),          QStringLiteral("convolution"),
+      QStringLiteral("pooling"), QStringLiteral("normalization"), QStringLiteral("activation"),
+      QStringLiteral("shape"),   QStringLiteral("merge"),         QStringLiteral("regularization")};
   const QString key = category.toLower();
   const QString file = known.contains(key) ? key : QStringLiteral("other");
   return QIcon(QStringLiteral(":/icons/cat_%1.svg").arg(file));

@@ -34,7 +34,9 @@ ProblemsPanel::ProblemsPanel(Document* document, QWidget* parent)
   refresh();
 }
 
-int ProblemsPanel::problemCount() const { return m_list->topLevelItemCount(); }
+int ProblemsPanel::problemCount() const {
+  return m_list->topLevelItemCount();
+}
 
 void ProblemsPanel::refresh() {
   const Graph& graph = m_doc->graph();
@@ -56,7 +58,8 @@ void ProblemsPanel::refresh() {
   for (int index : order) {
     const NodeAnalysis& a = analysis.nodes[static_cast<std::size_t>(index)];
     if (a.status.isOk()) continue;
-    const QString name = QString::fromStdString(graph.nodes()[static_cast<std::size_t>(index)].name);
+    const QString name =
+        QString::fromStdString(graph.nodes()[static_cast<std::size_t>(index)].name);
     auto* item = new QTreeWidgetItem(m_list, {name, QString::fromStdString(a.status.message())});
     item->setIcon(0, icon);
     item->setData(0, Qt::UserRole, name);
@@ -64,7 +67,8 @@ void ProblemsPanel::refresh() {
     anyNode = true;
   }
   if (aligned && !anyNode && !graph.nodes().empty() && !analysis.status.isOk()) {
-    auto* item = new QTreeWidgetItem(m_list, {tr("(graph)"), QString::fromStdString(analysis.status.message())});
+    auto* item = new QTreeWidgetItem(
+        m_list, {tr("(graph)"), QString::fromStdString(analysis.status.message())});
     item->setIcon(0, icon);
     item->setToolTip(1, item->text(1));
   }

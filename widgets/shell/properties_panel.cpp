@@ -33,7 +33,8 @@ int clampToInt(double v) {
 
 QSpinBox* makeIntSpin(const AttrSpec& spec, QWidget* parent) {
   auto* spin = new QSpinBox(parent);
-  spin->setRange(spec.min ? clampToInt(*spec.min) : INT_MIN, spec.max ? clampToInt(*spec.max) : INT_MAX);
+  spin->setRange(spec.min ? clampToInt(*spec.min) : INT_MIN,
+                 spec.max ? clampToInt(*spec.max) : INT_MAX);
   spin->setKeyboardTracking(false);  // one edit per Enter / focus change / arrow step
   spin->setAccelerated(true);
   // The natural width of an INT_MAX-range spin box is huge; share the row instead.
@@ -94,7 +95,8 @@ PropertiesPanel::PropertiesPanel(Document* document, QWidget* parent)
   m_formLayout = new QFormLayout(m_form);
   m_formLayout->setContentsMargins(0, 0, 0, 0);
   m_formLayout->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-  m_formLayout->setRowWrapPolicy(QFormLayout::WrapLongRows);  // a narrow dock puts fields under labels
+  m_formLayout->setRowWrapPolicy(
+      QFormLayout::WrapLongRows);  // a narrow dock puts fields under labels
   m_message = new QLabel(content);
   m_message->setObjectName(QStringLiteral("propertiesMessage"));
   m_message->setWordWrap(true);
@@ -142,7 +144,9 @@ QWidget* PropertiesPanel::editorFor(const QString& attr) const {
   return nullptr;
 }
 
-QString PropertiesPanel::message() const { return m_message->text(); }
+QString PropertiesPanel::message() const {
+  return m_message->text();
+}
 
 void PropertiesPanel::showMessage(const QString& message) {
   m_message->setText(message);
@@ -214,7 +218,9 @@ void PropertiesPanel::rebuild() {
       connect(reset, &QToolButton::clicked, this, [this, attr] { commit(attr, std::nullopt); });
       h->addWidget(reset);
       editor.resetButton = reset;
-      auto* label = new QLabel(QString::fromStdString(spec.name) + (spec.required ? QStringLiteral(" *") : QString()), m_form);
+      auto* label = new QLabel(
+          QString::fromStdString(spec.name) + (spec.required ? QStringLiteral(" *") : QString()),
+          m_form);
       const QString tip = QStringLiteral("<b>%1</b> (%2)%3<p>%4</p>")
                               .arg(attr, QString::fromLatin1(attrTypeName(spec.type)),
                                    spec.required ? tr(", required") : QString(),
@@ -239,7 +245,8 @@ PropertiesPanel::Editor PropertiesPanel::makeEditor(const AttrSpec& spec) {
               [this, attr](int v) { commit(attr, AttrValue(std::int64_t{v})); });
       e.widget = spin;
       e.show = [spin](const AttrValue& v) {
-        if (auto* i = std::get_if<std::int64_t>(&v)) spin->setValue(clampToInt(static_cast<double>(*i)));
+        if (auto* i = std::get_if<std::int64_t>(&v))
+          spin->setValue(clampToInt(static_cast<double>(*i)));
       };
       break;
     }
@@ -251,7 +258,8 @@ PropertiesPanel::Editor PropertiesPanel::makeEditor(const AttrSpec& spec) {
       spin->setKeyboardTracking(false);
       spin->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
       spin->setMinimumWidth(60);
-      connect(spin, &QDoubleSpinBox::valueChanged, this, [this, attr](double v) { commit(attr, AttrValue(v)); });
+      connect(spin, &QDoubleSpinBox::valueChanged, this,
+              [this, attr](double v) { commit(attr, AttrValue(v)); });
       e.widget = spin;
       e.show = [spin](const AttrValue& v) {
         if (auto* d = std::get_if<double>(&v)) spin->setValue(*d);
@@ -260,7 +268,8 @@ PropertiesPanel::Editor PropertiesPanel::makeEditor(const AttrSpec& spec) {
     }
     case AttrType::Bool: {
       auto* box = new QCheckBox;
-      connect(box, &QCheckBox::toggled, this, [this, attr](bool on) { commit(attr, AttrValue(on)); });
+      connect(box, &QCheckBox::toggled, this,
+              [this, attr](bool on) { commit(attr, AttrValue(on)); });
       e.widget = box;
       e.show = [box](const AttrValue& v) {
         if (auto* b = std::get_if<bool>(&v)) box->setChecked(*b);
@@ -278,7 +287,8 @@ PropertiesPanel::Editor PropertiesPanel::makeEditor(const AttrSpec& spec) {
         });
         e.widget = combo;
         e.show = [combo](const AttrValue& v) {
-          if (auto* s = std::get_if<std::string>(&v)) combo->setCurrentText(QString::fromStdString(*s));
+          if (auto* s = std::get_if<std::string>(&v))
+            combo->setCurrentText(QString::fromStdString(*s));
         };
       } else {
         auto* line = new QLineEdit;
@@ -334,11 +344,13 @@ PropertiesPanel::Editor PropertiesPanel::makeEditor(const AttrSpec& spec) {
         if (!line->isModified()) return;
         line->setModified(false);
         if (floats) {
-          if (auto values = parseList<double>(line->text())) return commit(attr, AttrValue(*values));
+          if (auto values = parseList<double>(line->text()))
+            return commit(attr, AttrValue(*values));
         } else if (auto values = parseList<std::int64_t>(line->text())) {
           return commit(attr, AttrValue(*values));
         }
-        showMessage(tr("attribute \"%1\": \"%2\" is not a list of numbers").arg(attr, line->text()));
+        showMessage(
+            tr("attribute \"%1\": \"%2\" is not a list of numbers").arg(attr, line->text()));
         refreshValues();
       });
       e.widget = line;
@@ -408,7 +420,8 @@ void PropertiesPanel::refreshInfo() {
   if (a.status.isOk()) {
     row(tr("Output"), formatShape(a.shape.output));
     row(tr("Parameters"), formatCount(a.cost.params));
-    row(tr("FLOPs"), tr("%1 (batch %2)").arg(formatCount(a.cost.flops)).arg(m_doc->analysisBatch()));
+    row(tr("FLOPs"),
+        tr("%1 (batch %2)").arg(formatCount(a.cost.flops)).arg(m_doc->analysisBatch()));
     row(tr("Activations"), formatBytes(a.cost.activationBytes));
     html += QStringLiteral("</table>");
   } else {

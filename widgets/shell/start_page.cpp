@@ -64,8 +64,9 @@ StartPage::StartPage(QWidget* parent) : QWidget(parent), m_recent(new QListWidge
     button->setMinimumSize(150, 80);
     button->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
     button->setToolTip(t.description);
-    connect(button, &QToolButton::clicked, this,
-            [this, resource = t.resource, title = t.title] { emit templateChosen(resource, title); });
+    connect(button, &QToolButton::clicked, this, [this, resource = t.resource, title = t.title] {
+      emit templateChosen(resource, title);
+    });
     grid->addWidget(button, index / 4, index % 4);
     ++index;
   }
@@ -100,7 +101,8 @@ void StartPage::setRecentFiles(const QStringList& paths) {
   m_recent->clear();
   for (const QString& path : paths) {
     const QFileInfo info(path);
-    auto* item = new QListWidgetItem(QStringLiteral("%1   —   %2").arg(info.fileName(), info.absolutePath()), m_recent);
+    auto* item = new QListWidgetItem(
+        QStringLiteral("%1   —   %2").arg(info.fileName(), info.absolutePath()), m_recent);
     item->setData(Qt::UserRole, path);
     item->setToolTip(path);
     if (!info.exists()) item->setFlags(item->flags() & ~Qt::ItemIsEnabled);

@@ -27,25 +27,29 @@ StatusSummary::StatusSummary(Document* document, QWidget* parent)
   layout->addWidget(label);
   layout->addWidget(m_batch);
 
-  connect(m_batch, &QSpinBox::valueChanged, this, [this](int batch) { m_doc->setAnalysisBatch(batch); });
+  connect(m_batch, &QSpinBox::valueChanged, this,
+          [this](int batch) { m_doc->setAnalysisBatch(batch); });
   connect(m_doc, &Document::analysisUpdated, this, &StatusSummary::refresh);
   refresh();
 }
 
-QString StatusSummary::text() const { return m_totals->text(); }
+QString StatusSummary::text() const {
+  return m_totals->text();
+}
 
 void StatusSummary::refresh() {
   const GraphAnalysis& a = m_doc->analysis();
   m_totals->setText(tr("Params %1 (%2)  ·  FLOPs %3  ·  Activations %4")
                         .arg(formatCount(a.total.params), formatBytes(a.parameterBytes),
                              formatCount(a.total.flops), formatBytes(a.total.activationBytes)));
-  m_totals->setToolTip(tr("Trainable parameters: %1\nParameter memory (with buffers): %2 bytes\n"
-                          "Forward FLOPs per batch of %3: %4\nActivation memory per batch: %5 bytes")
-                           .arg(a.total.params)
-                           .arg(a.parameterBytes)
-                           .arg(m_doc->analysisBatch())
-                           .arg(a.total.flops)
-                           .arg(a.total.activationBytes));
+  m_totals->setToolTip(
+      tr("Trainable parameters: %1\nParameter memory (with buffers): %2 bytes\n"
+         "Forward FLOPs per batch of %3: %4\nActivation memory per batch: %5 bytes")
+          .arg(a.total.params)
+          .arg(a.parameterBytes)
+          .arg(m_doc->analysisBatch())
+          .arg(a.total.flops)
+          .arg(a.total.activationBytes));
 }
 
 }  // namespace loom::studio

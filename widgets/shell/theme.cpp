@@ -76,9 +76,12 @@ QPalette darkPalette() {
 
 QString themeName(Theme theme) {
   switch (theme) {
-    case Theme::System: return QStringLiteral("system");
-    case Theme::Light: return QStringLiteral("light");
-    case Theme::Dark: return QStringLiteral("dark");
+    case Theme::System:
+      return QStringLiteral("system");
+    case Theme::Light:
+      return QStringLiteral("light");
+    case Theme::Dark:
+      return QStringLiteral("dark");
   }
   return QStringLiteral("system");
 }
@@ -95,9 +98,12 @@ void captureSystemPalette() {
 
 QPalette themePalette(Theme theme) {
   switch (theme) {
-    case Theme::System: return systemPalette() ? *systemPalette() : QApplication::palette();
-    case Theme::Light: return lightPalette();
-    case Theme::Dark: return darkPalette();
+    case Theme::System:
+      return systemPalette() ? *systemPalette() : QApplication::palette();
+    case Theme::Light:
+      return lightPalette();
+    case Theme::Dark:
+      return darkPalette();
   }
   return lightPalette();
 }
@@ -111,6 +117,8 @@ void applyTheme(Theme theme) {
   QApplication::setPalette(themePalette(theme));
 }
 
-bool isDark(const QPalette& palette) { return palette.color(QPalette::Window).lightness() < 128; }
+bool isDark(const QPalette& palette) {
+  return palette.color(QPalette::Window).lightness() < 128;
+}
 
 }  // namespace loom::studio

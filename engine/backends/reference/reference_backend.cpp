@@ -24,6 +24,8 @@ class ReferenceBackend final : public Backend {
 };
 }  // namespace
 
-std::unique_ptr<Backend> makeReferenceBackend() { return std::make_unique<ReferenceBackend>(); }
+std::unique_ptr<Backend> makeReferenceBackend() {
+  return std::make_unique<ReferenceBackend>();
+}
 
 }  // namespace loom

@@ -15,14 +15,16 @@ namespace loom::image_folder_test {
 namespace fs = std::filesystem;
 
 std::string freshDir(const std::string& name) {
-  const fs::path dir = fs::path(LOOM_BINARY_DIR) / "plugins" / "image_folder" / "tests" / "work" / name;
+  const fs::path dir =
+      fs::path(LOOM_BINARY_DIR) / "plugins" / "image_folder" / "tests" / "work" / name;
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
 }
 
 std::string fashionClassFolder(int label) {
-  std::string name = std::to_string(label) + "_" + fashionMnistClassNames()[static_cast<size_t>(label)];
+  std::string name =
+      std::to_string(label) + "_" + fashionMnistClassNames()[static_cast<size_t>(label)];
   for (char& c : name)
     if (c == '/') c = '-';
   return name;
@@ -42,7 +44,8 @@ Status writeSplit(const std::string& root, Split split, int count) {
     // The IDX bytes of sample i, wrapped (not copied) as an 8-bit single-channel image.
     const cv::Mat image(static_cast<int>(h), static_cast<int>(w), CV_8UC1,
                         const_cast<std::uint8_t*>(data.images.data<std::uint8_t>()) + i * h * w);
-    if (!cv::imwrite((dir / name).string(), image)) return ioError("cv::imwrite failed for " + (dir / name).string());
+    if (!cv::imwrite((dir / name).string(), image))
+      return ioError("cv::imwrite failed for " + (dir / name).string());
   }
   return Status::ok();
 }
@@ -69,7 +72,8 @@ const DatasetKind& imageFolderKind() {
   return kind ? *kind : missing;
 }
 
-Expected<Dataset> loadFolder(const std::string& root, Split split, const std::map<std::string, std::string>& options) {
+Expected<Dataset> loadFolder(const std::string& root, Split split,
+                             const std::map<std::string, std::string>& options) {
   pb::DatasetConfig config;
   config.set_kind("image_folder");
   config.set_path(root);

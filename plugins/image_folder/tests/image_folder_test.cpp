@@ -7,9 +7,9 @@
 
 #include <algorithm>
 #include <cstring>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -39,12 +39,15 @@ std::string smallFolder(const std::string& name, const std::string& extension = 
   for (const char* split : {"train", "test"})
     for (const char* cls : {"a", "b"})
       for (int i = 0; i < (std::string(split) == "train" ? 2 : 1); ++i)
-        writeImage(fs::path(root) / split / cls / (std::string(cls) + std::to_string(i) + extension),
-                   cv::Mat(4, 4, CV_8UC1, cv::Scalar(std::string(cls) == "a" ? 10 + i : 200 + i)));
+        writeImage(
+            fs::path(root) / split / cls / (std::string(cls) + std::to_string(i) + extension),
+            cv::Mat(4, 4, CV_8UC1, cv::Scalar(std::string(cls) == "a" ? 10 + i : 200 + i)));
   return root;
 }
 
-std::string messageOf(const Expected<Dataset>& d) { return d ? std::string("(loaded)") : d.status().message(); }
+std::string messageOf(const Expected<Dataset>& d) {
+  return d ? std::string("(loaded)") : d.status().message();
+}
 
 TEST(ImageFolder, FashionMnistPngsDecodeToTheIdxBytesInIdxOrder) {
   const std::string root = freshDir("fmnist_small");
@@ -60,7 +63,8 @@ TEST(ImageFolder, FashionMnistPngsDecodeToTheIdxBytesInIdxOrder) {
     EXPECT_EQ(std::memcmp(folder->images.raw(), idx->images.raw(), folder->images.bytes()), 0);
     EXPECT_EQ(std::memcmp(folder->labels.raw(), idx->labels.raw(), folder->labels.bytes()), 0);
     ASSERT_EQ(folder->classNames.size(), 10u);
-    for (int c = 0; c < 10; ++c) EXPECT_EQ(folder->classNames[static_cast<size_t>(c)], fashionClassFolder(c));
+    for (int c = 0; c < 10; ++c)
+      EXPECT_EQ(folder->classNames[static_cast<size_t>(c)], fashionClassFolder(c));
     EXPECT_EQ(folder->source, (fs::path(root) / splitName(split)).string());
   }
 }
@@ -69,17 +73,21 @@ TEST(ImageFolder, RgbInRgbOrderResizedToWidthByHeight) {
   const std::string root = freshDir("rgb");
   // OpenCV writes BGR: (0, 0, 255) is red.
   for (const char* split : {"train", "test"}) {
-    writeImage(fs::path(root) / split / "red" / "1.png", cv::Mat(3, 6, CV_8UC3, cv::Scalar(0, 0, 255)));
-    writeImage(fs::path(root) / split / "green" / "2.bmp", cv::Mat(5, 5, CV_8UC3, cv::Scalar(0, 255, 0)));
-    writeImage(fs::path(root) / split / "blue" / "3.jpg", cv::Mat(7, 2, CV_8UC3, cv::Scalar(255, 0, 0)));
+    writeImage(fs::path(root) / split / "red" / "1.png",
+               cv::Mat(3, 6, CV_8UC3, cv::Scalar(0, 0, 255)));
+    writeImage(fs::path(root) / split / "green" / "2.bmp",
+               cv::Mat(5, 5, CV_8UC3, cv::Scalar(0, 255, 0)));
+    writeImage(fs::path(root) / split / "blue" / "3.jpg",
+               cv::Mat(7, 2, CV_8UC3, cv::Scalar(255, 0, 0)));
   }
   auto d = loadFolder(root, Split::Train, {{"image_size", "8x4"}, {"cache", "off"}});
   ASSERT_TRUE(d.hasValue()) << d.status().message();
   EXPECT_EQ(d->images.dims(), (Dims{3, 3, 4, 8}));  // [N, C, H = 4, W = 8]
   EXPECT_EQ(d->classNames, (std::vector<std::string>{"blue", "green", "red"}));
   // Files by name: 1.png (red, label 2), 2.bmp (green, 1), 3.jpg (blue, 0).
-  EXPECT_EQ(std::vector<std::int64_t>(d->labels.data<std::int64_t>(), d->labels.data<std::int64_t>() + 3),
-            (std::vector<std::int64_t>{2, 1, 0}));
+  EXPECT_EQ(
+      std::vector<std::int64_t>(d->labels.data<std::int64_t>(), d->labels.data<std::int64_t>() + 3),
+      (std::vector<std::int64_t>{2, 1, 0}));
   const std::uint8_t* px = d->images.data<std::uint8_t>();
   const int plane = 4 * 8;
   for (int n = 0; n < 3; ++n)
@@ -87,7 +95,8 @@ TEST(ImageFolder, RgbInRgbOrderResizedToWidthByHeight) {
       for (int i = 0; i < plane; ++i) {
         const int expected = c == n ? 255 : 0;  // red -> R, green -> G, blue -> B
         const int got = px[(n * 3 + c) * plane + i];
-        ASSERT_NEAR(got, expected, n == 2 ? 3 : 0) << "sample " << n << " channel " << c;  // JPEG is lossy
+        ASSERT_NEAR(got, expected, n == 2 ? 3 : 0)
+            << "sample " << n << " channel " << c;  // JPEG is lossy
       }
 }
 
@@ -95,12 +104,15 @@ TEST(ImageFolder, AreaResizeAveragesBlocksAndGrayscaleUsesLuma) {
   const std::string root = freshDir("area");
   cv::Mat image(4, 4, CV_8UC1);
   for (int y = 0; y < 4; ++y)
-    for (int x = 0; x < 4; ++x) image.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(16 * (4 * y + x));
+    for (int x = 0; x < 4; ++x)
+      image.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(16 * (4 * y + x));
   for (const char* split : {"train", "test"}) {
     writeImage(fs::path(root) / split / "x" / "0.png", image);
-    writeImage(fs::path(root) / split / "x" / "1.png", cv::Mat(2, 2, CV_8UC3, cv::Scalar(0, 0, 255)));
+    writeImage(fs::path(root) / split / "x" / "1.png",
+               cv::Mat(2, 2, CV_8UC3, cv::Scalar(0, 0, 255)));
   }
-  auto d = loadFolder(root, Split::Train, {{"image_size", "2"}, {"channels", "1"}, {"cache", "off"}});
+  auto d =
+      loadFolder(root, Split::Train, {{"image_size", "2"}, {"channels", "1"}, {"cache", "off"}});
   ASSERT_TRUE(d.hasValue()) << d.status().message();
   ASSERT_EQ(d->images.dims(), (Dims{2, 1, 2, 2}));
   const std::uint8_t* px = d->images.data<std::uint8_t>();
@@ -112,9 +124,11 @@ TEST(ImageFolder, AreaResizeAveragesBlocksAndGrayscaleUsesLuma) {
 
 TEST(ImageFolder, SamplesAreOrderedByFileNameAcrossClasses) {
   const std::string root = freshDir("order");
-  const char* files[][2] = {{"b", "003.png"}, {"a", "002.png"}, {"b", "001.png"}, {"a", "004.png"}, {"a", "001.png"}};
+  const char* files[][2] = {
+      {"b", "003.png"}, {"a", "002.png"}, {"b", "001.png"}, {"a", "004.png"}, {"a", "001.png"}};
   for (int i = 0; i < 5; ++i)
-    writeImage(fs::path(root) / "train" / files[i][0] / files[i][1], cv::Mat(1, 1, CV_8UC1, cv::Scalar(i)));
+    writeImage(fs::path(root) / "train" / files[i][0] / files[i][1],
+               cv::Mat(1, 1, CV_8UC1, cv::Scalar(i)));
   writeImage(fs::path(root) / "test" / "a" / "x.png", cv::Mat(1, 1, CV_8UC1, cv::Scalar(0)));
   writeImage(fs::path(root) / "test" / "b" / "x.png", cv::Mat(1, 1, CV_8UC1, cv::Scalar(0)));
   auto d = loadFolder(root, Split::Train, {{"channels", "1"}, {"cache", "off"}});
@@ -122,8 +136,9 @@ TEST(ImageFolder, SamplesAreOrderedByFileNameAcrossClasses) {
   // 001 (a), 001 (b), 002 (a), 003 (b), 004 (a): pixel = position in `files`.
   const std::uint8_t* px = d->images.data<std::uint8_t>();
   EXPECT_EQ(std::vector<int>(px, px + 5), (std::vector<int>{4, 2, 1, 0, 3}));
-  EXPECT_EQ(std::vector<std::int64_t>(d->labels.data<std::int64_t>(), d->labels.data<std::int64_t>() + 5),
-            (std::vector<std::int64_t>{0, 1, 0, 1, 0}));
+  EXPECT_EQ(
+      std::vector<std::int64_t>(d->labels.data<std::int64_t>(), d->labels.data<std::int64_t>() + 5),
+      (std::vector<std::int64_t>{0, 1, 0, 1, 0}));
 }
 
 TEST(ImageFolder, NonImageFilesAndHiddenFoldersAreSkipped) {
@@ -146,18 +161,30 @@ TEST(ImageFolder, BadFoldersAndFilesAreNamed) {
     std::string says;  // relative to the root
   };
   const std::vector<Case> cases = {
-      {"undecodable", [](const fs::path& r) { writeText(r / "train" / "a" / "a9.png", "not a png at all"); },
+      {"undecodable",
+       [](const fs::path& r) { writeText(r / "train" / "a" / "a9.png", "not a png at all"); },
        ErrorCode::DataCorrupt, "cannot decode image \"<root>/train/a/a9.png\""},
-      {"empty_class", [](const fs::path& r) { writeText(r / "train" / "c" / "notes.txt", "x"); writeImage(r / "test" / "c" / "c.png", cv::Mat(4, 4, CV_8UC1)); },
-       ErrorCode::DataCorrupt, "class folder \"<root>/train/c\" has no images (.png, .jpg, .jpeg or .bmp); 1 other entries skipped"},
-      {"train_only_class", [](const fs::path& r) { writeImage(r / "train" / "c" / "c.png", cv::Mat(4, 4, CV_8UC1)); },
+      {"empty_class",
+       [](const fs::path& r) {
+         writeText(r / "train" / "c" / "notes.txt", "x");
+         writeImage(r / "test" / "c" / "c.png", cv::Mat(4, 4, CV_8UC1));
+       },
+       ErrorCode::DataCorrupt,
+       "class folder \"<root>/train/c\" has no images (.png, .jpg, .jpeg or .bmp); 1 other entries "
+       "skipped"},
+      {"train_only_class",
+       [](const fs::path& r) { writeImage(r / "train" / "c" / "c.png", cv::Mat(4, 4, CV_8UC1)); },
        ErrorCode::DataCorrupt, "class \"c\" is in \"<root>/train\" but not in \"<root>/test\""},
-      {"test_only_class", [](const fs::path& r) { writeImage(r / "test" / "c" / "c.png", cv::Mat(4, 4, CV_8UC1)); },
+      {"test_only_class",
+       [](const fs::path& r) { writeImage(r / "test" / "c" / "c.png", cv::Mat(4, 4, CV_8UC1)); },
        ErrorCode::DataCorrupt, "class \"c\" is in \"<root>/test\" but not in \"<root>/train\""},
-      {"no_test", [](const fs::path& r) { fs::remove_all(r / "test"); },
-       ErrorCode::NotFound, "image folder \"<root>\" has no test/ folder"},
-      {"sizes_differ", [](const fs::path& r) { writeImage(r / "train" / "b" / "b9.png", cv::Mat(5, 3, CV_8UC1)); },
-       ErrorCode::DataCorrupt, "image \"<root>/train/b/b9.png\" is 3x5 but \"<root>/train/a/a0.png\" is 4x4; set the dataset option image_size"},
+      {"no_test", [](const fs::path& r) { fs::remove_all(r / "test"); }, ErrorCode::NotFound,
+       "image folder \"<root>\" has no test/ folder"},
+      {"sizes_differ",
+       [](const fs::path& r) { writeImage(r / "train" / "b" / "b9.png", cv::Mat(5, 3, CV_8UC1)); },
+       ErrorCode::DataCorrupt,
+       "image \"<root>/train/b/b9.png\" is 3x5 but \"<root>/train/a/a0.png\" is 4x4; set the "
+       "dataset option image_size"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
@@ -168,23 +195,27 @@ TEST(ImageFolder, BadFoldersAndFilesAreNamed) {
     EXPECT_EQ(d.status().code(), c.code) << d.status().message();
     std::string says = c.says;
     for (size_t at; (at = says.find("<root>")) != std::string::npos;) says.replace(at, 6, root);
-    EXPECT_NE(d.status().message().find(says), std::string::npos) << d.status().message() << "\nexpected: " << says;
+    EXPECT_NE(d.status().message().find(says), std::string::npos)
+        << d.status().message() << "\nexpected: " << says;
   }
   auto missing = loadFolder("/nonexistent/images", Split::Train, {});
   EXPECT_EQ(missing.status().code(), ErrorCode::NotFound);
-  EXPECT_NE(messageOf(missing).find("\"/nonexistent/images\" does not exist"), std::string::npos) << messageOf(missing);
+  EXPECT_NE(messageOf(missing).find("\"/nonexistent/images\" does not exist"), std::string::npos)
+      << messageOf(missing);
 }
 
 TEST(ImageFolder, BadOptionsAreNamedWithWhatIsAllowed) {
   const std::string root = smallFolder("options");
   const std::pair<std::map<std::string, std::string>, std::string> cases[] = {
-      {{{"channels", "2"}}, "dataset option \"channels\" = \"2\": expected 1 (grayscale) or 3 (RGB)"},
+      {{{"channels", "2"}},
+       "dataset option \"channels\" = \"2\": expected 1 (grayscale) or 3 (RGB)"},
       {{{"image_size", "28x"}}, "dataset option \"image_size\" = \"28x\": expected WIDTHxHEIGHT"},
       {{{"image_size", "0x5"}}, "dataset option \"image_size\" = \"0x5\""},
       {{{"interpolation", "lanczos"}}, "expected area, linear, nearest or cubic"},
       {{{"cache_dir", "relative/dir"}}, "expected an absolute directory path"},
       {{{"imagesize", "28"}},
-       "dataset option \"imagesize\" is not an image_folder option (known: image_size, channels, interpolation, cache, cache_dir)"},
+       "dataset option \"imagesize\" is not an image_folder option (known: image_size, channels, "
+       "interpolation, cache, cache_dir)"},
   };
   for (const auto& [options, says] : cases) {
     auto d = loadFolder(root, Split::Train, options);
@@ -202,9 +233,11 @@ TEST(ImageFolder, DocsListExactlyTheOptionsTheParserKnows) {
   const std::string section = docs->substr(start, docs->find("\n### ", start + 1) - start);
   const auto& specs = image_folder::imageFolderOptionSpecs();
   for (const auto& spec : specs) {
-    const std::string row = "\n| `" + spec.name + "` | " +
-                            (spec.defaultValue.empty() ? "*(unset)*" : "`" + spec.defaultValue + "`") + " |";
-    EXPECT_NE(section.find(row), std::string::npos) << "docs/plugins.md lacks the row starting" << row;
+    const std::string row =
+        "\n| `" + spec.name + "` | " +
+        (spec.defaultValue.empty() ? "*(unset)*" : "`" + spec.defaultValue + "`") + " |";
+    EXPECT_NE(section.find(row), std::string::npos)
+        << "docs/plugins.md lacks the row starting" << row;
   }
   size_t rows = 0;
   for (size_t at = 0; (at = section.find("\n| `", at)) != std::string::npos; ++at) ++rows;
@@ -242,7 +275,8 @@ int firstPixelOfFile(const Dataset& d, const std::string& stem) {
 TEST(ImageFolderCache, IsWrittenThenUsedThenInvalidatedByAChangedFile) {
   const std::string root = smallFolder("cache", ".bmp");  // BMP: the size depends on W x H only
   const fs::path cache = freshDir("cache_dir");
-  const std::map<std::string, std::string> options = {{"channels", "1"}, {"cache_dir", cache.string()}};
+  const std::map<std::string, std::string> options = {{"channels", "1"},
+                                                      {"cache_dir", cache.string()}};
   auto first = loadFolder(root, Split::Train, options);
   ASSERT_TRUE(first.hasValue()) << first.status().message();
   EXPECT_EQ(firstPixelOfFile(*first, "a1"), 11);
@@ -284,7 +318,8 @@ TEST(ImageFolderCache, OptionsAndSplitsHaveTheirOwnEntries) {
   auto test = loadFolder(root, Split::Test, {{"channels", "1"}, {"cache_dir", cache.string()}});
   ASSERT_TRUE(gray.hasValue() && rgb.hasValue() && test.hasValue());
   EXPECT_EQ(cacheFiles(cache).size(), 3u);
-  auto grayAgain = loadFolder(root, Split::Train, {{"channels", "1"}, {"cache_dir", cache.string()}});
+  auto grayAgain =
+      loadFolder(root, Split::Train, {{"channels", "1"}, {"cache_dir", cache.string()}});
   ASSERT_TRUE(grayAgain.hasValue());
   EXPECT_EQ(grayAgain->images.dims(), (Dims{4, 1, 4, 4}));
   EXPECT_EQ(std::memcmp(grayAgain->images.raw(), gray->images.raw(), gray->images.bytes()), 0);
@@ -293,7 +328,8 @@ TEST(ImageFolderCache, OptionsAndSplitsHaveTheirOwnEntries) {
 TEST(ImageFolderCache, ADamagedEntryIsIgnoredAndRewritten) {
   const std::string root = smallFolder("cache_damaged");
   const fs::path cache = freshDir("cache_damaged_dir");
-  const std::map<std::string, std::string> options = {{"channels", "1"}, {"cache_dir", cache.string()}};
+  const std::map<std::string, std::string> options = {{"channels", "1"},
+                                                      {"cache_dir", cache.string()}};
   ASSERT_TRUE(loadFolder(root, Split::Train, options).hasValue());
   ASSERT_EQ(cacheFiles(cache).size(), 1u);
   const fs::path entry = cacheFiles(cache)[0];

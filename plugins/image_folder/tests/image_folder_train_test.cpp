@@ -26,13 +26,15 @@ struct LoomRun {
 };
 
 LoomRun runLoom(const std::string& args, const std::string& cacheHome) {
-  const std::string cmd = "env LOOM_PLUGIN_PATH= XDG_DATA_HOME=/nonexistent/xdg XDG_CACHE_HOME=" + cacheHome + " " +
-                          LOOM_BIN + " " + args + " 2>&1";
+  const std::string cmd =
+      "env LOOM_PLUGIN_PATH= XDG_DATA_HOME=/nonexistent/xdg XDG_CACHE_HOME=" + cacheHome + " " +
+      LOOM_BIN + " " + args + " 2>&1";
   LoomRun run;
   FILE* pipe = ::popen(cmd.c_str(), "r");
   if (!pipe) return run;
   std::array<char, 4096> buf{};
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;) run.out.append(buf.data(), n);
+  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;)
+    run.out.append(buf.data(), n);
   const int status = ::pclose(pipe);
   run.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return run;
@@ -42,7 +44,8 @@ LoomRun runLoom(const std::string& args, const std::string& cacheHome) {
 void writeModel(const fs::path& path, const std::string& dataset) {
   auto example = readFile(std::string(LOOM_SOURCE_DIR) + "/resources/examples/mlp.loom");
   ASSERT_TRUE(example.hasValue()) << example.status().message();
-  ASSERT_EQ(example->find("\ndataset"), std::string::npos) << "mlp.loom now has a dataset block; replace it here";
+  ASSERT_EQ(example->find("\ndataset"), std::string::npos)
+      << "mlp.loom now has a dataset block; replace it here";
   std::ofstream(path) << *example << "\n" << dataset << "\n";
 }
 
@@ -63,26 +66,32 @@ TEST(ImageFolderTraining, FirstStepMatchesTheIdxRunExactly) {
   const fs::path work = freshDir("train");
   const fs::path images = work / "images";
   ASSERT_TRUE(writeFashionMnistFolder(images.string(), 2000, 500).isOk());
-  writeModel(work / "idx.loom", "dataset { kind: \"fashion_mnist\" path: \"" + std::string(kFashionMnistDir) + "\" }");
+  writeModel(work / "idx.loom",
+             "dataset { kind: \"fashion_mnist\" path: \"" + std::string(kFashionMnistDir) + "\" }");
   writeModel(work / "folder.loom", "dataset { kind: \"image_folder\" path: \"" + images.string() +
                                        "\" options { key: \"channels\" value: \"1\" } }");
   const std::string common = " --max-steps 1 --train-limit 2000 --threads 1 --no-test";
   const std::string cache = (work / "cache").string();
-  const LoomRun idx = runLoom("train " + (work / "idx.loom").string() + " --run-dir " + (work / "run_idx").string() +
-                                  common, cache);
+  const LoomRun idx = runLoom("train " + (work / "idx.loom").string() + " --run-dir " +
+                                  (work / "run_idx").string() + common,
+                              cache);
   ASSERT_EQ(idx.rc, 0) << idx.out;
   const LoomRun folder = runLoom("train " + (work / "folder.loom").string() + " --run-dir " +
-                                     (work / "run_folder").string() + common, cache);
+                                     (work / "run_folder").string() + common,
+                                 cache);
   ASSERT_EQ(folder.rc, 0) << folder.out;
 
   // The folder run really read the PNG files through the plugin (and cached them).
   auto runJson = readFile((work / "run_folder" / "run.json").string());
   ASSERT_TRUE(runJson.hasValue());
-  EXPECT_NE(runJson->find("\"source\": \"" + (images / "train").string() + "\""), std::string::npos) << *runJson;
+  EXPECT_NE(runJson->find("\"source\": \"" + (images / "train").string() + "\""), std::string::npos)
+      << *runJson;
   EXPECT_TRUE(fs::exists(work / "cache" / "loom" / "image_folder"));
 
   ASSERT_FALSE(lastLoss(idx.out).empty()) << idx.out;
-  EXPECT_EQ(lastLoss(folder.out), lastLoss(idx.out)) << "idx:\n" << idx.out << "\nfolder:\n" << folder.out;
+  EXPECT_EQ(lastLoss(folder.out), lastLoss(idx.out)) << "idx:\n"
+                                                     << idx.out << "\nfolder:\n"
+                                                     << folder.out;
 
   auto a = loadModel((work / "run_idx" / "trained.loom").string());
   auto b = loadModel((work / "run_folder" / "trained.loom").string());
@@ -94,12 +103,15 @@ TEST(ImageFolderTraining, FirstStepMatchesTheIdxRunExactly) {
     auto it = b->parameters.find(name);
     ASSERT_NE(it, b->parameters.end());
     ASSERT_EQ(it->second.dims(), tensor.dims());
-    EXPECT_EQ(std::memcmp(it->second.raw(), tensor.raw(), tensor.bytes()), 0) << "parameters differ";
+    EXPECT_EQ(std::memcmp(it->second.raw(), tensor.raw(), tensor.bytes()), 0)
+        << "parameters differ";
   }
 
   // The test split through the plugin: the same 500 samples, the same metrics.
-  const LoomRun evalIdx = runLoom("eval " + (work / "run_idx" / "trained.loom").string() + " --test-limit 500", cache);
-  const LoomRun evalFolder = runLoom("eval " + (work / "run_folder" / "trained.loom").string(), cache);
+  const LoomRun evalIdx =
+      runLoom("eval " + (work / "run_idx" / "trained.loom").string() + " --test-limit 500", cache);
+  const LoomRun evalFolder =
+      runLoom("eval " + (work / "run_folder" / "trained.loom").string(), cache);
   ASSERT_EQ(evalIdx.rc, 0) << evalIdx.out;
   ASSERT_EQ(evalFolder.rc, 0) << evalFolder.out;
   ASSERT_FALSE(testLine(evalIdx.out).empty()) << evalIdx.out;

@@ -26,7 +26,8 @@ class TestDoubleOp final : public loom::Op {
     return loom::Status::ok();
   }
   loom::Status backward(loom::KernelArgs& a) const override {
-    if (a.diffSrc[0]) scale(a.diffDst->data<float>(), a.diffSrc[0]->data<float>(), a.diffDst->numel());
+    if (a.diffSrc[0])
+      scale(a.diffDst->data<float>(), a.diffSrc[0]->data<float>(), a.diffDst->numel());
     return loom::Status::ok();
   }
 

@@ -57,18 +57,22 @@ TEST(CpuBackend, AcceptsEveryHarnessCaseOfTheOpsItImplements) {
         ++accepted;
         continue;
       }
-      ASSERT_EQ(run.status().code(), ErrorCode::Unsupported) << c.describe() << ": " << run.status().toString();
+      ASSERT_EQ(run.status().code(), ErrorCode::Unsupported)
+          << c.describe() << ": " << run.status().toString();
       bool expected = false;
       for (const ExpectedDecline& e : expectedDeclines())
-        expected |= e.op == op && run.status().message().find(e.reasonContains) != std::string::npos;
+        expected |=
+            e.op == op && run.status().message().find(e.reasonContains) != std::string::npos;
       if (!expected) declined.push_back(c.describe() + ": " + run.status().message());
     }
     if (accepted == 0) {
       ASSERT_FALSE(declined.empty());
-      EXPECT_NE(declined.front().find("no oneDNN kernel for op " + op), std::string::npos) << declined.front();
+      EXPECT_NE(declined.front().find("no oneDNN kernel for op " + op), std::string::npos)
+          << declined.front();
       continue;
     }
-    for (const std::string& d : declined) ADD_FAILURE() << op << " has a oneDNN kernel but declined " << d;
+    for (const std::string& d : declined)
+      ADD_FAILURE() << op << " has a oneDNN kernel but declined " << d;
   }
 }
 
@@ -113,7 +117,8 @@ TEST(CpuBackend, BatchNormWithOneValuePerChannelFailsLikeReference) {
   OpRun run = mustCreate({"BatchNorm", {}, {{1, 3}}}, &cpuBackend());
   const Status st = run.forward();
   EXPECT_FALSE(st.isOk());
-  EXPECT_NE(st.message().find("more than one value per channel"), std::string::npos) << st.message();
+  EXPECT_NE(st.message().find("more than one value per channel"), std::string::npos)
+      << st.message();
 }
 
 TEST(CpuBackend, DeclinesWithReasons) {
@@ -132,7 +137,8 @@ TEST(CpuBackend, DeclinesWithReasons) {
 
 // Bit for bit: a kernel that ran three steps and a fresh one give the same third step.
 TEST(CpuBackend, ReusedKernelMatchesFreshKernel) {
-  for (const char* op : {"Conv2D", "Dense", "MaxPool2D", "BatchNorm", "Softmax", "Concat", "Dropout"}) {
+  for (const char* op :
+       {"Conv2D", "Dense", "MaxPool2D", "BatchNorm", "Softmax", "Concat", "Dropout"}) {
     const OpCase c = casesFor(op, CaseSize::Normal).front();
     SCOPED_TRACE(c.describe());
     OpRun reused = mustCreate(c, &cpuBackend());

@@ -34,8 +34,8 @@ bool haveFashion() {
 }
 
 // Fashion-MNIST is a reference the README installs: without it these tests fail, not skip.
-#define REQUIRE_FASHION()                                                                        \
-  ASSERT_TRUE(haveFashion()) << "Fashion-MNIST is required at " << kFashion                      \
+#define REQUIRE_FASHION()                                                   \
+  ASSERT_TRUE(haveFashion()) << "Fashion-MNIST is required at " << kFashion \
                              << " (packaging/install-deps.sh installs dataset-fashion-mnist)"
 
 class TempDir {

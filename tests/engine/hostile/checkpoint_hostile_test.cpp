@@ -16,7 +16,8 @@ using namespace loom;
 
 namespace {
 std::string tempPath(const std::string& name) {
-  auto dir = std::filesystem::temp_directory_path() / ("loom_ckpt_hostile_" + std::to_string(::getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("loom_ckpt_hostile_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   return (dir / name).string();
 }
@@ -59,12 +60,15 @@ Status load(const std::string& bytes, const std::string& hash = "") {
   std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
   return readCheckpoint(path, hash).status();
 }
-template <class T> void put(std::string& file, size_t at, T v) { std::memcpy(file.data() + at, &v, sizeof v); }
+template <class T>
+void put(std::string& file, size_t at, T v) {
+  std::memcpy(file.data() + at, &v, sizeof v);
+}
 }  // namespace
 
 TEST(CheckpointHostile, FlippedVersionBitIsDamageNotANewerFormat) {
   std::string f = validFile();
-  f[offsets(f).version] ^= 0x01;  // version 1 -> 0 ... and
+  f[offsets(f).version] ^= 0x01;      // version 1 -> 0 ... and
   f[offsets(f).version + 1] ^= 0x01;  // -> 257: "newer than this Loom reads" before the fix
   Status st = load(f);
   EXPECT_EQ(st.code(), ErrorCode::DataCorrupt) << st.message();
@@ -133,8 +137,9 @@ TEST(CheckpointHostile, TinyFilesAreTruncatedNotOutOfBoundsReads) {
 // tests/fuzz/corpus/checkpoint/small.ckpt was written by an independent writer from the layout
 // in docs/formats.md (a Python script with its own CRC-32C), so this also checks the document.
 TEST(CheckpointHostile, FileWrittenFromTheDocumentedLayoutLoads) {
-  auto ck = readCheckpoint(std::string(LOOM_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/small.ckpt",
-                           "0123456789abcdef");
+  auto ck =
+      readCheckpoint(std::string(LOOM_SOURCE_DIR) + "/tests/fuzz/corpus/checkpoint/small.ckpt",
+                     "0123456789abcdef");
   ASSERT_TRUE(ck.hasValue()) << ck.status().message();
   EXPECT_EQ(ck->state.epoch, 1);
   EXPECT_EQ(ck->state.stepInEpoch, 2);

@@ -11,7 +11,8 @@
 using namespace loom;
 
 TEST(CsvHostile, NaNAndInfCellsAreNamedByLineAndColumn) {
-  const auto dir = std::filesystem::temp_directory_path() / ("loom_csv_hostile_" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("loom_csv_hostile_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   for (const std::string cell : {"nan", "inf", "-inf", "1e39"}) {
     const std::string path = (dir / "t.csv").string();

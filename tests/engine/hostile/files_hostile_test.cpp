@@ -47,7 +47,8 @@ class HostileFiles : public ::testing::Test {
 std::string idxHeader(std::uint32_t magic, std::initializer_list<std::uint32_t> dims) {
   std::string s;
   auto be = [&](std::uint32_t v) {
-    for (int shift = 24; shift >= 0; shift -= 8) s.push_back(static_cast<char>((v >> shift) & 0xff));
+    for (int shift = 24; shift >= 0; shift -= 8)
+      s.push_back(static_cast<char>((v >> shift) & 0xff));
   };
   be(magic);
   for (auto d : dims) be(d);
@@ -118,9 +119,11 @@ TEST_F(HostileFiles, FashionMnistPathsThatAreTheWrongKindOfFileAreNamed) {
   write("not_a_dir", "x");
   auto r = loadFashionMnist(path("not_a_dir"), Split::Train);
   ASSERT_FALSE(r.hasValue());
-  EXPECT_NE(r.status().message().find("is not a directory"), std::string::npos) << r.status().message();
+  EXPECT_NE(r.status().message().find("is not a directory"), std::string::npos)
+      << r.status().message();
 
-  fs::create_directories(path("fm/train-images-idx3-ubyte.gz"));  // a directory where a file belongs
+  fs::create_directories(
+      path("fm/train-images-idx3-ubyte.gz"));  // a directory where a file belongs
   r = loadFashionMnist(path("fm"), Split::Train);
   ASSERT_FALSE(r.hasValue());
   EXPECT_NE(r.status().message().find("is a directory"), std::string::npos) << r.status().message();
@@ -131,7 +134,8 @@ TEST_F(HostileFiles, DamagedGzipIsCorruptDataNotAnIoError) {
   // byte in the deflate stream flipped, and separately the gzip trailer's CRC damaged.
   std::string idx = idxHeader(0x00000801, {4000});
   std::uint32_t x = 12345;
-  for (int i = 0; i < 4000; ++i) idx.push_back(static_cast<char>((x = x * 1103515245 + 12345) >> 24));
+  for (int i = 0; i < 4000; ++i)
+    idx.push_back(static_cast<char>((x = x * 1103515245 + 12345) >> 24));
   write("d.idx", idx);
   ASSERT_EQ(std::system(("gzip -kf " + path("d.idx")).c_str()), 0);
   const std::string gz = *readFile(path("d.idx.gz"));

@@ -28,7 +28,8 @@ std::int64_t referenceTopK(const Tensor& scores, const std::vector<std::int64_t>
     std::iota(order.begin(), order.end(), 0);
     const float* row = scores.f32() + i * classes;
     std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return row[a] > row[b]; });
-    correct += std::find(order.begin(), order.begin() + k, labels[static_cast<size_t>(i)]) != order.begin() + k;
+    correct += std::find(order.begin(), order.begin() + k, labels[static_cast<size_t>(i)]) !=
+               order.begin() + k;
   }
   return correct;
 }
@@ -51,7 +52,8 @@ TEST(AccuracyOnDegenerateScores, TiesMatchAStableSortOnRandomQuantisedScores) {
   std::uniform_int_distribution<int> level(0, 3);  // four levels: ties everywhere
   Tensor scores({500, 7});
   std::vector<std::int64_t> labels(500);
-  for (std::int64_t i = 0; i < scores.numel(); ++i) scores.f32()[i] = static_cast<float>(level(rng));
+  for (std::int64_t i = 0; i < scores.numel(); ++i)
+    scores.f32()[i] = static_cast<float>(level(rng));
   for (auto& l : labels) l = std::uniform_int_distribution<std::int64_t>(0, 6)(rng);
   for (int k : {1, 2, 3, 7}) {
     auto got = countTopKCorrect(scores, labelsOf(labels), k);

@@ -12,30 +12,37 @@ using namespace loom;
 TEST(Utf8, KnownAnswers) {
   EXPECT_FALSE(firstInvalidUtf8("plain ascii"));
   EXPECT_FALSE(firstInvalidUtf8("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // été € 😀
-  EXPECT_EQ(firstInvalidUtf8("ab\x80"), 2u);                                      // lone continuation
-  EXPECT_EQ(firstInvalidUtf8("\xC0\xAF"), 0u);                                    // overlong '/'
-  EXPECT_EQ(firstInvalidUtf8("x\xED\xA0\x80"), 1u);                               // surrogate U+D800
-  EXPECT_EQ(firstInvalidUtf8("\xF4\x90\x80\x80"), 0u);                            // above U+10FFFF
-  EXPECT_EQ(firstInvalidUtf8("ok\xE2\x82"), 2u);                                  // cut short
+  EXPECT_EQ(firstInvalidUtf8("ab\x80"), 2u);            // lone continuation
+  EXPECT_EQ(firstInvalidUtf8("\xC0\xAF"), 0u);          // overlong '/'
+  EXPECT_EQ(firstInvalidUtf8("x\xED\xA0\x80"), 1u);     // surrogate U+D800
+  EXPECT_EQ(firstInvalidUtf8("\xF4\x90\x80\x80"), 0u);  // above U+10FFFF
+  EXPECT_EQ(firstInvalidUtf8("ok\xE2\x82"), 2u);        // cut short
   EXPECT_EQ(firstInvalidUtf8(std::string_view("\xFF", 1)), 0u);
 }
 
 TEST(ModelFileHostile, NonUtf8NameIsAParseErrorNamingTheField) {
-  auto m = parseModel("format_version: 2 name: \"\\200\" graph { node { name: \"in\" op: \"Input\" } }", "bad.loom");
+  auto m =
+      parseModel("format_version: 2 name: \"\\200\" graph { node { name: \"in\" op: \"Input\" } }",
+                 "bad.loom");
   ASSERT_FALSE(m.hasValue());
   EXPECT_EQ(m.status().code(), ErrorCode::ParseError);
-  EXPECT_NE(m.status().message().find("bad.loom: name is not valid UTF-8"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("bad.loom: name is not valid UTF-8"), std::string::npos)
+      << m.status().message();
 
-  m = parseModel("graph { node { name: \"in\" op: \"Input\" } node { name: \"r\" op: \"ReLU\" input: \"in\\377\" } }",
-                 "bad2.loom");
+  m = parseModel(
+      "graph { node { name: \"in\" op: \"Input\" } node { name: \"r\" op: \"ReLU\" input: "
+      "\"in\\377\" } }",
+      "bad2.loom");
   ASSERT_FALSE(m.hasValue());
-  EXPECT_NE(m.status().message().find("graph.node[1].input[0]"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("graph.node[1].input[0]"), std::string::npos)
+      << m.status().message();
 }
 
 TEST(ModelFileHostile, ParameterDimsWhoseProductOverflowsAreRefused) {
   // [2^32, 2^32] has 2^64 elements, which wrapped to 0 and matched "no values".
   auto m = parseModel(
-      "graph { node { name: \"in\" op: \"Input\" } } parameter { name: \"in.w\" dims: 4294967296 dims: 4294967296 }",
+      "graph { node { name: \"in\" op: \"Input\" } } parameter { name: \"in.w\" dims: 4294967296 "
+      "dims: 4294967296 }",
       "p.loom");
   ASSERT_FALSE(m.hasValue());
   EXPECT_EQ(m.status().code(), ErrorCode::DataCorrupt);
@@ -67,7 +74,8 @@ GraphAnalysis analyze(const std::string& text, std::int64_t batch = 1) {
 TEST(ModelFileHostile, HugeDenseIsRefusedByAnalysisNamingTheParameter) {
   GraphAnalysis a = analyze(
       "graph { node { name: \"in\" op: \"Input\" attr { name: \"shape\" ints { v: 784 } } }"
-      " node { name: \"fc\" op: \"Dense\" input: \"in\" attr { name: \"units\" i: 4294967296 } } }");
+      " node { name: \"fc\" op: \"Dense\" input: \"in\" attr { name: \"units\" i: 4294967296 } } "
+      "}");
   ASSERT_FALSE(a.status.isOk());
   EXPECT_EQ(a.status.code(), ErrorCode::InvalidGraph);
   EXPECT_NE(a.status.message().find("node \"fc\" (Dense): parameter \"weights\" [4294967296, 784]"),
@@ -78,10 +86,12 @@ TEST(ModelFileHostile, HugeDenseIsRefusedByAnalysisNamingTheParameter) {
 
 TEST(ModelFileHostile, InputWhoseElementCountOverflowsIsRefused) {
   GraphAnalysis a = analyze(
-      "graph { node { name: \"in\" op: \"Input\" attr { name: \"shape\" ints { v: 2147483648 v: 2147483648 v: 4 } } }"
+      "graph { node { name: \"in\" op: \"Input\" attr { name: \"shape\" ints { v: 2147483648 v: "
+      "2147483648 v: 4 } } }"
       " node { name: \"flat\" op: \"Flatten\" input: \"in\" } }");
   ASSERT_FALSE(a.status.isOk());
-  EXPECT_NE(a.status.message().find("node \"in\" (Input)"), std::string::npos) << a.status.message();
+  EXPECT_NE(a.status.message().find("node \"in\" (Input)"), std::string::npos)
+      << a.status.message();
   EXPECT_NE(a.status.message().find("64 bits"), std::string::npos) << a.status.message();
   EXPECT_GE(a.total.flops, 0);  // no wrapped "-256 FLOP"
   EXPECT_GE(a.total.activationBytes, 0);
@@ -93,5 +103,6 @@ TEST(ModelFileHostile, BatchSizeBeyondTheBudgetNamesTheBatch) {
   ASSERT_TRUE(m.hasValue());
   GraphAnalysis a = analyzeGraph(m->graph, OpRegistry::global(), 10000000);
   ASSERT_FALSE(a.status.isOk());
-  EXPECT_NE(a.status.message().find("at batch size 10000000"), std::string::npos) << a.status.message();
+  EXPECT_NE(a.status.message().find("at batch size 10000000"), std::string::npos)
+      << a.status.message();
 }

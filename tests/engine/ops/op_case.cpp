@@ -118,7 +118,8 @@ Status OpRun::backward(const Tensor& diffDst) {
 
 void OpRun::copyDataFrom(const OpRun& other) {
   for (size_t i = 0; i < src.size() && i < other.src.size(); ++i) src[i] = other.src[i].clone();
-  for (size_t i = 0; i < params.size() && i < other.params.size(); ++i) params[i] = other.params[i].clone();
+  for (size_t i = 0; i < params.size() && i < other.params.size(); ++i)
+    params[i] = other.params[i].clone();
 }
 
 void fillUniform(Tensor& t, std::mt19937_64& gen, float lo, float hi) {
@@ -144,9 +145,15 @@ void fillDistinct(Tensor& t, std::mt19937_64& gen, float step) {
 void fillRun(OpRun& run, InputFill fill, std::mt19937_64& gen) {
   for (Tensor& t : run.src) {
     switch (fill) {
-      case InputFill::Uniform: fillUniform(t, gen); break;
-      case InputFill::AwayFromZero: fillAwayFromZero(t, gen); break;
-      case InputFill::Distinct: fillDistinct(t, gen); break;
+      case InputFill::Uniform:
+        fillUniform(t, gen);
+        break;
+      case InputFill::AwayFromZero:
+        fillAwayFromZero(t, gen);
+        break;
+      case InputFill::Distinct:
+        fillDistinct(t, gen);
+        break;
     }
   }
   for (size_t i = 0; i < run.params.size(); ++i) {
@@ -162,28 +169,32 @@ namespace {
 void compare(const Tensor& got, const Tensor& want, const std::string& what, double tolerance,
              std::vector<std::string>& out) {
   if (got.dims() != want.dims()) {
-    out.push_back(what + " has dims " + dimsToString(got.dims()) + ", expected " + dimsToString(want.dims()));
+    out.push_back(what + " has dims " + dimsToString(got.dims()) + ", expected " +
+                  dimsToString(want.dims()));
     return;
   }
   const double diff = maxRelativeDifference(got, want);
   if (!(diff <= tolerance))
-    out.push_back(what + " differs by " + std::to_string(diff) + " (tolerance " + std::to_string(tolerance) + ")");
+    out.push_back(what + " differs by " + std::to_string(diff) + " (tolerance " +
+                  std::to_string(tolerance) + ")");
 }
 
 }  // namespace
 
-std::vector<std::string> compareRuns(const OpRun& got, const OpRun& want, double tolerance, bool backward) {
+std::vector<std::string> compareRuns(const OpRun& got, const OpRun& want, double tolerance,
+                                     bool backward) {
   std::vector<std::string> out;
   compare(got.dst, want.dst, "dst", tolerance, out);
   for (size_t i = 0; i < want.params.size(); ++i)
-    compare(got.params[i], want.params[i], want.shape().params[i].name + " after forward", tolerance, out);
+    compare(got.params[i], want.params[i], want.shape().params[i].name + " after forward",
+            tolerance, out);
   if (!backward) return out;
   for (size_t i = 0; i < want.diffSrc.size(); ++i)
     compare(got.diffSrc.at(i), want.diffSrc[i], "diffSrc " + std::to_string(i), tolerance, out);
   for (size_t i = 0; i < want.diffParams.size(); ++i)
     if (!want.diffParams[i].empty())
-      compare(got.diffParams.at(i), want.diffParams[i], "gradient of " + want.shape().params[i].name, tolerance,
-              out);
+      compare(got.diffParams.at(i), want.diffParams[i],
+              "gradient of " + want.shape().params[i].name, tolerance, out);
   return out;
 }
 

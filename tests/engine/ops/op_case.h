@@ -24,8 +24,8 @@ struct OpCase {
   std::string op;
   AttrMap attrs;
   std::vector<Dims> inputs;
-  bool training = true;         ///< KernelArgs::training (BatchNorm, Dropout)
-  std::uint64_t rngKey = 1234;  ///< KernelArgs::rngKey (Dropout's mask)
+  bool training = true;          ///< KernelArgs::training (BatchNorm, Dropout)
+  std::uint64_t rngKey = 1234;   ///< KernelArgs::rngKey (Dropout's mask)
   std::string describe() const;  ///< "Conv2D {filters: 4, ...} inputs [2, 3, 7, 7] (training)"
 };
 

@@ -72,7 +72,8 @@ OpCase drawConv2D(Gen& gen, CaseSize size, int index) {
   const std::int64_t perGroup = pick(gen, 1, small(size) ? 2 : 3);
   c.attrs["groups"] = groups;
   // Every fourth case is depthwise (filters = channels = groups).
-  c.attrs["filters"] = index % 4 == 3 ? groups * perGroup : groups * pick(gen, 1, small(size) ? 2 : 3);
+  c.attrs["filters"] =
+      index % 4 == 3 ? groups * perGroup : groups * pick(gen, 1, small(size) ? 2 : 3);
   c.attrs["kernel_size"] = Ints{pick(gen, 1, 4), pick(gen, 1, 4)};
   c.attrs["stride"] = Ints{pick(gen, 1, 3), pick(gen, 1, 3)};
   c.attrs["dilation"] = Ints{pick(gen, 1, 2), pick(gen, 1, 2)};
@@ -90,10 +91,11 @@ OpCase drawPool(Gen& gen, CaseSize size, int index, bool average) {
   c.attrs["pool_size"] = k;
   c.attrs["stride"] = Ints{pick(gen, 0, 3), pick(gen, 0, 3)};
   c.attrs["padding"] = paddingFor(index);
-  c.attrs["pads"] =
-      Ints{pick(gen, 0, k[0] - 1), pick(gen, 0, k[1] - 1), pick(gen, 0, k[0] - 1), pick(gen, 0, k[1] - 1)};
+  c.attrs["pads"] = Ints{pick(gen, 0, k[0] - 1), pick(gen, 0, k[1] - 1), pick(gen, 0, k[0] - 1),
+                         pick(gen, 0, k[1] - 1)};
   if (average) c.attrs["count_include_pad"] = coin(gen);
-  c.inputs = {{pick(gen, 1, 2), pick(gen, 1, 3), pick(gen, 1, maxSpatial(size)), pick(gen, 1, maxSpatial(size))}};
+  c.inputs = {{pick(gen, 1, 2), pick(gen, 1, 3), pick(gen, 1, maxSpatial(size)),
+               pick(gen, 1, maxSpatial(size))}};
   return c;
 }
 
@@ -107,7 +109,8 @@ OpCase drawAvgPool2D(Gen& gen, CaseSize size, int index) {
 
 OpCase drawGlobalAvgPool(Gen& gen, CaseSize size, int) {
   OpCase c;
-  c.inputs = {{pick(gen, 1, 3), pick(gen, 1, 4), pick(gen, 1, maxDim(size)), pick(gen, 1, maxDim(size))}};
+  c.inputs = {
+      {pick(gen, 1, 3), pick(gen, 1, 4), pick(gen, 1, maxDim(size)), pick(gen, 1, maxDim(size))}};
   return c;
 }
 
@@ -119,7 +122,8 @@ OpCase drawBatchNorm(Gen& gen, CaseSize size, int index) {
   if (index % 4 < 2)
     c.inputs = {{pick(gen, 2, small(size) ? 5 : 8), pick(gen, 1, 5)}};
   else
-    c.inputs = {{pick(gen, 1, 3), pick(gen, 1, 4), pick(gen, 1, maxDim(size)), pick(gen, 2, maxDim(size))}};
+    c.inputs = {
+        {pick(gen, 1, 3), pick(gen, 1, 4), pick(gen, 1, maxDim(size)), pick(gen, 2, maxDim(size))}};
   return c;
 }
 
@@ -172,7 +176,8 @@ OpCase drawReshape(Gen& gen, CaseSize, int) {
   const std::int64_t a = pick(gen, 1, 4), b = pick(gen, 1, 4), d = pick(gen, 1, 3);
   Ints target = {b, a * d};
   if (coin(gen)) target = {d, a, b};
-  if (coin(gen)) target[static_cast<size_t>(pick(gen, 0, static_cast<std::int64_t>(target.size()) - 1))] = -1;
+  if (coin(gen))
+    target[static_cast<size_t>(pick(gen, 0, static_cast<std::int64_t>(target.size()) - 1))] = -1;
   c.attrs["shape"] = target;
   c.inputs = {{pick(gen, 1, 3), a, b, d}};
   return c;
@@ -222,8 +227,9 @@ std::vector<OpCaseSet> makeTable() {
   };
   return {
       {.op = "Input",
-       .noKernelBecause = "the executor writes the batch into Input's output; its kernels do nothing "
-                          "(shape inference is covered by ops_shape_test and graph_test)"},
+       .noKernelBecause =
+           "the executor writes the batch into Input's output; its kernels do nothing "
+           "(shape inference is covered by ops_shape_test and graph_test)"},
       {.op = "Dense",
        .draw = drawDense,
        .fixed = {fixedCase({{"units", std::int64_t{10}}}, {{32, 1024}}),
@@ -261,10 +267,14 @@ std::vector<OpCaseSet> makeTable() {
                  fixedCase(none, {{8, 10}}, true), fixedCase(none, {{8, 10}}, false)}},
       {.op = "Dropout",
        .draw = drawDropout,
-       .fixed = {fixedCase({{"rate", 0.3}}, {{2, 3, 4, 5}}, true), fixedCase({{"rate", 0.3}}, {{2, 3, 4, 5}}, false),
+       .fixed = {fixedCase({{"rate", 0.3}}, {{2, 3, 4, 5}}, true),
+                 fixedCase({{"rate", 0.3}}, {{2, 3, 4, 5}}, false),
                  fixedCase({{"rate", 0.5}}, {{6, 20}}, true)},
        .torchInferenceOnly = true},
-      {.op = "ReLU", .draw = drawElementwise, .fill = InputFill::AwayFromZero, .fixed = activationShapes(none)},
+      {.op = "ReLU",
+       .draw = drawElementwise,
+       .fill = InputFill::AwayFromZero,
+       .fixed = activationShapes(none)},
       {.op = "LeakyReLU",
        .draw = drawLeakyReLU,
        .fill = InputFill::AwayFromZero,
@@ -292,7 +302,8 @@ std::vector<OpCaseSet> makeTable() {
       {.op = "Add",
        .draw = drawAdd,
        .fixed = {fixedCase(none, {{2, 8, 5, 5}, {2, 8, 5, 5}}),
-                 fixedCase(none, {{2, 3, 4, 4}, {2, 3, 4, 4}, {2, 3, 4, 4}}), fixedCase(none, {{4, 9}, {4, 9}})}},
+                 fixedCase(none, {{2, 3, 4, 4}, {2, 3, 4, 4}, {2, 3, 4, 4}}),
+                 fixedCase(none, {{4, 9}, {4, 9}})}},
       {.op = "Concat",
        .draw = drawConcat,
        .fixed = {fixedCase(none, {{2, 3, 4, 5}, {2, 5, 4, 5}, {2, 1, 4, 5}}),
@@ -328,7 +339,8 @@ std::vector<OpCase> casesFor(const std::string& op, CaseSize size) {
   if (!set || !set->draw) return {};
   std::vector<OpCase> cases;
   if (size == CaseSize::Normal) cases = set->fixed;
-  const int count = static_cast<int>(cases.size()) + (small(size) ? set->smallCount : set->normalCount);
+  const int count =
+      static_cast<int>(cases.size()) + (small(size) ? set->smallCount : set->normalCount);
   Gen gen(seedOf(op, size));
   int drawn = 0;
   for (int attempt = 0; static_cast<int>(cases.size()) < count && attempt < 1000; ++attempt) {

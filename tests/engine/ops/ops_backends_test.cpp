@@ -40,7 +40,8 @@ void stepAndCompare(OpRun& run, OpRun& ref, const Tensor& diffDst, const std::st
   ASSERT_TRUE(st.isOk()) << where << ": forward: " << st.toString();
   st = run.backward(diffDst);
   ASSERT_TRUE(st.isOk()) << where << ": backward: " << st.toString();
-  for (const std::string& m : compareRuns(run, ref, kTolerance)) ADD_FAILURE() << where << ": " << m;
+  for (const std::string& m : compareRuns(run, ref, kTolerance))
+    ADD_FAILURE() << where << ": " << m;
 }
 
 }  // namespace
@@ -78,12 +79,13 @@ TEST_P(OpOnBackendTest, MatchesTheReferenceKernel) {
       ++checked;
     }
   }
-  for (const std::string& d : declined) std::printf("[ declined ] %s: %s\n", p.backend.c_str(), d.c_str());
+  for (const std::string& d : declined)
+    std::printf("[ declined ] %s: %s\n", p.backend.c_str(), d.c_str());
   if (checked == 0)
     GTEST_SKIP() << "backend " << p.backend << " declines every case of " << p.op << ", e.g. "
                  << declined.front();
-  std::printf("[ checked ] %s on %s: %d runs, %zu declined\n", p.op.c_str(), p.backend.c_str(), checked,
-              declined.size());
+  std::printf("[ checked ] %s on %s: %d runs, %zu declined\n", p.op.c_str(), p.backend.c_str(),
+              checked, declined.size());
 }
 
 INSTANTIATE_TEST_SUITE_P(Registered, OpOnBackendTest, ::testing::ValuesIn(opsOnBackends(false)),

@@ -17,9 +17,11 @@ TEST(OpCoverage, EveryRegisteredOpHasCases) {
     const std::string& name = op->schema().name;
     const OpCaseSet* set = findCaseSet(name);
     if (!set) {
-      ADD_FAILURE() << "op \"" << name << "\" is registered but has no cases in tests/engine/ops/op_cases.cpp, "
-                    << "so no test compares it with PyTorch, finite differences or the reference kernel "
-                    << "(docs/howto/add-an-op.md says how to add them)";
+      ADD_FAILURE()
+          << "op \"" << name
+          << "\" is registered but has no cases in tests/engine/ops/op_cases.cpp, "
+          << "so no test compares it with PyTorch, finite differences or the reference kernel "
+          << "(docs/howto/add-an-op.md says how to add them)";
       continue;
     }
     if (!set->draw) {
@@ -34,12 +36,14 @@ TEST(OpCoverage, EveryRegisteredOpHasCases) {
     // Fewer means the draw keeps producing windows that do not fit its inputs.
     EXPECT_EQ(normal.size(), set->fixed.size() + static_cast<size_t>(set->normalCount))
         << name << ": too few Normal cases pass shape inference";
-    EXPECT_EQ(small.size(), static_cast<size_t>(set->smallCount)) << name << ": too few Small cases";
+    EXPECT_EQ(small.size(), static_cast<size_t>(set->smallCount))
+        << name << ": too few Small cases";
     if (op->hasTrainingMode()) {  // both modes, for the comparisons and for finite differences
       for (const auto* cases : {&normal, &small}) {
         std::set<bool> modes;
         for (const OpCase& c : *cases) modes.insert(c.training);
-        EXPECT_EQ(modes.size(), 2u) << name << " behaves differently in training: its cases need both modes";
+        EXPECT_EQ(modes.size(), 2u)
+            << name << " behaves differently in training: its cases need both modes";
       }
     }
     std::printf("[ cases ] %s: %zu normal, %zu small\n", name.c_str(), normal.size(), small.size());
@@ -50,7 +54,8 @@ TEST(OpCoverage, EveryCaseTableEntryNamesARegisteredOp) {
   std::set<std::string> seen;
   for (const OpCaseSet& set : caseTable()) {
     EXPECT_NE(OpRegistry::global().find(set.op), nullptr)
-        << "tests/engine/ops/op_cases.cpp has cases for \"" << set.op << "\", which is not a registered op";
+        << "tests/engine/ops/op_cases.cpp has cases for \"" << set.op
+        << "\", which is not a registered op";
     EXPECT_TRUE(seen.insert(set.op).second) << "two entries for " << set.op;
   }
 }

@@ -32,7 +32,8 @@ double weightedSum(const Tensor& y, const Tensor& r) {
 }
 
 // Checks d L / d t against `analytic`, perturbing `t` (an input or parameter of `run`).
-void checkTensor(OpRun& run, Tensor& t, const Tensor& analytic, const Tensor& r, const std::string& what) {
+void checkTensor(OpRun& run, Tensor& t, const Tensor& analytic, const Tensor& r,
+                 const std::string& what) {
   int failures = 0;
   for (std::int64_t i = 0; i < t.numel() && failures < 5; ++i) {
     const float orig = t.f32()[i];
@@ -95,9 +96,11 @@ TEST_P(GradCheck, BackwardMatchesFiniteDifferences) {
     if (HasFatalFailure()) return;
     ++checked;
   }
-  for (const std::string& d : declined) std::printf("[ declined ] %s: %s\n", p.backend.c_str(), d.c_str());
+  for (const std::string& d : declined)
+    std::printf("[ declined ] %s: %s\n", p.backend.c_str(), d.c_str());
   if (checked == 0)
-    GTEST_SKIP() << "backend " << p.backend << " declines every case of " << p.op << ", e.g. " << declined.front();
+    GTEST_SKIP() << "backend " << p.backend << " declines every case of " << p.op << ", e.g. "
+                 << declined.front();
 }
 
 INSTANTIATE_TEST_SUITE_P(Registered, GradCheck, ::testing::ValuesIn(opsOnBackends(true)),

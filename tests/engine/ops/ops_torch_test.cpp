@@ -31,7 +31,8 @@ json attrToJson(const AttrValue& v) {
   return std::visit([](const auto& x) -> json { return json(x); }, v);
 }
 
-void expectClose(const Tensor& ours, const Tensor& theirs, const std::string& what, const std::string& where) {
+void expectClose(const Tensor& ours, const Tensor& theirs, const std::string& what,
+                 const std::string& where) {
   ASSERT_FALSE(theirs.empty()) << "torch wrote no " << what << " for " << where;
   const double diff = maxRelativeDifference(ours, theirs);
   EXPECT_LT(diff, kTolerance) << what << " differs from torch by " << diff << " for " << where;
@@ -44,7 +45,8 @@ struct PendingCase {
 };
 
 // Writes case `id` (inputs, params before forward, diffDst) and its attributes.
-json caseEntry(const TorchExchange& ex, const std::string& id, const OpRun& ref, const Tensor& diffDst) {
+json caseEntry(const TorchExchange& ex, const std::string& id, const OpRun& ref,
+               const Tensor& diffDst) {
   json jc = {{"id", id},
              {"kind", "op"},
              {"op", ref.spec.op},
@@ -70,16 +72,19 @@ void compareWithTorch(const TorchExchange& ex, const PendingCase& p) {
     const std::string where = run.spec.describe() + " on " + backend + " [" + run.implName() + "]";
     expectClose(run.dst, ex.read(p.id + "_out.bin", run.dst.dims()), "output", where);
     for (size_t i = 0; i < run.src.size(); ++i)
-      expectClose(run.diffSrc[i], ex.read(p.id + "_dsrc" + std::to_string(i) + ".bin", run.src[i].dims()),
+      expectClose(run.diffSrc[i],
+                  ex.read(p.id + "_dsrc" + std::to_string(i) + ".bin", run.src[i].dims()),
                   "gradient of input " + std::to_string(i), where);
     for (size_t i = 0; i < run.params.size(); ++i) {
       const std::string name = run.shape().params[i].name;
       const std::string stem = p.id + "_param" + std::to_string(i);
       if (run.shape().params[i].trainable)
-        expectClose(run.diffParams[i], ex.read(p.id + "_dparam" + std::to_string(i) + ".bin", run.params[i].dims()),
+        expectClose(run.diffParams[i],
+                    ex.read(p.id + "_dparam" + std::to_string(i) + ".bin", run.params[i].dims()),
                     "gradient of " + name, where);
       // BatchNorm's running statistics after the forward (unchanged for other ops).
-      expectClose(run.params[i], ex.read(stem + "_after.bin", run.params[i].dims()), name + " after forward", where);
+      expectClose(run.params[i], ex.read(stem + "_after.bin", run.params[i].dims()),
+                  name + " after forward", where);
     }
   }
 }
@@ -92,11 +97,12 @@ TEST(TorchReference, EveryOpOnEveryBackendMatchesPyTorch) {
   std::mt19937_64 gen(20240611);
   json manifest = {{"cases", json::array()}};
   std::vector<PendingCase> pending;
-  std::map<std::string, int> compared;       // "op on backend" -> cases
+  std::map<std::string, int> compared;  // "op on backend" -> cases
   std::vector<std::string> declined;
   for (const std::string& op : opsUnderTest()) {
     const auto cases = casesFor(op, CaseSize::Normal);
-    if (cases.empty()) ADD_FAILURE() << "no cases for op " << op << " in tests/engine/ops/op_cases.cpp";
+    if (cases.empty())
+      ADD_FAILURE() << "no cases for op " << op << " in tests/engine/ops/op_cases.cpp";
     const OpCaseSet* set = findCaseSet(op);
     for (OpCase c : cases) {
       if (set->torchInferenceOnly) c.training = false;
@@ -107,7 +113,8 @@ TEST(TorchReference, EveryOpOnEveryBackendMatchesPyTorch) {
           declined.push_back(backend + ": " + c.describe() + ": " + run.status().message());
           continue;
         }
-        ASSERT_TRUE(run.hasValue()) << c.describe() << " on " << backend << ": " << run.status().toString();
+        ASSERT_TRUE(run.hasValue())
+            << c.describe() << " on " << backend << ": " << run.status().toString();
         p.runs.emplace_back(backend, std::move(*run));
       }
       OpRun& ref = p.runs.front().second;
@@ -121,9 +128,11 @@ TEST(TorchReference, EveryOpOnEveryBackendMatchesPyTorch) {
         if (&entry.second != &ref) entry.second.copyDataFrom(ref);
       for (auto& [backend, run] : p.runs) {
         Status st = run.forward();
-        ASSERT_TRUE(st.isOk()) << c.describe() << " on " << backend << ": forward: " << st.toString();
+        ASSERT_TRUE(st.isOk()) << c.describe() << " on " << backend
+                               << ": forward: " << st.toString();
         st = run.backward(diffDst);
-        ASSERT_TRUE(st.isOk()) << c.describe() << " on " << backend << ": backward: " << st.toString();
+        ASSERT_TRUE(st.isOk()) << c.describe() << " on " << backend
+                               << ": backward: " << st.toString();
         ++compared[op + " on " + backend];
       }
       pending.push_back(std::move(p));
@@ -132,7 +141,8 @@ TEST(TorchReference, EveryOpOnEveryBackendMatchesPyTorch) {
   const Status st = ex.run("torch_ops_reference.py", manifest);
   ASSERT_TRUE(st.isOk()) << st.toString();
   for (const PendingCase& p : pending) compareWithTorch(ex, p);
-  for (const auto& [pair, count] : compared) std::printf("[ compared ] %s: %d cases\n", pair.c_str(), count);
+  for (const auto& [pair, count] : compared)
+    std::printf("[ compared ] %s: %d cases\n", pair.c_str(), count);
   for (const std::string& d : declined) std::printf("[ declined ] %s\n", d.c_str());
 }
 

@@ -49,7 +49,8 @@ nlohmann::json TorchExchange::write(const std::string& name, const Tensor& t) co
   return {{"file", name}, {"shape", plain.dims()}, {"dtype", dtypeName(plain.dtype())}};
 }
 
-Status TorchExchange::writeBytes(const std::string& name, const void* data, std::size_t bytes) const {
+Status TorchExchange::writeBytes(const std::string& name, const void* data,
+                                 std::size_t bytes) const {
   std::ofstream out(m_dir / name, std::ios::binary);
   out.write(static_cast<const char*>(data), static_cast<std::streamsize>(bytes));
   if (!out.good()) return ioError("cannot write " + (m_dir / name).string());
@@ -94,7 +95,8 @@ Status TorchExchange::run(const std::string& script, const nlohmann::json& manif
                     "python3-torch and python3-numpy (packaging/install-deps.sh installs them)");
   std::ofstream(m_dir / "manifest.json") << manifest.dump(1);
   const fs::path log = m_dir / "python.log";
-  std::string cmd = std::string(LOOM_PYTHON) + " '" + LOOM_SOURCE_DIR + "/tests/python/" + script + "'";
+  std::string cmd =
+      std::string(LOOM_PYTHON) + " '" + LOOM_SOURCE_DIR + "/tests/python/" + script + "'";
   for (const std::string& a : args) cmd += " '" + a + "'";
   cmd += " '" + m_dir.string() + "' > '" + log.string() + "' 2>&1";
   const int rc = std::system(cmd.c_str());
