@@ -22,8 +22,8 @@ set_tests_properties(loom_studio_unreachable_display PROPERTIES LABELS studio
 add_test(NAME loom_studio_screenshot_of_a_broken_file
          COMMAND ${CMAKE_COMMAND} -E env QT_QPA_PLATFORM=offscreen
                  XDG_CONFIG_HOME=${CMAKE_CURRENT_BINARY_DIR}/config/broken_screenshot
-                 ${CMAKE_COMMAND} -DCMD=$<TARGET_FILE:loom-studio>
+                 ${CMAKE_COMMAND} -DLOOM=$<TARGET_FILE:loom-studio>
                  "-DARGS=--screenshot;${CMAKE_CURRENT_BINARY_DIR}/broken.png;${PROJECT_SOURCE_DIR}/tests/cli/data/syntax_error.loom"
                  -DEXPECT_RC=3 "-DEXPECT_STDERR=syntax_error\\.loom:12:[0-9]+"
-                 -P ${CMAKE_CURRENT_LIST_DIR}/expect_exit.cmake)
+                 -P ${PROJECT_SOURCE_DIR}/tests/cli/run_case.cmake)
 set_tests_properties(loom_studio_screenshot_of_a_broken_file PROPERTIES LABELS studio TIMEOUT 60)
