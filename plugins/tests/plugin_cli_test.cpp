@@ -2,39 +2,26 @@
 // by itself, lists what they added, and lists a plugin with the wrong API version as
 // refused with both versions named — without letting it stop Loom.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <regex>
 #include <string>
 
 #include "engine/plugin/plugin_api.h"
+#include "tests/support/run_command.h"
 
 namespace loom {
 namespace {
 
-struct LoomRun {
-  int rc = -1;
-  std::string out;  // stdout and stderr
-};
+using LoomRun = test::CommandResult;
 
 /// Runs `loom ARGS` with `env` prepended; XDG_DATA_HOME points at an empty directory so a
 /// developer's own plugins do not change the result.
 LoomRun runLoom(const std::string& env, const std::string& args) {
-  const std::string cmd =
-      "env XDG_DATA_HOME=/nonexistent/xdg " + env + " " + LOOM_BIN + " " + args + " 2>&1";
-  LoomRun run;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;)
-    run.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  run.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return test::runCommand("env XDG_DATA_HOME=/nonexistent/xdg " + env + " " + LOOM_BIN + " " +
+                          args + " 2>&1");
 }
 
 bool contains(const std::string& text, const std::string& regex) {

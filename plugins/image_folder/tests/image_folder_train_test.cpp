@@ -3,9 +3,7 @@
 // is trained for one step on each data set, and the first step's loss and the trained
 // parameters must be identical; `loom eval` on the test split must agree too.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,30 +12,18 @@
 #include "engine/core/file_util.h"
 #include "engine/graph/model.h"
 #include "plugins/image_folder/tests/image_folder_fixtures.h"
+#include "tests/support/run_command.h"
 
 namespace loom::image_folder_test {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct LoomRun {
-  int rc = -1;
-  std::string out;  // stdout and stderr
-};
+using LoomRun = test::CommandResult;
 
 LoomRun runLoom(const std::string& args, const std::string& cacheHome) {
-  const std::string cmd =
-      "env LOOM_PLUGIN_PATH= XDG_DATA_HOME=/nonexistent/xdg XDG_CACHE_HOME=" + cacheHome + " " +
-      LOOM_BIN + " " + args + " 2>&1";
-  LoomRun run;
-  FILE* pipe = ::popen(cmd.c_str(), "r");
-  if (!pipe) return run;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0;)
-    run.out.append(buf.data(), n);
-  const int status = ::pclose(pipe);
-  run.rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return run;
+  return test::runCommand("env LOOM_PLUGIN_PATH= XDG_DATA_HOME=/nonexistent/xdg XDG_CACHE_HOME=" +
+                          cacheHome + " " + LOOM_BIN + " " + args + " 2>&1");
 }
 
 /// The MLP example with `dataset` appended (the example has no dataset block of its own).
