@@ -61,12 +61,6 @@ const std::vector<std::string>& fashionMnistClassNames() {
 
 namespace {
 
-bool exists(const std::string& path, bool directory) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return false;
-  return directory ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode);
-}
-
 const char* kInstallHint =
     "install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist)";
 
@@ -87,15 +81,13 @@ Expected<std::string> locate(const std::string& dir, const std::string& stem) {
 
 Expected<Dataset> loadFashionMnist(const std::string& dirArg, Split split) {
   const std::string dir = dirArg.empty() ? kFashionMnistDir : dirArg;
-  if (!exists(dir, true)) {
-    struct stat st {};
-    if (::stat(dir.c_str(), &st) == 0)
-      return invalidArgument(
-          "the Fashion-MNIST path \"" + dir +
-          "\" is not a directory; dataset.path names the directory " +
-          "that holds the {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz files");
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
     return notFound("Fashion-MNIST directory \"" + dir + "\" does not exist; " + kInstallHint);
-  }
+  if (!S_ISDIR(st.st_mode))
+    return invalidArgument("the Fashion-MNIST path \"" + dir +
+                           "\" is not a directory; dataset.path names the directory " +
+                           "that holds the {train,t10k}-{images-idx3,labels-idx1}-ubyte.gz files");
   const std::string prefix = split == Split::Train ? "train" : "t10k";
   LOOM_ASSIGN_OR_RETURN(const std::string imagesPath, locate(dir, prefix + "-images-idx3-ubyte"));
   LOOM_ASSIGN_OR_RETURN(const std::string labelsPath, locate(dir, prefix + "-labels-idx1-ubyte"));

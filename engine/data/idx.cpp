@@ -196,12 +196,12 @@ Expected<Tensor> readIdx(const std::string& path) {
   const std::int64_t payload = count * static_cast<std::int64_t>(type.size);
   // Claimed sizes are checked against the bytes in the file before the payload is allocated.
   const std::uint64_t headerLen = 4 + 4 * std::uint64_t{ndim};
-  if (!isGzip(path) &&
-      static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
+  const bool gzip = isGzip(path);
+  if (!gzip && static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
     return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) +
                        " need " + std::to_string(payload) + " payload bytes, found " +
                        std::to_string(fileBytes - std::min(fileBytes, headerLen)));
-  if (isGzip(path) && static_cast<std::uint64_t>(payload) + headerLen > maxInflatedBytes(fileBytes))
+  if (gzip && static_cast<std::uint64_t>(payload) + headerLen > maxInflatedBytes(fileBytes))
     return dataCorrupt("IDX file \"" + path + "\" is truncated or its header is damaged: dims " +
                        dimsToString(dims) + " need " + std::to_string(payload) +
                        " payload bytes, more than a gzip file of " + std::to_string(fileBytes) +
