@@ -4,6 +4,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "engine/backends/backend.h"
+#include "engine/core/memory_budget.h"
 #include "engine/exec/plan.h"
 #include "engine/graph/analysis.h"
 #include "engine/graph/model.h"
@@ -23,17 +24,6 @@ std::string human(double v, const char* unit) {
   return buf;
 }
 
-std::string bytes(double v) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB"};
-  int i = 0;
-  while (v >= 1024 && i < 3) {
-    v /= 1024;
-    ++i;
-  }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f %s", v, units[i]);
-  return buf;
-}
 }  // namespace
 
 int reportError(const Status& status) {
@@ -65,10 +55,11 @@ int runInfo(const InfoArgs& args) {
   std::printf(
       "total: %lld parameters (%s), %s forward per batch of %d (%s per sample),\n"
       "       activations %s per batch\n",
-      static_cast<long long>(a.total.params), bytes(static_cast<double>(a.parameterBytes)).c_str(),
+      static_cast<long long>(a.total.params),
+      formatBytes(static_cast<double>(a.parameterBytes)).c_str(),
       human(static_cast<double>(a.total.flops), "FLOP").c_str(), args.batchSize,
       human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
-      bytes(static_cast<double>(a.total.activationBytes)).c_str());
+      formatBytes(static_cast<double>(a.total.activationBytes)).c_str());
   if (!a.status.isOk()) return reportError(a.status);
 
   if (args.kernels) {

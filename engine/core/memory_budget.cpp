@@ -61,7 +61,7 @@ std::string formatBytes(double bytes) {
     ++i;
   }
   char buf[48];
-  std::snprintf(buf, sizeof buf, i == 0 ? "%.0f %s" : "%.2f %s", bytes, units[i]);
+  std::snprintf(buf, sizeof buf, "%.1f %s", bytes, units[i]);
   return buf;
 }
 

@@ -13,7 +13,7 @@ namespace loom {
 /// K, M, G or T suffix, powers of 1024), else 3/4 of the machine's physical memory. Read once.
 std::int64_t memoryBudgetBytes();
 
-/// "1.50 GiB": bytes for messages.
+/// "1.5 GiB", "40.0 B": bytes in binary units with one decimal (messages, `loom info`).
 std::string formatBytes(double bytes);
 
 }  // namespace loom
