@@ -10,11 +10,13 @@ packages=(
   libdnnl-dev ocl-icd-opencl-dev opencl-headers   # oneDNN's CMake config needs the OpenCL bits
   libprotobuf-dev protobuf-compiler zlib1g-dev libcli11-dev nlohmann-json3-dev
   libopencv-dev libopencv-contrib-dev libonnx-dev openmpi-bin libopenmpi-dev
+  libeigen3-dev libhnswlib-dev   # projections (PCA, least squares) and approximate neighbours
   # studio
   qt6-base-dev qt6-svg-dev libqt6opengl6-dev libxkbcommon-dev libqcustomplot-dev
   libgraphviz-dev qt6-qpa-plugins xvfb xauth imagemagick
   # tests and benchmarks: references and the real data set
   libgtest-dev python3-torch python3-onnx python3-numpy dataset-fashion-mnist
+  python3-protobuf python3-sklearn python3-skimage   # event-file, projection, superpixel references
   libopenblas0-pthread   # PyTorch's fastest Dense layers, for the side-by-side benchmark
 )
 
