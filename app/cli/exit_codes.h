@@ -14,6 +14,7 @@ enum ExitCode : int {
   kExitCheckpoint = 5,   ///< checkpoint belongs to a different model
   kExitDiverged = 6,     ///< training produced NaN/Inf
   kExitIo = 7,           ///< the OS refused a read or write
+  kExitMemory = 8,       ///< out of memory (an allocation failed)
   kExitCancelled = 130,  ///< stopped by Ctrl+C (a checkpoint was written)
 };
 
@@ -39,6 +40,8 @@ inline int exitCodeFor(const Status& status) {
       return kExitIo;
     case ErrorCode::Cancelled:
       return kExitCancelled;
+    case ErrorCode::OutOfMemory:
+      return kExitMemory;
     case ErrorCode::Unsupported:
     case ErrorCode::Internal:
       return kExitInternal;
@@ -49,6 +52,6 @@ inline int exitCodeFor(const Status& status) {
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 success, 1 internal error, 2 bad command line, 3 invalid model file,\n"
     "4 missing or corrupt data/checkpoint, 5 checkpoint of another model, 6 training\n"
-    "diverged (NaN/Inf), 7 I/O error, 130 cancelled by Ctrl+C.";
+    "diverged (NaN/Inf), 7 I/O error, 8 out of memory, 130 cancelled by Ctrl+C.";
 
 }  // namespace loom::cli

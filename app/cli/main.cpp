@@ -5,6 +5,7 @@
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "engine/core/exception_boundary.h"
 
 namespace {
 
@@ -29,7 +30,8 @@ const loom::SettingSpec& setting(const char* path) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+/// Parses the command line and runs the chosen command.
+static int runLoom(int argc, char** argv) {
   using namespace loom::cli;
   CLI::App app{"Loom: design, train and inspect neural networks.\n"};
   app.footer(kExitCodeHelp);
@@ -91,4 +93,16 @@ int main(int argc, char** argv) {
   if (*i) return runInfo(info);
   if (*s) return runSettings(settings);
   return kExitUsage;
+}
+
+// Nothing escapes as an exception: a throw from a library (allocation, JSON, protobuf, OpenCV)
+// becomes a message and its documented exit code instead of std::terminate's abort.
+int main(int argc, char** argv) {
+  int code = loom::cli::kExitInternal;
+  const std::string command = argc > 1 ? std::string("loom ") + argv[1] : "loom";
+  const loom::Status status = loom::guarded(command, [&] {
+    code = runLoom(argc, argv);
+    return loom::Status::ok();
+  });
+  return status.isOk() ? code : loom::cli::reportError(status);
 }

@@ -1,5 +1,6 @@
 target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/crc32c.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/exception_boundary.cpp
   ${CMAKE_CURRENT_LIST_DIR}/file_util.cpp
   ${CMAKE_CURRENT_LIST_DIR}/memory_budget.cpp
   ${CMAKE_CURRENT_LIST_DIR}/npy.cpp

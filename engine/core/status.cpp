@@ -30,6 +30,8 @@ const char* errorCodeName(ErrorCode code) {
       return "i/o error";
     case ErrorCode::Cancelled:
       return "cancelled";
+    case ErrorCode::OutOfMemory:
+      return "out of memory";
     case ErrorCode::Internal:
       return "internal error";
   }

@@ -28,6 +28,7 @@ enum class ErrorCode {
   Unsupported,      ///< valid request that this build or backend cannot do
   IoError,          ///< the operating system refused a read or write
   Cancelled,        ///< the user stopped the work
+  OutOfMemory,      ///< an allocation failed (or would exceed the memory budget)
   Internal,         ///< a bug in Loom
 };
 

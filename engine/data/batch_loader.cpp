@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/core/exception_boundary.h"
+
 namespace loom {
 
 Expected<std::unique_ptr<BatchLoader>> BatchLoader::create(const Dataset& dataset,
@@ -87,6 +89,11 @@ void BatchLoader::stop() {
   m_ready.notify_all();
 }
 
+Status BatchLoader::failure() const {
+  std::lock_guard lock(m_mutex);
+  return m_failure;
+}
+
 void BatchLoader::run() {
   std::vector<std::int64_t> order;
   std::int64_t orderEpoch = -1;
@@ -101,12 +108,25 @@ void BatchLoader::run() {
     const std::int64_t epoch = m_epoch;
     const std::int64_t step = m_nextToBuild++;
     lock.unlock();
-    if (epoch != orderEpoch) {
-      order = epochOrder(epoch);
-      orderEpoch = epoch;
-    }
-    Batch batch = build(order, epoch, step);
+    Batch batch;
+    const Status built = guarded(
+        "building batch " + std::to_string(step + 1) + " of epoch " + std::to_string(epoch + 1),
+        [&] {
+          if (epoch != orderEpoch) {
+            order = epochOrder(epoch);
+            orderEpoch = epoch;
+          }
+          batch = build(order, epoch, step);
+          return Status::ok();
+        });
     lock.lock();
+    if (!built.isOk()) {
+      m_failure = built;
+      m_stop = true;
+      m_queue.clear();
+      m_ready.notify_all();
+      return;
+    }
     if (generation == m_generation && !m_stop) {
       m_queue.push_back(std::move(batch));
       m_ready.notify_all();

@@ -80,6 +80,11 @@ class BatchLoader {
   /// Stops the worker early; next() returns std::nullopt from now on. Idempotent.
   void stop();
 
+  /// Why the worker stopped on its own: OK unless building a batch threw (an allocation
+  /// failed, say). Then next() returns std::nullopt and this names the epoch and step; a
+  /// caller that gets std::nullopt before the epoch's end returns this.
+  Status failure() const;
+
   /// Builds batch `step` of `epoch` on the calling thread (same bytes as next() would give).
   Batch makeBatch(std::int64_t epoch, std::int64_t step) const;
 
@@ -96,7 +101,7 @@ class BatchLoader {
   BatchLoaderOptions m_options;
   SampleTransform m_transform;
 
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   std::condition_variable m_wake;   // worker: work to do or stop
   std::condition_variable m_ready;  // consumer: a batch is queued or the epoch ended
   std::deque<Batch> m_queue;
@@ -106,6 +111,7 @@ class BatchLoader {
   std::int64_t m_nextToDeliver = 0;  // next step next() will return
   std::int64_t m_endStep = 0;        // one past the last step of the current epoch
   bool m_stop = false;
+  Status m_failure;  // set by the worker when building a batch threw
   std::thread m_worker;
 };
 

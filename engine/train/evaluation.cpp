@@ -51,7 +51,10 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
   const auto start = Clock::now();
   for (std::int64_t step = 0; step < steps; ++step) {
     auto batch = loader.next();
-    if (!batch) return internalError("the data loader ended early");
+    if (!batch) {
+      LOOM_RETURN_IF_ERROR(loader.failure());
+      return internalError("the data loader ended early");
+    }
     const std::int64_t b = batch->x.dim(0);
     LOOM_ASSIGN_OR_RETURN(Plan * plan, plans.get(b));
     LOOM_RETURN_IF_ERROR(plan->forward({{input, &batch->x}}, false, 0));

@@ -72,7 +72,10 @@ Status Trainer::stepUnchecked() {
   const std::int64_t epoch = s.epoch, step = s.stepInEpoch;
   auto batch = r.data.train->next();
   lap(r.phases.data);
-  if (!batch) return internalError("the data loader ended early at step " + std::to_string(step));
+  if (!batch) {
+    LOOM_RETURN_IF_ERROR(r.data.train->failure());
+    return internalError("the data loader ended early at step " + std::to_string(step));
+  }
   const double lr = r.schedule->learningRateAt(s.globalStep, r.stepsPerEpoch, r.scheduleSteps);
   const std::uint64_t key =
       rngKey(s.seed, {static_cast<std::uint64_t>(RngPurpose::Dropout),

@@ -3,14 +3,35 @@
 
 #include <cmath>
 #include <cstring>
+#include <new>
 #include <set>
+#include <stdexcept>
 
 #include "engine/core/crc32c.h"
+#include "engine/core/exception_boundary.h"
 #include "engine/core/rng.h"
 #include "engine/core/status.h"
 #include "engine/core/tensor.h"
 
 using namespace loom;
+
+TEST(ExceptionBoundary, TurnsWhatEscapesIntoAStatusThatSaysWhatWasBeingDone) {
+  const Status oom = guarded("loading \"x.loom\"", []() -> Status { throw std::bad_alloc(); });
+  EXPECT_EQ(oom.code(), ErrorCode::OutOfMemory);
+  EXPECT_NE(oom.message().find("loading \"x.loom\": out of memory"), std::string::npos)
+      << oom.message();
+  EXPECT_NE(oom.message().find("LOOM_MEMORY_BUDGET"), std::string::npos);
+
+  const Expected<int> thrown =
+      guarded("parsing", []() -> Expected<int> { throw std::runtime_error("bad token 7"); });
+  ASSERT_FALSE(thrown.hasValue());
+  EXPECT_EQ(thrown.status().code(), ErrorCode::Internal);
+  EXPECT_EQ(thrown.status().message(), "parsing: unexpected exception: bad token 7");
+
+  const Expected<int> value = guarded("adding", []() -> Expected<int> { return 42; });
+  ASSERT_TRUE(value.hasValue());
+  EXPECT_EQ(*value, 42);
+}
 
 TEST(Crc32c, KnownAnswers) {
   // RFC 3720 B.4 test vectors.

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <set>
 
+#include "engine/core/exception_boundary.h"
 #include "engine/train/settings.h"
 #include "widgets/document/document_commands.h"
 
@@ -130,7 +131,15 @@ void Document::startAnalysis() {
   const std::int64_t batch = m_batch;
   const std::uint64_t rev = m_structureRevision;
   m_runner->watcher.setFuture(QtConcurrent::run([copy = std::move(copy), batch, rev] {
-    return AnalysisRunner::Result{analyzeGraph(copy, OpRegistry::global(), batch), rev};
+    // The engine reports model errors as statuses; anything that still throws (an allocation
+    // the size checks missed) must not take the studio down with unsaved work.
+    GraphAnalysis analysis;
+    const Status status = guarded("analysing the graph", [&] {
+      analysis = analyzeGraph(copy, OpRegistry::global(), batch);
+      return Status::ok();
+    });
+    if (!status.isOk()) analysis = GraphAnalysis{.status = status};
+    return AnalysisRunner::Result{std::move(analysis), rev};
   }));
 }
 
