@@ -60,7 +60,7 @@ int runInfo(const InfoArgs& args) {
       human(static_cast<double>(a.total.flops), "FLOP").c_str(), args.batchSize,
       human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
       formatBytes(static_cast<double>(a.total.activationBytes)).c_str());
-  if (!a.status.isOk()) return reportError(a.status);
+  if (!a.status.isOk()) return reportError(a.status.withContext(args.model));
 
   if (args.kernels) {
     auto params = ParameterSet::create(model->graph, a, model->parameters, model->training.seed());

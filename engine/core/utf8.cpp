@@ -36,4 +36,31 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view s) {
   return std::nullopt;
 }
 
+std::string printable(std::string_view s, std::size_t maxBytes) {
+  static const char* const kHex = "0123456789abcdef";
+  std::string out;
+  std::size_t i = 0;
+  while (i < s.size() && out.size() < maxBytes) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7F) {
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // A well-formed multi-byte sequence is kept whole; anything else is escaped byte by byte.
+    std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
+    if (len && i + len <= s.size() && !firstInvalidUtf8(s.substr(i, len))) {
+      out.append(s.substr(i, len));
+      i += len;
+      continue;
+    }
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+    ++i;
+  }
+  if (i < s.size()) out += "...";
+  return out;
+}
+
 }  // namespace loom

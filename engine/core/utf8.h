@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace loom {
@@ -12,5 +13,10 @@ namespace loom {
 /// Offset of the first byte that does not belong to a well-formed UTF-8 sequence (RFC 3629:
 /// no overlong forms, no surrogates, nothing above U+10FFFF), or nullopt if `s` is valid.
 std::optional<std::size_t> firstInvalidUtf8(std::string_view s);
+
+/// `s` made safe to print in a message: control bytes and bytes that are not well-formed
+/// UTF-8 become "\xNN", and a text longer than `maxBytes` is cut with "..." (a damaged file's
+/// name or hash must not put raw bytes, newlines or 5,000 characters into an error).
+std::string printable(std::string_view s, std::size_t maxBytes = 80);
 
 }  // namespace loom

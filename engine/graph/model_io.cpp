@@ -189,6 +189,12 @@ pb::Model modelToProto(const Model& m, bool withParameters) {
 }  // namespace
 
 Expected<Model> parseModel(const std::string& text, const std::string& sourceName) {
+  // An empty text parses as a valid, empty message; say what the file is instead of letting
+  // validation report "the graph is empty" without naming it.
+  if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Status(ErrorCode::ParseError,
+                  sourceName + ": the file is empty (" + std::to_string(text.size()) +
+                      " bytes): a Loom model file holds a graph { node { ... } } block");
   pb::Model proto;
   google::protobuf::TextFormat::Parser parser;
   FirstErrorCollector errors;

@@ -4,6 +4,7 @@
 
 #include "engine/core/crc32c.h"
 #include "engine/core/file_util.h"
+#include "engine/core/utf8.h"
 
 namespace loom {
 
@@ -176,8 +177,8 @@ Expected<CheckpointData> readCheckpoint(const std::string& path,
   LOOM_RETURN_IF_ERROR(r.str(data.modelHash));
   if (!expectedModelHash.empty() && data.modelHash != expectedModelHash)
     return Status(ErrorCode::ModelMismatch,
-                  where + " belongs to a different model (structure hash " + data.modelHash +
-                      ", this model has " + expectedModelHash + ")");
+                  where + " belongs to a different model (structure hash " +
+                      printable(data.modelHash) + ", this model has " + expectedModelHash + ")");
   LOOM_RETURN_IF_ERROR(getState(r, data.state));
   std::uint32_t count = 0;
   LOOM_RETURN_IF_ERROR(r.get(count));
@@ -189,7 +190,7 @@ Expected<CheckpointData> readCheckpoint(const std::string& path,
     LOOM_RETURN_IF_ERROR(r.get(dtype));
     LOOM_RETURN_IF_ERROR(r.get(rank));
     if (dtype > static_cast<std::uint8_t>(DType::I64) || rank > 8)
-      return dataCorrupt(where + ": tensor \"" + name + "\" has a corrupt header");
+      return dataCorrupt(where + ": tensor \"" + printable(name) + "\" has a corrupt header");
     Dims dims(rank);
     for (auto& d : dims) LOOM_RETURN_IF_ERROR(r.get(d));
     std::uint64_t bytes = 0;
@@ -199,17 +200,19 @@ Expected<CheckpointData> readCheckpoint(const std::string& path,
     const auto claimed =
         checkedNumElements(dims, static_cast<std::int64_t>(dtypeSize(static_cast<DType>(dtype))));
     if (!claimed || static_cast<std::uint64_t>(*claimed) != bytes)
-      return dataCorrupt(where + ": tensor \"" + name + "\" has dims " + dimsToString(dims) +
-                         " that do not match its " + std::to_string(bytes) + " bytes");
+      return dataCorrupt(where + ": tensor \"" + printable(name) + "\" has dims " +
+                         dimsToString(dims) + " that do not match its " + std::to_string(bytes) +
+                         " bytes");
     if (bytes > file.size() - r.pos())
-      return dataCorrupt(where + ": tensor \"" + name + "\" claims " + std::to_string(bytes) +
-                         " bytes, the file has " + std::to_string(file.size() - r.pos()) + " left");
+      return dataCorrupt(where + ": tensor \"" + printable(name) + "\" claims " +
+                         std::to_string(bytes) + " bytes, the file has " +
+                         std::to_string(file.size() - r.pos()) + " left");
     Tensor t(dims, static_cast<DType>(dtype));
     LOOM_RETURN_IF_ERROR(r.bytes(t.raw(), t.bytes()));
     std::uint32_t crc = 0;
     LOOM_RETURN_IF_ERROR(r.get(crc));
     if (crc != crc32c(t.raw(), t.bytes()))
-      return dataCorrupt(where + ": tensor \"" + name + "\" fails its CRC-32C check");
+      return dataCorrupt(where + ": tensor \"" + printable(name) + "\" fails its CRC-32C check");
     data.tensors.emplace_back(std::move(name), std::move(t));
   }
   if (r.pos() + 4 != file.size())

@@ -9,6 +9,16 @@
 
 using namespace loom;
 
+TEST(Utf8, PrintableEscapesControlAndInvalidBytesAndCutsLongText) {
+  EXPECT_EQ(printable("fc1.weights"), "fc1.weights");
+  EXPECT_EQ(printable("a\nb\x80"
+                      "c"),
+            "a\\x0ab\\x80c");
+  EXPECT_EQ(printable("\xC3\xA9t\xC3\xA9"), "\xC3\xA9t\xC3\xA9");  // été kept whole
+  EXPECT_EQ(printable("\xC3"), "\\xc3");                           // cut-off sequence escaped
+  EXPECT_EQ(printable(std::string(5000, 'x'), 10), "xxxxxxxxxx...");
+}
+
 TEST(Utf8, KnownAnswers) {
   EXPECT_FALSE(firstInvalidUtf8("plain ascii"));
   EXPECT_FALSE(firstInvalidUtf8("\xC3\xA9t\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"));  // été € 😀
