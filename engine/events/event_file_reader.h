@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,8 +24,11 @@ namespace loom::events {
 
 /// Decodes one serialized tensorboard.Event. A payload that does not parse is DataCorrupt;
 /// a NaN wall time is DataCorrupt ("wall time is NaN"). Values of unknown plugins come back
-/// with TagKind::Other.
-Expected<DecodedEvent> decodeEvent(std::string_view payload);
+/// with TagKind::Other. TensorBoard requires a tag's SummaryMetadata only on its first value:
+/// `pluginByTag` (when given) remembers each tag's plugin name from its metadata and supplies
+/// it to later values that have none (one map per file, as EventFileReader keeps).
+Expected<DecodedEvent> decodeEvent(std::string_view payload,
+                                   std::map<std::string, std::string>* pluginByTag = nullptr);
 
 class EventFileReader {
  public:
@@ -61,10 +65,11 @@ class EventFileReader {
   void fail(std::uint64_t offset, const std::string& message, bool dead);
 
   std::string m_path;
-  std::uint64_t m_offset = 0;    ///< file offset of m_pending[0]
-  std::uint64_t m_readEnd = 0;   ///< file offset up to which bytes were read
-  std::string m_pending;         ///< bytes read but not yet a whole record
+  std::uint64_t m_offset = 0;   ///< file offset of m_pending[0]
+  std::uint64_t m_readEnd = 0;  ///< file offset up to which bytes were read
+  std::string m_pending;        ///< bytes read but not yet a whole record
   std::uint64_t m_records = 0;
+  std::map<std::string, std::string> m_pluginByTag;
   std::optional<FileProblem> m_problem;
   bool m_dead = false;
 };

@@ -24,8 +24,8 @@ struct Histogram {
 /// One encoded image (PNG from Loom; PNG or JPEG from other writers), not decoded.
 struct Image {
   int width = 0, height = 0;
-  int colorspace = 0;    ///< 1 gray, 3 RGB, 4 RGBA (0: unknown, e.g. tensor-form images)
-  std::string encoded;   ///< the file bytes
+  int colorspace = 0;   ///< 1 gray, 3 RGB, 4 RGBA (0: unknown, e.g. tensor-form images)
+  std::string encoded;  ///< the file bytes
 };
 
 /// A hyperparameter value (the hparams plugin allows numbers, strings and booleans).
@@ -52,12 +52,12 @@ const char* tagKindName(TagKind kind);
 struct SummaryValue {
   std::string tag;
   TagKind kind = TagKind::Other;
-  std::string plugin;  ///< plugin name from metadata ("" when absent)
-  double scalar = 0;   ///< Scalar
-  Histogram histogram; ///< Histogram
+  std::string plugin;         ///< plugin name from metadata ("" when absent)
+  double scalar = 0;          ///< Scalar
+  Histogram histogram;        ///< Histogram
   std::vector<Image> images;  ///< Image (tensor-form image summaries hold several)
-  std::string text;    ///< Text (string tensors: elements joined by "\n")
-  HParams hparams;     ///< HParams: the part this record carries (start or end)
+  std::string text;           ///< Text (string tensors: elements joined by "\n")
+  HParams hparams;            ///< HParams: the part this record carries (start or end)
 };
 
 /// One Event record, decoded.

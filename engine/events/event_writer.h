@@ -29,6 +29,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/core/status.h"
@@ -42,8 +43,6 @@ struct EventWriterOptions {
   /// Records waiting for the writer thread above this are dropped (counted in dropped()),
   /// so a stalled disk costs bounded memory. Bytes of queued payloads, not records.
   std::size_t maxQueuedBytes = std::size_t{256} << 20;
-  /// The writer thread flushes (write(2), no fsync) at least this often when records wait.
-  double flushSeconds = 0.5;
   /// Histogram buckets for histogram() from raw values (TensorBoard's default is 30).
   int histogramBuckets = 30;
 };

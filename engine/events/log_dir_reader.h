@@ -80,11 +80,11 @@ struct RunData {
   std::map<std::string, std::vector<StepValue<std::string>>> texts;
   /// Tags of kinds Loom does not show (graph_def, plugins it does not know), with counts.
   std::map<std::string, std::uint64_t> otherTags;
-  std::optional<HParams> hparams;  ///< from the hparams plugin's records, when present
-  std::optional<RunInfo> info;     ///< run.json, when present and parsed
-  double startTime = 0;            ///< earliest wall time seen (0: none yet)
-  std::uint64_t events = 0;        ///< events read (all files)
-  std::vector<std::string> files;  ///< event files, in read order (absolute paths)
+  std::optional<HParams> hparams;     ///< from the hparams plugin's records, when present
+  std::optional<RunInfo> info;        ///< run.json, when present and parsed
+  double startTime = 0;               ///< earliest wall time seen (0: none yet)
+  std::uint64_t events = 0;           ///< events read (all files)
+  std::vector<std::string> files;     ///< event files, in read order (absolute paths)
   std::vector<FileProblem> problems;  ///< current problems, file and offset
 };
 

@@ -5,14 +5,17 @@
 add_library(loom_event_proto STATIC
   ${CMAKE_CURRENT_LIST_DIR}/proto/tensorboard.proto
   ${CMAKE_CURRENT_LIST_DIR}/proto/hparams.proto)
-protobuf_generate(TARGET loom_event_proto LANGUAGE cpp IMPORT_DIRS ${PROJECT_SOURCE_DIR}
-                  PROTOC_OUT_DIR ${PROJECT_BINARY_DIR})
-target_include_directories(loom_event_proto PUBLIC ${PROJECT_BINARY_DIR})
+# From this directory protobuf_generate names the outputs relative to engine/, so they go to
+# <build>/engine and the generated sources include "events/proto/...".
+protobuf_generate(TARGET loom_event_proto LANGUAGE cpp IMPORT_DIRS ${PROJECT_SOURCE_DIR}/engine
+                  PROTOC_OUT_DIR ${PROJECT_BINARY_DIR}/engine)
+target_include_directories(loom_event_proto PUBLIC ${PROJECT_BINARY_DIR} ${PROJECT_BINARY_DIR}/engine)
 target_link_libraries(loom_event_proto PUBLIC protobuf::libprotobuf)
 
 find_package(OpenCV REQUIRED COMPONENTS core imgcodecs)
 target_include_directories(loom_engine SYSTEM PRIVATE ${OpenCV_INCLUDE_DIRS})
-target_link_libraries(loom_engine PRIVATE loom_event_proto opencv_core opencv_imgcodecs)
+add_dependencies(loom_engine loom_event_proto)
+target_link_libraries(loom_engine PUBLIC loom_event_proto PRIVATE opencv_core opencv_imgcodecs)
 target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/event_decode.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event_file_reader.cpp

@@ -37,16 +37,16 @@ std::string frameRecord(std::string_view payload);
 
 /// What parseRecord() found at the start of a buffer.
 enum class RecordParse {
-  Complete,     ///< a whole, valid record; `payload` and `recordBytes` are set
-  Truncated,    ///< the buffer ends inside the record (incl. an empty buffer): wait for more
-  BadLengthCrc, ///< the header's CRC does not match its length bytes
-  TooLong,      ///< the length CRC matches but the length exceeds kMaxRecordPayload
-  BadDataCrc,   ///< the payload's CRC does not match
+  Complete,      ///< a whole, valid record; `payload` and `recordBytes` are set
+  Truncated,     ///< the buffer ends inside the record (incl. an empty buffer): wait for more
+  BadLengthCrc,  ///< the header's CRC does not match its length bytes
+  TooLong,       ///< the length CRC matches but the length exceeds kMaxRecordPayload
+  BadDataCrc,    ///< the payload's CRC does not match
 };
 
 struct RecordView {
-  std::string_view payload;      ///< points into the parsed buffer
-  std::size_t recordBytes = 0;   ///< 16 + payload size
+  std::string_view payload;         ///< points into the parsed buffer
+  std::size_t recordBytes = 0;      ///< 16 + payload size
   std::uint64_t claimedLength = 0;  ///< the header's length (set from BadDataCrc/TooLong on)
 };
 
