@@ -1,8 +1,11 @@
 #include "engine/events/log_dir_reader.h"
 
+#include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -85,12 +88,26 @@ Expected<RunInfo> parseRunJson(const std::string& path) {
   info.host = field<std::string>(j, "host");
   info.globalStep = field<std::int64_t>(j, "global_step");
   info.error = field<std::string>(j, "error");
+  info.pid = field<std::int64_t>(j, "pid");
   if (const auto it = j.find("best_metric"); it != j.end() && it->is_object()) {
     info.bestMetricName = field<std::string>(*it, "name");
     info.bestMetric = field<double>(*it, "value");
     info.bestStep = field<std::int64_t>(*it, "step");
   }
   return info;
+}
+
+std::string localHost() {
+  char name[256] = {};
+  ::gethostname(name, sizeof name - 1);
+  return name;
+}
+
+/// A run that says it is running on this host but whose process is gone has crashed.
+bool processGone(const RunInfo& info) {
+  if (!info.status || (*info.status != "running" && *info.status != "paused")) return false;
+  if (!info.pid || *info.pid <= 0 || !info.host || *info.host != localHost()) return false;
+  return ::kill(static_cast<pid_t>(*info.pid), 0) != 0 && errno == ESRCH;
 }
 
 template <typename Map>
@@ -253,6 +270,13 @@ void LogDirReader::readRun(RunState& state, RunChange& change) {
       } else {
         state.runJsonProblem = FileProblem{runJson, 0, info.status().message()};
       }
+      change.infoChanged = true;
+    }
+  }
+  if (run.info) {
+    const bool crashed = processGone(*run.info);
+    if (crashed != run.info->crashed) {
+      run.info->crashed = crashed;
       change.infoChanged = true;
     }
   }

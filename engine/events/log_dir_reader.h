@@ -68,7 +68,13 @@ struct RunInfo {
   std::optional<std::int64_t> bestStep;
   std::optional<std::int64_t> globalStep;
   std::optional<std::string> error;
+  std::optional<std::int64_t> pid;  ///< the training process (rank 0)
+  /// run.json says "running" or "paused", names this host, and its process no longer exists:
+  /// the run died without ending (kill -9, a crash, power loss). status() then says "crashed".
+  bool crashed = false;
   std::string raw;
+  /// "crashed" when `crashed`, else `status` ("" when absent).
+  std::string effectiveStatus() const { return crashed ? "crashed" : status.value_or(""); }
 };
 
 struct RunData {

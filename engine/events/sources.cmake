@@ -17,6 +17,7 @@ target_include_directories(loom_engine SYSTEM PRIVATE ${OpenCV_INCLUDE_DIRS})
 add_dependencies(loom_engine loom_event_proto)
 target_link_libraries(loom_engine PUBLIC loom_event_proto PRIVATE opencv_core opencv_imgcodecs)
 target_sources(loom_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/confusion.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event_decode.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event_file_reader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event_types.cpp

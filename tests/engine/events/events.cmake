@@ -7,6 +7,7 @@ loom_add_test(events_test
           ${CMAKE_CURRENT_LIST_DIR}/bad_input_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/foreign_test.cpp
           ${CMAKE_CURRENT_LIST_DIR}/python_interop_test.cpp
+          ${CMAKE_CURRENT_LIST_DIR}/training_log_test.cpp
   LIBS nlohmann_json::nlohmann_json Threads::Threads loom_event_proto
   LABELS engine)
 # The foreign logs sit in ../shared beside the checkout (one level up more for a worktree
