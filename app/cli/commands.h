@@ -45,6 +45,10 @@ struct InfoArgs {
       false;  ///< `loom info --plugins`: list plugins instead of a model (cmd_plugins.cpp)
 };
 
+struct RunsArgs {
+  std::string logdir;  ///< a log directory (runs are found below it) or one run directory
+};
+
 int runTrain(const TrainArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);
@@ -54,6 +58,8 @@ int runPluginInfo(const InfoArgs& args);
 /// a refused plugin is skipped, with a warning on stderr when `warnAboutRefused`.
 void loadPlugins(bool warnAboutRefused);
 int runSettings(const SettingsArgs& args);
+/// `loom runs LOGDIR` (cmd_runs.cpp).
+int runRuns(const RunsArgs& args);
 
 /// Prints "loom: error: <message>" to stderr and returns the exit code for the status.
 int reportError(const Status& status);

@@ -78,6 +78,12 @@ static int runLoom(int argc, char** argv) {
   i->add_option("--batch-size", info.batchSize, "Batch size for shapes and memory (default 1)");
   i->add_flag("--kernels", info.kernels, "Also show which backend kernel runs each node and why");
 
+  RunsArgs runs;
+  auto* r = app.add_subcommand(
+      "runs", "List the runs under a log directory: tags, points, steps, last values, problems");
+  r->add_option("logdir", runs.logdir, "Log directory (e.g. runs) or one run directory")
+      ->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -92,6 +98,7 @@ static int runLoom(int argc, char** argv) {
     return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
   if (*i) return runInfo(info);
   if (*s) return runSettings(settings);
+  if (*r) return runRuns(runs);
   return kExitUsage;
 }
 

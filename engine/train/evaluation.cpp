@@ -36,10 +36,31 @@ Expected<Plan*> EvalPlans::get(std::int64_t batch) {
   return &m_plans.emplace(batch, std::move(plan)).first->second;
 }
 
+ConfusionCounter::ConfusionCounter(std::int64_t classes)
+    : m_classes(classes), m_counts(static_cast<std::size_t>(classes * classes), 0) {}
+
+EvalBatchObserver ConfusionCounter::observer() {
+  return [this](const Tensor& logits, const Tensor& labels) {
+    const std::int64_t b = logits.dim(0), k = logits.dim(1);
+    const float* x = logits.f32();
+    const auto* y = labels.data<std::int64_t>();
+    for (std::int64_t i = 0; i < b; ++i) {
+      std::int64_t best = 0;  // the first maximum, as countTopKCorrect breaks ties
+      for (std::int64_t c = 1; c < k; ++c) {
+        if (x[i * k + c] > x[i * k + best]) best = c;
+      }
+      if (y[i] >= 0 && y[i] < m_classes && best < m_classes) {
+        ++m_counts[static_cast<std::size_t>(y[i] * m_classes + best)];
+      }
+    }
+  };
+}
+
 Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const std::string& input,
                                     BatchLoader& loader, TrainProgress::Phase phase,
                                     std::int64_t epoch,
-                                    const std::function<void(const TrainProgress&)>& onProgress) {
+                                    const std::function<void(const TrainProgress&)>& onProgress,
+                                    const EvalBatchObserver& onBatch) {
   using Clock = std::chrono::steady_clock;
   EvalMetrics m;
   double lossSum = 0;
@@ -71,6 +92,7 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
     LOOM_ASSIGN_OR_RETURN(double loss,
                           computeLoss(model.training.loss(), logits, batch->y, nullptr));
     lossSum += loss * static_cast<double>(b);
+    if (onBatch) onBatch(logits, batch->y);
     LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
     correct += top1;
     for (auto& [k, c] : topCorrect) {
@@ -100,14 +122,16 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
   return m;
 }
 
-Expected<EvalMetrics> evaluateTestSplit(
-    const Model& model, const Dataset& test, const std::string& input, EvalPlans& plans,
-    const BatchLoaderOptions& options, std::int64_t epoch,
-    const std::function<void(const TrainProgress&)>& onProgress) {
+Expected<EvalMetrics> evaluateTestSplit(const Model& model, const Dataset& test,
+                                        const std::string& input, EvalPlans& plans,
+                                        const BatchLoaderOptions& options, std::int64_t epoch,
+                                        const std::function<void(const TrainProgress&)>& onProgress,
+                                        const EvalBatchObserver& onBatch) {
   LOOM_ASSIGN_OR_RETURN(
       auto loader,
       BatchLoader::create(test, firstIndices(test.size(), model.dataset.test_limit()), options));
-  return runEvaluation(model, plans, input, *loader, TrainProgress::Phase::Test, epoch, onProgress);
+  return runEvaluation(model, plans, input, *loader, TrainProgress::Phase::Test, epoch, onProgress,
+                       onBatch);
 }
 
 namespace {

@@ -36,19 +36,38 @@ class EvalPlans {
   std::map<std::int64_t, Plan> m_plans;
 };
 
+/// Sees every evaluation batch's logits [B, classes] and labels (I64 [B]), for metrics beyond
+/// loss and accuracy (the confusion matrix of the event log).
+using EvalBatchObserver = std::function<void(const Tensor& logits, const Tensor& labels)>;
+
+/// Counts (true class, predicted class = first maximum) over the batches it observes.
+class ConfusionCounter {
+ public:
+  explicit ConfusionCounter(std::int64_t classes);
+  EvalBatchObserver observer();
+  /// classes × classes, row = true class, row-major.
+  const std::vector<std::int64_t>& counts() const { return m_counts; }
+
+ private:
+  std::int64_t m_classes;
+  std::vector<std::int64_t> m_counts;
+};
+
 /// Scores every batch of one epoch of `loader` (index order). Progress reports carry
 /// `phase` and `epoch`. NonFinite, naming the first node at fault, when a batch's logits are
 /// not all finite (a NaN logit would otherwise be scored as a tie).
 Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const std::string& input,
                                     BatchLoader& loader, TrainProgress::Phase phase,
                                     std::int64_t epoch,
-                                    const std::function<void(const TrainProgress&)>& onProgress);
+                                    const std::function<void(const TrainProgress&)>& onProgress,
+                                    const EvalBatchObserver& onBatch = {});
 
 /// Evaluates `test` (already checked against the model's input) with the evaluation loader
 /// options `options` (normalisation of the run), the first test_limit samples.
-Expected<EvalMetrics> evaluateTestSplit(
-    const Model& model, const Dataset& test, const std::string& input, EvalPlans& plans,
-    const BatchLoaderOptions& options, std::int64_t epoch,
-    const std::function<void(const TrainProgress&)>& onProgress);
+Expected<EvalMetrics> evaluateTestSplit(const Model& model, const Dataset& test,
+                                        const std::string& input, EvalPlans& plans,
+                                        const BatchLoaderOptions& options, std::int64_t epoch,
+                                        const std::function<void(const TrainProgress&)>& onProgress,
+                                        const EvalBatchObserver& onBatch = {});
 
 }  // namespace loom

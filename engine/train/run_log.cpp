@@ -22,6 +22,9 @@ Status RunLog::start(const RunDescription& d, std::int64_t resumedAtEpoch) {
           if (e.is_object() && e.contains("epoch") && e["epoch"].is_number_integer() &&
               e["epoch"].get<std::int64_t>() <= resumedAtEpoch)  // "epoch" is 1-based
             earlier.push_back(e);
+      if (old.is_object() && old.contains("best_metric") && old["best_metric"].is_object() &&
+          old["best_metric"].value("epoch", std::int64_t{0}) <= resumedAtEpoch)
+        m_best = old["best_metric"];
     }
   }
   m_json = nlohmann::json::object();
@@ -29,6 +32,7 @@ Status RunLog::start(const RunDescription& d, std::int64_t resumedAtEpoch) {
   m_json["model"] = d.model;
   m_json["model_hash"] = d.modelHash;
   m_json["host"] = hostName();
+  m_json["pid"] = static_cast<std::int64_t>(::getpid());
   m_json["threads"] = d.threads;
   m_json["seed"] = d.seed;
   m_json["batch_size"] = d.batchSize;
@@ -42,10 +46,20 @@ Status RunLog::start(const RunDescription& d, std::int64_t resumedAtEpoch) {
   m_json["status"] = trainStatusName(TrainStatus::Running);
   m_json["global_step"] = 0;
   m_json["epoch_metrics"] = earlier;
+  if (!m_best.is_null()) m_json["best_metric"] = m_best;
   return save();
 }
 
-void RunLog::addEpoch(const EpochMetrics& m) {
+void RunLog::addEpoch(const EpochMetrics& m, std::int64_t globalStep) {
+  const bool validated = m.validationLoss >= 0;
+  const double value = validated ? m.validationAccuracy : m.trainAccuracy;
+  if (m_best.is_null() || value > m_best.value("value", -1.0)) {
+    m_best = {{"name", validated ? "validation/accuracy" : "train/accuracy"},
+              {"value", value},
+              {"epoch", m.epoch + 1},
+              {"step", globalStep}};
+  }
+  m_json["best_metric"] = m_best;
   nlohmann::json e = {{"epoch", m.epoch + 1},
                       {"train_loss", m.trainLoss},
                       {"train_accuracy", m.trainAccuracy},

@@ -40,7 +40,9 @@ class RunLog {
   /// epoch metrics of epochs before it are carried over from the file already there (if
   /// it parses), so a resumed run's log still lists every epoch once.
   Status start(const RunDescription& description, std::int64_t resumedAtEpoch);
-  void addEpoch(const EpochMetrics& m);
+  /// Appends the epoch's metrics and updates "best_metric": the highest validation accuracy
+  /// (training accuracy without a validation split), with its epoch and global step.
+  void addEpoch(const EpochMetrics& m, std::int64_t globalStep);
   void setTest(const EvalMetrics& m);
   /// Status, global step and, for Diverged/Failed/Stopped, the error or checkpoint.
   void setStatus(TrainStatus status, std::int64_t globalStep, const std::string& detail);
@@ -51,6 +53,7 @@ class RunLog {
   std::string m_path;
   bool m_enabled;
   nlohmann::json m_json;
+  nlohmann::json m_best;  ///< null until an epoch ended
 };
 
 /// The machine's host name (run.json "host").

@@ -321,6 +321,31 @@ std::vector<SettingSpec> datasetSettings() {
   return v;
 }
 
+/// TensorBoard event files of the run (docs/events.md): what the trainer logs and how often.
+std::vector<SettingSpec> loggingSettings() {
+  std::vector<SettingSpec> v;
+  SettingSpec s = withDefault(
+      spec("training.logging.events", SettingType::Name, "Logging", "Event logging",
+           "Write TensorBoard event files (scalars, histograms, images, text, hparams) into the "
+           "run directory."),
+      std::string("on"));
+  s.names = {"on", "off"};
+  s.flag = "--events";
+  v.push_back(s);
+
+  s = withDefault(
+      spec("training.logging.histogram_every", SettingType::Int, "Logging", "Histograms every",
+           "Histograms of every parameter, its gradient and every node's activation "
+           "and gradient every N optimizer steps."),
+      std::int64_t{200});
+  s.units = "steps";
+  s.flag = "--histogram-every";
+  s.range = closed(1, kIntMax);
+  s.appliesWhen = {is("training.logging.events", {"on"})};
+  v.push_back(s);
+  return v;
+}
+
 }  // namespace
 
 const std::vector<std::string>& optimizerNames() {
@@ -342,8 +367,8 @@ const std::vector<std::string>& lossNames() {
 const std::vector<SettingSpec>& settingSpecs() {
   static const std::vector<SettingSpec> specs = [] {
     std::vector<SettingSpec> all;
-    for (auto part :
-         {runSettings, optimizerSettings, scheduleSettings, lossSettings, datasetSettings})
+    for (auto part : {runSettings, optimizerSettings, scheduleSettings, lossSettings,
+                      datasetSettings, loggingSettings})
       for (SettingSpec& s : part()) all.push_back(std::move(s));
     return all;
   }();

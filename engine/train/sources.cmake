@@ -2,6 +2,7 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/evaluation.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/event_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/finite_check.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/settings.cpp

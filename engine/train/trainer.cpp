@@ -121,6 +121,11 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   d.dataFingerprint = dataFingerprint(r.data.dataset);
   d.backends = backendNames(r.backends);
   LOOM_RETURN_IF_ERROR(r.log->start(d, opt.resume ? r.state.epoch : -1));
+  if (r.writesRunDir && tc.logging().events() == "on") {
+    LOOM_ASSIGN_OR_RETURN(r.eventLog, TrainingEventLog::open(opt.runDir, r.model, *r.analysis,
+                                                             tc.logging().histogram_every()));
+    r.plan.setTap(r.eventLog->tap(nullptr));
+  }
 
   std::unique_ptr<Trainer> trainer(new Trainer(std::move(im)));
   trainer->m_checkpointPath = checkpointPath;
@@ -143,7 +148,8 @@ const GraphAnalysis& Trainer::analysis() const {
   return *m_impl->analysis;
 }
 void Trainer::setTap(TensorTap tap) {
-  m_impl->plan.setTap(std::move(tap));
+  m_impl->userTap = tap;
+  m_impl->plan.setTap(m_impl->eventLog ? m_impl->eventLog->tap(std::move(tap)) : std::move(tap));
 }
 
 }  // namespace loom

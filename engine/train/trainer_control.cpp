@@ -53,6 +53,10 @@ void Trainer::setStatus(TrainStatus status, const std::string& detail) {
   Impl& r = *m_impl;
   r.log->setStatus(status, r.state.globalStep, detail);
   (void)r.log->save();  // best effort: the status is also returned to the caller
+  if (r.eventLog && isFinal(status)) {
+    r.eventLog->end(status);
+    (void)r.eventLog->flush();  // logging never fails a run; the records are on disk now
+  }
   if (r.options.onStatus) r.options.onStatus(status, detail);
   if (r.options.events)
     r.options.events->push({TrainEvent::Kind::Status, {}, {}, {}, detail, status});

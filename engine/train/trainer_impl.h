@@ -16,6 +16,7 @@
 #include "engine/train/checkpoint.h"
 #include "engine/train/checkpoint_state.h"
 #include "engine/train/evaluation.h"
+#include "engine/train/event_log.h"
 #include "engine/train/finite_check.h"
 #include "engine/train/run_log.h"
 #include "engine/train/trainer.h"
@@ -73,6 +74,11 @@ struct Trainer::Impl {
 
   TrainerState state;
   std::unique_ptr<RunLog> log;
+  /// The run's TensorBoard event file (null with training.logging.events "off" or rank > 0).
+  std::unique_ptr<TrainingEventLog> eventLog;
+  TensorTap userTap;                 ///< Trainer::setTap's, composed with the event log's
+  std::optional<Dataset> probeData;  ///< the test split, loaded for the probe batch
+  std::vector<std::int64_t> probeIndices;
 
   // This Trainer's own accounting (a resumed run starts these afresh).
   TrainResult result;
@@ -88,6 +94,10 @@ struct Trainer::Impl {
   struct {
     double data = 0, forward = 0, loss = 0, backward = 0, optimizer = 0;
   } phases;
+
+  /// The probe batch at the end of an epoch (event log): the first kProbeSamples test images
+  /// and what the model predicts for them now (trainer_step.cpp).
+  void logProbe();
 
   void say(const std::string& message) {
     if (options.onMessage) options.onMessage(message);

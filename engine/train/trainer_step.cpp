@@ -80,6 +80,7 @@ Status Trainer::stepUnchecked() {
   const std::uint64_t key =
       rngKey(s.seed, {static_cast<std::uint64_t>(RngPurpose::Dropout),
                       static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
+  if (r.eventLog) r.eventLog->beginStep(s.globalStep + 1);
   LOOM_RETURN_IF_ERROR(r.plan.forward({{r.data.input, &batch->x}}, true, key));
   lap(r.phases.forward);
   const Tensor& logits = r.plan.output();
@@ -143,6 +144,11 @@ Status Trainer::stepUnchecked() {
   p.learningRate = lr;
   p.globalStep = s.globalStep;
   r.report(p);
+  if (r.eventLog) {
+    r.eventLog->endStep(s.globalStep, loss,
+                        static_cast<double>(top1) / static_cast<double>(r.batchSize), lr, r.rate,
+                        r.params.all());
+  }
   r.epochSeconds += secondsSince(stepStart);
 
   if (endsEpoch) {
@@ -152,6 +158,33 @@ Status Trainer::stepUnchecked() {
   }
   if (limit) m_done = true;
   return Status::ok();
+}
+
+void Trainer::Impl::logProbe() {
+  if (!data.kind->hasTestSplit) return;
+  if (!probeData) {
+    auto test = loadTestData(model, *analysis);
+    probeData = test ? std::move(*test) : Dataset{};
+    if (!test) say("warning: no probe images in the event log: " + test.status().message());
+    probeIndices = firstIndices(probeData->size(), kProbeSamples);
+  }
+  if (probeIndices.empty()) return;
+  BatchLoaderOptions o = data.evalOptions;
+  o.batchSize = static_cast<std::int64_t>(probeIndices.size());
+  o.shuffle = false;
+  o.dropLast = false;
+  auto loader = BatchLoader::create(*probeData, probeIndices, o);
+  if (!loader) return;
+  Batch batch = (*loader)->makeBatch(0, 0);
+  auto plan = evalPlans->get(batch.x.dim(0));
+  if (!plan || !(*plan)->forward({{data.input, &batch.x}}, false, 0).isOk()) return;
+  const Tensor& logits = (*plan)->output();
+  std::vector<std::int64_t> predicted;
+  for (std::int64_t i = 0; i < logits.dim(0); ++i) {
+    const float* row = logits.f32() + i * logits.dim(1);
+    predicted.push_back(std::max_element(row, row + logits.dim(1)) - row);
+  }
+  eventLog->probe(state.globalStep, *probeData, probeIndices, predicted);
 }
 
 Status Trainer::endEpoch(double learningRate) {
@@ -167,11 +200,14 @@ Status Trainer::endEpoch(double learningRate) {
   em.seconds = r.epochSeconds;
   em.samplesPerSecond = static_cast<double>((r.stepsPerEpoch - r.epochFirstStep) * r.batchSize) /
                         std::max(1e-9, em.seconds);
+  ConfusionCounter confusion(r.data.classes);
   if (r.data.validation) {
-    LOOM_ASSIGN_OR_RETURN(EvalMetrics v,
-                          runEvaluation(r.model, *r.evalPlans, r.data.input, *r.data.validation,
-                                        TrainProgress::Phase::Validate, s.epoch,
-                                        [&](const TrainProgress& p) { r.report(p); }));
+    LOOM_ASSIGN_OR_RETURN(
+        EvalMetrics v,
+        runEvaluation(
+            r.model, *r.evalPlans, r.data.input, *r.data.validation, TrainProgress::Phase::Validate,
+            s.epoch, [&](const TrainProgress& p) { r.report(p); },
+            r.eventLog ? confusion.observer() : EvalBatchObserver{}));
     em.validationLoss = v.loss;
     em.validationAccuracy = v.accuracy;
     if (v.loss < s.bestValidationLoss) {
@@ -184,7 +220,15 @@ Status Trainer::endEpoch(double learningRate) {
   r.result.epochs.push_back(em);
   if (r.options.onEpoch) r.options.onEpoch(em);
   if (r.options.events) r.options.events->push({TrainEvent::Kind::Epoch, {}, em, {}, {}, {}});
-  r.log->addEpoch(em);
+  r.log->addEpoch(em, s.globalStep);
+  if (r.eventLog) {
+    r.eventLog->epoch(em, s.globalStep);
+    if (r.data.validation) {
+      r.eventLog->confusion("validation", s.globalStep, confusion.counts(),
+                            r.data.dataset.classNames);
+    }
+    r.logProbe();
+  }
   // The epoch is complete: the checkpoint points at the start of the next one.
   s.stepInEpoch = 0;
   s.epochLossSum = 0;
@@ -241,9 +285,16 @@ Expected<TrainResult> Trainer::finish() {
   if (r.options.evaluateTest && r.data.kind->hasTestSplit) {
     auto test = loadTestData(r.model, *r.analysis);
     if (!test) return fail(test.status());
-    auto m = evaluateTestSplit(r.model, *test, r.data.input, *r.evalPlans, r.data.evalOptions,
-                               r.state.epoch, [&](const TrainProgress& p) { r.report(p); });
+    ConfusionCounter confusion(r.data.classes);
+    auto m = evaluateTestSplit(
+        r.model, *test, r.data.input, *r.evalPlans, r.data.evalOptions, r.state.epoch,
+        [&](const TrainProgress& p) { r.report(p); },
+        r.eventLog ? confusion.observer() : EvalBatchObserver{});
+    if (m && r.eventLog) {
+      r.eventLog->confusion("test", r.state.globalStep, confusion.counts(), test->classNames);
+    }
     if (!m) return fail(m.status());
+    if (r.eventLog) r.eventLog->test(*m, r.state.globalStep);
     r.result.test = *m;
     r.log->setTest(*m);
     if (r.options.events) r.options.events->push({TrainEvent::Kind::Test, {}, {}, *m, {}, {}});
