@@ -55,24 +55,30 @@ Status exactKnn(const Tensor& x, std::int64_t k, KnnMetric metric, KnnGraph& g,
   const Eigen::VectorXf norms = m.rowwise().squaredNorm();
   const std::int64_t block =
       std::clamp<std::int64_t>((std::int64_t{1} << 24) / std::max<std::int64_t>(n, 1), 16, 1024);
-  RowMatrixF dots;
   for (std::int64_t r0 = 0; r0 < n; r0 += block) {
     if (control.cancelled()) return Status(ErrorCode::Cancelled, "nearest neighbours cancelled");
     const std::int64_t rows = std::min(block, n - r0);
-    dots.noalias() = m.middleRows(r0, rows) * m.transpose();
-#pragma omp parallel for schedule(static)
-    for (std::int64_t r = 0; r < rows; ++r) {
-      const std::int64_t i = r0 + r;
+    // Sub-blocks of 16 rows, one GEMM each inside the parallel loop (where Eigen runs on the
+    // calling thread): every distance is computed the same way whatever the thread count.
+    const std::int64_t chunks = (rows + 15) / 16;
+#pragma omp parallel for schedule(dynamic, 1)
+    for (std::int64_t ch = 0; ch < chunks; ++ch) {
+      const std::int64_t c0 = r0 + ch * 16, cr = std::min<std::int64_t>(16, r0 + rows - c0);
+      const RowMatrixF dots = m.middleRows(c0, cr) * m.transpose();
       std::vector<Candidate> c;
       c.reserve(static_cast<std::size_t>(n - 1));
-      for (std::int64_t j = 0; j < n; ++j)
-        if (j != i)
-          c.emplace_back(norms(i) + norms(j) - 2.0f * dots(r, j), static_cast<std::int32_t>(j));
-      keepNearest(c, k);
-      for (std::int64_t t = 0; t < k; ++t) {
-        g.indices[static_cast<std::size_t>(i * k + t)] = c[static_cast<std::size_t>(t)].second;
-        g.distances[static_cast<std::size_t>(i * k + t)] =
-            reported(c[static_cast<std::size_t>(t)].first, metric);
+      for (std::int64_t r = 0; r < cr; ++r) {
+        const std::int64_t i = c0 + r;
+        c.clear();
+        for (std::int64_t j = 0; j < n; ++j)
+          if (j != i)
+            c.emplace_back(norms(i) + norms(j) - 2.0f * dots(r, j), static_cast<std::int32_t>(j));
+        keepNearest(c, k);
+        for (std::int64_t t = 0; t < k; ++t) {
+          g.indices[static_cast<std::size_t>(i * k + t)] = c[static_cast<std::size_t>(t)].second;
+          g.distances[static_cast<std::size_t>(i * k + t)] =
+              reported(c[static_cast<std::size_t>(t)].first, metric);
+        }
       }
     }
     control.report("knn", r0 + rows, n);

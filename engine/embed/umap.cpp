@@ -121,6 +121,8 @@ void rescale(std::vector<double>& y, std::int64_t n, int dim) {
 /// Laplacian eigenmap by subspace iteration; false when it cannot (then PCA is used).
 bool spectralLayout(const Edges& e, std::int64_t n, int dim, std::uint64_t seed,
                     std::vector<double>& y, const EmbedControl& control) {
+  // One thread: Eigen's products and QR then give the same bits for any thread setting.
+  ScopedComputeThreads single(1);
   std::vector<double> degree(static_cast<std::size_t>(n), 0.0);
   for (std::size_t t = 0; t < e.weight.size(); ++t)
     degree[static_cast<std::size_t>(e.head[t])] += e.weight[t];
