@@ -47,9 +47,27 @@ struct InfoArgs {
 
 struct RunsArgs {
   std::string logdir;  ///< a log directory (runs are found below it) or one run directory
+/// `loom embed` (cmd_embed.cpp): numeric options stay unset unless given, so the engine's
+/// defaults (engine/embed/*.h) apply and its validators check what was typed.
+struct EmbedArgs {
+  std::string model;
+  std::vector<std::string> checkpoints;  ///< one entry per --checkpoint; several: a trajectory
+  std::string node;                      ///< empty: the penultimate Dense
+  std::string split = "test";
+  std::string method = "pca";
+  std::string output;
+  std::string tensorFormat = "bytes";
+  int components = 2;
+  std::uint64_t seed = 0;
+  bool noSprite = false;
+  std::optional<std::int64_t> limit;
+  std::optional<double> perplexity, learningRate, minDist;
+  std::optional<std::int64_t> iterations, neighbors, epochs;
+  std::vector<SettingOverride> settings;  ///< --threads
 };
 
 int runTrain(const TrainArgs& args);
+int runEmbed(const EmbedArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);
 int runPluginInfo(const InfoArgs& args);

@@ -66,6 +66,30 @@ static int runLoom(int argc, char** argv) {
   addSettingFlag(e, setting("training.threads"), eval.settings);
   addSettingFlag(e, setting("dataset.test_limit"), eval.settings);
 
+  EmbedArgs embed;
+  auto* em = app.add_subcommand(
+      "embed", "Project a node's activations (PCA, t-SNE, UMAP) into a TensorBoard projector");
+  em->add_option("model", embed.model, "Model file (.loom)")->required();
+  em->add_option("--checkpoint", embed.checkpoints,
+                 "Checkpoint whose parameters to use; repeat for a trajectory");
+  em->add_option("--node", embed.node, "Node whose output to embed (default: penultimate Dense)");
+  em->add_option("--split", embed.split, "Data set split: test or train (default test)");
+  em->add_option("--method", embed.method, "Projection: pca, tsne or umap (default pca)");
+  em->add_option("-o,--output", embed.output, "Projector directory to write")->required();
+  em->add_option("--limit", embed.limit, "Only the first N samples of the split");
+  em->add_option("--components", embed.components, "2 or 3 (default 2)");
+  em->add_option("--seed", embed.seed, "Seed of the projection (default 0)");
+  em->add_option("--perplexity", embed.perplexity, "t-SNE perplexity (default 30)");
+  em->add_option("--iterations", embed.iterations, "t-SNE iterations (default 1000)");
+  em->add_option("--learning-rate", embed.learningRate, "t-SNE learning rate (default auto)");
+  em->add_option("--neighbors", embed.neighbors, "UMAP n_neighbors (default 15)");
+  em->add_option("--min-dist", embed.minDist, "UMAP min_dist (default 0.1)");
+  em->add_option("--epochs", embed.epochs, "UMAP epochs (default 500, or 200 above 10,000 points)");
+  em->add_option("--tensor-format", embed.tensorFormat,
+                 "bytes (raw float32) or tsv (default bytes)");
+  em->add_flag("--no-sprite", embed.noSprite, "Do not write the sprite of thumbnails");
+  addSettingFlag(em, setting("training.threads"), embed.settings);
+
   SettingsArgs settings;
   auto* s = app.add_subcommand("settings", "Print every training setting: range, default, flag");
   s->add_flag("--markdown", settings.markdown, "As the Markdown table of docs/optim.md");
@@ -93,6 +117,7 @@ static int runLoom(int argc, char** argv) {
   loadPlugins(/*warnAboutRefused=*/!info.plugins);
   if (*t) return runTrain(train);
   if (*e) return runEval(eval);
+  if (*em) return runEmbed(embed);
   if (*i && info.plugins) return runPluginInfo(info);
   if (*i && info.model.empty())
     return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));

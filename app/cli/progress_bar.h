@@ -15,6 +15,9 @@ class ProgressBar {
  public:
   explicit ProgressBar(std::FILE* out);
   void update(const TrainProgress& p);
+  /// A stage of other long work ("knn", "optimize", ...): `done` of `total`, and `detail`.
+  void update(const std::string& stage, std::int64_t done, std::int64_t total,
+              const std::string& detail = {});
   /// Ends the current line (call before printing anything else).
   void finishLine();
 
@@ -23,6 +26,7 @@ class ProgressBar {
   bool m_tty;
   bool m_lineOpen = false;
   int m_lastDecile = -1;
+  std::string m_lastStage;
   std::chrono::steady_clock::time_point m_lastDraw;
 };
 
