@@ -34,7 +34,7 @@ class HeaderParser {
       auto key = parseString();
       if (!key) return error("expected a quoted key");
       if (!consume(':')) return error("expected ':' after '" + *key + "'");
-      if (auto status = parseValue(*key, header); !status.ok()) return status;
+      if (auto status = parseValue(*key, header); !status.isOk()) return status;
       skipSpace();
       if (consume(',')) continue;
       if (consume('}')) break;
@@ -117,8 +117,8 @@ class HeaderParser {
     while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n')) ++m_pos;
   }
   Status error(const std::string& what) const {
-    return dataCorrupt(m_source + ": bad .npy header at character " + std::to_string(m_pos) +
-                       ": " + what + " (header: " + std::string(m_text.substr(0, 120)) + ")");
+    return dataCorrupt(m_source + ": bad .npy header at character " + std::to_string(m_pos) + ": " +
+                       what + " (header: " + std::string(m_text.substr(0, 120)) + ")");
   }
 
   std::string_view m_text;
@@ -170,8 +170,9 @@ Status checkHeader(const NpyHeader& header, const std::string& source) {
                        std::string(!header.shape ? "shape" : "fortran_order") + "'");
   }
   if (*header.fortranOrder) {
-    return unsupported(source + ": Fortran-ordered arrays are not supported; save with "
-                                "numpy.ascontiguousarray first");
+    return unsupported(source +
+                       ": Fortran-ordered arrays are not supported; save with "
+                       "numpy.ascontiguousarray first");
   }
   return Status();
 }
@@ -180,21 +181,20 @@ Status checkHeader(const NpyHeader& header, const std::string& source) {
 
 Expected<Tensor> parseNpy(std::string_view bytes, const std::string& source) {
   std::string_view headerText, data;
-  if (auto status = splitFile(bytes, source, headerText, data); !status.ok()) return status;
+  if (auto status = splitFile(bytes, source, headerText, data); !status.isOk()) return status;
   auto header = HeaderParser(headerText, source).parse();
-  if (!header.ok()) return header.status();
-  if (auto status = checkHeader(*header, source); !status.ok()) return status;
+  if (!header.hasValue()) return header.status();
+  if (auto status = checkHeader(*header, source); !status.isOk()) return status;
   Dims dims = header->shape->empty() ? Dims{1} : *header->shape;
   const auto byteCount = checkedNumElements(dims, sizeof(float));
   if (!byteCount) {
     return dataCorrupt(source + ": shape " + dimsToString(dims) + " overflows 64-bit sizes");
   }
   if (*byteCount > memoryBudgetBytes()) {
-    return invalidArgument(source + ": shape " + dimsToString(dims) + " needs " +
-                           formatBytes(static_cast<double>(*byteCount)) +
-                           ", more than the memory budget " +
-                           formatBytes(static_cast<double>(memoryBudgetBytes())) +
-                           " (LOOM_MEMORY_BUDGET)");
+    return invalidArgument(
+        source + ": shape " + dimsToString(dims) + " needs " +
+        formatBytes(static_cast<double>(*byteCount)) + ", more than the memory budget " +
+        formatBytes(static_cast<double>(memoryBudgetBytes())) + " (LOOM_MEMORY_BUDGET)");
   }
   if (static_cast<std::uint64_t>(*byteCount) != data.size()) {
     return dataCorrupt(source + ": header declares shape " + dimsToString(dims) + " = " +
@@ -209,7 +209,7 @@ Expected<Tensor> parseNpy(std::string_view bytes, const std::string& source) {
 
 Expected<Tensor> readNpy(const std::string& path) {
   auto bytes = readFile(path);
-  if (!bytes.ok()) return bytes.status();
+  if (!bytes.hasValue()) return bytes.status();
   return parseNpy(*bytes, path);
 }
 
@@ -230,7 +230,8 @@ std::string encodeNpy(const Tensor& tensor) {
   out += static_cast<char>(version2 ? 2 : 1);
   out += '\0';
   const size_t length = header.size();
-  for (size_t i = 0; i < (version2 ? 4u : 2u); ++i) out += static_cast<char>((length >> (8 * i)) & 0xff);
+  for (size_t i = 0; i < (version2 ? 4u : 2u); ++i)
+    out += static_cast<char>((length >> (8 * i)) & 0xff);
   out += header;
   out.append(static_cast<const char*>(plain.raw()), plain.bytes());
   return out;
