@@ -99,6 +99,7 @@ class Importer {
   Expected<std::vector<int>> nodeOrder();
   Status importNode(const onnx::NodeProto& n);
   Status setOutput();
+  void placeNodes();
 
   Expected<Value> readTensor(const onnx::TensorProto& t, const std::string& what);
   Expected<std::string> readExternal(const onnx::TensorProto& t, const std::string& what,
@@ -870,6 +871,21 @@ Status Importer::importShapeOps(const onnx::NodeProto& n) {
     setInts(n.output(0), v, {static_cast<std::int64_t>(v.size())});
     return Status::ok();
   }
+  if (op == "Pad") {  // torch's avg_pool2d writes a Pad of zeros before AveragePool
+    std::vector<std::int64_t> pads;
+    if (m_opset >= 11) {
+      LOOM_ASSIGN_OR_RETURN(const Value* p, input(n, 1));
+      if (p->kind != Value::Ints) return unsupportedNode(n, "pads must be constant");
+      pads = p->ints;
+    } else {
+      pads = attrInts(n, "pads").value_or(std::vector<std::int64_t>{});
+    }
+    if (std::any_of(pads.begin(), pads.end(), [](std::int64_t v) { return v != 0; }))
+      return unsupportedNode(
+          n, "non-zero padding " + attrToString(pads) + " as a separate node is not imported");
+    alias(n.output(0), n.input(0));
+    return Status::ok();
+  }
   if (op == "Identity" || op == "Dropout") {
     if (n.output_size() > 1 && !n.output(1).empty())
       return unsupportedNode(n, "the mask output is not imported");
@@ -963,7 +979,7 @@ Status Importer::importNode(const onnx::NodeProto& n) {
   if (op == "Softmax") return importSoftmax(n);
   if (op == "Constant") return importConstant(n);
   if (op == "Shape" || op == "Gather" || op == "Unsqueeze" || op == "Squeeze" || op == "Cast" ||
-      op == "Identity" || op == "Dropout")
+      op == "Identity" || op == "Dropout" || op == "Pad")
     return importShapeOps(n);
   return unsupportedNode(n, "op type " + op + " has no Loom equivalent");
 }
@@ -982,6 +998,24 @@ Status Importer::setOutput() {
     return unsupported(m_source + ": the graph output is its input (nothing to compute)");
   m_model.graph.setOutput(node);
   return Status::ok();
+}
+
+// ONNX has no canvas positions; the studio does not lay a graph out by itself when it opens
+// one, so give each node a row by its depth (longest path from an input) and a column by its
+// order within the row, in the spacing of the example models (90 down, 220 across).
+void Importer::placeNodes() {
+  auto order = m_model.graph.topologicalOrder();
+  if (!order) return;
+  std::map<std::string, int> depth;
+  std::map<int, int> used;  // row -> nodes placed in it
+  for (int i : *order) {
+    Node& n = m_model.graph.nodes()[static_cast<size_t>(i)];
+    int d = 0;
+    for (const std::string& in : n.inputs) d = std::max(d, depth[in] + 1);
+    depth[n.name] = d;
+    n.x = 220.0 * used[d]++;
+    n.y = 90.0 * d;
+  }
 }
 
 Expected<OnnxImportResult> Importer::run() {
@@ -1011,6 +1045,7 @@ Expected<OnnxImportResult> Importer::run() {
   // Nodes whose outputs nothing uses (e.g. a Shape branch that was folded) leave no trace;
   // a Loom node computing nothing the output needs is removed.
   LOOM_RETURN_IF_ERROR(m_model.graph.checkStructure().withContext(m_source));
+  placeNodes();
   const std::string stem = fs::path(m_source).stem().string();
   m_model.name = sanitizeName(m_proto.graph().name().empty() ? stem : m_proto.graph().name());
   m_model.description = "Imported from " + fs::path(m_source).filename().string() + " (" +
