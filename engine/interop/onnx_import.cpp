@@ -30,7 +30,9 @@ constexpr int kMaxNodes = 1 << 20;
 
 std::string sanitizeName(const std::string& raw) {
   std::string s;
-  for (char c : raw) {
+  // PyTorch names nodes "/fc2/Gemm": drop the leading slashes rather than prefix "_".
+  const size_t first = std::min(raw.find_first_not_of('/'), raw.size());
+  for (char c : raw.substr(first)) {
     const bool ok =
         std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '/' || c == '-';
     s += ok ? c : '_';
