@@ -548,6 +548,8 @@ Status Importer::importConv(const onnx::NodeProto& n) {
 
 Tensor transposed2D(const Tensor& t) {
   Tensor out({t.dim(1), t.dim(0)});
+  // Zero elements but a huge dimension (found by fuzz_onnx_import): no loop over it.
+  if (t.numel() == 0) return out;
   for (std::int64_t i = 0; i < t.dim(0); ++i)
     for (std::int64_t j = 0; j < t.dim(1); ++j)
       out.f32()[j * t.dim(0) + i] = t.f32()[i * t.dim(1) + j];
