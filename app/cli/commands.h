@@ -68,6 +68,29 @@ struct EmbedArgs {
 
 int runTrain(const TrainArgs& args);
 int runEmbed(const EmbedArgs& args);
+struct ExportArgs {
+  std::string checkpoint;
+  int opset = 13;
+  bool foldBn = false;
+  bool noParity = false;
+  std::int64_t parityImages = 1000;
+  std::vector<std::int64_t> parityBatches = {1, 64};
+  double tolerance = 1e-4;
+struct PredictArgs {
+  std::string model;                ///< .loom (Loom's engine) or .onnx (OpenCV's runtime)
+  std::vector<std::string> images;  ///< PNG/JPEG files
+  std::string input;                ///< --input X.npy
+  std::string split;                ///< --split test
+  std::int64_t limit = 10;
+  std::string checkpoint;
+  std::string saveOutputs;
+  int topK = 3;
+  std::int64_t batchSize = 64;
+struct ImportArgs {
+  std::string onnx;
+int runExport(const ExportArgs& args);
+int runPredict(const PredictArgs& args);
+int runImport(const ImportArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);
 int runPluginInfo(const InfoArgs& args);

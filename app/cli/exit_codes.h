@@ -15,6 +15,7 @@ enum ExitCode : int {
   kExitDiverged = 6,     ///< training produced NaN/Inf
   kExitIo = 7,           ///< the OS refused a read or write
   kExitMemory = 8,       ///< out of memory (an allocation failed)
+  kExitParity = 8,       ///< an exported file computes other numbers than Loom (loom export)
   kExitCancelled = 130,  ///< stopped by Ctrl+C (a checkpoint was written)
 };
 
@@ -53,5 +54,7 @@ inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 success, 1 internal error, 2 bad command line, 3 invalid model file,\n"
     "4 missing or corrupt data/checkpoint, 5 checkpoint of another model, 6 training\n"
     "diverged (NaN/Inf), 7 I/O error, 8 out of memory, 130 cancelled by Ctrl+C.";
+    "diverged (NaN/Inf), 7 I/O error, 8 exported file failed the parity check,\n"
+    "130 cancelled by Ctrl+C.";
 
 }  // namespace loom::cli

@@ -107,6 +107,37 @@ static int runLoom(int argc, char** argv) {
       "runs", "List the runs under a log directory: tags, points, steps, last values, problems");
   r->add_option("logdir", runs.logdir, "Log directory (e.g. runs) or one run directory")
       ->required();
+  ExportArgs exp;
+  auto* x = app.add_subcommand("export", "Export a model to ONNX, check it against OpenCV's DNN");
+  x->add_option("model", exp.model, "Model file (.loom)")->required();
+  x->add_option("--checkpoint", exp.checkpoint, "Checkpoint whose parameters to export");
+  x->add_option("-o,--output", exp.output, "ONNX file to write (a model card .md goes beside it)")
+  x->add_option("--opset", exp.opset, "ONNX opset: 13 (default) or 17")
+      ->check(CLI::IsMember({13, 17}));
+  x->add_flag("--fold-bn", exp.foldBn, "Fold each BatchNorm into the convolution before it");
+  x->add_flag("--no-parity", exp.noParity, "Skip the parity check against OpenCV's DNN runtime");
+  x->add_option("--parity-images", exp.parityImages, "Test images to compare (default 1000)");
+  x->add_option("--parity-batch", exp.parityBatches, "Batch sizes to compare at (default 1 64)");
+  x->add_option("--tolerance", exp.tolerance,
+                "Largest allowed |loom - opencv| / max(1, |loom|) (default 1e-4)");
+
+  PredictArgs pred;
+  auto* p = app.add_subcommand("predict", "Top-k labels from a .loom (Loom) or .onnx (OpenCV)");
+  p->add_option("model", pred.model, "Model file (.loom or .onnx)")->required();
+  p->add_option("images", pred.images, "PNG/JPEG images (preprocessed as the model says)");
+  p->add_option("--input", pred.input, "A NumPy float32 N x C x H x W array, fed as it is");
+  p->add_option("--split", pred.split, "Predict on the model's data set split: test")
+      ->check(CLI::IsMember({"test"}));
+  p->add_option("--limit", pred.limit, "With --split: the first N samples (default 10)");
+  p->add_option("--checkpoint", pred.checkpoint, "Checkpoint whose parameters to use (.loom)");
+  p->add_option("--save-outputs", pred.saveOutputs, "Write the raw outputs as a .npy file");
+  p->add_option("--top-k", pred.topK, "Labels to print per sample (default 3)");
+  p->add_option("--batch-size", pred.batchSize, "Samples per forward pass (default 64)");
+
+  ImportArgs imp;
+  auto* im = app.add_subcommand("import", "Import an ONNX model into a .loom file");
+  im->add_option("model", imp.onnx, "ONNX file")->required();
+  im->add_option("-o,--output", imp.output, ".loom file to write")->required();
 
   try {
     app.parse(argc, argv);
@@ -124,6 +155,9 @@ static int runLoom(int argc, char** argv) {
   if (*i) return runInfo(info);
   if (*s) return runSettings(settings);
   if (*r) return runRuns(runs);
+  if (*x) return runExport(exp);
+  if (*p) return runPredict(pred);
+  if (*im) return runImport(imp);
   return kExitUsage;
 }
 

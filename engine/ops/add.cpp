@@ -1,5 +1,6 @@
 #include "engine/ops/add.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -54,6 +55,19 @@ class AddOp final : public Op {
     LOOM_RETURN_IF_ERROR(checkReferenceArgs(args, true));
     for (size_t k = 0; k < args.diffSrc.size(); ++k)
       if (Tensor* dx = args.diffSrc[k]) dx->copyFrom(*args.diffDst);
+    return Status::ok();
+  }
+
+  // ONNX's Add takes two inputs: a chain, the last step named after the node.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    std::string acc = ctx.inputs.at(0);
+    for (size_t i = 1; i < ctx.inputs.size(); ++i) {
+      const bool last = i + 1 == ctx.inputs.size();
+      const std::string name = last ? ctx.nodeName : ctx.nodeName + "/add" + std::to_string(i);
+      const std::string value = last ? ctx.output : ctx.output + "/add" + std::to_string(i);
+      out.nodes.push_back(onnxNode("Add", name, {acc, ctx.inputs[i]}, value));
+      acc = value;
+    }
     return Status::ok();
   }
 

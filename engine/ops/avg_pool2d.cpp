@@ -1,5 +1,6 @@
 #include "engine/ops/avg_pool2d.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/pool2d_common.h"
 
@@ -70,6 +71,22 @@ class AvgPool2DOp final : public Op {
                       for (std::int64_t iw = s.wBegin; iw < s.wEnd; ++iw)
                         dx[inBase + ih * w.inW + iw] += g;
                   });
+    return Status::ok();
+  }
+
+  // count_include_pad = 1 with padding is refused: OpenCV 4.6 ignores the attribute and
+  // decides by producer name (FORMATS.md §2.4), so the file would serve wrong numbers there.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    LOOM_ASSIGN_OR_RETURN(Window2D w, pool2dWindow(ctx.inputDims.at(0), *ctx.attrs));
+    const bool padded = w.padTop || w.padLeft || w.padBottom || w.padRight;
+    if (ctx.attrs->b("count_include_pad") && padded)
+      return unsupported(
+          "attribute \"count_include_pad\" = true with padding: OpenCV 4.6 ignores ONNX's "
+          "count_include_pad and would divide by the inside count; set it to false or pad 0");
+    AttrMap a = onnxWindowAttrs(w, false);
+    a["ceil_mode"] = std::int64_t{0};
+    a["count_include_pad"] = std::int64_t{0};
+    out = singleOnnxNode(ctx, "AveragePool", std::move(a));
     return Status::ok();
   }
 

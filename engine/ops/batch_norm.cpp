@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -196,6 +197,16 @@ class BatchNormOp final : public Op {
           dx[base + i] = k * (dy[base + i] - meanDy - xhat * meanDyXhat);
         }
       }
+    return Status::ok();
+  }
+
+  // Inference form: running statistics. ONNX's momentum is 1 - PyTorch's (unused in
+  // inference, written for the reader).
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(
+        ctx, "BatchNormalization",
+        {{"epsilon", ctx.attrs->f("epsilon")}, {"momentum", 1.0 - ctx.attrs->f("momentum")}});
+    appendParamInputs(ctx, out, out.nodes[0]);
     return Status::ok();
   }
 

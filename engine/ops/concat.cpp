@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -72,6 +73,12 @@ class ConcatOp final : public Op {
                      std::memcpy(dx->f32() + srcOffset, args.diffDst->f32() + dstOffset,
                                  static_cast<size_t>(len) * sizeof(float));
                  });
+    return Status::ok();
+  }
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    LOOM_ASSIGN_OR_RETURN(int axis, resolveAxis(ctx.attrs->i("axis"), ctx.outputDims, "axis"));
+    out = singleOnnxNode(ctx, "Concat", {{"axis", std::int64_t{axis}}});
     return Status::ok();
   }
 

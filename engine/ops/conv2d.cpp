@@ -1,5 +1,6 @@
 #include "engine/ops/conv2d.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -174,6 +175,17 @@ class Conv2DOp final : public Op {
           });
         }
       }
+    return Status::ok();
+  }
+
+  // Conv with every window attribute explicit (OpenCV needs kernel_shape); "same" padding
+  // becomes the explicit pads it resolves to at this input size.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    LOOM_ASSIGN_OR_RETURN(Window2D w, conv2dWindow(ctx.inputDims.at(0), *ctx.attrs));
+    AttrMap a = onnxWindowAttrs(w, true);
+    a["group"] = ctx.attrs->i("groups");
+    out = singleOnnxNode(ctx, "Conv", std::move(a));
+    appendParamInputs(ctx, out, out.nodes[0]);
     return Status::ok();
   }
 

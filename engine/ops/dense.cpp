@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -102,6 +103,14 @@ class DenseOp final : public Op {
       for (std::int64_t i = 0; i < n; ++i)
         for (std::int64_t u = 0; u < units; ++u) pdb[u] += dy[i * units + u];
     }
+    return Status::ok();
+  }
+
+  // Gemm with B = W [units, features] and transB = 1, alpha = beta = 1 written out: OpenCV
+  // 4.6 fails on transB = 0 and ignores alpha/beta (FORMATS.md §2.4).
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(ctx, "Gemm", {{"transB", std::int64_t{1}}, {"alpha", 1.0}, {"beta", 1.0}});
+    appendParamInputs(ctx, out, out.nodes[0]);
     return Status::ok();
   }
 

@@ -1,6 +1,7 @@
 #include "engine/ops/dropout.h"
 
 #include "engine/core/rng.h"
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -95,6 +96,13 @@ class DropoutOp final : public Op {
     const float* m = mask.f32();
     float* dx = dxT->f32();
     for (std::int64_t i = 0; i < dxT->numel(); ++i) dx[i] = dy[i] * m[i];
+    return Status::ok();
+  }
+
+  // The identity in inference: left out of the file (a bool training_mode input would not
+  // load in OpenCV 4.6, FORMATS.md §2.4); consumers read the input directly.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out.alias = ctx.inputs.at(0);
     return Status::ok();
   }
 

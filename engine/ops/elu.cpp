@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/unary_op.h"
 
@@ -21,6 +22,11 @@ OpSchema eluSchema() {
 class ELUOp final : public UnaryOp {
  public:
   ELUOp() : UnaryOp(eluSchema(), 3) {}
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(ctx, "Elu", {{"alpha", ctx.attrs->f("alpha")}});
+    return Status::ok();
+  }
 
  protected:
   void apply(const float* x, float* y, std::int64_t n, const Attrs& attrs) const override {

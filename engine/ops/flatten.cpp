@@ -1,5 +1,6 @@
 #include "engine/ops/flatten.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/reshape_common.h"
 
@@ -28,6 +29,11 @@ class FlattenOp final : public Op {
 
   Status forward(KernelArgs& args) const override { return copyElementsForward(args); }
   Status backward(KernelArgs& args) const override { return copyElementsBackward(args); }
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(ctx, "Flatten", {{"axis", std::int64_t{1}}});
+    return Status::ok();
+  }
 
  private:
   OpSchema m_schema;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/unary_op.h"
 
@@ -29,6 +30,12 @@ OpSchema geluSchema() {
 class GELUOp final : public UnaryOp {
  public:
   GELUOp() : UnaryOp(geluSchema(), 8) {}
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment&) const override {
+    return unsupported("GELU has no ONNX operator before opset 20 (Loom writes opset " +
+                       std::to_string(ctx.opset) +
+                       "); an Erf/Tanh decomposition is not exported yet");
+  }
 
  protected:
   void apply(const float* x, float* y, std::int64_t n, const Attrs& attrs) const override {

@@ -1,5 +1,6 @@
 #include "engine/ops/global_avg_pool.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -59,6 +60,15 @@ class GlobalAvgPoolOp final : public Op {
       const float g = dy[p] / static_cast<float>(area);
       for (std::int64_t i = 0; i < area; ++i) dx[p * area + i] = g;
     }
+    return Status::ok();
+  }
+
+  // ONNX's GlobalAveragePool keeps [N, C, 1, 1]; Loom's gives [N, C], hence the Flatten.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    const std::string pooled = ctx.output + "/pooled";
+    out.nodes.push_back(onnxNode("GlobalAveragePool", ctx.nodeName, ctx.inputs, pooled));
+    out.nodes.push_back(onnxNode("Flatten", ctx.nodeName + "/flatten", {pooled}, ctx.output,
+                                 {{"axis", std::int64_t{1}}}));
     return Status::ok();
   }
 

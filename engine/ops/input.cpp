@@ -1,5 +1,6 @@
 #include "engine/ops/input.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -38,6 +39,9 @@ class InputOp final : public Op {
 
   Status forward(KernelArgs&) const override { return Status::ok(); }
   Status backward(KernelArgs&) const override { return Status::ok(); }
+
+  // The exporter declares an Input node as a graph input ([N, shape...], N symbolic).
+  Status toOnnx(const OnnxExportContext&, OnnxFragment&) const override { return Status::ok(); }
 
  private:
   OpSchema m_schema;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/unary_op.h"
 
@@ -20,6 +21,11 @@ OpSchema leakyReluSchema() {
 class LeakyReLUOp final : public UnaryOp {
  public:
   LeakyReLUOp() : UnaryOp(leakyReluSchema(), 1) {}
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(ctx, "LeakyRelu", {{"alpha", ctx.attrs->f("alpha")}});
+    return Status::ok();
+  }
 
  protected:
   void apply(const float* x, float* y, std::int64_t n, const Attrs& attrs) const override {

@@ -1,5 +1,6 @@
 #include "engine/ops/max_pool2d.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/pool2d_common.h"
 
@@ -55,6 +56,15 @@ class MaxPool2DOp final : public Op {
     float* dx = dxT->f32();
     const float* dy = args.diffDst->f32();
     forEachArgmax(src, w, [&](std::int64_t out, std::int64_t in) { dx[in] += dy[out]; });
+    return Status::ok();
+  }
+
+  // Padding never wins a max (ONNX pads MaxPool with -inf), so pads carry over as they are.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    LOOM_ASSIGN_OR_RETURN(Window2D w, pool2dWindow(ctx.inputDims.at(0), *ctx.attrs));
+    AttrMap a = onnxWindowAttrs(w, false);
+    a["ceil_mode"] = std::int64_t{0};
+    out = singleOnnxNode(ctx, "MaxPool", std::move(a));
     return Status::ok();
   }
 

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "engine/core/rng.h"
+#include "engine/ops/onnx_mapping.h"
 
 namespace loom {
 
@@ -234,6 +235,10 @@ std::vector<const Op*> OpRegistry::all() const {
   std::vector<const Op*> out;
   for (const auto& op : m_ops) out.push_back(op.get());
   return out;
+}
+
+Status Op::toOnnx(const OnnxExportContext&, OnnxFragment&) const {
+  return unsupported(schema().name + " has no ONNX mapping");
 }
 
 }  // namespace loom

@@ -27,6 +27,9 @@
 
 namespace loom {
 
+struct OnnxExportContext;  // ops/onnx_mapping.h
+struct OnnxFragment;
+
 /// How a parameter is filled before training. Names follow Keras/PyTorch.
 enum class InitKind { Zeros, Ones, Constant, GlorotUniform, GlorotNormal, HeUniform, HeNormal };
 const char* initKindName(InitKind kind);
@@ -146,6 +149,12 @@ class Op {
 
   /// True if the op behaves differently in training (Dropout, BatchNorm).
   virtual bool hasTrainingMode() const { return false; }
+
+  /// The node's inference-mode ONNX form (ops/onnx_mapping.h), written into `out`.
+  /// Unsupported, with the reason, when the op (or this use of it) has no faithful ONNX
+  /// form at ctx.opset; the exporter lists every such node before writing anything.
+  /// Default: Unsupported ("<op> has no ONNX mapping").
+  virtual Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const;
 };
 
 /// The set of known ops. Filled by registerBuiltinOps() and plugins; read-only after start.

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/unary_op.h"
 
@@ -20,6 +21,11 @@ OpSchema reluSchema() {
 class ReLUOp final : public UnaryOp {
  public:
   ReLUOp() : UnaryOp(reluSchema(), 1) {}
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(ctx, "Relu");
+    return Status::ok();
+  }
 
  protected:
   void apply(const float* x, float* y, std::int64_t n, const Attrs& attrs) const override {

@@ -1,5 +1,6 @@
 #include "engine/ops/reshape.h"
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/reshape_common.h"
 
@@ -66,6 +67,17 @@ class ReshapeOp final : public Op {
 
   Status forward(KernelArgs& args) const override { return copyElementsForward(args); }
   Status backward(KernelArgs& args) const override { return copyElementsBackward(args); }
+
+  // The target shape is a constant [-1, per-sample dims...] initializer, so any batch size
+  // works (a Shape-derived shape is folded at batch 1 by OpenCV 4.6, FORMATS.md §2.4).
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    std::vector<std::int64_t> shape = {-1};
+    shape.insert(shape.end(), ctx.outputDims.begin() + 1, ctx.outputDims.end());
+    out = singleOnnxNode(ctx, "Reshape");
+    out.initializers.push_back(int64Initializer(ctx.nodeName + ".shape", shape));
+    out.nodes[0].inputs.push_back(ctx.nodeName + ".shape");
+    return Status::ok();
+  }
 
  private:
   OpSchema m_schema;

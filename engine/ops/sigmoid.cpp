@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 #include "engine/ops/unary_op.h"
 
@@ -27,6 +28,11 @@ OpSchema sigmoidSchema() {
 class SigmoidOp final : public UnaryOp {
  public:
   SigmoidOp() : UnaryOp(sigmoidSchema(), 4) {}
+
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    out = singleOnnxNode(ctx, "Sigmoid");
+    return Status::ok();
+  }
 
  protected:
   void apply(const float* x, float* y, std::int64_t n, const Attrs& attrs) const override {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
 namespace loom {
@@ -100,6 +101,13 @@ class SoftmaxOp final : public Op {
           dx[base + j * v.inner] =
               y[static_cast<size_t>(j)] * (dy[base + j * v.inner] - static_cast<float>(dot));
       }
+    return Status::ok();
+  }
+
+  // The axis is always written: OpenCV 4.6 ignores the opset-13 default (FORMATS.md §2.4).
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& out) const override {
+    LOOM_ASSIGN_OR_RETURN(int axis, resolveAxis(ctx.attrs->i("axis"), ctx.outputDims, "axis"));
+    out = singleOnnxNode(ctx, "Softmax", {{"axis", std::int64_t{axis}}});
     return Status::ok();
   }
 

@@ -2,6 +2,7 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/attr.cpp
   ${CMAKE_CURRENT_LIST_DIR}/op.cpp
   ${CMAKE_CURRENT_LIST_DIR}/op_helpers.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/onnx_mapping.cpp
   ${CMAKE_CURRENT_LIST_DIR}/conv_geometry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/builtin_ops.cpp
   ${CMAKE_CURRENT_LIST_DIR}/input.cpp

@@ -1,0 +1,31 @@
+// OpenCV's DNN module as the independent ONNX runtime: export's parity check and
+// `loom predict model.onnx` run files through it, never through Loom's engine, as proof that
+// a file serves without Loom.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "engine/core/status.h"
+#include "engine/core/tensor.h"
+
+namespace loom {
+
+class OpenCvOnnxModel {
+ public:
+  ~OpenCvOnnxModel();
+  /// Loads `path` with cv::dnn::readNetFromONNX. OpenCV's refusal (an exception) becomes
+  /// Unsupported naming the file and OpenCV's message.
+  static Expected<std::unique_ptr<OpenCvOnnxModel>> load(const std::string& path);
+  /// Runs one batch (F32, Plain, any rank OpenCV takes) and returns the network's output.
+  Expected<Tensor> run(const Tensor& batch);
+
+ private:
+  OpenCvOnnxModel();
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+  std::string m_path;
+};
+
+}  // namespace loom

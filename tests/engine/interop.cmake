@@ -1,0 +1,17 @@
+# ONNX export and import (issue 8; docs/onnx.md): engine tests of engine/interop.
+find_package(ONNX REQUIRED)
+loom_add_test(onnx_import_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/interop/onnx_import_test.cpp
+              LIBS loom_interop onnx_proto nlohmann_json::nlohmann_json LABELS "engine;interop")
+loom_add_test(onnx_export_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/interop/onnx_export_test.cpp
+              LIBS loom_interop onnx_proto LABELS "engine;interop")
+# Every example, trained briefly, at opset 13 and 17: Python's checker and OpenCV parity.
+add_test(NAME onnx_export_examples
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/export_examples.sh $<TARGET_FILE:loom>
+                 ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/onnx_examples 5)
+set_tests_properties(onnx_export_examples PROPERTIES LABELS "engine;interop" TIMEOUT 900)
+# A CNN defined and trained in PyTorch, exported by torch.onnx.export at opset 13: imported,
+# it gives PyTorch's outputs; exported again, OpenCV gives them too.
+add_test(NAME onnx_torch_cnn
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/torch_cnn.sh $<TARGET_FILE:loom>
+                 ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/onnx_torch)
+set_tests_properties(onnx_torch_cnn PROPERTIES LABELS "engine;interop" TIMEOUT 900)
