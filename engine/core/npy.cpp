@@ -34,7 +34,7 @@ class HeaderParser {
       auto key = parseString();
       if (!key) return error("expected a quoted key");
       if (!consume(':')) return error("expected ':' after '" + *key + "'");
-      if (auto status = parseValue(*key, header); !status.ok()) return status;
+      if (auto status = parseValue(*key, header); !status.isOk()) return status;
       skipSpace();
       if (consume(',')) continue;
       if (consume('}')) break;
@@ -180,10 +180,10 @@ Status checkHeader(const NpyHeader& header, const std::string& source) {
 
 Expected<Tensor> parseNpy(std::string_view bytes, const std::string& source) {
   std::string_view headerText, data;
-  if (auto status = splitFile(bytes, source, headerText, data); !status.ok()) return status;
+  if (auto status = splitFile(bytes, source, headerText, data); !status.isOk()) return status;
   auto header = HeaderParser(headerText, source).parse();
-  if (!header.ok()) return header.status();
-  if (auto status = checkHeader(*header, source); !status.ok()) return status;
+  if (!header) return header.status();
+  if (auto status = checkHeader(*header, source); !status.isOk()) return status;
   Dims dims = header->shape->empty() ? Dims{1} : *header->shape;
   const auto byteCount = checkedNumElements(dims, sizeof(float));
   if (!byteCount) {
@@ -209,7 +209,7 @@ Expected<Tensor> parseNpy(std::string_view bytes, const std::string& source) {
 
 Expected<Tensor> readNpy(const std::string& path) {
   auto bytes = readFile(path);
-  if (!bytes.ok()) return bytes.status();
+  if (!bytes) return bytes.status();
   return parseNpy(*bytes, path);
 }
 
