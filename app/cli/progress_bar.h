@@ -15,6 +15,9 @@ class ProgressBar {
  public:
   explicit ProgressBar(std::FILE* out);
   void update(const TrainProgress& p);
+  /// Work other than training (e.g. `loom explain`): "phase [bar] done/total  ETA  what".
+  void updateWork(const std::string& phase, std::int64_t done, std::int64_t total,
+                  double etaSeconds, const std::string& what);
   /// Ends the current line (call before printing anything else).
   void finishLine();
 
