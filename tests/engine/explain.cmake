@@ -25,3 +25,5 @@ loom_add_test(explain_registry_test SOURCES ${_explain}/explain_registry_test.cp
 target_compile_definitions(explain_registry_test PRIVATE
   LOOM_EXPLAIN_TEST_PLUGINS="${EXPLAIN_TEST_PLUGINS}")
 add_dependencies(explain_registry_test loom_test_explainer_good loom_test_explainer_duplicate)
+loom_add_test(explain_faithfulness_test SOURCES ${_explain}/explain_faithfulness_test.cpp
+              LABELS engine explain)

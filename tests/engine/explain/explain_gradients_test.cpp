@@ -225,3 +225,31 @@ TEST_F(ExplainGradients, PlanKeepsOnlyRequestedGradients) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(ExplainGradients, MemoryBudgetBoundsTheChunk) {
+  // The chunk's estimate (both plans' activations and gradients, one input row per sample, two
+  // copies of the parameters) must fit the budget; a budget below one sample still gives 1.
+  GraphAnalysis a = analyzeGraph(m_model.graph, OpRegistry::global(), 1);
+  const std::int64_t perSample = 3 * a.total.activationBytes + 4 * 784;
+  for (std::int64_t budget :
+       {std::int64_t{1} << 10, std::int64_t{3} << 20, std::int64_t{1} << 30}) {
+    ProbeOptions o;
+    o.backends = {m_cpu.get()};
+    o.memoryBudgetBytes = budget;
+    auto p = ModelProbe::create(m_model.graph, *m_params, o);
+    ASSERT_TRUE(p) << p.status().message();
+    const std::int64_t c = p->chunkSize();
+    EXPECT_GE(c, 1);
+    EXPECT_LE(c, 64);
+    if (c > 1) {
+      EXPECT_LE(c * perSample + 2 * a.parameterBytes, budget) << "budget " << budget;
+    }
+    if (c < 64) {
+      EXPECT_GT((c + 1) * perSample + 2 * a.parameterBytes, budget) << "budget " << budget;
+    }
+  }
+}
+
+}  // namespace
