@@ -125,6 +125,18 @@ class StagingHost final : public PluginHost {
   std::string m_name;
 };
 
+/// "it registered ops [..] and dataset kinds [..], but its manifest declares ...", naming
+/// explainers too when either side has any.
+std::string mismatchMessage(const PluginProvides& got, const PluginProvides& declared) {
+  const bool explainers = !got.explainers.empty() || !declared.explainers.empty();
+  auto list = [&](const PluginProvides& p) {
+    return "ops " + joinNames(p.ops) + (explainers ? ", " : " and ") + "dataset kinds " +
+           joinNames(p.datasetKinds) +
+           (explainers ? " and explainers " + joinNames(p.explainers) : std::string());
+  };
+  return "it registered " + list(got) + ", but its manifest declares " + list(declared);
+}
+
 Status refusal(const PluginRecord& r, const std::string& why) {
   return Status(ErrorCode::Unsupported,
                 "plugin " + inQuotes(r.manifest.name) + " (" + r.folder + "): " + why);
@@ -254,13 +266,7 @@ Status PluginManager::load(PluginRecord& record) {
   if (!sameSet(registered.ops, record.manifest.provides.ops) ||
       !sameSet(registered.datasetKinds, record.manifest.provides.datasetKinds) ||
       !sameSet(registered.explainers, record.manifest.provides.explainers))
-    return refusal(record, "it registered ops " + joinNames(registered.ops) + ", dataset kinds " +
-                               joinNames(registered.datasetKinds) + " and explainers " +
-                               joinNames(registered.explainers) +
-                               ", but its manifest declares ops " +
-                               joinNames(record.manifest.provides.ops) + ", dataset kinds " +
-                               joinNames(record.manifest.provides.datasetKinds) +
-                               " and explainers " + joinNames(record.manifest.provides.explainers));
+    return refusal(record, mismatchMessage(registered, record.manifest.provides));
   // Names were checked against the registries while staging, so these adds succeed.
   for (auto& op : host.ops) LOOM_RETURN_IF_ERROR(m_ops.add(std::move(op)));
   for (auto& kind : host.datasetKinds) LOOM_RETURN_IF_ERROR(m_datasets.add(std::move(kind)));
