@@ -21,6 +21,8 @@ std::string describe(const PluginProvides& p) {
   std::string s;
   if (!p.datasetKinds.empty()) s += "dataset kinds: " + join(p.datasetKinds);
   if (!p.ops.empty()) s += std::string(s.empty() ? "" : "; ") + "ops: " + join(p.ops);
+  if (!p.explainers.empty())
+    s += std::string(s.empty() ? "" : "; ") + "explainers: " + join(p.explainers);
   return s.empty() ? "nothing" : s;
 }
 

@@ -91,6 +91,23 @@ struct ImportArgs {
 int runExport(const ExportArgs& args);
 int runPredict(const PredictArgs& args);
 int runImport(const ImportArgs& args);
+/// `loom explain` (cmd_explain.cpp). Text values are checked by the engine's parsers.
+struct ExplainArgs {
+  std::string methods = "ig,gradcam,shap,lime";  ///< comma-separated registry names
+  std::string target = "predicted";              ///< a class index or "predicted"
+  std::optional<std::int64_t> samples;           ///< first N test samples (default 8)
+  std::int64_t first = 0;                        ///< index of the first test sample
+  std::vector<std::string> images;               ///< image files instead of test samples
+  std::string output = "explain";
+  std::string score = "logit";  ///< logit | probability
+  std::string baseline = "black";
+  std::string node;                  ///< Grad-CAM's convolution (default: the last)
+  std::vector<std::string> options;  ///< METHOD.NAME=VALUE
+  std::string superpixels = "slic";
+  int regionSize = 7;
+  bool noFaithfulness = false;
+  int threads = 0;
+int runExplain(const ExplainArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);
 int runPluginInfo(const InfoArgs& args);

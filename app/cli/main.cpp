@@ -6,6 +6,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "engine/core/exception_boundary.h"
+#include "engine/explain/registry.h"
 
 namespace {
 
@@ -22,6 +23,38 @@ void addSettingFlag(CLI::App* command, const loom::SettingSpec& spec,
           },
           help.empty() ? loom::settingFlagHelp(spec) : help)
       ->type_name(loom::settingMetavar(spec));
+}
+
+/// `loom explain`'s options; the method list and each method's options come from the engine's
+/// explainer registry (engine/explain/registry.h).
+void addExplainOptions(CLI::App* x, loom::cli::ExplainArgs& a) {
+  std::string methods;
+  for (const auto& n : loom::ExplainerRegistry::global().names())
+    methods += (methods.empty() ? "" : ", ") + n;
+  x->add_option("model", a.model, "Model file (.loom)")->required();
+  x->add_option("--checkpoint", a.checkpoint, "Checkpoint whose parameters to explain");
+  x->add_option("--method", a.methods, "Comma-separated methods: " + methods)
+      ->capture_default_str();
+  x->add_option("--target", a.target, "Class index to explain, or \"predicted\"")
+      ->capture_default_str();
+  x->add_option("--samples", a.samples, "Explain the first N test samples (default 8)");
+  x->add_option("--first", a.first, "Index of the first test sample")->capture_default_str();
+  x->add_option("--images", a.images,
+                "Explain these image files instead (size and channels "
+                "of the model's input)");
+  x->add_option("-o,--output", a.output, "Output directory")->capture_default_str();
+  x->add_option("--score", a.score, "What is explained: logit or probability")
+      ->capture_default_str();
+  x->add_option("--baseline", a.baseline, "Baseline: black, blurred, uniform_noise or dataset_mean")
+      ->capture_default_str();
+  x->add_option("--node", a.node, "Grad-CAM's Conv2D node (default: the last)");
+  x->add_option("--option", a.options, "A method's option, METHOD.NAME=VALUE (ig.steps=100)");
+  x->add_option("--superpixels", a.superpixels, "slic, slico or mslic (for shap, lime)")
+      ->capture_default_str();
+  x->add_option("--region-size", a.regionSize, "Superpixel size in pixels")->capture_default_str();
+  x->add_flag("--no-faithfulness", a.noFaithfulness, "Skip the deletion/insertion curves");
+  x->add_option("--seed", a.seed, "Seed of the stochastic methods")->capture_default_str();
+  x->add_option("--threads", a.threads, "Compute threads (default: the model's setting)");
 }
 
 const loom::SettingSpec& setting(const char* path) {
@@ -138,6 +171,10 @@ static int runLoom(int argc, char** argv) {
   auto* im = app.add_subcommand("import", "Import an ONNX model into a .loom file");
   im->add_option("model", imp.onnx, "ONNX file")->required();
   im->add_option("-o,--output", imp.output, ".loom file to write")->required();
+  ExplainArgs explain;
+  auto* x = app.add_subcommand(
+      "explain", "Attribution maps (IG, Grad-CAM, SHAP, LIME, ...) as PNG, .npy, CSV");
+  addExplainOptions(x, explain);
 
   try {
     app.parse(argc, argv);
@@ -149,6 +186,7 @@ static int runLoom(int argc, char** argv) {
   if (*t) return runTrain(train);
   if (*e) return runEval(eval);
   if (*em) return runEmbed(embed);
+  if (*x) return runExplain(explain);
   if (*i && info.plugins) return runPluginInfo(info);
   if (*i && info.model.empty())
     return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));

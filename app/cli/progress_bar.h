@@ -18,6 +18,9 @@ class ProgressBar {
   /// A stage of other long work ("knn", "optimize", ...): `done` of `total`, and `detail`.
   void update(const std::string& stage, std::int64_t done, std::int64_t total,
               const std::string& detail = {});
+  /// Work other than training (e.g. `loom explain`): "phase [bar] done/total  ETA  what".
+  void updateWork(const std::string& phase, std::int64_t done, std::int64_t total,
+                  double etaSeconds, const std::string& what);
   /// Ends the current line (call before printing anything else).
   void finishLine();
 

@@ -144,7 +144,9 @@ struct Plan::Impl {
     std::unique_ptr<Kernel> kernel;
     Tensor dst;
     Tensor diffDst;
-    bool requiresGrad = false;  ///< has trainable params or a trainable ancestor
+    bool requiresGrad = false;  ///< has trainable params or a trainable ancestor (or is an
+                                ///< Input of a plan with inputGradients)
+    bool keepGradient = false;  ///< diffDst has its own buffer (PlanOptions::keepGradients)
     int consumerEdges = 0;
     int gradContributions = 0;  ///< reset every backward
     std::vector<Edge> edges;
@@ -158,6 +160,7 @@ struct Plan::Impl {
   std::shared_ptr<const GraphAnalysis> analysis;
   std::vector<Step> steps;  // topological order
   std::map<std::string, int> inputSteps;
+  std::map<std::string, int> stepOfName;
   int outputStep = -1;
   Tensor outputPlain;
   bool trainingPlan = false;
@@ -240,8 +243,13 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
                           dimsToString(p->value.dims()) + " but the node needs " +
                           dimsToString(info.dims));
       step.params.push_back(p);
-      step.requiresGrad |= p->trainable;
+      step.requiresGrad |= p->trainable && options.parameterGradients;
     }
+    const bool isInput = na.op->schema().name == "Input";
+    if (isInput && options.inputGradients) step.requiresGrad = true;
+    step.keepGradient = (isInput && options.inputGradients) ||
+                        std::find(options.keepGradients.begin(), options.keepGradients.end(),
+                                  node.name) != options.keepGradients.end();
     KernelRequest request;
     request.op = na.op;
     request.attrs = &step.attrs;
@@ -281,13 +289,17 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
       ++im.steps[static_cast<size_t>(edge.producer)].consumerEdges;
       step.edges.push_back(std::move(edge));
     }
-    if (na.op->schema().name == "Input")
-      im.inputSteps[node.name] = static_cast<int>(im.steps.size());
+    if (isInput) im.inputSteps[node.name] = static_cast<int>(im.steps.size());
+    im.stepOfName[node.name] = static_cast<int>(im.steps.size());
     stepOfNode[static_cast<size_t>(nodeIndex)] = static_cast<int>(im.steps.size());
     im.steps.push_back(std::move(step));
   }
 
   im.outputStep = stepOfNode[static_cast<size_t>(graph.indexOf(analysis.outputNode))];
+  for (const auto& name : options.keepGradients)
+    if (!im.stepOfName.count(name))
+      return invalidArgument("Plan::compile: keepGradients names node \"" + name +
+                             "\", which the graph does not have");
 
   // Memory: buffers whose lifetimes are disjoint share storage (before any view of them
   // is taken below). Inference: an activation lives from its producer to its last
@@ -312,7 +324,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     } else {
       for (std::int64_t s = 0; s < n; ++s) {
         auto& step = im.steps[static_cast<size_t>(s)];
-        if (step.diffDst.empty()) continue;
+        if (step.diffDst.empty() || step.keepGradient) continue;
         const std::int64_t own = n - 1 - s;  // backward time of this node
         std::int64_t first = own;
         if (s == static_cast<std::int64_t>(outputIndex)) first = 0;
@@ -332,7 +344,8 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     a.saved = &step.saved;
     for (Parameter* p : step.params) {
       a.params.push_back(&p->value);
-      a.diffParams.push_back(p->trainable && options.training ? &p->grad : nullptr);
+      a.diffParams.push_back(
+          p->trainable && options.training && options.parameterGradients ? &p->grad : nullptr);
     }
     for (size_t i = 0; i < step.edges.size(); ++i) {
       Impl::Edge& e = step.edges[i];
@@ -430,8 +443,8 @@ Status Plan::backward(const Tensor& diffOutput) {
   if (diffOutput.dims() != out.dst.dims())
     return shapeMismatch("output gradient has shape " + dimsToString(diffOutput.dims()) +
                          ", expected " + dimsToString(out.dst.dims()));
-  if (!out.requiresGrad) return Status::ok();  // nothing trainable
   for (auto& step : im.steps) step.gradContributions = 0;
+  if (!out.requiresGrad) return Status::ok();  // nothing trainable
   out.diffDst.assignConverted(diffOutput);
   out.gradContributions = 1;
 
@@ -459,6 +472,36 @@ Status Plan::backward(const Tensor& diffOutput) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
   return Status::ok();
+}
+
+Expected<Tensor> Plan::activation(const std::string& node) const {
+  const Impl& im = *m_impl;
+  auto it = im.stepOfName.find(node);
+  if (it == im.stepOfName.end()) return invalidArgument("the model has no node \"" + node + "\"");
+  if (!im.trainingPlan && it->second != im.outputStep)
+    return invalidArgument("node \"" + node +
+                           "\": an inference plan keeps only its output's activation");
+  const Tensor& dst = im.steps[static_cast<size_t>(it->second)].dst;
+  Tensor out(dst.dims());
+  out.assignConverted(dst);
+  return out;
+}
+
+Expected<Tensor> Plan::gradient(const std::string& node) const {
+  const Impl& im = *m_impl;
+  auto it = im.stepOfName.find(node);
+  if (it == im.stepOfName.end()) return invalidArgument("the model has no node \"" + node + "\"");
+  const Impl::Step& step = im.steps[static_cast<size_t>(it->second)];
+  if (!step.keepGradient || step.diffDst.empty())
+    return invalidArgument("node \"" + node +
+                           "\": its gradient is not kept (name it in PlanOptions::keepGradients, "
+                           "or set inputGradients for an Input, in a training plan)");
+  Tensor out(step.dst.dims());
+  if (step.gradContributions == 0)
+    out.zero();
+  else
+    out.assignConverted(step.diffDst);
+  return out;
 }
 
 Status Plan::checkFinite() const {

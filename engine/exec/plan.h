@@ -34,6 +34,18 @@ struct PlanOptions {
   /// hands the same analysis to its training plan and its evaluation plan of that size.
   /// Null: compile() analyses the graph itself.
   std::shared_ptr<const GraphAnalysis> analysis;
+
+  // What backward() of a training plan computes. A trainer wants the parameters' gradients;
+  // an explanation (engine/explain) wants the gradient with respect to the input and to
+  // chosen activations for one output score, and nothing else.
+  /// false: backward() leaves every Parameter::grad untouched and runs no backward-weights
+  /// kernel (only the data gradients the options below need).
+  bool parameterGradients = true;
+  /// true: backward() also reaches every Input node; read it with gradient(inputName).
+  bool inputGradients = false;
+  /// Nodes whose output gradient stays readable with gradient() after backward(): their
+  /// gradient buffers are not shared with other nodes'. Unknown names are InvalidArgument.
+  std::vector<std::string> keepGradients;
 };
 
 /// `base` (a valid analysis of `graph`) re-derived for another batch size without analysing
@@ -87,6 +99,16 @@ class Plan {
   /// Backpropagates `diffOutput` (dims of output(), Plain) and writes every trainable
   /// parameter's grad (overwriting).
   Status backward(const Tensor& diffOutput);
+
+  /// The output of `node` from the last forward, as a Plain copy. Training plans keep every
+  /// activation; an inference plan only its output node's (InvalidArgument for another).
+  /// InvalidArgument naming the node when the plan has no such node.
+  Expected<Tensor> activation(const std::string& node) const;
+  /// d(sum(output * diffOutput)) / d(output of `node`) from the last backward(), as a Plain
+  /// copy of the node's output dims; zeros when no gradient reached the node. The node must
+  /// be named in PlanOptions::keepGradients, or be an Input of a plan compiled with
+  /// inputGradients; InvalidArgument (naming the node and the option) otherwise.
+  Expected<Tensor> gradient(const std::string& node) const;
 
   /// Scans parameters and every activation of the last forward for NaN/Inf in
   /// topological order and returns NonFinite naming the first node at fault (OK if none).

@@ -34,9 +34,15 @@
 //  * Work that can fail at use time (reading files, decoding) belongs in the registered
 //    loaders and kernels, which return Status like the rest of the engine.
 //
+// Explainers (added to version 1 without a version bump, because the change is additive:
+// addExplainer() is appended after every older slot of PluginHost, so a plugin built before
+// it never calls it and still finds the other slots where it expects them, and the manifest
+// key "provides.explainers" is optional):
+//  * PluginHost::addExplainer() adds an attribution method to engine/explain's registry
+//    (engine/explain/registry.h); `loom explain --method NAME` then runs it like a built-in.
+//  * The manifest declares them as "provides": { "explainers": ["my_method"] }.
+//
 // Reserved for later API versions (not part of version 1):
-//  * Explainers: when engine/explain gains its registry, PluginHost gains addExplainer() and
-//    the manifest's "provides" gains "explainers"; the API version goes up with it.
 //  * Studio panels (widgets level, optional): a plugin that wants a panel will ship a second
 //    library linked against loom_widgets, named by the manifest key "studio_library", with
 //    its own entry point taking the studio's panel host (a dock widget factory). The engine
@@ -49,6 +55,7 @@
 
 #include "engine/core/status.h"
 #include "engine/data/dataset_registry.h"
+#include "engine/explain/registry.h"
 #include "engine/ops/op.h"
 
 /// The plugin API version this Loom implements. A plugin declares the version it was written
@@ -89,6 +96,11 @@ class PluginHost {
   /// Reports that registration failed: the plugin is refused with `message` (which should
   /// name what failed) and none of its registrations are kept. May be called more than once.
   virtual void fail(const std::string& message) = 0;
+
+  /// Adds an explainer (engine/explain/registry.h). The host sets `explainer.origin` to the
+  /// plugin's name. InvalidArgument if the name is taken or it has no run function. (Appended
+  /// last so that plugins built before it keep their vtable; see the note above.)
+  virtual Status addExplainer(ExplainerInfo explainer) = 0;
 };
 
 /// The entry point's type, for the loader's dlsym.

@@ -35,8 +35,12 @@ bool sameSet(std::vector<std::string> a, std::vector<std::string> b) {
 class StagingHost final : public PluginHost {
  public:
   StagingHost(const PluginManager& manager, const OpRegistry& ops, const DatasetRegistry& datasets,
-              const std::string& name)
-      : m_manager(manager), m_opsRegistry(ops), m_datasetRegistry(datasets), m_name(name) {}
+              const ExplainerRegistry& explainers, const std::string& name)
+      : m_manager(manager),
+        m_opsRegistry(ops),
+        m_datasetRegistry(datasets),
+        m_explainerRegistry(explainers),
+        m_name(name) {}
 
   const std::string& pluginName() const override { return m_name; }
 
@@ -78,15 +82,33 @@ class StagingHost final : public PluginHost {
 
   void fail(const std::string& message) override { errors.push_back(message); }
 
+  Status addExplainer(ExplainerInfo explainer) override {
+    explainer.origin = m_name;
+    if (explainer.name.empty() || !explainer.run)
+      return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registered explainer " +
+                                    inQuotes(explainer.name) + " without a name or run function"));
+    if (const ExplainerInfo* old = m_explainerRegistry.find(explainer.name))
+      return refuse(invalidArgument("explainer " + inQuotes(explainer.name) + " from plugin " +
+                                    inQuotes(m_name) + " is already registered by " + old->origin));
+    for (const auto& staged : explainers)
+      if (staged.name == explainer.name)
+        return refuse(invalidArgument("plugin " + inQuotes(m_name) + " registers explainer " +
+                                      inQuotes(explainer.name) + " twice"));
+    explainers.push_back(std::move(explainer));
+    return Status::ok();
+  }
+
   PluginProvides provides() const {
     PluginProvides p;
     for (const auto& op : ops) p.ops.push_back(op->schema().name);
     for (const auto& k : datasetKinds) p.datasetKinds.push_back(k.name);
+    for (const auto& e : explainers) p.explainers.push_back(e.name);
     return p;
   }
 
   std::vector<std::unique_ptr<Op>> ops;
   std::vector<DatasetKind> datasetKinds;
+  std::vector<ExplainerInfo> explainers;
   std::vector<std::string> errors;
 
  private:
@@ -99,8 +121,21 @@ class StagingHost final : public PluginHost {
   const PluginManager& m_manager;
   const OpRegistry& m_opsRegistry;
   const DatasetRegistry& m_datasetRegistry;
+  const ExplainerRegistry& m_explainerRegistry;
   std::string m_name;
 };
+
+/// "it registered ops [..] and dataset kinds [..], but its manifest declares ...", naming
+/// explainers too when either side has any.
+std::string mismatchMessage(const PluginProvides& got, const PluginProvides& declared) {
+  const bool explainers = !got.explainers.empty() || !declared.explainers.empty();
+  auto list = [&](const PluginProvides& p) {
+    return "ops " + joinNames(p.ops) + (explainers ? ", " : " and ") + "dataset kinds " +
+           joinNames(p.datasetKinds) +
+           (explainers ? " and explainers " + joinNames(p.explainers) : std::string());
+  };
+  return "it registered " + list(got) + ", but its manifest declares " + list(declared);
+}
 
 Status refusal(const PluginRecord& r, const std::string& why) {
   return Status(ErrorCode::Unsupported,
@@ -132,13 +167,19 @@ const char* pluginStateName(PluginState state) {
   return "?";
 }
 
-PluginManager::PluginManager(OpRegistry& ops, DatasetRegistry& datasets)
-    : m_ops(ops), m_datasets(datasets) {}
+PluginManager::PluginManager(OpRegistry& ops, DatasetRegistry& datasets,
+                             ExplainerRegistry* explainers)
+    : m_ops(ops),
+      m_datasets(datasets),
+      m_ownExplainers(explainers ? nullptr : std::make_unique<ExplainerRegistry>()),
+      m_explainers(explainers ? *explainers : *m_ownExplainers) {}
+
+PluginManager::~PluginManager() = default;
 
 PluginManager& PluginManager::global() {
   // Never destroyed: registered objects run plugin code until the process ends.
-  static PluginManager* manager =
-      new PluginManager(OpRegistry::global(), DatasetRegistry::global());
+  static PluginManager* manager = new PluginManager(OpRegistry::global(), DatasetRegistry::global(),
+                                                    &ExplainerRegistry::global());
   return *manager;
 }
 
@@ -206,7 +247,7 @@ Status PluginManager::load(PluginRecord& record) {
                                " (declare it extern \"C\" LOOM_PLUGIN_EXPORT)");
 
   // 3. Registration into a staging host, then the checks, then the commit.
-  StagingHost host(*this, m_ops, m_datasets, record.manifest.name);
+  StagingHost host(*this, m_ops, m_datasets, m_explainers, record.manifest.name);
   int pluginVersion = 0;
   Status called = callEntryPoint(entry, host, pluginVersion);
   if (!called) return refusal(record, called.message());
@@ -223,15 +264,13 @@ Status PluginManager::load(PluginRecord& record) {
   }
   const PluginProvides registered = host.provides();
   if (!sameSet(registered.ops, record.manifest.provides.ops) ||
-      !sameSet(registered.datasetKinds, record.manifest.provides.datasetKinds))
-    return refusal(record, "it registered ops " + joinNames(registered.ops) +
-                               " and dataset kinds " + joinNames(registered.datasetKinds) +
-                               ", but its manifest declares ops " +
-                               joinNames(record.manifest.provides.ops) + " and dataset kinds " +
-                               joinNames(record.manifest.provides.datasetKinds));
+      !sameSet(registered.datasetKinds, record.manifest.provides.datasetKinds) ||
+      !sameSet(registered.explainers, record.manifest.provides.explainers))
+    return refusal(record, mismatchMessage(registered, record.manifest.provides));
   // Names were checked against the registries while staging, so these adds succeed.
   for (auto& op : host.ops) LOOM_RETURN_IF_ERROR(m_ops.add(std::move(op)));
   for (auto& kind : host.datasetKinds) LOOM_RETURN_IF_ERROR(m_datasets.add(std::move(kind)));
+  for (auto& e : host.explainers) LOOM_RETURN_IF_ERROR(m_explainers.add(std::move(e)));
   record.added = registered;
   return Status::ok();
 }

@@ -9,11 +9,13 @@
 // Not thread-safe: load at program start, before anything reads the registries.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "engine/core/status.h"
 #include "engine/data/dataset_registry.h"
+#include "engine/explain/registry.h"
 #include "engine/ops/op.h"
 #include "engine/plugin/plugin_manifest.h"
 #include "engine/plugin/plugin_search.h"
@@ -40,12 +42,17 @@ struct PluginRecord {
 
 class PluginManager {
  public:
-  /// Registers into `ops` and `datasets`, which must outlive the manager.
-  PluginManager(OpRegistry& ops, DatasetRegistry& datasets);
+  /// Registers into `ops`, `datasets` and `explainers`, which must outlive the manager. A
+  /// null `explainers` gives the manager a registry of its own (explainers() returns it), so
+  /// a test's manager never adds to ExplainerRegistry::global().
+  PluginManager(OpRegistry& ops, DatasetRegistry& datasets,
+                ExplainerRegistry* explainers = nullptr);
+  ~PluginManager();
   PluginManager(const PluginManager&) = delete;
   PluginManager& operator=(const PluginManager&) = delete;
 
-  /// The process-wide manager over OpRegistry::global() and DatasetRegistry::global().
+  /// The process-wide manager over OpRegistry::global(), DatasetRegistry::global() and
+  /// ExplainerRegistry::global().
   static PluginManager& global();
 
   /// Loads every plugin folder in `dirs`, in order (plugin_search.h). A folder already
@@ -60,6 +67,9 @@ class PluginManager {
   /// Every directory passed to loadFrom(), in order (including missing ones).
   const std::vector<PluginSearchDir>& searched() const { return m_searched; }
 
+  /// The registry explainers are added to.
+  const ExplainerRegistry& explainers() const { return m_explainers; }
+
   /// The loaded plugin that registered op `name`, or "builtin" when none did.
   std::string opOrigin(const std::string& name) const;
 
@@ -69,6 +79,8 @@ class PluginManager {
 
   OpRegistry& m_ops;
   DatasetRegistry& m_datasets;
+  std::unique_ptr<ExplainerRegistry> m_ownExplainers;
+  ExplainerRegistry& m_explainers;
   std::vector<PluginRecord> m_plugins;
   std::vector<PluginSearchDir> m_searched;
   std::vector<std::string> m_visited;  // canonical folder paths

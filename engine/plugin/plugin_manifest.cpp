@@ -54,14 +54,16 @@ Expected<PluginProvides> parseProvides(const Json& j, const std::string& path) {
   if (!p.is_object()) return manifestError(path, "\"provides\" must be an object");
   for (const auto& [key, value] : p.items()) {
     (void)value;
-    if (key != "ops" && key != "dataset_kinds")
+    if (key != "ops" && key != "dataset_kinds" && key != "explainers")
       return manifestError(
-          path, "\"provides\" has \"" + key +
-                    "\", which this plugin API does not know (known: ops, dataset_kinds)");
+          path,
+          "\"provides\" has \"" + key +
+              "\", which this plugin API does not know (known: ops, dataset_kinds, explainers)");
   }
   PluginProvides provides;
   LOOM_ASSIGN_OR_RETURN(provides.ops, nameList(p, "ops", path));
   LOOM_ASSIGN_OR_RETURN(provides.datasetKinds, nameList(p, "dataset_kinds", path));
+  LOOM_ASSIGN_OR_RETURN(provides.explainers, nameList(p, "explainers", path));
   return provides;
 }
 }  // namespace

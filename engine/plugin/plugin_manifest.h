@@ -7,7 +7,7 @@
 //     "description": "Image folders ...",     // one line
 //     "plugin_api_version": 1,                // must equal kPluginApiVersion (plugin_api.h)
 //     "library": "libloom_image_folder.so",   // relative to the manifest's folder
-//     "provides": { "ops": [], "dataset_kinds": ["image_folder"] }
+//     "provides": { "ops": [], "dataset_kinds": ["image_folder"], "explainers": [] }
 //   }
 //
 // "provides" is checked against what the entry point actually registers, so a listing of a
@@ -30,8 +30,9 @@ inline constexpr const char* kPluginManifestName = "loom-plugin.json";
 struct PluginProvides {
   std::vector<std::string> ops;
   std::vector<std::string> datasetKinds;
+  std::vector<std::string> explainers;  ///< "provides.explainers" (optional)
 
-  bool empty() const { return ops.empty() && datasetKinds.empty(); }
+  bool empty() const { return ops.empty() && datasetKinds.empty() && explainers.empty(); }
 };
 
 struct PluginManifest {

@@ -187,11 +187,11 @@ TEST(PluginManifest, MissingAndMistypedKeysAreNamed) {
             std::string::npos);
   EXPECT_NE(parsePluginManifest(
                 R"({"name": "a", "version": "1", "plugin_api_version": 1, "library": "x.so",
-                                    "provides": {"explainers": ["lime"]}})",
+                                    "provides": {"panels": ["lime"]}})",
                 "m.json")
                 .status()
                 .message()
-                .find("\"explainers\", which this plugin API does not know"),
+                .find("\"panels\", which this plugin API does not know"),
             std::string::npos);
   auto ok = parsePluginManifest(
       R"({"name": "a", "version": "1", "plugin_api_version": 1, "library": "x.so",

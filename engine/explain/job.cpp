@@ -1,0 +1,313 @@
+// Explanation jobs (job.h).
+#include "engine/explain/job.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <sstream>
+
+#include "engine/core/file_util.h"
+#include "engine/core/npy.h"
+#include "engine/explain/gradient_methods.h"
+#include "engine/explain/registry.h"
+
+namespace loom {
+
+namespace fs = std::filesystem;
+
+Expected<ExplainInput> readExplainImage(const std::string& path, const Dims& sample,
+                                        const std::vector<double>& mean,
+                                        const std::vector<double>& std) {
+  if (sample.size() != 3 || (sample[0] != 1 && sample[0] != 3))
+    return invalidArgument("image files need a model whose input is [1|3, H, W], not " +
+                           dimsToString(sample));
+  LOOM_RETURN_IF_ERROR(checkRegularFile(path, "image"));
+  cv::Mat img;
+  try {
+    img = cv::imread(path, cv::IMREAD_UNCHANGED);
+  } catch (const cv::Exception& e) {
+    return dataCorrupt("image \"" + path + "\" cannot be read: " + e.what());
+  }
+  if (img.empty())
+    return dataCorrupt("image \"" + path +
+                       "\" cannot be read: not an image format OpenCV can decode, or corrupt");
+  const std::int64_t c = sample[0], h = sample[1], w = sample[2];
+  if (img.depth() != CV_8U)
+    return invalidArgument("image \"" + path + "\" has " + std::to_string(8 * img.elemSize1()) +
+                           "-bit channels; Loom explains 8-bit images");
+  if (img.channels() != c)
+    return invalidArgument("image \"" + path + "\" has " + std::to_string(img.channels()) +
+                           " channel(s) but the model's input takes " + std::to_string(c) + " (" +
+                           (c == 1 ? "grey" : "RGB") + ")");
+  if (img.rows != h || img.cols != w)
+    return invalidArgument("image \"" + path + "\" is " + std::to_string(img.cols) + "x" +
+                           std::to_string(img.rows) +
+                           " pixels (width x height) but the model's "
+                           "input takes " +
+                           std::to_string(w) + "x" + std::to_string(h));
+  if (c == 3) cv::cvtColor(img, img, cv::COLOR_BGR2RGB);
+  ExplainInput in;
+  in.name = fs::path(path).stem().string();
+  in.x = Tensor(sample);
+  in.display = Tensor(sample, DType::U8);
+  for (std::int64_t k = 0; k < c; ++k) {
+    const double m =
+        mean.empty() ? 0.0 : mean[std::min<size_t>(static_cast<size_t>(k), mean.size() - 1)];
+    const double s =
+        std.empty() ? 1.0 : std[std::min<size_t>(static_cast<size_t>(k), std.size() - 1)];
+    for (std::int64_t y = 0; y < h; ++y)
+      for (std::int64_t x = 0; x < w; ++x) {
+        const std::uint8_t v = img.ptr<std::uint8_t>(static_cast<int>(y))[x * c + k];
+        in.display.data<std::uint8_t>()[(k * h + y) * w + x] = v;
+        in.x.f32()[(k * h + y) * w + x] = static_cast<float>((v / 255.0 - m) / s);
+      }
+  }
+  return in;
+}
+
+namespace {
+
+std::string stemOf(std::int64_t index, const std::string& name) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04lld_", static_cast<long long>(index));
+  std::string safe;
+  for (char ch : name) safe += std::isalnum(static_cast<unsigned char>(ch)) || ch == '-' ? ch : '_';
+  return buf + safe;
+}
+
+std::string className(const ExplainJobOptions& o, std::int64_t c) {
+  if (c >= 0 && c < static_cast<std::int64_t>(o.classNames.size()))
+    return o.classNames[static_cast<size_t>(c)];
+  return std::to_string(c);
+}
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
+Status validate(const ExplainJobOptions& o, ModelProbe& probe,
+                const std::vector<ExplainInput>& inputs, const std::string& convNode) {
+  const ExplainerRegistry& reg = ExplainerRegistry::global();
+  if (o.methods.empty()) return invalidArgument("no --method given");
+  for (const auto& m : o.methods) {
+    const ExplainerInfo* info = reg.find(m);
+    if (!info) {
+      std::string all;
+      for (const auto& n : reg.names()) all += (all.empty() ? "" : ", ") + n;
+      return invalidArgument("method \"" + m + "\" is not one of: " + all);
+    }
+    auto opts = o.methodOptions.find(m);
+    if (opts != o.methodOptions.end())
+      for (const auto& [key, value] : opts->second) {
+        bool known = false;
+        for (const auto& opt : info->options) known |= opt.name == key;
+        if (!known) {
+          std::string list;
+          for (const auto& opt : info->options) list += (list.empty() ? "" : ", ") + opt.name;
+          return invalidArgument("option \"" + key + "\" is not an option of " + m + " (" +
+                                 (list.empty() ? std::string("it has none") : list) + ")");
+        }
+      }
+    if (info->needsConvNode) LOOM_RETURN_IF_ERROR(checkConvNode(probe, convNode));
+  }
+  for (const auto& [m, opts] : o.methodOptions)
+    if (std::find(o.methods.begin(), o.methods.end(), m) == o.methods.end())
+      return invalidArgument("options given for method \"" + m + "\", which is not in --method");
+  if (o.targetClass) LOOM_RETURN_IF_ERROR(probe.checkClass(*o.targetClass));
+  LOOM_RETURN_IF_ERROR(probe.checkScoreKind(o.kind));
+  const bool ig = std::find(o.methods.begin(), o.methods.end(), "ig") != o.methods.end();
+  for (const auto& in : inputs) {
+    if (in.x.dims() != probe.sampleDims())
+      return shapeMismatch("image \"" + in.name + "\" has shape " + dimsToString(in.x.dims()) +
+                           " but the model's input takes " + dimsToString(probe.sampleDims()));
+    if (ig) {
+      std::vector<float> base(static_cast<size_t>(in.x.numel()));
+      LOOM_RETURN_IF_ERROR(
+          makeBaseline(o.baseline, probe.sampleDims(), in.x.f32(), 0, base.data()));
+      if (std::memcmp(base.data(), in.x.f32(), in.x.bytes()) == 0)
+        return invalidArgument("image \"" + in.name + "\": the baseline \"" +
+                               baselineName(o.baseline.kind) +
+                               "\" equals the input (every pixel), so Integrated Gradients "
+                               "would attribute nothing; choose another --baseline");
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Expected<ExplainJobResult> runExplainJob(const Graph& graph, ParameterSet& params,
+                                         const std::vector<ExplainInput>& inputs,
+                                         const ExplainJobOptions& o) {
+  const ExplainerRegistry& reg = ExplainerRegistry::global();
+  ProbeOptions po;
+  po.backends = o.backends;
+  po.memoryBudgetBytes = o.memoryBudgetBytes;
+  // Grad-CAM's node, resolved before the probe is built (the probe must keep it).
+  std::string convNode = o.convNode;
+  bool wantsConv = false;
+  for (const auto& m : o.methods)
+    if (const ExplainerInfo* info = reg.find(m)) wantsConv |= info->needsConvNode;
+  {
+    auto plain = ModelProbe::create(graph, params, po);
+    if (!plain) return plain.status();
+    if (wantsConv && convNode.empty()) {
+      auto last = lastConvNode(*plain);
+      if (!last) return last.status();
+      convNode = *last;
+    }
+    LOOM_RETURN_IF_ERROR(validate(o, *plain, inputs, convNode));
+  }
+  if (wantsConv) po.keepNodes = {convNode};
+  auto probeOr = ModelProbe::create(graph, params, po);
+  if (!probeOr) return probeOr.status();
+  ModelProbe& probe = *probeOr;
+
+  std::error_code ec;
+  fs::create_directories(o.outputDir, ec);
+  if (ec) return ioError("cannot create output directory \"" + o.outputDir + "\": " + ec.message());
+
+  const auto start = std::chrono::steady_clock::now();
+  ExplainProgress progress;
+  progress.total = static_cast<std::int64_t>(inputs.size() * o.methods.size());
+  ExplainJobResult result;
+  nlohmann::json json = {{"methods", o.methods},
+                         {"score", scoreKindName(o.kind)},
+                         {"baseline", baselineName(o.baseline.kind)},
+                         {"images", nlohmann::json::array()}};
+  if (wantsConv) json["gradcam_node"] = convNode;
+  std::ostringstream csv;
+  csv << "image,label,predicted,target,method,score";
+  for (const auto& m : kExplanationMetrics) csv << "," << m;
+  csv << "\n";
+  std::vector<Tensor> gridImages;
+  std::vector<std::vector<Tensor>> gridOverlays;
+  std::vector<std::string> rowLabels, titles;
+  for (const auto& m : o.methods) titles.push_back(reg.find(m)->title);
+
+  auto finish = [&]() -> Status {
+    if (!gridImages.empty()) {
+      result.gridPath = (fs::path(o.outputDir) / "grid.png").string();
+      LOOM_RETURN_IF_ERROR(writePng(
+          result.gridPath, renderGrid(gridImages, gridOverlays, titles, rowLabels, o.style)));
+    }
+    result.csvPath = (fs::path(o.outputDir) / "scores.csv").string();
+    result.jsonPath = (fs::path(o.outputDir) / "scores.json").string();
+    json["complete"] = !result.cancelled;
+    LOOM_RETURN_IF_ERROR(writeFileAtomically(result.csvPath, csv.str()));
+    return writeFileAtomically(result.jsonPath, json.dump(2) + "\n");
+  };
+
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const ExplainInput& in = inputs[i];
+    Dims one{1};
+    one.insert(one.end(), in.x.dims().begin(), in.x.dims().end());
+    const Tensor x = in.x.reshaped(one);
+    auto out = probe.outputs(x);
+    if (!out) return out.status().withContext("image \"" + in.name + "\"");
+    const std::int64_t predicted = ModelProbe::argmax(*out)[0];
+    const std::int64_t target = o.targetClass ? *o.targetClass : predicted;
+    const std::string stem = stemOf(static_cast<std::int64_t>(i), in.name);
+    const fs::path dir = fs::path(o.outputDir) / stem;
+    fs::create_directories(dir, ec);
+    if (ec) return ioError("cannot create \"" + dir.string() + "\": " + ec.message());
+    LOOM_RETURN_IF_ERROR(
+        writePng((dir / "image.png").string(), renderImage(in.display, o.style.scale)));
+
+    ExplainRequest req;
+    req.probe = &probe;
+    req.images = &x;
+    req.targets = {target};
+    req.kind = o.kind;
+    req.baseline = o.baseline;
+    req.seed = o.seed ^ (0x9E37ull * (i + 1));
+    req.convNode = convNode;
+    bool superpixelsDone = false;
+
+    nlohmann::json img = {{"name", in.name},
+                          {"dir", stem},
+                          {"predicted", predicted},
+                          {"predicted_name", className(o, predicted)},
+                          {"target", target},
+                          {"target_name", className(o, target)},
+                          {"methods", nlohmann::json::object()}};
+    if (in.label >= 0) img["label"] = in.label;
+    std::vector<Tensor> overlays;
+    std::ostringstream rows;  // joins the table only when the image is complete
+    for (const auto& m : o.methods) {
+      if (o.cancel && o.cancel->load()) {
+        result.cancelled = true;
+        break;
+      }
+      progress.current =
+          "image " + std::to_string(i + 1) + "/" + std::to_string(inputs.size()) + ", " + m;
+      if (o.onProgress) o.onProgress(progress);
+      const ExplainerInfo* info = reg.find(m);
+      if (info->needsSuperpixels && !superpixelsDone) {
+        auto seg = slicSuperpixels(in.display, o.superpixels);
+        if (!seg) return seg.status().withContext("image \"" + in.name + "\"");
+        req.segments = {*seg};
+        superpixelsDone = true;
+      }
+      auto opts = o.methodOptions.find(m);
+      req.options =
+          opts == o.methodOptions.end() ? std::map<std::string, std::string>{} : opts->second;
+      auto e = reg.run(m, req);
+      if (!e) return e.status().withContext("image \"" + in.name + "\", method " + m);
+      if (o.faithfulness) {
+        CurveOptions co = o.curves;
+        auto curves = deletionInsertion(probe, x, *e, co);
+        if (!curves) return curves.status().withContext("image \"" + in.name + "\", method " + m);
+        e->metrics["deletion_auc"] = curves->deletionAuc;
+        e->metrics["insertion_auc"] = curves->insertionAuc;
+      }
+      LOOM_RETURN_IF_ERROR(writeNpy((dir / (m + ".npy")).string(), e->map));
+      Tensor overlay = renderOverlay(in.display, pixelSaliency(e->map, 0, false), o.style);
+      LOOM_RETURN_IF_ERROR(writePng((dir / (m + ".png")).string(), overlay));
+      overlays.push_back(std::move(overlay));
+      nlohmann::json mj = {{"npy", stem + "/" + m + ".npy"}, {"png", stem + "/" + m + ".png"}};
+      const double score = e->scores.empty() ? std::nan("") : e->scores[0];
+      if (std::isfinite(score)) mj["score"] = score;
+      rows << csvField(in.name) << "," << (in.label >= 0 ? std::to_string(in.label) : "") << ","
+           << predicted << "," << target << "," << m << ",";
+      if (std::isfinite(score)) rows << score;
+      for (const auto& name : kExplanationMetrics) {
+        rows << ",";
+        auto it = e->metrics.find(name);
+        if (it != e->metrics.end() && !it->second.empty()) {
+          rows << it->second[0];
+          mj[name] = it->second[0];
+        }
+      }
+      rows << "\n";
+      img["methods"][m] = mj;
+      ++progress.done;
+      progress.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      progress.etaSeconds = progress.seconds / static_cast<double>(progress.done) *
+                            static_cast<double>(progress.total - progress.done);
+      if (o.onProgress) o.onProgress(progress);
+    }
+    if (result.cancelled) break;
+    csv << rows.str();
+    json["images"].push_back(img);
+    gridImages.push_back(in.display);
+    gridOverlays.push_back(std::move(overlays));
+    rowLabels.push_back(in.name + "\n" +
+                        (in.label >= 0 ? "true " + className(o, in.label) + "\n" : "") + "target " +
+                        className(o, target));
+    ++result.imagesDone;
+  }
+  LOOM_RETURN_IF_ERROR(finish());
+  return result;
+}
+
+}  // namespace loom
