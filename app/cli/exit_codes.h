@@ -15,7 +15,7 @@ enum ExitCode : int {
   kExitDiverged = 6,     ///< training produced NaN/Inf
   kExitIo = 7,           ///< the OS refused a read or write
   kExitMemory = 8,       ///< out of memory (an allocation failed)
-  kExitParity = 8,       ///< an exported file computes other numbers than Loom (loom export)
+  kExitParity = 9,       ///< an exported file computes other numbers than Loom (loom export)
   kExitCancelled = 130,  ///< stopped by Ctrl+C (a checkpoint was written)
 };
 
@@ -53,8 +53,7 @@ inline int exitCodeFor(const Status& status) {
 inline constexpr const char* kExitCodeHelp =
     "Exit codes: 0 success, 1 internal error, 2 bad command line, 3 invalid model file,\n"
     "4 missing or corrupt data/checkpoint, 5 checkpoint of another model, 6 training\n"
-    "diverged (NaN/Inf), 7 I/O error, 8 out of memory, 130 cancelled by Ctrl+C.";
-    "diverged (NaN/Inf), 7 I/O error, 8 exported file failed the parity check,\n"
-    "130 cancelled by Ctrl+C.";
+    "diverged (NaN/Inf), 7 I/O error, 8 out of memory, 9 exported file failed the parity\n"
+    "check, 130 cancelled by Ctrl+C.";
 
 }  // namespace loom::cli

@@ -2,7 +2,7 @@
 # Every example model, trained briefly, exports at opset 13 and 17; ONNX's Python checker
 # (full_check=True) passes; OpenCV's parity is within 1e-4 on 1,000 Fashion-MNIST test images
 # at batch 1 and 64 (loom export exits non-zero otherwise). Also: the parity check can fail
-# (tolerance 0 must be refused with exit 8).
+# (tolerance 0 must be refused with exit 9).
 #   export_examples.sh LOOM PYTHON SOURCE_DIR WORK_DIR [STEPS]
 set -euo pipefail
 loom=$1 python=$2 src=$3 work=$4 steps=${5:-5}
@@ -29,6 +29,6 @@ set +e
   >"$work/strict.out" 2>&1
 rc=$?
 set -e
-[[ $rc == 8 ]] || { cat "$work/strict.out"; echo "tolerance 0 gave exit $rc, expected 8"; exit 1; }
+[[ $rc == 9 ]] || { cat "$work/strict.out"; echo "tolerance 0 gave exit $rc, expected 9"; exit 1; }
 grep -q "parity check failed" "$work/strict.out"
 echo "export_examples: all passed"
