@@ -47,6 +47,8 @@ struct InfoArgs {
 
 struct RunsArgs {
   std::string logdir;  ///< a log directory (runs are found below it) or one run directory
+};
+
 /// `loom embed` (cmd_embed.cpp): numeric options stay unset unless given, so the engine's
 /// defaults (engine/embed/*.h) apply and its validators check what was typed.
 struct EmbedArgs {
@@ -66,16 +68,20 @@ struct EmbedArgs {
   std::vector<SettingOverride> settings;  ///< --threads
 };
 
-int runTrain(const TrainArgs& args);
 int runEmbed(const EmbedArgs& args);
+
 struct ExportArgs {
+  std::string model;
   std::string checkpoint;
+  std::string output;
   int opset = 13;
   bool foldBn = false;
   bool noParity = false;
   std::int64_t parityImages = 1000;
   std::vector<std::int64_t> parityBatches = {1, 64};
   double tolerance = 1e-4;
+};
+
 struct PredictArgs {
   std::string model;                ///< .loom (Loom's engine) or .onnx (OpenCV's runtime)
   std::vector<std::string> images;  ///< PNG/JPEG files
@@ -86,13 +92,21 @@ struct PredictArgs {
   std::string saveOutputs;
   int topK = 3;
   std::int64_t batchSize = 64;
+};
+
 struct ImportArgs {
   std::string onnx;
+  std::string output;
+};
+
 int runExport(const ExportArgs& args);
 int runPredict(const PredictArgs& args);
 int runImport(const ImportArgs& args);
+
 /// `loom explain` (cmd_explain.cpp). Text values are checked by the engine's parsers.
 struct ExplainArgs {
+  std::string model;
+  std::string checkpoint;
   std::string methods = "ig,gradcam,shap,lime";  ///< comma-separated registry names
   std::string target = "predicted";              ///< a class index or "predicted"
   std::optional<std::int64_t> samples;           ///< first N test samples (default 8)
@@ -106,7 +120,11 @@ struct ExplainArgs {
   std::string superpixels = "slic";
   int regionSize = 7;
   bool noFaithfulness = false;
+  std::uint64_t seed = 0;
   int threads = 0;
+};
+
+int runTrain(const TrainArgs& args);
 int runExplain(const ExplainArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);

@@ -140,11 +140,13 @@ static int runLoom(int argc, char** argv) {
       "runs", "List the runs under a log directory: tags, points, steps, last values, problems");
   r->add_option("logdir", runs.logdir, "Log directory (e.g. runs) or one run directory")
       ->required();
+
   ExportArgs exp;
   auto* x = app.add_subcommand("export", "Export a model to ONNX, check it against OpenCV's DNN");
   x->add_option("model", exp.model, "Model file (.loom)")->required();
   x->add_option("--checkpoint", exp.checkpoint, "Checkpoint whose parameters to export");
   x->add_option("-o,--output", exp.output, "ONNX file to write (a model card .md goes beside it)")
+      ->required();
   x->add_option("--opset", exp.opset, "ONNX opset: 13 (default) or 17")
       ->check(CLI::IsMember({13, 17}));
   x->add_flag("--fold-bn", exp.foldBn, "Fold each BatchNorm into the convolution before it");
@@ -171,10 +173,11 @@ static int runLoom(int argc, char** argv) {
   auto* im = app.add_subcommand("import", "Import an ONNX model into a .loom file");
   im->add_option("model", imp.onnx, "ONNX file")->required();
   im->add_option("-o,--output", imp.output, ".loom file to write")->required();
+
   ExplainArgs explain;
-  auto* x = app.add_subcommand(
+  auto* xp = app.add_subcommand(
       "explain", "Attribution maps (IG, Grad-CAM, SHAP, LIME, ...) as PNG, .npy, CSV");
-  addExplainOptions(x, explain);
+  addExplainOptions(xp, explain);
 
   try {
     app.parse(argc, argv);
@@ -186,7 +189,7 @@ static int runLoom(int argc, char** argv) {
   if (*t) return runTrain(train);
   if (*e) return runEval(eval);
   if (*em) return runEmbed(embed);
-  if (*x) return runExplain(explain);
+  if (*xp) return runExplain(explain);
   if (*i && info.plugins) return runPluginInfo(info);
   if (*i && info.model.empty())
     return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
