@@ -182,7 +182,7 @@ Expected<Tensor> parseNpy(std::string_view bytes, const std::string& source) {
   std::string_view headerText, data;
   if (auto status = splitFile(bytes, source, headerText, data); !status.ok()) return status;
   auto header = HeaderParser(headerText, source).parse();
-  if (!header.ok()) return header.status();
+  if (!header.hasValue()) return header.status();
   if (auto status = checkHeader(*header, source); !status.ok()) return status;
   Dims dims = header->shape->empty() ? Dims{1} : *header->shape;
   const auto byteCount = checkedNumElements(dims, sizeof(float));
@@ -209,7 +209,7 @@ Expected<Tensor> parseNpy(std::string_view bytes, const std::string& source) {
 
 Expected<Tensor> readNpy(const std::string& path) {
   auto bytes = readFile(path);
-  if (!bytes.ok()) return bytes.status();
+  if (!bytes.hasValue()) return bytes.status();
   return parseNpy(*bytes, path);
 }
 
