@@ -7,6 +7,9 @@
 //
 // Options for tests and documentation screenshots (docs/studio.md):
 //   --screenshot-delay MS         wait MS (default 400) before --screenshot grabs
+//   --mode ID                     make mode ID current (design, train) after the start
+//   --tab NAME                    Train mode: show the dashboard tab NAME (Scalars, Histograms,
+//                                 Images)
 //   --theme system|light|dark     override the theme (also saved in the settings)
 //   --screenshot PNG              lay out, grab the window into PNG, exit
 //   --select NODE                 select NODE before the screenshot
@@ -23,6 +26,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTimer>
 #include <cstdio>
 #include <cstdlib>
@@ -142,8 +146,14 @@ int main(int argc, char** argv) {
   const QCommandLineOption delayOpt(QStringLiteral("screenshot-delay"),
                                     QStringLiteral("Wait MS before --screenshot grabs."),
                                     QStringLiteral("ms"));
+  const QCommandLineOption modeOpt(QStringLiteral("mode"),
+                                   QStringLiteral("Make mode ID current (screenshots)."),
+                                   QStringLiteral("id"));
+  const QCommandLineOption tabOpt(QStringLiteral("tab"),
+                                  QStringLiteral("Train mode: show dashboard tab NAME."),
+                                  QStringLiteral("name"));
   parser.addOptions({themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt,
-                     dumpOpt, trainOpt, logdirOpt, maxStepsOpt, delayOpt});
+                     dumpOpt, trainOpt, logdirOpt, maxStepsOpt, delayOpt, modeOpt, tabOpt});
   parser.process(app);
 
   // Plugins before the window: a model that names a plugin's op or dataset kind must open.
@@ -261,6 +271,23 @@ int main(int argc, char** argv) {
       window.autosaver()->abandon();
       QApplication::exit(0);
       return;
+    }
+    if (parser.isSet(tabOpt)) {
+      auto* train = window.findMode<loom::studio::TrainMode>();
+      for (int i = 0; i < train->dashboard()->count(); ++i)
+        if (train->dashboard()->tabText(i).compare(parser.value(tabOpt), Qt::CaseInsensitive) == 0)
+          train->dashboard()->setCurrentIndex(i);
+    }
+    if (parser.isSet(modeOpt)) {
+      // After the screenshot delay's first half, so a run started by --train has stats to show.
+      const QString id = parser.value(modeOpt);
+      QTimer::singleShot(shotDelay / 2, &window, [&window, id] {
+        if (auto* mode = window.modeManager()->mode(id)) {
+          window.modeManager()->setCurrent(mode);
+          window.showCurrentMode();
+          if (auto* design = qobject_cast<loom::studio::DesignMode*>(mode)) design->fitAll();
+        }
+      });
     }
     if (parser.isSet(shotOpt)) {
       if (parser.isSet(selectOpt)) design->selectNodes({parser.value(selectOpt)});

@@ -3,6 +3,8 @@
 // EMA in closed form, the centred moving average by convolution, min/max decimation by a
 // direct loop. The series has NaN and Inf in it, a spike, and repeated values. A missing
 // NumPy fails the test.
+#include "widgets/modes/train/series_math.h"
+
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -11,8 +13,6 @@
 #include <QTextStream>
 #include <QtTest>
 #include <cmath>
-
-#include "widgets/modes/train/series_math.h"
 
 using namespace loom::studio;
 
@@ -51,7 +51,7 @@ class SeriesMathTest : public QObject {
     m_y[0] = NAN;
     m_y[17] = NAN;
     m_y[400] = INFINITY;
-    m_y[1200] = 25;  // a spike decimation must keep
+    m_y[1200] = 25;                                  // a spike decimation must keep
     for (int i = 1500; i < 1520; ++i) m_y[i] = 0.5;  // ties
     QFile f(m_dir.filePath(QStringLiteral("series.txt")));
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Text));
@@ -59,22 +59,22 @@ class SeriesMathTest : public QObject {
     for (double v : m_y) out << QString::number(v, 'g', 17) << '\n';
     f.close();
     QProcess python;
-    python.start(QStringLiteral("/usr/bin/python3"),
-                 {QStringLiteral(LOOM_SOURCE_DIR "/tests/widgets/series_math_reference.py"),
-                  m_dir.path()});
+    python.start(
+        QStringLiteral("/usr/bin/python3"),
+        {QStringLiteral(LOOM_SOURCE_DIR "/tests/widgets/series_math_reference.py"), m_dir.path()});
     QVERIFY2(python.waitForFinished(120000), "python did not finish");
     QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
   }
 
   void emaMatchesClosedForm() {
     for (double w : {0.0, 0.6, 0.9, 0.99}) {
-      const QVector<double> ref =
-          readColumn(m_dir.filePath(QStringLiteral("ema_%1.txt").arg(w)));
+      const QVector<double> ref = readColumn(m_dir.filePath(QStringLiteral("ema_%1.txt").arg(w)));
       QCOMPARE(ref.size(), m_y.size());
       const QVector<double> got = smoothEma(m_y, w);
       for (int i = 0; i < ref.size(); ++i)
         QVERIFY2(same(got[i], ref[i]),
-                 qPrintable(QStringLiteral("w %1 i %2: %3 vs %4").arg(w).arg(i).arg(got[i]).arg(ref[i])));
+                 qPrintable(
+                     QStringLiteral("w %1 i %2: %3 vs %4").arg(w).arg(i).arg(got[i]).arg(ref[i])));
     }
   }
 
@@ -91,7 +91,8 @@ class SeriesMathTest : public QObject {
       const QVector<double> got = smoothCentred(m_y, n);
       for (int i = 0; i < ref.size(); ++i)
         QVERIFY2(same(got[i], ref[i]),
-                 qPrintable(QStringLiteral("n %1 i %2: %3 vs %4").arg(n).arg(i).arg(got[i]).arg(ref[i])));
+                 qPrintable(
+                     QStringLiteral("n %1 i %2: %3 vs %4").arg(n).arg(i).arg(got[i]).arg(ref[i])));
     }
   }
 

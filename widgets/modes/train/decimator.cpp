@@ -10,8 +10,8 @@ namespace {
 /// but a line over non-monotonic x would scribble backwards).
 void buildXY(const DecimationRequest::Curve& c, XAxisKind kind, QVector<double>& x,
              QVector<double>& y) {
-  const int n = std::min(c.values.size(), kind == XAxisKind::Step ? c.steps.size()
-                                                                   : c.walls.size());
+  const int n =
+      std::min(c.values.size(), kind == XAxisKind::Step ? c.steps.size() : c.walls.size());
   x.reserve(n);
   y.reserve(n);
   const double origin = kind == XAxisKind::Relative ? c.wallOrigin : 0;

@@ -27,7 +27,7 @@ struct DecimationRequest {
   double lo = 0, hi = 0;   ///< visible x range (ignored when `fit`)
   bool fit = true;         ///< use the whole x range of the curves (the chart follows the data)
   XAxisKind x = XAxisKind::Step;
-  int columns = 600;       ///< plot width in pixels
+  int columns = 600;  ///< plot width in pixels
   SmoothingKind smoothing = SmoothingKind::Ema;
   double emaWeight = 0.6;  ///< TensorBoard's default slider position
   int window = 9;          ///< centred moving average, points
@@ -42,7 +42,7 @@ struct DecimationRequest {
 
 struct DecimationResult {
   quint64 chart = 0, generation = 0;
-  double lo = 0, hi = 0;      ///< the x range decimated (the data's range when `fit`)
+  double lo = 0, hi = 0;          ///< the x range decimated (the data's range when `fit`)
   double yMin = NAN, yMax = NAN;  ///< finite y of the decimated points (NaN: none)
   struct Curve {
     int run = -1;

@@ -20,14 +20,14 @@ namespace loom::studio {
 
 struct NodeStats {
   // ---- activation (forward output) ----
-  std::int64_t count = 0;       ///< elements of the output
-  double mean = 0;              ///< over the finite elements
-  double std = 0;               ///< population standard deviation, finite elements
-  double zeroFraction = 0;      ///< elements exactly 0 (a ReLU's dead units), in [0, 1]
-  std::int64_t nonFinite = 0;   ///< NaN or ±Inf elements of the output
+  std::int64_t count = 0;      ///< elements of the output
+  double mean = 0;             ///< over the finite elements
+  double std = 0;              ///< population standard deviation, finite elements
+  double zeroFraction = 0;     ///< elements exactly 0 (a ReLU's dead units), in [0, 1]
+  std::int64_t nonFinite = 0;  ///< NaN or ±Inf elements of the output
   // ---- gradient at the output (backward) ----
   bool hasGradient = false;
-  double gradNorm = 0;              ///< L2 norm over the finite elements
+  double gradNorm = 0;             ///< L2 norm over the finite elements
   std::int64_t gradNonFinite = 0;  ///< NaN or ±Inf elements of the gradient
 
   bool isFinite() const { return nonFinite == 0 && gradNonFinite == 0; }

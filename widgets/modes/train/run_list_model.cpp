@@ -12,7 +12,8 @@ namespace loom::studio {
 QString formatDuration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return {};
   const qint64 s = qint64(std::llround(seconds));
-  if (s >= 3600) return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0'));
+  if (s >= 3600)
+    return QStringLiteral("%1 h %2 min").arg(s / 3600).arg((s / 60) % 60, 2, 10, QLatin1Char('0'));
   if (s >= 60) return QStringLiteral("%1 min %2 s").arg(s / 60).arg(s % 60);
   return QStringLiteral("%1 s").arg(s);
 }
@@ -46,13 +47,20 @@ int RunListModel::columnCount(const QModelIndex& parent) const {
 QVariant RunListModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
   switch (static_cast<Column>(section)) {
-    case Name: return tr("Run");
-    case Status: return tr("Status");
-    case Model: return tr("Model");
-    case Duration: return tr("Duration");
-    case Best: return tr("Best %1").arg(m_store->bestTag());
-    case Problem: return tr("Problem");
-    case ColumnCount: break;
+    case Name:
+      return tr("Run");
+    case Status:
+      return tr("Status");
+    case Model:
+      return tr("Model");
+    case Duration:
+      return tr("Duration");
+    case Best:
+      return tr("Best %1").arg(m_store->bestTag());
+    case Problem:
+      return tr("Problem");
+    case ColumnCount:
+      break;
   }
   return {};
 }
@@ -64,20 +72,30 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
   const double duration = r.lastWall - r.startWall;
   if (role == Qt::DisplayRole || role == Qt::ToolTipRole) {
     switch (column) {
-      case Name: return r.live && role == Qt::DisplayRole ? r.name + tr(" (this studio)") : r.name;
-      case Status: return r.status.isEmpty() ? tr("unknown") : r.status;
-      case Model: return r.model;
-      case Duration: return formatDuration(duration);
-      case Best: return r.best ? QString::number(*r.best, 'g', 5) : QString();
-      case Problem: return r.problem;
-      case ColumnCount: break;
+      case Name:
+        return r.live && role == Qt::DisplayRole ? r.name + tr(" (this studio)") : r.name;
+      case Status:
+        return r.status.isEmpty() ? tr("unknown") : r.status;
+      case Model:
+        return r.model;
+      case Duration:
+        return formatDuration(duration);
+      case Best:
+        return r.best ? QString::number(*r.best, 'g', 5) : QString();
+      case Problem:
+        return r.problem;
+      case ColumnCount:
+        break;
     }
   }
   if (role == Qt::UserRole) {  // sort keys
     switch (column) {
-      case Duration: return std::isfinite(duration) ? duration : -1.0;
-      case Best: return r.best ? *r.best : -INFINITY;
-      default: return data(index, Qt::DisplayRole);
+      case Duration:
+        return std::isfinite(duration) ? duration : -1.0;
+      case Best:
+        return r.best ? *r.best : -INFINITY;
+      default:
+        return data(index, Qt::DisplayRole);
     }
   }
   if (role == Qt::DecorationRole && column == Name) {
@@ -87,7 +105,8 @@ QVariant RunListModel::data(const QModelIndex& index, int role) const {
   }
   if (role == Qt::CheckStateRole && column == Name)
     return m_unchecked.contains(index.row()) ? Qt::Unchecked : Qt::Checked;
-  if (role == Qt::ForegroundRole && (column == Problem || (column == Status && !r.problem.isEmpty())))
+  if (role == Qt::ForegroundRole &&
+      (column == Problem || (column == Status && !r.problem.isEmpty())))
     return QColor(0xc0392b);
   return {};
 }

@@ -10,10 +10,9 @@ namespace loom::studio {
 
 namespace {
 /// Distinguishable line colours (Tableau 10), assigned in order of arrival.
-const QColor kPalette[] = {QColor(0x4e79a7), QColor(0xf28e2b), QColor(0xe15759),
-                           QColor(0x76b7b2), QColor(0x59a14f), QColor(0xedc948),
-                           QColor(0xb07aa1), QColor(0xff9da7), QColor(0x9c755f),
-                           QColor(0xbab0ac)};
+const QColor kPalette[] = {QColor(0x4e79a7), QColor(0xf28e2b), QColor(0xe15759), QColor(0x76b7b2),
+                           QColor(0x59a14f), QColor(0xedc948), QColor(0xb07aa1), QColor(0xff9da7),
+                           QColor(0x9c755f), QColor(0xbab0ac)};
 }  // namespace
 
 RunStore::RunStore(QObject* parent) : QObject(parent) {
@@ -55,7 +54,9 @@ void RunStore::setPollIntervalMs(int ms) {
   QMetaObject::invokeMethod(m_tailer, [t = m_tailer, ms] { t->setIntervalMs(ms); });
 }
 
-void RunStore::pollNow() { emit tailerPoll(); }
+void RunStore::pollNow() {
+  emit tailerPoll();
+}
 
 QStringList RunStore::scalarTags() const {
   QSet<QString> tags;
@@ -64,6 +65,23 @@ QStringList RunStore::scalarTags() const {
   QStringList list(tags.begin(), tags.end());
   list.sort();
   return list;
+}
+
+template <class Member>
+static QStringList tagsOf(const QVector<RunRecord>& runs, Member member) {
+  QSet<QString> tags;
+  for (const RunRecord& r : runs)
+    for (auto it = (r.*member).begin(); it != (r.*member).end(); ++it) tags.insert(it.key());
+  QStringList list(tags.begin(), tags.end());
+  list.sort();
+  return list;
+}
+
+QStringList RunStore::histogramTags() const {
+  return tagsOf(m_runs, &RunRecord::histograms);
+}
+QStringList RunStore::imageTags() const {
+  return tagsOf(m_runs, &RunRecord::images);
 }
 
 void RunStore::setBestTag(const QString& tag, bool lowerIsBetter) {
@@ -129,10 +147,15 @@ void RunStore::apply(const QVector<RunUpdate>& updates) {
         run.scalars[it.key()].append(it.value());
       updateTimes(run, it.value());
     }
+    for (auto it = u.histograms.begin(); it != u.histograms.end(); ++it)
+      run.histograms[it.key()] += it.value();
+    for (auto it = u.images.begin(); it != u.images.end(); ++it) run.images[it.key()] += it.value();
     updateBest(run);
     emit runChanged(index);
     for (auto it = u.scalars.begin(); it != u.scalars.end(); ++it)
       emit scalarsChanged(index, it.key());
+    if (!u.histograms.isEmpty()) emit histogramsChanged(index);
+    if (!u.images.isEmpty()) emit imagesChanged(index);
   }
 }
 

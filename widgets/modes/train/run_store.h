@@ -31,20 +31,22 @@ class RunTailer;
 
 /// One run as the run list shows it.
 struct RunRecord {
-  QString dir;             ///< absolute path (the run's key)
-  QString name;            ///< directory name relative to the log directory
-  QString status;          ///< run.json "status" ("running", ...), "" when unknown
-  QString model;           ///< run.json "model"
+  QString dir;     ///< absolute path (the run's key)
+  QString name;    ///< directory name relative to the log directory
+  QString status;  ///< run.json "status" ("running", ...), "" when unknown
+  QString model;   ///< run.json "model"
   QString host;
-  QString problem;         ///< why (part of) the run could not be read; empty when fine
-  double startWall = NAN;  ///< seconds since the epoch of the first point (NaN: none)
-  double lastWall = NAN;   ///< of the last point
+  QString problem;             ///< why (part of) the run could not be read; empty when fine
+  double startWall = NAN;      ///< seconds since the epoch of the first point (NaN: none)
+  double lastWall = NAN;       ///< of the last point
   std::optional<double> best;  ///< best value of the best-metric tag
   QColor colour;
-  bool live = false;       ///< the studio's own run
+  bool live = false;               ///< the studio's own run
   QHash<QString, double> hparams;  ///< run.json numeric settings and final metrics
   QHash<QString, QString> textParams;
-  QHash<QString, ScalarSeries> scalars;  ///< tag → series, sorted by step as read
+  QHash<QString, ScalarSeries> scalars;               ///< tag → series, sorted by step as read
+  QHash<QString, QVector<HistogramStep>> histograms;  ///< tag → one entry per logged step
+  QHash<QString, QVector<ImageStep>> images;          ///< tag → one entry per logged step
 };
 
 class RunStore : public QObject {
@@ -68,8 +70,10 @@ class RunStore : public QObject {
   int count() const { return m_runs.size(); }
   const RunRecord& run(int index) const { return m_runs[index]; }
   int indexOf(const QString& dir) const { return m_index.value(dir, -1); }
-  /// Every scalar tag of every run, sorted.
+  /// Every scalar (histogram, image) tag of every run, sorted.
   QStringList scalarTags() const;
+  QStringList histogramTags() const;
+  QStringList imageTags() const;
   /// The tag whose best value the run list shows, and whether lower is better.
   QString bestTag() const { return m_bestTag; }
   void setBestTag(const QString& tag, bool lowerIsBetter);
@@ -77,8 +81,7 @@ class RunStore : public QObject {
   // ---- the studio's own run ----
   /// Adds (or resets) the live run at `dir` and returns its index.
   int addLiveRun(const QString& dir, const QString& model);
-  void appendLive(const QString& dir, const QString& tag, double step, double wall,
-                  double value);
+  void appendLive(const QString& dir, const QString& tag, double step, double wall, double value);
   void setLiveStatus(const QString& dir, const QString& status, const QString& problem = {});
 
   /// Applies updates from the tailer (also usable directly by tests and benchmarks).
@@ -90,6 +93,9 @@ class RunStore : public QObject {
   void runsReset();
   /// New points (or a new tag) for `tag` of the run at `index`.
   void scalarsChanged(int index, const QString& tag);
+  /// New histograms or images for the run at `index`.
+  void histogramsChanged(int index);
+  void imagesChanged(int index);
   void logDirProblemChanged(const QString& problem);
 
   // to the tailer (queued)

@@ -1,27 +1,29 @@
-// RunTailer: polls a log directory on the RunStore's worker thread and reports, by queued
-// signal, what changed in each run directory (RunUpdate). Lives on that thread only.
+// RunTailer: polls a log directory on the RunStore's worker thread through the engine's
+// LogDirReader (engine/events/log_dir_reader.h) and reports, by queued signal, what changed
+// in each run (RunUpdate: only the new points). Lives on that thread only; the reader is not
+// thread-safe and never leaves it.
 //
-// A run directory is the log directory itself or any sub-directory (up to `maxDepth` deep)
-// holding run.json or a file whose name contains "tfevents". Per run the tailer remembers
-// what it has read (run.json's size and time; each event file's offset, via the engine's
-// log-directory reader) so a poll costs a few stat() calls when nothing changed.
-//
-// run.json (docs/runs.md) gives status, model, host, hyperparameters and the per-epoch
+// What a run directory is, which files are read and how growing, truncated and corrupt files
+// are handled is the reader's (docs/events.md). The tailer converts: scalars to ScalarSeries,
+// histograms to HistogramStep, images decoded to QImage (here, off the GUI thread), the
+// reader's problems (file and byte offset) to the run's problem text, and run.json's raw text
+// (docs/runs.md) to status, model, host, hyperparameters, final metrics and the per-epoch
 // metrics (tags "epoch/train_loss", "epoch/validation_accuracy", ..., step = epoch).
-// Problems are reported in the run's `problem` text, never by failing: an unreadable file
-// names the file and the system's reason, a run.json that does not parse names the file.
 #pragma once
 
-#include <QDateTime>
-#include <QHash>
 #include <QObject>
-#include <QSet>
 #include <QString>
 #include <QVector>
+#include <memory>
 
 #include "widgets/modes/train/run_update.h"
 
 class QTimer;
+
+namespace loom::events {
+class LogDirReader;
+struct RunData;
+}  // namespace loom::events
 
 namespace loom::studio {
 
@@ -30,6 +32,11 @@ class RunTailer : public QObject {
 
  public:
   explicit RunTailer(QObject* parent = nullptr);
+  ~RunTailer() override;
+
+  /// Parses run.json's text into `update` (status, model, host, hyperparameters, per-epoch
+  /// scalars). False, with update.problem set, when it is not a JSON object.
+  static bool parseRunJson(const QByteArray& text, const QString& path, RunUpdate& update);
 
  public slots:
   void setDir(const QString& dir);
@@ -42,18 +49,9 @@ class RunTailer : public QObject {
   void dirProblem(const QString& problem);
 
  private:
-  struct FileState {
-    qint64 size = -1;
-    QDateTime modified;
-  };
-  QStringList findRuns() const;
-  void pollRun(const QString& runDir, QVector<RunUpdate>& out);
-  bool readRunJson(const QString& path, RunUpdate& update);
-
   QString m_dir;
   QTimer* m_timer;
-  QHash<QString, FileState> m_runJson;  // run dir → run.json as last read
-  QSet<QString> m_known;
+  std::unique_ptr<events::LogDirReader> m_reader;
   QString m_lastDirProblem = QStringLiteral("\x01");  // nothing reported yet
 };
 

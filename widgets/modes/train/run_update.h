@@ -3,6 +3,7 @@
 #pragma once
 
 #include <QHash>
+#include <QImage>
 #include <QMetaType>
 #include <QString>
 #include <QVector>
@@ -31,9 +32,23 @@ struct ScalarSeries {
   }
 };
 
+/// One histogram of a tag at one step (TensorBoard's HistogramProto: bucket i spans
+/// (limits[i-1], limits[i]], the first from min).
+struct HistogramStep {
+  double step = 0, wall = NAN;
+  double min = 0, max = 0, num = 0;
+  QVector<double> limits, counts;
+};
+
+/// The images of a tag at one step, decoded on the tailer's thread.
+struct ImageStep {
+  double step = 0, wall = NAN;
+  QVector<QImage> images;
+};
+
 struct RunUpdate {
-  QString dir;   ///< the run directory (absolute)
-  QString name;  ///< relative to the log directory
+  QString dir;           ///< the run directory (absolute)
+  QString name;          ///< relative to the log directory
   bool removed = false;  ///< the directory is gone (deleted while open)
   std::optional<QString> status, model, host;
   std::optional<QString> problem;  ///< set: replaces the run's problem text ("" clears it)
@@ -43,6 +58,8 @@ struct RunUpdate {
   /// otherwise their points are appended.
   QHash<QString, ScalarSeries> scalars;
   bool replaceScalars = false;
+  QHash<QString, QVector<HistogramStep>> histograms;  ///< appended
+  QHash<QString, QVector<ImageStep>> images;          ///< appended
 };
 
 }  // namespace loom::studio

@@ -29,9 +29,14 @@ QString csvField(QString s) {
 }  // namespace
 
 RunsPanel::RunsPanel(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_model(new RunListModel(store, this)),
-      m_proxy(new QSortFilterProxyModel(this)), m_table(new QTableView), m_filter(new QLineEdit),
-      m_dir(new QLabel), m_problem(new QLabel) {
+    : QWidget(parent),
+      m_store(store),
+      m_model(new RunListModel(store, this)),
+      m_proxy(new QSortFilterProxyModel(this)),
+      m_table(new QTableView),
+      m_filter(new QLineEdit),
+      m_dir(new QLabel),
+      m_problem(new QLabel) {
   m_proxy->setSourceModel(m_model);
   m_proxy->setSortRole(Qt::UserRole);
   m_proxy->setFilterKeyColumn(RunListModel::Name);
@@ -62,9 +67,8 @@ RunsPanel::RunsPanel(RunStore* store, QWidget* parent)
   connect(open, &QPushButton::clicked, this, &RunsPanel::chooseLogDir);
   auto* exportButton = new QPushButton(tr("Export CSV…"));
   connect(exportButton, &QPushButton::clicked, this, [this] {
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export Runs"),
-                                                      QStringLiteral("runs.csv"),
-                                                      tr("CSV files (*.csv)"));
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export Runs"), QStringLiteral("runs.csv"), tr("CSV files (*.csv)"));
     QString error;
     if (!path.isEmpty() && !exportCsv(path, &error))
       QMessageBox::warning(this, tr("Export Runs"), error);
@@ -104,8 +108,8 @@ void RunsPanel::showProblem(const QString& problem) {
 }
 
 void RunsPanel::chooseLogDir() {
-  const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Log Directory"),
-                                                        m_store->logDir());
+  const QString dir =
+      QFileDialog::getExistingDirectory(this, tr("Open Log Directory"), m_store->logDir());
   if (!dir.isEmpty()) m_store->setLogDir(dir);
 }
 

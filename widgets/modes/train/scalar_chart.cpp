@@ -1,12 +1,13 @@
 #include "widgets/modes/train/scalar_chart.h"
 
+#include <qcustomplot.h>
+
 #include <QFile>
 #include <QMouseEvent>
 #include <QTextStream>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <atomic>
-#include <qcustomplot.h>
 
 #include "widgets/modes/train/run_store.h"
 
@@ -22,7 +23,10 @@ QString formatValue(double v) {
 }  // namespace
 
 ScalarChart::ScalarChart(RunStore* store, const QString& tag, QWidget* parent)
-    : QWidget(parent), m_store(store), m_tag(tag), m_id(g_nextChartId++),
+    : QWidget(parent),
+      m_store(store),
+      m_tag(tag),
+      m_id(g_nextChartId++),
       m_plot(new QCustomPlot(this)) {
   setObjectName(QStringLiteral("scalarChart:") + tag);
   auto* layout = new QVBoxLayout(this);
@@ -34,8 +38,8 @@ ScalarChart::ScalarChart(RunStore* store, const QString& tag, QWidget* parent)
   m_plot->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
   m_plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
   m_plot->plotLayout()->insertRow(0);
-  auto* title = new QCPTextElement(m_plot, tag, QFont(font().family(), font().pointSize(),
-                                                      QFont::DemiBold));
+  auto* title =
+      new QCPTextElement(m_plot, tag, QFont(font().family(), font().pointSize(), QFont::DemiBold));
   m_plot->plotLayout()->addElement(0, 0, title);
   m_plot->xAxis->setLabel(tr("step"));
   m_plot->xAxis->grid()->setSubGridVisible(false);
@@ -83,8 +87,7 @@ void ScalarChart::setSettings(const ChartSettings& settings) {
     m_plot->xAxis->setLabel(tr("wall time"));
   } else {
     m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
-    m_plot->xAxis->setLabel(settings.x == XAxisKind::Step ? tr("step")
-                                                          : tr("relative time (s)"));
+    m_plot->xAxis->setLabel(settings.x == XAxisKind::Step ? tr("step") : tr("relative time (s)"));
   }
   if (axisChanged) m_userZoomed = false;
   refresh();
@@ -210,9 +213,8 @@ QPair<double, double> ScalarChart::nearest(int run, double x) const {
   if (it == r.scalars.constEnd() || it->values.isEmpty()) return {NAN, NAN};
   const bool step = m_settings.x == XAxisKind::Step;
   const QVector<double>& xs = step ? it->steps : it->walls;
-  const double origin = m_settings.x == XAxisKind::Relative && std::isfinite(r.startWall)
-                            ? r.startWall
-                            : 0;
+  const double origin =
+      m_settings.x == XAxisKind::Relative && std::isfinite(r.startWall) ? r.startWall : 0;
   const double key = x + origin;
   // Binary search on the (mostly) sorted x; the neighbour closer to the cursor wins.
   const int n = std::min(xs.size(), it->values.size());

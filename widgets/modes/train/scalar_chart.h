@@ -11,9 +11,9 @@
 
 #include <QPair>
 #include <QPointer>
-#include <optional>
 #include <QSet>
 #include <QWidget>
+#include <optional>
 
 #include "widgets/modes/train/decimator.h"
 
@@ -25,8 +25,6 @@ class QLabel;
 namespace loom::studio {
 
 class RunStore;
-
-
 
 struct ChartSettings {
   XAxisKind x = XAxisKind::Step;

@@ -1,5 +1,7 @@
 #include "widgets/modes/train/scalars_panel.h"
 
+#include <qcustomplot.h>
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -12,8 +14,8 @@
 #include <QRegularExpression>
 #include <QScrollArea>
 #include <QSlider>
+#include <QTimer>
 #include <QVBoxLayout>
-#include <qcustomplot.h>
 
 #include "widgets/modes/train/decimator.h"
 #include "widgets/modes/train/run_store.h"
@@ -69,8 +71,9 @@ ScalarsPanel::ScalarsPanel(RunStore* store, QWidget* parent)
   m_grid = new QWidget;
   m_gridLayout = new QGridLayout(m_grid);
   m_gridLayout->setSpacing(8);
-  m_empty = new QLabel(tr("No scalars yet. Start a run in the Run panel, or open a log "
-                          "directory (File → Open Log Directory…)."));
+  m_empty =
+      new QLabel(tr("No scalars yet. Start a run in the Run panel, or open a log "
+                    "directory (File → Open Log Directory…)."));
   m_empty->setObjectName(QStringLiteral("scalarsEmpty"));
   m_empty->setAlignment(Qt::AlignCenter);
   m_empty->setWordWrap(true);
@@ -110,9 +113,8 @@ void ScalarsPanel::readControls() {
   s.x = static_cast<XAxisKind>(m_xAxis->currentIndex());
   s.logY = m_logY->isChecked();
   s.showRaw = m_raw->isChecked();
-  m_smoothingLabel->setText(s.smoothing == SmoothingKind::Ema
-                                ? QString::number(s.emaWeight, 'f', 2)
-                                : tr("%1 pts").arg(s.window));
+  m_smoothingLabel->setText(s.smoothing == SmoothingKind::Ema ? QString::number(s.emaWeight, 'f', 2)
+                                                              : tr("%1 pts").arg(s.window));
   m_settings = s;
   for (ScalarChart* c : m_charts) c->setSettings(s);
 }
@@ -133,9 +135,15 @@ void ScalarsPanel::setVisibleRuns(const QSet<int>& runs) {
 }
 
 void ScalarsPanel::syncCharts() {
+  // One new chart per event-loop pass: a chart's first layout and replot take a few
+  // milliseconds each, and creating many at once would stall the GUI thread.
   bool added = false;
   for (const QString& tag : m_store->scalarTags()) {
     if (m_charts.contains(tag)) continue;
+    if (added) {
+      QTimer::singleShot(0, this, &ScalarsPanel::syncCharts);
+      break;
+    }
     auto* chart = new ScalarChart(m_store, tag, m_grid);
     // Connected before anything asks for data: a request nobody receives would leave the
     // chart waiting for its answer forever.
@@ -156,10 +164,8 @@ void ScalarsPanel::syncCharts() {
 }
 
 void ScalarsPanel::relayout() {
-  const QRegularExpression filter(m_tagFilter->text(),
-                                  QRegularExpression::CaseInsensitiveOption);
-  m_tagFilter->setStyleSheet(filter.isValid() ? QString()
-                                              : QStringLiteral("color: #c0392b;"));
+  const QRegularExpression filter(m_tagFilter->text(), QRegularExpression::CaseInsensitiveOption);
+  m_tagFilter->setStyleSheet(filter.isValid() ? QString() : QStringLiteral("color: #c0392b;"));
   m_tagFilter->setToolTip(filter.isValid() ? QString() : filter.errorString());
   QStringList tags = m_charts.keys();
   tags.sort();
@@ -181,16 +187,16 @@ void ScalarsPanel::chartMenu(ScalarChart* chart, const QPoint& pos) {
   QMenu menu(this);
   menu.addAction(tr("Export PNG…"), this, [this, chart] {
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Chart"), QString(chart->tag()).replace(QLatin1Char('/'), QLatin1Char('_')) +
-                                      QStringLiteral(".png"),
+        this, tr("Export Chart"),
+        QString(chart->tag()).replace(QLatin1Char('/'), QLatin1Char('_')) + QStringLiteral(".png"),
         tr("PNG images (*.png)"));
     if (!path.isEmpty() && !chart->savePng(path))
       QMessageBox::warning(this, tr("Export Chart"), tr("Cannot write %1.").arg(path));
   });
   menu.addAction(tr("Export CSV…"), this, [this, chart] {
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Export Data"), QString(chart->tag()).replace(QLatin1Char('/'), QLatin1Char('_')) +
-                                     QStringLiteral(".csv"),
+        this, tr("Export Data"),
+        QString(chart->tag()).replace(QLatin1Char('/'), QLatin1Char('_')) + QStringLiteral(".csv"),
         tr("CSV files (*.csv)"));
     QString error;
     if (!path.isEmpty() && !chart->saveCsv(path, &error))

@@ -93,3 +93,27 @@ XY decimateMinMax(const QVector<double>& x, const QVector<double>& y, double lo,
 }
 
 }  // namespace loom::studio
+
+namespace loom::studio {
+
+double histogramQuantile(const QVector<double>& limits, const QVector<double>& counts, double min,
+                         double max, double fraction) {
+  const int n = std::min(limits.size(), counts.size());
+  double total = 0;
+  for (int i = 0; i < n; ++i) total += std::max(0.0, counts[i]);
+  if (!(total > 0)) return NAN;
+  const double target = std::clamp(fraction, 0.0, 1.0) * total;
+  double below = 0;
+  for (int i = 0; i < n; ++i) {
+    const double c = std::max(0.0, counts[i]);
+    if (c > 0 && below + c >= target) {
+      const double lo = std::clamp(i == 0 ? min : limits[i - 1], min, max);
+      const double hi = std::clamp(limits[i], min, max);
+      return lo + (hi - lo) * ((target - below) / c);
+    }
+    below += c;
+  }
+  return max;
+}
+
+}  // namespace loom::studio

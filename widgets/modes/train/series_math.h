@@ -35,3 +35,19 @@ XY decimateMinMax(const QVector<double>& x, const QVector<double>& y, double lo,
                   int columns);
 
 }  // namespace loom::studio
+
+namespace loom::studio {
+
+/// TensorBoard's distribution percentiles, in basis points: 0, 6.68, 15.87, 30.85, 50, 69.15,
+/// 84.13, 93.32, 100 % (the median and ±1, ±2, ±3 sigma of a normal distribution).
+inline constexpr int kDistributionBasisPoints[9] = {0,    668,  1587, 3085, 5000,
+                                                    6915, 8413, 9332, 10000};
+
+/// The value below which `fraction` (in [0, 1]) of a histogram's samples lie, assuming the
+/// samples of a bucket are spread evenly over it: bucket i spans (limits[i-1], limits[i]],
+/// the first starting at `min`; the ends are clamped to [min, max]. NaN for an empty
+/// histogram.
+double histogramQuantile(const QVector<double>& limits, const QVector<double>& counts, double min,
+                         double max, double fraction);
+
+}  // namespace loom::studio

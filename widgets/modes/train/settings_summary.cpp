@@ -38,7 +38,9 @@ SettingsSummary::SettingsSummary(Document* doc, QWidget* parent)
   refresh();
 }
 
-void SettingsSummary::setEditable(bool editable) { m_edit->setEnabled(editable); }
+void SettingsSummary::setEditable(bool editable) {
+  m_edit->setEnabled(editable);
+}
 
 QString SettingsSummary::shownValue(const QString& path) const {
   for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {

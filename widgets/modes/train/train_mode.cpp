@@ -21,6 +21,8 @@
 
 #include "engine/graph/model.h"
 #include "widgets/document/document.h"
+#include "widgets/modes/train/histograms_panel.h"
+#include "widgets/modes/train/images_panel.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/runs_panel.h"
 #include "widgets/modes/train/scalars_panel.h"
@@ -34,7 +36,9 @@ StudioMode* createTrainMode(const ModeContext& context, QObject* parent) {
 }
 
 namespace {
-double nowSeconds() { return QDateTime::currentMSecsSinceEpoch() / 1000.0; }
+double nowSeconds() {
+  return QDateTime::currentMSecsSinceEpoch() / 1000.0;
+}
 
 QString etaText(double seconds) {
   if (!(seconds > 0)) return {};
@@ -46,17 +50,25 @@ QString etaText(double seconds) {
 }  // namespace
 
 TrainMode::TrainMode(const ModeContext& context, QObject* parent)
-    : StudioMode(context, parent), m_dashboard(new QTabWidget),
-      m_scalars(new ScalarsPanel(context.runs)), m_runs(new RunsPanel(context.runs)),
+    : StudioMode(context, parent),
+      m_dashboard(new QTabWidget),
+      m_scalars(new ScalarsPanel(context.runs)),
+      m_runs(new RunsPanel(context.runs)),
       m_settings(new SettingsSummary(context.document)) {
   m_dashboard->setObjectName(QStringLiteral("trainDashboard"));
   m_dashboard->setDocumentMode(true);
   m_dashboard->addTab(m_scalars, tr("Scalars"));
+  m_histograms = new HistogramsPanel(context.runs);
+  m_images = new ImagesPanel(context.runs);
+  m_dashboard->addTab(m_histograms, tr("Histograms"));
+  m_dashboard->addTab(m_images, tr("Images"));
   createActions();
   m_runDock = makeDock(tr("Run"), QStringLiteral("trainRunDock"), createRunPanel());
   m_runsDock = makeDock(tr("Runs"), QStringLiteral("trainRunsDock"), m_runs);
 
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_scalars, &ScalarsPanel::setVisibleRuns);
+  connect(m_runs, &RunsPanel::visibleRunsChanged, m_histograms, &HistogramsPanel::setVisibleRuns);
+  connect(m_runs, &RunsPanel::visibleRunsChanged, m_images, &ImagesPanel::setVisibleRuns);
   TrainSession* session = training();
   connect(session, &TrainSession::progress, this, &TrainMode::onProgress);
   connect(session, &TrainSession::statusChanged, this, &TrainMode::onStatus);
@@ -66,9 +78,15 @@ TrainMode::TrainMode(const ModeContext& context, QObject* parent)
   updateActions();
 }
 
-QIcon TrainMode::icon() const { return QIcon(QStringLiteral(":/modes/train/train.svg")); }
-QWidget* TrainMode::widget() const { return m_dashboard; }
-QList<QDockWidget*> TrainMode::docks() const { return {m_runDock, m_runsDock}; }
+QIcon TrainMode::icon() const {
+  return QIcon(QStringLiteral(":/modes/train/train.svg"));
+}
+QWidget* TrainMode::widget() const {
+  return m_dashboard;
+}
+QList<QDockWidget*> TrainMode::docks() const {
+  return {m_runDock, m_runsDock};
+}
 
 void TrainMode::arrangeDocks(QMainWindow* window) {
   window->addDockWidget(Qt::LeftDockWidgetArea, m_runDock);
@@ -97,8 +115,7 @@ void TrainMode::createActions() {
   m_start = make(tr("Start"), QStringLiteral("trainStart"),
                  tr("Train the current model in a new run (Ctrl+Return)"));
   m_start->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Return));
-  m_pause = make(tr("Pause"), QStringLiteral("trainPause"),
-                 tr("Hold the run between two steps"));
+  m_pause = make(tr("Pause"), QStringLiteral("trainPause"), tr("Hold the run between two steps"));
   m_resume = make(tr("Resume"), QStringLiteral("trainResume"), tr("Continue a paused run"));
   m_stop = make(tr("Stop"), QStringLiteral("trainStop"),
                 tr("End the run at the next step with a checkpoint (Continue Run resumes it)"));
@@ -109,8 +126,8 @@ void TrainMode::createActions() {
   connect(m_resume, &QAction::triggered, this, &TrainMode::resume);
   connect(m_stop, &QAction::triggered, this, &TrainMode::stop);
   connect(m_continue, &QAction::triggered, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(
-        m_dashboard, tr("Continue Run"), m_runDir.isEmpty() ? logDir() : m_runDir);
+    const QString dir = QFileDialog::getExistingDirectory(m_dashboard, tr("Continue Run"),
+                                                          m_runDir.isEmpty() ? logDir() : m_runDir);
     if (!dir.isEmpty()) continueRun(dir);
   });
 }
@@ -152,8 +169,8 @@ QWidget* TrainMode::createRunPanel() {
   auto* browse = new QToolButton;
   browse->setText(QStringLiteral("…"));
   connect(browse, &QToolButton::clicked, this, [this] {
-    const QString dir = QFileDialog::getExistingDirectory(m_dashboard, tr("Log Directory"),
-                                                          logDir());
+    const QString dir =
+        QFileDialog::getExistingDirectory(m_dashboard, tr("Log Directory"), logDir());
     if (!dir.isEmpty()) setLogDir(dir);
   });
   auto* dirRow = new QHBoxLayout;
@@ -180,8 +197,12 @@ QWidget* TrainMode::createRunPanel() {
   return panel;
 }
 
-QString TrainMode::logDir() const { return QDir(m_logDir->text()).absolutePath(); }
-void TrainMode::setLogDir(const QString& dir) { m_logDir->setText(QDir(dir).absolutePath()); }
+QString TrainMode::logDir() const {
+  return QDir(m_logDir->text()).absolutePath();
+}
+void TrainMode::setLogDir(const QString& dir) {
+  m_logDir->setText(QDir(dir).absolutePath());
+}
 
 void TrainMode::updateActions() {
   const bool active = training()->isActive();
@@ -204,7 +225,8 @@ bool TrainMode::start() {
                            ? QStringLiteral("model")
                            : QString::fromStdString(document()->model().name);
   QString runDir = QDir(logDir()).absoluteFilePath(
-      name + QLatin1Char('-') + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
+      name + QLatin1Char('-') +
+      QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
   for (int n = 2; QFileInfo::exists(runDir); ++n)  // two starts in one second
     runDir = runDir.section(QLatin1Char('~'), 0, 0) + QLatin1Char('~') + QString::number(n);
   return launch(runDir, false, {});
@@ -269,16 +291,16 @@ void TrainMode::stop() {
 
 void TrainMode::onProgress(const TrainProgress& p) {
   if (p.phase != TrainProgress::Phase::Train) {
-    setStatusText(p.phase == TrainProgress::Phase::Validate ? tr("Validating epoch %1…").arg(p.epoch + 1)
-                                                            : tr("Evaluating the test split…"));
+    setStatusText(p.phase == TrainProgress::Phase::Validate
+                      ? tr("Validating epoch %1…").arg(p.epoch + 1)
+                      : tr("Evaluating the test split…"));
     return;
   }
   const double wall = nowSeconds();
   const double step = double(p.globalStep);
   runs()->appendLive(m_runDir, QStringLiteral("train/running_loss"), step, wall, p.loss);
   runs()->appendLive(m_runDir, QStringLiteral("train/running_accuracy"), step, wall, p.accuracy);
-  runs()->appendLive(m_runDir, QStringLiteral("train/learning_rate"), step, wall,
-                     p.learningRate);
+  runs()->appendLive(m_runDir, QStringLiteral("train/learning_rate"), step, wall, p.learningRate);
   runs()->appendLive(m_runDir, QStringLiteral("train/samples_per_second"), step, wall,
                      p.samplesPerSecond);
   if (training()->status() == TrainStatus::Running)
@@ -286,19 +308,19 @@ void TrainMode::onProgress(const TrainProgress& p) {
   m_progress->setRange(0, int(std::max<std::int64_t>(1, p.steps)));
   m_progress->setValue(int(p.step));
   m_progress->setFormat(tr("step %1 / %2").arg(p.step).arg(p.steps));
-  m_metrics->setText(tr("loss %1 · accuracy %2 % · %3 samples/s · lr %4%5")
-                         .arg(p.loss, 0, 'f', 4)
-                         .arg(100 * p.accuracy, 0, 'f', 1)
-                         .arg(p.samplesPerSecond, 0, 'f', 0)
-                         .arg(p.learningRate, 0, 'g', 3)
-                         .arg(p.etaSeconds > 0 ? tr(" · ETA %1").arg(etaText(p.etaSeconds))
-                                               : QString()));
+  m_metrics->setText(
+      tr("loss %1 · accuracy %2 % · %3 samples/s · lr %4%5")
+          .arg(p.loss, 0, 'f', 4)
+          .arg(100 * p.accuracy, 0, 'f', 1)
+          .arg(p.samplesPerSecond, 0, 'f', 0)
+          .arg(p.learningRate, 0, 'g', 3)
+          .arg(p.etaSeconds > 0 ? tr(" · ETA %1").arg(etaText(p.etaSeconds)) : QString()));
 }
 
 void TrainMode::onStatus(TrainStatus status, const QString& detail) {
-  runs()->setLiveStatus(m_runDir, QString::fromLatin1(trainStatusName(status)),
-                        status == TrainStatus::Diverged || status == TrainStatus::Failed ? detail
-                                                                                         : QString());
+  runs()->setLiveStatus(
+      m_runDir, QString::fromLatin1(trainStatusName(status)),
+      status == TrainStatus::Diverged || status == TrainStatus::Failed ? detail : QString());
   if (status == TrainStatus::Paused) setStatusText(tr("Paused."));
   updateActions();
 }
@@ -306,9 +328,9 @@ void TrainMode::onStatus(TrainStatus status, const QString& detail) {
 void TrainMode::onFinished(TrainStatus status, const QString& detail) {
   m_progress->setRange(0, 1);
   m_progress->setValue(status == TrainStatus::Completed ? 1 : 0);
-  runs()->setLiveStatus(m_runDir, QString::fromLatin1(trainStatusName(status)),
-                        status == TrainStatus::Diverged || status == TrainStatus::Failed ? detail
-                                                                                         : QString());
+  runs()->setLiveStatus(
+      m_runDir, QString::fromLatin1(trainStatusName(status)),
+      status == TrainStatus::Diverged || status == TrainStatus::Failed ? detail : QString());
   switch (status) {
     case TrainStatus::Completed:
       setStatusText(tr("Completed."));
@@ -371,11 +393,13 @@ void TrainMode::restoreState(QSettings& settings) {
     setLogDir(settings.value(QStringLiteral("logDir")).toString());
   m_maxSteps->setValue(settings.value(QStringLiteral("maxSteps"), 0).toInt());
   ChartSettings c;
-  c.smoothing = settings.value(QStringLiteral("smoothing"), 0).toInt() == 0 ? SmoothingKind::Ema
-                                                                           : SmoothingKind::Centred;
+  c.smoothing = settings.value(QStringLiteral("smoothing"), 0).toInt() == 0
+                    ? SmoothingKind::Ema
+                    : SmoothingKind::Centred;
   c.emaWeight = std::clamp(settings.value(QStringLiteral("emaWeight"), 0.6).toDouble(), 0.0, 0.99);
   c.window = std::clamp(settings.value(QStringLiteral("window"), 9).toInt(), 1, 199);
-  c.x = static_cast<XAxisKind>(std::clamp(settings.value(QStringLiteral("xAxis"), 0).toInt(), 0, 2));
+  c.x =
+      static_cast<XAxisKind>(std::clamp(settings.value(QStringLiteral("xAxis"), 0).toInt(), 0, 2));
   c.logY = settings.value(QStringLiteral("logY"), false).toBool();
   c.showRaw = settings.value(QStringLiteral("showRaw"), true).toBool();
   m_scalars->setSettings(c);

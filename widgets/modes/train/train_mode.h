@@ -21,8 +21,8 @@
 #include <QDateTime>
 #include <optional>
 
-#include "widgets/modes/studio_mode.h"
 #include "engine/train/train_events.h"
+#include "widgets/modes/studio_mode.h"
 
 class QAction;
 class QDockWidget;
@@ -39,6 +39,8 @@ struct EpochMetrics;
 
 namespace loom::studio {
 
+class HistogramsPanel;
+class ImagesPanel;
 class RunsPanel;
 class ScalarsPanel;
 class SettingsSummary;
@@ -79,6 +81,9 @@ class TrainMode : public StudioMode {
   QAction* stopAction() const { return m_stop; }
   QAction* continueAction() const { return m_continue; }
   ScalarsPanel* scalars() const { return m_scalars; }
+  HistogramsPanel* histograms() const { return m_histograms; }
+  ImagesPanel* images() const { return m_images; }
+  QTabWidget* dashboard() const { return m_dashboard; }
   RunsPanel* runsPanel() const { return m_runs; }
   SettingsSummary* settingsSummary() const { return m_settings; }
   QLabel* statusLabel() const { return m_status; }
@@ -104,6 +109,8 @@ class TrainMode : public StudioMode {
 
   QTabWidget* m_dashboard;
   ScalarsPanel* m_scalars;
+  HistogramsPanel* m_histograms = nullptr;
+  ImagesPanel* m_images = nullptr;
   RunsPanel* m_runs;
   SettingsSummary* m_settings;
   QDockWidget* m_runDock;

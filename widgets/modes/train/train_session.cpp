@@ -24,7 +24,9 @@ TrainSession::TrainSession(QObject* parent) : QObject(parent) {
   qRegisterMetaType<loom::studio::NodeStatsMap>();
 }
 
-TrainSession::~TrainSession() { stopAndWait(); }
+TrainSession::~TrainSession() {
+  stopAndWait();
+}
 
 template <class F>
 void TrainSession::post(F&& f) {

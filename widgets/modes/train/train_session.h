@@ -40,9 +40,9 @@ namespace loom::studio {
 
 /// How to start a run (the TrainOptions the studio exposes).
 struct TrainLaunch {
-  QString runDir;                     ///< created if missing
-  bool resume = false;                ///< continue runDir's checkpoints/last.ckpt
-  std::int64_t maxSteps = 0;          ///< 0: no limit
+  QString runDir;             ///< created if missing
+  bool resume = false;        ///< continue runDir's checkpoints/last.ckpt
+  std::int64_t maxSteps = 0;  ///< 0: no limit
   std::int64_t checkpointEverySteps = 0;
   bool evaluateTest = true;
 };
