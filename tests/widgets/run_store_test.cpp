@@ -1,7 +1,8 @@
 // The dashboard's run store and run list on bad and good input, with real directories and a
 // real event loop: a log directory with no runs, one that does not exist, an unreadable
-// run.json (a directory of that name: root ignores permission bits, so mode 000 would not
-// do), a run.json that is not JSON, a run deleted while open — each gives a clear message in
+// event file (a dangling link: root ignores permission bits, so mode 000 would not do), a
+// run.json that is not JSON, a non-event file named *tfevents*, an event with NaN wall time,
+// a run deleted while open — each gives a clear message in
 // the run list (or above it) and nothing crashes; a good run.json fills status, model,
 // best metric and the per-epoch curves; the run filter is a regular expression; the runs
 // table exports to CSV with the hyperparameters as columns.
@@ -103,7 +104,10 @@ class RunStoreTest : public QObject {
 
   void unreadableAndBrokenFilesAreNamed() {
     QTemporaryDir tmp;
-    QDir().mkpath(tmp.filePath(QStringLiteral("unreadable/run.json")));  // a directory
+    // An event file that cannot be opened: a link to nothing (root ignores permission bits).
+    QDir().mkpath(tmp.filePath(QStringLiteral("unreadable")));
+    QVERIFY(QFile::link(tmp.filePath(QStringLiteral("missing-target")),
+                        tmp.filePath(QStringLiteral("unreadable/events.out.tfevents.1.host"))));
     write(tmp.filePath(QStringLiteral("broken/run.json")), "{\"status\": ");
     write(tmp.filePath(QStringLiteral("good/run.json")), kRunJson);
     RunStore store;
@@ -113,7 +117,8 @@ class RunStoreTest : public QObject {
     QTRY_VERIFY(!store.run(rowOf(store, QStringLiteral("broken"))).problem.isEmpty());
     const QString unreadable = store.run(rowOf(store, QStringLiteral("unreadable"))).problem;
     qInfo("unreadable: %s", qPrintable(unreadable));
-    QVERIFY2(unreadable.contains(QStringLiteral("unreadable/run.json")), qPrintable(unreadable));
+    QVERIFY2(unreadable.contains(QStringLiteral("unreadable/events.out.tfevents.1.host")),
+             qPrintable(unreadable));
     const QString broken = store.run(rowOf(store, QStringLiteral("broken"))).problem;
     qInfo("broken: %s", qPrintable(broken));
     QVERIFY2(broken.contains(QStringLiteral("broken/run.json")), qPrintable(broken));

@@ -1,11 +1,12 @@
 #include "widgets/modes/train/histograms_panel.h"
 
+#include <qcustomplot.h>
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <qcustomplot.h>
 
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/series_math.h"
@@ -13,7 +14,10 @@
 namespace loom::studio {
 
 HistogramsPanel::HistogramsPanel(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_tags(new QComboBox), m_view(new QComboBox),
+    : QWidget(parent),
+      m_store(store),
+      m_tags(new QComboBox),
+      m_view(new QComboBox),
       m_empty(new QLabel(tr("No histograms in the visible runs yet."))),
       m_plot(new QCustomPlot) {
   m_tags->setObjectName(QStringLiteral("histogramTag"));
@@ -51,9 +55,15 @@ HistogramsPanel::HistogramsPanel(RunStore* store, QWidget* parent)
   redraw();
 }
 
-QString HistogramsPanel::tag() const { return m_tags->currentText(); }
-void HistogramsPanel::setTag(const QString& tag) { m_tags->setCurrentText(tag); }
-void HistogramsPanel::setView(View view) { m_view->setCurrentIndex(static_cast<int>(view)); }
+QString HistogramsPanel::tag() const {
+  return m_tags->currentText();
+}
+void HistogramsPanel::setTag(const QString& tag) {
+  m_tags->setCurrentText(tag);
+}
+void HistogramsPanel::setView(View view) {
+  m_view->setCurrentIndex(static_cast<int>(view));
+}
 
 void HistogramsPanel::setVisibleRuns(const QSet<int>& runs) {
   m_visible = runs;
@@ -98,9 +108,11 @@ void HistogramsPanel::drawRidgelines() {
     if (it == m_store->run(r).histograms.constEnd() || it->isEmpty()) continue;
     const QVector<HistogramStep>& steps = *it;
     const double span = steps.size() > 1 ? (steps.back().step - steps.front().step) : 1;
-    const double height = 2.5 * span / std::max<int>(1, steps.size());  // overlap a little
+    const double height = 2.5 * span / std::min<int>(60, std::max<int>(1, steps.size()));
     QColor colour = m_store->run(r).colour;
-    for (int k = 0; k < steps.size(); ++k) {
+    // At most ~60 outlines: more would merge into a solid block.
+    const int stride = std::max<int>(1, steps.size() / 60);
+    for (int k = 0; k < steps.size(); k += stride) {
       const HistogramStep& h = steps[k];
       double peak = 0;
       for (int i = 0; i < h.counts.size(); ++i) {
@@ -127,10 +139,7 @@ void HistogramsPanel::drawRidgelines() {
       QColor line = colour;
       line.setAlphaF(0.35 + 0.65 * (k + 1) / steps.size());  // newest steps strongest
       g->setPen(QPen(line, 1.3));
-      QColor fill = colour;
-      fill.setAlpha(18);
-      g->setBrush(fill);
-      if (k == steps.size() - 1)
+      if (k + stride >= steps.size())
         g->setName(m_store->run(r).name);
       else
         g->removeFromLegend();

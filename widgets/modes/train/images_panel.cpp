@@ -28,9 +28,16 @@ void clearLayout(QLayout* layout) {
 }  // namespace
 
 ImagesPanel::ImagesPanel(RunStore* store, QWidget* parent)
-    : QWidget(parent), m_store(store), m_tags(new QComboBox), m_a(new QComboBox),
-      m_b(new QComboBox), m_slider(new QSlider(Qt::Horizontal)), m_stepLabel(new QLabel),
-      m_pages(new QStackedWidget), m_grid(new QWidget), m_compare(new QWidget) {
+    : QWidget(parent),
+      m_store(store),
+      m_tags(new QComboBox),
+      m_a(new QComboBox),
+      m_b(new QComboBox),
+      m_slider(new QSlider(Qt::Horizontal)),
+      m_stepLabel(new QLabel),
+      m_pages(new QStackedWidget),
+      m_grid(new QWidget),
+      m_compare(new QWidget) {
   m_tags->setObjectName(QStringLiteral("imageTag"));
   m_slider->setObjectName(QStringLiteral("imageStep"));
   m_a->setObjectName(QStringLiteral("compareA"));
@@ -92,7 +99,9 @@ void ImagesPanel::setVisibleRuns(const QSet<int>& runs) {
   rebuild();
 }
 
-void ImagesPanel::setTag(const QString& tag) { m_tags->setCurrentText(tag); }
+void ImagesPanel::setTag(const QString& tag) {
+  m_tags->setCurrentText(tag);
+}
 
 void ImagesPanel::compare(int a, int b) {
   m_a->setCurrentIndex(std::max(0, m_a->findData(a)));
@@ -154,13 +163,14 @@ const ImageStep* ImagesPanel::at(int run, double step) const {
 
 QWidget* ImagesPanel::tile(int run, double step, int size) const {
   auto* box = new QWidget;
+  box->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
   auto* layout = new QVBoxLayout(box);
   layout->setContentsMargins(4, 4, 4, 4);
   const ImageStep* s = at(run, step);
-  auto* title = new QLabel(QStringLiteral("<span style='color:%1'>■</span> %2 <small>%3</small>")
-                               .arg(m_store->run(run).colour.name(),
-                                    m_store->run(run).name.toHtmlEscaped(),
-                                    s ? tr("step %1").arg(s->step) : tr("no image yet")));
+  auto* title =
+      new QLabel(QStringLiteral("<span style='color:%1'>■</span> %2 <small>%3</small>")
+                     .arg(m_store->run(run).colour.name(), m_store->run(run).name.toHtmlEscaped(),
+                          s ? tr("step %1").arg(s->step) : tr("no image yet")));
   layout->addWidget(title);
   auto* row = new QHBoxLayout;
   if (s)
@@ -168,9 +178,9 @@ QWidget* ImagesPanel::tile(int run, double step, int size) const {
       auto* label = new QLabel;
       const QImage& img = s->images[i];
       // Nearest-neighbour scaling keeps small images' pixels crisp.
-      label->setPixmap(QPixmap::fromImage(img.scaled(size, size, Qt::KeepAspectRatio,
-                                                     img.width() < size ? Qt::FastTransformation
-                                                                        : Qt::SmoothTransformation)));
+      label->setPixmap(QPixmap::fromImage(
+          img.scaled(size, size, Qt::KeepAspectRatio,
+                     img.width() < size ? Qt::FastTransformation : Qt::SmoothTransformation)));
       label->setToolTip(tr("%1×%2").arg(img.width()).arg(img.height()));
       row->addWidget(label);
     }

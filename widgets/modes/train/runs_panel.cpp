@@ -48,6 +48,10 @@ RunsPanel::RunsPanel(RunStore* store, QWidget* parent)
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->verticalHeader()->hide();
   m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->horizontalHeader()->setSectionResizeMode(RunListModel::Name,
+                                                    QHeaderView::ResizeToContents);
+  m_table->horizontalHeader()->setSectionResizeMode(RunListModel::Best,
+                                                    QHeaderView::ResizeToContents);
   m_table->setAlternatingRowColors(true);
   m_table->setWordWrap(false);
   m_filter->setObjectName(QStringLiteral("runFilter"));

@@ -30,6 +30,16 @@ ScalarsPanel::ScalarsPanel(RunStore* store, QWidget* parent)
   m_decimator->moveToThread(&m_thread);
   connect(&m_thread, &QThread::finished, m_decimator, &QObject::deleteLater);
   m_thread.start();
+  // Warm-up: QCustomPlot's first replot in a process builds font and label caches (tens of
+  // milliseconds); paying it here, when the mode is created, keeps it out of the moment the
+  // first live chart appears during a run.
+  {
+    QCustomPlot warm;
+    warm.resize(320, 200);
+    warm.addGraph()->setData({0, 1}, {0, 1});
+    warm.rescaleAxes();
+    (void)warm.toPixmap(320, 200);
+  }
 
   m_smoothingKind = new QComboBox;
   m_smoothingKind->setObjectName(QStringLiteral("smoothingKind"));
