@@ -1,7 +1,15 @@
 // loom-studio [FILE]: the desktop application. Everything lives in loom_widgets; this file
 // only parses the command line, loads the plugins (docs/plugins.md) and starts the main window.
 //
+//   --train FILE                  open FILE in Train mode and start training it (the demo)
+//   --logdir DIR                  open the dashboard on the runs under DIR (tensorboard --logdir)
+//   --max-steps N                 with --train: stop after N optimizer steps
+//
 // Options for tests and documentation screenshots (docs/studio.md):
+//   --screenshot-delay MS         wait MS (default 400) before --screenshot grabs
+//   --mode ID                     make mode ID current (design, train) after the start
+//   --tab NAME                    Train mode: show the dashboard tab NAME (Scalars, Histograms,
+//                                 Images)
 //   --theme system|light|dark     override the theme (also saved in the settings)
 //   --screenshot PNG              lay out, grab the window into PNG, exit
 //   --select NODE                 select NODE before the screenshot
@@ -16,6 +24,9 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
+#include <QLabel>
+#include <QSpinBox>
+#include <QTabWidget>
 #include <QTimer>
 #include <cstdio>
 #include <cstdlib>
@@ -25,6 +36,8 @@
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/design/design_mode.h"
+#include "widgets/modes/train/train_mode.h"
+#include "widgets/modes/train/train_session.h"
 #include "widgets/shell/autosave.h"
 #include "widgets/shell/main_window.h"
 
@@ -121,8 +134,26 @@ int main(int argc, char** argv) {
   const QCommandLineOption dumpOpt(QStringLiteral("test-dump"),
                                    QStringLiteral("Test: write the document to FILE and exit."),
                                    QStringLiteral("file"));
-  parser.addOptions(
-      {themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt, dumpOpt});
+  const QCommandLineOption trainOpt(QStringLiteral("train"),
+                                    QStringLiteral("Open FILE in Train mode and start training."),
+                                    QStringLiteral("file"));
+  const QCommandLineOption logdirOpt(QStringLiteral("logdir"),
+                                     QStringLiteral("Open the dashboard on the runs under DIR."),
+                                     QStringLiteral("dir"));
+  const QCommandLineOption maxStepsOpt(QStringLiteral("max-steps"),
+                                       QStringLiteral("With --train: stop after N steps."),
+                                       QStringLiteral("n"));
+  const QCommandLineOption delayOpt(QStringLiteral("screenshot-delay"),
+                                    QStringLiteral("Wait MS before --screenshot grabs."),
+                                    QStringLiteral("ms"));
+  const QCommandLineOption modeOpt(QStringLiteral("mode"),
+                                   QStringLiteral("Make mode ID current (screenshots)."),
+                                   QStringLiteral("id"));
+  const QCommandLineOption tabOpt(QStringLiteral("tab"),
+                                  QStringLiteral("Train mode: show dashboard tab NAME."),
+                                  QStringLiteral("name"));
+  parser.addOptions({themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt,
+                     dumpOpt, trainOpt, logdirOpt, maxStepsOpt, delayOpt, modeOpt, tabOpt});
   parser.process(app);
 
   // Plugins before the window: a model that names a plugin's op or dataset kind must open.
@@ -173,7 +204,19 @@ int main(int argc, char** argv) {
     window.resize(w, h);
   }
   window.show();
-  const QStringList files = parser.positionalArguments();
+  QStringList files = parser.positionalArguments();
+  if (parser.isSet(trainOpt)) files = QStringList{parser.value(trainOpt)};
+  auto positiveInt = [&](const QCommandLineOption& opt, int& out) {
+    if (!parser.isSet(opt)) return true;
+    bool ok = false;
+    out = parser.value(opt).toInt(&ok);
+    if (ok && out >= 0) return true;
+    std::fprintf(stderr, "loom-studio: --%s must be a non-negative integer, got \"%s\"\n",
+                 qPrintable(opt.names().front()), qPrintable(parser.value(opt)));
+    return false;
+  };
+  int maxSteps = 0, shotDelay = 400;
+  if (!positiveInt(maxStepsOpt, maxSteps) || !positiveInt(delayOpt, shotDelay)) return 2;
   // Non-interactive runs (screenshots, dumps) report a file that does not load on stderr and
   // exit: the window's error dialog is modal and nobody would ever close it.
   const bool interactive = !parser.isSet(shotOpt) && !parser.isSet(dumpOpt);
@@ -186,12 +229,22 @@ int main(int argc, char** argv) {
     }
   }
   if (!files.isEmpty() && !window.openFile(files.front())) return 1;
+  if (parser.isSet(logdirOpt)) window.openLogDir(parser.value(logdirOpt));
 
   // After the event loop starts (the window is mapped): recovery, then the test actions.
   QTimer::singleShot(0, &window, [&] {
     window.offerRecovery();
     auto* doc = window.document();
     auto* design = window.findMode<loom::studio::DesignMode>();
+    if (parser.isSet(trainOpt)) {
+      auto* train = window.findMode<loom::studio::TrainMode>();
+      window.modeManager()->setCurrent(train);
+      window.showCurrentMode();
+      train->maxStepsBox()->setValue(maxSteps);
+      if (!train->start())
+        std::fprintf(stderr, "loom-studio: --train: %s\n",
+                     qPrintable(train->statusLabel()->text()));
+    }
     if (parser.isSet(addOpt)) {
       const auto added = design->addOpAtViewCenter(parser.value(addOpt));
       if (!added) {
@@ -219,13 +272,30 @@ int main(int argc, char** argv) {
       QApplication::exit(0);
       return;
     }
+    if (parser.isSet(tabOpt)) {
+      auto* train = window.findMode<loom::studio::TrainMode>();
+      for (int i = 0; i < train->dashboard()->count(); ++i)
+        if (train->dashboard()->tabText(i).compare(parser.value(tabOpt), Qt::CaseInsensitive) == 0)
+          train->dashboard()->setCurrentIndex(i);
+    }
+    if (parser.isSet(modeOpt)) {
+      // After the screenshot delay's first half, so a run started by --train has stats to show.
+      const QString id = parser.value(modeOpt);
+      QTimer::singleShot(shotDelay / 2, &window, [&window, id] {
+        if (auto* mode = window.modeManager()->mode(id)) {
+          window.modeManager()->setCurrent(mode);
+          window.showCurrentMode();
+          if (auto* design = qobject_cast<loom::studio::DesignMode*>(mode)) design->fitAll();
+        }
+      });
+    }
     if (parser.isSet(shotOpt)) {
       if (parser.isSet(selectOpt)) design->selectNodes({parser.value(selectOpt)});
       doc->waitForAnalysis();
       QApplication::processEvents();
-      design->fitAll();
+      if (window.modeManager()->current() == design) design->fitAll();
       // A short delay lets queued layout and the analysis' repaint land before grabbing.
-      QTimer::singleShot(400, &window, [&] {
+      QTimer::singleShot(shotDelay, &window, [&] {
         const QString path = parser.value(shotOpt);
         if (!window.grab().save(path)) {
           std::fprintf(stderr, "loom-studio: cannot write %s\n", qPrintable(path));
@@ -233,6 +303,7 @@ int main(int argc, char** argv) {
           return;
         }
         window.autosaver()->abandon();
+        window.trainSession()->stopAndWait();
         QApplication::exit(0);
       });
     }

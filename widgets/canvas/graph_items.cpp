@@ -4,6 +4,7 @@
 #include <QGraphicsScene>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
+#include <algorithm>
 #include <cmath>
 
 namespace loom::studio {
@@ -173,9 +174,38 @@ QString NodeItem::portLabel(int port) const {
   return QString::number(port);
 }
 
+namespace {
+constexpr double kBadgeGap = 10, kBadgeWidth = 176, kBadgeHeight = 46;
+QRectF badgeRect() {
+  return {kNodeWidth + kBadgeGap, (kNodeHeight - kBadgeHeight) / 2, kBadgeWidth, kBadgeHeight};
+}
+
+QString shortNumber(double v) {
+  const double a = std::abs(v);
+  if (!std::isfinite(v)) return QString::number(v);
+  if (a != 0 && (a < 1e-2 || a >= 1e4)) return QString::number(v, 'e', 1);
+  return QString::number(v, 'f', a < 1 ? 3 : 2);
+}
+}  // namespace
+
 QRectF NodeItem::boundingRect() const {
   const double m = kPortRadius + 2;
-  return {-m, -m, kNodeWidth + 2 * m, kNodeHeight + 2 * m};
+  QRectF r(-m, -m, kNodeWidth + 2 * m, kNodeHeight + 2 * m);
+  if (m_live || !m_fault.isEmpty()) r = r.united(badgeRect().adjusted(-2, -2, 2, 2));
+  return r;
+}
+
+void NodeItem::setLiveStats(const std::optional<LiveStats>& stats) {
+  if (stats.has_value() != m_live.has_value()) prepareGeometryChange();
+  m_live = stats;
+  update();
+}
+
+void NodeItem::setFault(const QString& message) {
+  if (message.isEmpty() != m_fault.isEmpty()) prepareGeometryChange();
+  m_fault = message;
+  setToolTip(message);
+  update();
 }
 
 QPainterPath NodeItem::shape() const {
@@ -188,9 +218,10 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   const QPalette pal = paletteOf(this);
   const QRectF card(0, 0, kNodeWidth, kNodeHeight);
   const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
-  const QColor outline = !m_valid       ? kErrorColor
-                         : isSelected() ? pal.color(QPalette::Highlight)
-                                        : pal.color(QPalette::Mid);
+  const bool faulty = !m_fault.isEmpty() || (m_live && m_live->nonFinite);
+  const QColor outline = !m_valid || faulty ? kErrorColor
+                         : isSelected()     ? pal.color(QPalette::Highlight)
+                                            : pal.color(QPalette::Mid);
   if (lod < kDetailThreshold) {
     // Far away: a coloured block, no text, no ports; outline only when it says something.
     painter->fillRect(card, m_color);
@@ -198,7 +229,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
       painter->fillRect(QRectF(0, kNodeHeight - 14, kNodeWidth, 14), outline);
     return;
   }
-  const double width = (!m_valid || isSelected()) ? 2.0 : 1.0;
+  const double width = faulty ? 3.0 : (!m_valid || isSelected()) ? 2.0 : 1.0;
   painter->setPen(QPen(outline, width));
   painter->setBrush(pal.color(QPalette::Base));
   painter->drawRoundedRect(card, 7, 7);
@@ -257,6 +288,42 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   }
   painter->setBrush(m_color);
   painter->drawEllipse(outputPortPos(), kPortRadius, kPortRadius);
+  if (m_live || faulty) paintBadge(painter, pal, faulty);
+}
+
+void NodeItem::paintBadge(QPainter* painter, const QPalette& pal, bool faulty) const {
+  const QRectF badge = badgeRect();
+  const QColor text = pal.color(QPalette::Text);
+  painter->setPen(QPen(faulty ? kErrorColor : faded(text, 0.25), faulty ? 1.5 : 1));
+  QColor fill = faulty ? QColor(kErrorColor.red(), kErrorColor.green(), kErrorColor.blue(), 28)
+                       : pal.color(QPalette::AlternateBase);
+  painter->setBrush(fill);
+  painter->drawRoundedRect(badge, 6, 6);
+  // A short tick connecting badge and card.
+  painter->drawLine(QPointF(kNodeWidth, kNodeHeight / 2), QPointF(badge.left(), kNodeHeight / 2));
+  const QRectF inner = badge.adjusted(8, 4, -8, -4);
+  painter->setFont(tinyFont());
+  const QFontMetricsF fm(tinyFont());
+  QString line1, line2;
+  if (!m_fault.isEmpty()) {
+    line1 = QStringLiteral("NaN/Inf — run stopped here");
+    line2 = m_fault;
+  } else {
+    const LiveStats& s = *m_live;
+    line1 = QStringLiteral("μ %1   σ %2").arg(shortNumber(s.mean), shortNumber(s.std));
+    if (s.showZeros) line1 += QStringLiteral("   dead %1%").arg(100 * s.zeroFraction, 0, 'f', 0);
+    line2 = s.hasGradient ? QStringLiteral("‖∇‖ %1").arg(shortNumber(s.gradNorm))
+                          : QStringLiteral("no gradient");
+    if (s.nonFinite) line2 += QStringLiteral("   NaN/Inf!");
+  }
+  painter->setPen(faulty ? kErrorColor : text);
+  painter->drawText(QRectF(inner.left(), inner.top(), inner.width(), inner.height() / 2),
+                    Qt::AlignLeft | Qt::AlignVCenter,
+                    fm.elidedText(line1, Qt::ElideRight, inner.width()));
+  painter->setPen(faulty ? kErrorColor : faded(text, 0.7));
+  painter->drawText(QRectF(inner.left(), inner.center().y(), inner.width(), inner.height() / 2),
+                    Qt::AlignLeft | Qt::AlignVCenter,
+                    fm.elidedText(line2, Qt::ElideRight, inner.width()));
 }
 
 QVariant NodeItem::itemChange(GraphicsItemChange change, const QVariant& value) {
@@ -312,12 +379,25 @@ void EdgeItem::adjust() {
                  : QStringLiteral("%1 \u2192 %2: %3").arg(m_from->name(), m_to->name(), label));
 }
 
+void EdgeItem::setGradientLevel(double level) {
+  if (level == m_gradient) return;
+  m_gradient = level;
+  update();
+}
+
 void EdgeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) {
   const QPalette pal = paletteOf(this);
   const double lod = option->levelOfDetailFromTransform(painter->worldTransform());
-  const QColor color =
+  QColor color =
       isSelected() ? pal.color(QPalette::Highlight) : faded(pal.color(QPalette::Text), 0.55);
-  QPen pen(color, isSelected() ? 2.5 : 1.5);
+  double penWidth = isSelected() ? 2.5 : 1.5;
+  if (m_gradient >= 0 && !isSelected()) {
+    // Pale yellow (small gradients) through orange to deep red (the largest).
+    const double t = std::clamp(m_gradient, 0.0, 1.0);
+    color = QColor::fromHsvF(0.16 * (1 - t), 0.45 + 0.5 * t, 0.95 - 0.25 * t);
+    penWidth = 1.5 + 2.5 * t;
+  }
+  QPen pen(color, penWidth);
   pen.setCosmetic(true);
   painter->setPen(pen);
   painter->setBrush(Qt::NoBrush);

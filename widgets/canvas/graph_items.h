@@ -41,6 +41,17 @@ class NodeItem : public QGraphicsItem {
     int index = 0;  ///< input port index (0 for the output)
   };
 
+  /// Live statistics of a training run, drawn in a badge to the right of the card (the
+  /// graph editor while training; see GraphScene::setLiveStats).
+  struct LiveStats {
+    double mean = 0, std = 0;  ///< of the node's output activation
+    double zeroFraction = 0;   ///< exact zeros of the output (dead ReLU units)
+    bool showZeros = false;    ///< the op is a ReLU: the zero fraction is "dead"
+    bool hasGradient = false;
+    double gradNorm = 0;     ///< L2 norm of the gradient at the output
+    bool nonFinite = false;  ///< NaN or Inf in the output or its gradient
+  };
+
   explicit NodeItem(const Node& node);
   int type() const override { return Type; }
 
@@ -71,6 +82,14 @@ class NodeItem : public QGraphicsItem {
   QVector<EdgeItem*>& inEdges() { return m_in; }  ///< index = input port
   QVector<EdgeItem*>& outEdges() { return m_out; }
 
+  /// Shows (or, with nothing, hides) the live badge.
+  void setLiveStats(const std::optional<LiveStats>& stats);
+  const std::optional<LiveStats>& liveStats() const { return m_live; }
+  /// Marks the node as the one a run stopped at (NaN/Inf), with the engine's message (drawn
+  /// in the badge, and the tooltip); an empty message clears the mark.
+  void setFault(const QString& message);
+  const QString& fault() const { return m_fault; }
+
   QRectF boundingRect() const override;
   QPainterPath shape() const override;
   void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -85,6 +104,7 @@ class NodeItem : public QGraphicsItem {
 
  private:
   QString portLabel(int port) const;
+  void paintBadge(QPainter* painter, const QPalette& pal, bool faulty) const;
   Node m_node;
   QString m_name;
   QString m_op;
@@ -96,6 +116,8 @@ class NodeItem : public QGraphicsItem {
   QString m_shapeText;  // output shape
   QVector<EdgeItem*> m_in;
   QVector<EdgeItem*> m_out;
+  std::optional<LiveStats> m_live;
+  QString m_fault;
 };
 
 class EdgeItem : public QGraphicsItem {
@@ -109,6 +131,10 @@ class EdgeItem : public QGraphicsItem {
   int port() const { return m_port; }
   /// Recomputes the curve after either end moved or the label changed.
   void adjust();
+  /// Colours the edge by the gradient flowing back along it: `level` in [0, 1] (0 smallest,
+  /// 1 largest of the graph, log scale), or < 0 for the normal colour.
+  void setGradientLevel(double level);
+  double gradientLevel() const { return m_gradient; }
 
   QRectF boundingRect() const override { return m_bounds; }
   QPainterPath shape() const override { return m_hitShape; }
@@ -122,6 +148,7 @@ class EdgeItem : public QGraphicsItem {
   QPainterPath m_hitShape;
   QRectF m_labelRect;
   QRectF m_bounds;
+  double m_gradient = -1;
 };
 
 }  // namespace loom::studio

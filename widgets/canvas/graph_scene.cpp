@@ -1,6 +1,7 @@
 #include "widgets/canvas/graph_scene.h"
 
 #include <QSet>
+#include <cmath>
 
 namespace loom::studio {
 
@@ -139,6 +140,43 @@ void GraphScene::sync() {
     setSceneRect(r.adjusted(-2000, -2000, 2000, 2000));
     emit contentChanged();
   }
+}
+
+void GraphScene::setLiveStats(const QHash<QString, NodeItem::LiveStats>& stats) {
+  double lo = INFINITY, hi = -INFINITY;
+  for (const NodeItem::LiveStats& s : stats)
+    if (s.hasGradient && s.gradNorm > 0 && std::isfinite(s.gradNorm)) {
+      lo = std::min(lo, std::log10(s.gradNorm));
+      hi = std::max(hi, std::log10(s.gradNorm));
+    }
+  for (NodeItem* item : std::as_const(m_nodes)) {
+    const auto it = stats.constFind(item->name());
+    item->setLiveStats(it == stats.constEnd() ? std::nullopt
+                                              : std::optional<NodeItem::LiveStats>(*it));
+    double level = -1;
+    if (it != stats.constEnd() && it->hasGradient && std::isfinite(lo)) {
+      const double g =
+          it->gradNorm > 0 && std::isfinite(it->gradNorm) ? std::log10(it->gradNorm) : lo;
+      level = hi > lo ? (g - lo) / (hi - lo) : 0.5;
+      if (!std::isfinite(it->gradNorm)) level = 1;
+    }
+    for (EdgeItem* e : item->outEdges()) e->setGradientLevel(level);
+  }
+}
+
+void GraphScene::clearLiveStats() {
+  for (NodeItem* item : std::as_const(m_nodes)) {
+    item->setLiveStats(std::nullopt);
+    item->setFault({});
+    for (EdgeItem* e : item->outEdges()) e->setGradientLevel(-1);
+  }
+}
+
+bool GraphScene::setFault(const QString& node, const QString& message) {
+  NodeItem* item = m_nodes.value(node);
+  if (!item) return false;
+  item->setFault(message);
+  return true;
 }
 
 void GraphScene::applyAnalysis() {

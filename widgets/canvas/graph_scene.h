@@ -36,6 +36,17 @@ class GraphScene : public QGraphicsScene {
   /// Refreshes analysis-derived text (params, FLOPs, shapes, errors).
   void applyAnalysis();
 
+  // ---- while a run trains (DesignMode feeds these from the TrainSession) ----
+  /// Shows each named node's badge (nodes not in `stats` lose theirs) and colours every edge
+  /// by the gradient norm at its source node's output, on a log scale from the smallest to
+  /// the largest norm in `stats`.
+  void setLiveStats(const QHash<QString, NodeItem::LiveStats>& stats);
+  /// Removes badges, edge colours and the fault mark.
+  void clearLiveStats();
+  /// Marks `node` as where a run stopped on NaN/Inf (see NodeItem::setFault); false when the
+  /// node is not in the scene.
+  bool setFault(const QString& node, const QString& message);
+
  signals:
   /// Items were added, removed or moved by a sync (the minimap listens).
   void contentChanged();

@@ -38,11 +38,15 @@ class QWidget;
 namespace loom::studio {
 
 class Document;
+class RunStore;
+class TrainSession;
 
 /// What a mode may use besides itself. Every pointer is owned by the main window and outlives
-/// every mode. Grows as shared objects appear (the run store, the Trainer), one field each.
+/// every mode. Grows as shared objects appear, one field each.
 struct ModeContext {
   Document* document = nullptr;  ///< the model being edited (never null)
+  RunStore* runs = nullptr;      ///< the runs the dashboard shows (widgets/modes/train/run_store.h)
+  TrainSession* training = nullptr;  ///< the studio's training run (train/train_session.h)
 };
 
 /// The actions a mode contributes to the window. Each is owned by the mode (Qt parent) and
@@ -94,6 +98,14 @@ class StudioMode : public QObject {
   /// started (a training run) goes on.
   virtual void deactivate() {}
 
+  /// The window is about to close. Return false to keep it open (the user cancelled); a mode
+  /// with work in progress (a training run) asks here and ends that work cleanly before
+  /// returning true. `parent` is the window, for dialogs.
+  virtual bool confirmClose(QWidget* parent) {
+    (void)parent;
+    return true;
+  }
+
   // ---- persistent UI state (QSettings, organisation "Loom", application "Loom Studio") ----
   /// Writes the mode's view state into `settings`, whose group "modes/<id>" is already open.
   /// Dock layout and visibility are saved by the window; do not save them here.
@@ -112,6 +124,8 @@ class StudioMode : public QObject {
  protected:
   const ModeContext& context() const { return m_context; }
   Document* document() const { return m_context.document; }
+  RunStore* runs() const { return m_context.runs; }
+  TrainSession* training() const { return m_context.training; }
 
  private:
   ModeContext m_context;

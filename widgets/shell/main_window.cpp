@@ -21,6 +21,8 @@
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/modes.h"
+#include "widgets/modes/train/run_store.h"
+#include "widgets/modes/train/train_session.h"
 #include "widgets/shell/about_plugins_dialog.h"
 #include "widgets/shell/autosave.h"
 #include "widgets/shell/shortcuts_dialog.h"
@@ -70,8 +72,10 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
   m_startPage = new StartPage(m_center);
   m_center->addWidget(m_startPage);
   setCentralWidget(m_center);
+  m_runs = new RunStore(this);
+  m_training = new TrainSession(this);
   m_modes = new ModeManager(m_options.modes.empty() ? studioModes() : m_options.modes,
-                            ModeContext{m_doc}, this, m_center);
+                            ModeContext{m_doc, m_runs, m_training}, this, m_center);
   connect(m_modes, &ModeManager::statusMessage, this, &MainWindow::showStatus);
 
   m_summary = new StatusSummary(m_doc, this);
@@ -109,7 +113,16 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
 }
 
 MainWindow::~MainWindow() {
-  delete m_modes;  // the modes' widgets use the Document, which Qt would delete first
+  delete m_modes;     // the modes' widgets use the Document, which Qt would delete first
+  delete m_training;  // stops a run still going (checkpoint) before the run store goes
+}
+
+void MainWindow::openLogDir(const QString& dir) {
+  m_runs->setLogDir(dir);
+  if (StudioMode* train = m_modes->mode(QStringLiteral("train"))) {
+    m_modes->setCurrent(train);
+    showCurrentMode();
+  }
 }
 
 bool MainWindow::isStartPageShown() const {
@@ -164,6 +177,14 @@ void MainWindow::createMenus() {
         if (!path.isEmpty()) openFile(path);
       },
       QStringLiteral("actionOpen"));
+  add(
+      file, tr("Open &Log Directory…"), {},
+      [this] {
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Open Log Directory"), m_runs->logDir());
+        if (!dir.isEmpty()) openLogDir(dir);
+      },
+      QStringLiteral("actionOpenLogDir"));
   m_recentMenu = file->addMenu(tr("Open &Recent"));
   add(file, tr("Start &Page"), {}, [this] { showStartPage(); });
   file->addSeparator();
@@ -436,6 +457,11 @@ bool MainWindow::saveAs(const QString& requested) {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  for (StudioMode* mode : m_modes->modes())
+    if (!mode->confirmClose(this)) {
+      event->ignore();
+      return;
+    }
   if (!maybeDiscardChanges()) {
     event->ignore();
     return;

@@ -40,7 +40,9 @@ namespace loom::studio {
 class Autosaver;
 struct RecoverableSession;
 class Document;
+class RunStore;
 class StartPage;
+class TrainSession;
 class StatusSummary;
 class TrainingSettingsDialog;
 
@@ -65,6 +67,8 @@ class MainWindow : public QMainWindow {
     return m_modes->find<M>();
   }
   StatusSummary* statusSummary() const { return m_summary; }
+  RunStore* runStore() const { return m_runs; }
+  TrainSession* trainSession() const { return m_training; }
   StartPage* startPage() const { return m_startPage; }
   Autosaver* autosaver() const { return m_autosaver; }
   bool isStartPageShown() const;
@@ -83,6 +87,9 @@ class MainWindow : public QMainWindow {
   /// to drop the document (saved, discarded or unmodified).
   bool maybeDiscardChanges();
   QStringList recentFiles() const;
+  /// File → Open Log Directory…: the dashboard tails `dir` (RunStore::setLogDir) and Train
+  /// mode becomes current (`loom-studio --logdir DIR`).
+  void openLogDir(const QString& dir);
 
   /// Model → Training Settings…: opens the dialog window-modally without blocking (open())
   /// and returns it; it deletes itself when closed. OK applies one undoable edit.
@@ -120,6 +127,8 @@ class MainWindow : public QMainWindow {
 
   MainWindowOptions m_options;
   Document* m_doc;
+  RunStore* m_runs = nullptr;
+  TrainSession* m_training = nullptr;
   QStackedWidget* m_center = nullptr;
   StartPage* m_startPage = nullptr;
   ModeManager* m_modes = nullptr;

@@ -3,12 +3,15 @@
 #include <QAction>
 #include <QDockWidget>
 #include <QMainWindow>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QTimer>
 #include <QUndoView>
 
+#include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
 #include "widgets/document/document.h"
+#include "widgets/modes/train/train_session.h"
 #include "widgets/shell/palette_panel.h"
 #include "widgets/shell/problems_panel.h"
 #include "widgets/shell/properties_panel.h"
@@ -66,11 +69,53 @@ DesignMode::DesignMode(const ModeContext& context, QObject* parent)
   // reset, and the view should fit what the user gets.
   connect(document(), &Document::modelReset, this,
           [this] { QTimer::singleShot(0, this, &DesignMode::fitAll); });
+  if (training()) connectTraining();
   connect(m_view, &GraphView::layoutFinished, this, [this](bool applied) {
     if (!applied) return;
     fitAll();
     emit statusMessage(tr("Laid out the graph (undo puts the cards back)"));
   });
+}
+
+void DesignMode::connectTraining() {
+  TrainSession* session = training();
+  GraphScene* scene = m_view->graphScene();
+  connect(session, &TrainSession::started, scene, &GraphScene::clearLiveStats);
+  connect(session, &TrainSession::nodeStats, this,
+          [this, scene](std::int64_t, const NodeStatsMap& stats) {
+            QHash<QString, NodeItem::LiveStats> live;
+            for (auto it = stats.begin(); it != stats.end(); ++it) {
+              const Node* node = document()->graph().find(it.key().toStdString());
+              NodeItem::LiveStats s;
+              s.mean = it->mean;
+              s.std = it->std;
+              s.zeroFraction = it->zeroFraction;
+              s.showZeros = node && node->op == "ReLU";
+              s.hasGradient = it->hasGradient;
+              s.gradNorm = it->gradNorm;
+              s.nonFinite = !it->isFinite();
+              live.insert(it.key(), s);
+            }
+            scene->setLiveStats(live);
+          });
+  connect(session, &TrainSession::finished, this,
+          [this, scene](TrainStatus status, const QString& detail) {
+            if (status != TrainStatus::Diverged) return;
+            const QString node = faultyNode(detail);
+            if (node.isEmpty() || !scene->setFault(node, detail)) return;
+            emit activationRequested();
+            selectNodes({node});
+            if (NodeItem* item = scene->nodeItem(node)) m_view->centerOn(item);
+            emit statusMessage(detail);
+          });
+}
+
+QString faultyNode(const QString& message) {
+  // The engine names nodes as `node "NAME" (Op)` (nodeLabel, engine/graph/analysis.h); the
+  // first one named is where the NaN/Inf appeared.
+  static const QRegularExpression re(QStringLiteral("node \"([^\"]+)\""));
+  const QRegularExpressionMatch m = re.match(message);
+  return m.hasMatch() ? m.captured(1) : QString();
 }
 
 QDockWidget* DesignMode::makeDock(const QString& title, const QString& name, QWidget* content) {

@@ -59,6 +59,8 @@ class DesignMode : public StudioMode {
  private:
   QDockWidget* makeDock(const QString& title, const QString& name, QWidget* content);
   void createActions();
+  /// Live node badges, gradient-coloured edges and the NaN/Inf fault from the TrainSession.
+  void connectTraining();
   QAction* addAction(QList<QAction*>& list, const QString& text, const QList<QKeySequence>& keys);
 
   GraphView* m_view;
@@ -73,6 +75,9 @@ class DesignMode : public StudioMode {
   QAction* m_snapAction = nullptr;
   ModeActions m_actions;
 };
+
+/// The node a NaN/Inf message of the engine names first (`node "NAME" (Op)`), or empty.
+QString faultyNode(const QString& message);
 
 /// The ModeFactory of Design (listed in widgets/modes/sources.cmake).
 StudioMode* createDesignMode(const ModeContext& context, QObject* parent);

@@ -1,0 +1,178 @@
+// loom_bench_dashboard: how the dashboard copes with big and many runs (docs/dashboard.md).
+//
+//   1. one generated run with POINTS points per scalar tag x 20 tags (default 1,000,000):
+//      the time from RunStore::setLogDir until every point is in the store (the engine's
+//      LogDirReader on the tailer thread, conversion, the queued hand-over), then the replot
+//      of a chart of one tag at full resolution (decimated on the worker: the GUI thread only
+//      draws <= 2 points per pixel column) and the worker's smoothing + decimation time;
+//   2. RUNS runs (default 100) of 10,000 points, listed and overlaid in one chart: time until
+//      all are listed with all points, the chart's replot, and the longest GUI-thread stall
+//      while they load and draw (a 5 ms timer's worst gap).
+// Usage: loom_bench_dashboard [--points N] [--runs N] [--dir DIR]  (offscreen by default)
+#include <QApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <algorithm>
+#include <cstdio>
+#include <qcustomplot.h>
+
+#include "engine/events/event_writer.h"
+#include "widgets/modes/train/run_store.h"
+#include "widgets/modes/train/scalar_chart.h"
+#include "widgets/modes/train/scalars_panel.h"
+#include "widgets/modes/train/series_math.h"
+
+using namespace loom;
+using namespace loom::studio;
+
+namespace {
+
+struct Probe {
+  QTimer timer;
+  QElapsedTimer clock;
+  qint64 last = -1, worst = 0;
+  Probe() {
+    timer.setTimerType(Qt::PreciseTimer);
+    timer.setInterval(5);
+    QObject::connect(&timer, &QTimer::timeout, [this] {
+      const qint64 now = clock.nsecsElapsed();
+      if (last >= 0) worst = std::max(worst, now - last);
+      last = now;
+    });
+    clock.start();
+    timer.start();
+  }
+  double worstMs() const { return worst / 1e6; }
+};
+
+bool writeRun(const QString& dir, int tags, long points) {
+  auto writer = events::EventWriter::open(dir.toStdString());
+  if (!writer) {
+    std::fprintf(stderr, "%s\n", writer.status().message().c_str());
+    return false;
+  }
+  std::vector<std::pair<std::string, double>> values(tags);
+  for (int t = 0; t < tags; ++t) values[t].first = "metric/" + std::to_string(t);
+  for (long step = 0; step < points; ++step) {
+    for (int t = 0; t < tags; ++t)
+      values[t].second = std::exp(-step / (points / 3.0)) * (1 + t) + 0.05 * std::sin(step * 0.37 + t);
+    (*writer)->scalars(step, values);
+  }
+  return (*writer)->close().isOk();
+}
+
+long totalPoints(const RunStore& store) {
+  long n = 0;
+  for (int i = 0; i < store.count(); ++i)
+    for (const ScalarSeries& s : store.run(i).scalars) n += s.size();
+  return n;
+}
+
+/// Waits (running the event loop) until `done()` or `timeoutMs`.
+template <class F>
+bool waitFor(F done, int timeoutMs) {
+  QElapsedTimer t;
+  t.start();
+  while (!done()) {
+    if (t.elapsed() > timeoutMs) return false;
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+  }
+  return true;
+}
+
+double replotMs(QCustomPlot* plot) {
+  std::vector<double> times;
+  for (int i = 0; i < 15; ++i) {
+    QElapsedTimer t;
+    t.start();
+    plot->replot(QCustomPlot::rpImmediateRefresh);
+    times.push_back(t.nsecsElapsed() / 1e6);
+  }
+  std::sort(times.begin(), times.end());
+  return times[times.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (!qEnvironmentVariableIsSet("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  QApplication app(argc, argv);
+  long points = 1'000'000;
+  int runs = 100;
+  QString base;
+  const QStringList args = app.arguments();
+  for (int i = 1; i + 1 < args.size(); ++i) {
+    if (args[i] == QLatin1String("--points")) points = args[i + 1].toLong();
+    if (args[i] == QLatin1String("--runs")) runs = args[i + 1].toInt();
+    if (args[i] == QLatin1String("--dir")) base = args[i + 1];
+  }
+  QTemporaryDir tmp(base.isEmpty() ? QDir::tempPath() + QStringLiteral("/loom-dash-XXXXXX")
+                                   : base + QStringLiteral("/loom-dash-XXXXXX"));
+  const int tags = 20;
+
+  // ---- 1. one big run ----
+  QElapsedTimer t;
+  t.start();
+  if (!writeRun(tmp.filePath(QStringLiteral("big/run")), tags, points)) return 1;
+  std::printf("write %ld points x %d tags: %.2f s\n", points, tags, t.elapsed() / 1000.0);
+  {
+    RunStore store;
+    ScalarsPanel panel(&store);
+    panel.resize(1400, 900);
+    panel.show();
+    Probe probe;
+    t.restart();
+    store.setLogDir(tmp.filePath(QStringLiteral("big")));
+    if (!waitFor([&] { return totalPoints(store) == points * tags; }, 600'000)) {
+      std::printf("open: timed out with %ld of %ld points\n", totalPoints(store), points * tags);
+      return 1;
+    }
+    std::printf("open run (%ld points): %.3f s; longest GUI stall while loading %.1f ms\n",
+                points * tags, t.elapsed() / 1000.0, probe.worstMs());
+    ScalarChart* chart = nullptr;
+    waitFor([&] { return (chart = panel.chart(QStringLiteral("metric/0"))) && chart->updates() > 0; },
+            60'000);
+    if (!chart) return 1;
+    std::printf("chart of 1 tag: %d points drawn for %d raw; replot %.2f ms (median of 15)\n",
+                chart->pointsDrawn(), int(points), replotMs(chart->plot()));
+    const ScalarSeries& s = store.run(0).scalars[QStringLiteral("metric/0")];
+    t.restart();
+    const QVector<double> smooth = smoothEma(s.values, 0.6);
+    const XY xy = decimateMinMax(s.steps, smooth, 0, double(points), 1200);
+    std::printf("worker: EMA + min/max decimation of %ld points to %d: %.1f ms\n", points,
+                int(xy.x.size()), t.nsecsElapsed() / 1e6);
+  }
+
+  // ---- 2. many runs ----
+  t.restart();
+  for (int r = 0; r < runs; ++r)
+    if (!writeRun(tmp.filePath(QStringLiteral("many/run%1").arg(r, 3, 10, QLatin1Char('0'))), 1,
+                  10'000))
+      return 1;
+  std::printf("write %d runs x 10000 points: %.2f s\n", runs, t.elapsed() / 1000.0);
+  {
+    RunStore store;
+    ScalarsPanel panel(&store);
+    panel.resize(1400, 900);
+    panel.show();
+    Probe probe;
+    t.restart();
+    store.setLogDir(tmp.filePath(QStringLiteral("many")));
+    if (!waitFor([&] { return store.count() == runs && totalPoints(store) == runs * 10'000L; },
+                 600'000))
+      return 1;
+    const double listed = t.elapsed() / 1000.0;
+    ScalarChart* chart = nullptr;
+    waitFor([&] {
+      chart = panel.chart(QStringLiteral("metric/0"));
+      return chart && chart->plot()->graphCount() == 2 * runs;
+    }, 60'000);
+    std::printf("%d runs listed with all points: %.3f s; overlaid: %d curves; longest GUI stall "
+                "%.1f ms; replot %.2f ms\n",
+                runs, listed, chart ? chart->plot()->graphCount() / 2 : 0, probe.worstMs(),
+                chart ? replotMs(chart->plot()) : -1.0);
+  }
+  return 0;
+}

@@ -1,0 +1,6 @@
+# Train mode and the dashboard: Start/Pause/Resume/Stop/Continue on real Fashion-MNIST with a
+# GUI latency probe; the run store's bad-input messages; smoothing/decimation against NumPy.
+loom_add_qt_test(loom_train_mode_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train_mode_test.cpp)
+set_tests_properties(loom_train_mode_test PROPERTIES TIMEOUT 300)
+loom_add_qt_test(loom_series_math_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/series_math_test.cpp)
+loom_add_qt_test(loom_run_store_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/run_store_test.cpp)

@@ -1,0 +1,196 @@
+#include "widgets/modes/train/run_tailer.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTimer>
+
+#include "engine/events/log_dir_reader.h"
+
+namespace loom::studio {
+
+namespace {
+/// run.json's epoch_metrics keys and their dashboard tags (the same names TensorBoard's
+/// per-epoch summaries use: "epoch/<metric>").
+const char* const kEpochKeys[] = {"train_loss",          "train_accuracy", "validation_loss",
+                                  "validation_accuracy", "learning_rate",  "samples_per_second"};
+
+QString qs(const std::string& s) {
+  return QString::fromStdString(s);
+}
+
+QString problemsText(const events::RunData& run) {
+  QStringList lines;
+  for (const events::FileProblem& p : run.problems) lines << qs(p.message);
+  return lines.join(QLatin1Char('\n'));
+}
+
+/// Copies the values of `run` that `change` says are new into `u`.
+void convert(const events::RunData& run, const events::RunChange& change, const QString& root,
+             RunUpdate& u) {
+  u.dir = qs(run.dir);
+  u.name = run.name == "." ? QFileInfo(root).fileName() : qs(run.name);
+  for (const auto& [tag, from] : change.scalarsFrom) {
+    const events::ScalarSeries& src = run.scalars.at(tag);
+    ScalarSeries& dst = u.scalars[qs(tag)];
+    const int n = int(src.size() - from);
+    dst.steps.reserve(n);
+    dst.walls.reserve(n);
+    dst.values.reserve(n);
+    for (std::size_t i = from; i < src.size(); ++i)
+      dst.append(double(src.steps[i]), src.wallTimes[i], src.values[i]);
+  }
+  for (const auto& [tag, from] : change.histogramsFrom) {
+    const auto& src = run.histograms.at(tag);
+    QVector<HistogramStep>& dst = u.histograms[qs(tag)];
+    for (std::size_t i = from; i < src.size(); ++i) {
+      HistogramStep h;
+      h.step = double(src[i].step);
+      h.wall = src[i].wallTime;
+      h.min = src[i].value.min;
+      h.max = src[i].value.max;
+      h.num = src[i].value.num;
+      h.limits = QVector<double>(src[i].value.limits.begin(), src[i].value.limits.end());
+      h.counts = QVector<double>(src[i].value.counts.begin(), src[i].value.counts.end());
+      dst.append(std::move(h));
+    }
+  }
+  for (const auto& [tag, from] : change.imagesFrom) {
+    const auto& src = run.images.at(tag);
+    QVector<ImageStep>& dst = u.images[qs(tag)];
+    for (std::size_t i = from; i < src.size(); ++i) {
+      ImageStep s;
+      s.step = double(src[i].step);
+      s.wall = src[i].wallTime;
+      for (const events::Image& img : src[i].value)
+        s.images.append(QImage::fromData(reinterpret_cast<const uchar*>(img.encoded.data()),
+                                         int(img.encoded.size())));
+      dst.append(std::move(s));
+    }
+  }
+  if (change.infoChanged && run.info) {
+    RunTailer::parseRunJson(QByteArray::fromStdString(run.info->raw),
+                            u.dir + QStringLiteral("/run.json"), u);
+  }
+  if (run.hparams)
+    for (const auto& [key, value] : run.hparams->values) {
+      if (const double* d = std::get_if<double>(&value))
+        u.hparams.insert(qs(key), *d);
+      else if (const std::string* t = std::get_if<std::string>(&value))
+        u.textParams.insert(qs(key), qs(*t));
+      else if (const bool* b = std::get_if<bool>(&value))
+        u.textParams.insert(qs(key), *b ? QStringLiteral("true") : QStringLiteral("false"));
+    }
+  if (change.problemsChanged || change.added) {
+    const QString problems = problemsText(run);
+    if (!problems.isEmpty() || !u.problem || u.problem->isEmpty()) u.problem = problems;
+  }
+}
+}  // namespace
+
+RunTailer::RunTailer(QObject* parent) : QObject(parent), m_timer(new QTimer(this)) {
+  m_timer->setInterval(500);
+  connect(m_timer, &QTimer::timeout, this, &RunTailer::poll);
+}
+
+RunTailer::~RunTailer() = default;
+
+void RunTailer::setDir(const QString& dir) {
+  m_dir = dir;
+  m_reader.reset();
+  m_lastDirProblem = QStringLiteral("\x01");
+  if (dir.isEmpty()) {
+    m_timer->stop();
+    return;
+  }
+  m_reader = std::make_unique<events::LogDirReader>(dir.toStdString());
+  poll();
+  m_timer->start();
+}
+
+void RunTailer::setIntervalMs(int ms) {
+  m_timer->setInterval(ms);
+}
+
+void RunTailer::poll() {
+  if (!m_reader) return;
+  const events::LogDirChanges changes = m_reader->poll();
+  QStringList rootProblems;
+  for (const std::string& p : m_reader->rootProblems()) rootProblems << qs(p);
+  const QString problem = rootProblems.join(QLatin1Char('\n'));
+  if (problem != m_lastDirProblem) {
+    m_lastDirProblem = problem;
+    emit dirProblem(problem);
+  }
+  QVector<RunUpdate> updates;
+  for (const events::RunChange& c : changes.runs) {
+    const events::RunData* run = m_reader->run(c.run);
+    if (!run) continue;
+    RunUpdate u;
+    convert(*run, c, m_dir, u);
+    updates.append(std::move(u));
+  }
+  for (const std::string& gone : changes.removed) {
+    RunUpdate u;
+    u.dir = gone == "." ? QDir(m_dir).absolutePath() : QDir(m_dir).absoluteFilePath(qs(gone));
+    u.removed = true;
+    u.problem =
+        tr("The run directory %1 was deleted; the data read before is still shown.").arg(u.dir);
+    updates.append(u);
+  }
+  if (!updates.isEmpty()) emit updated(updates);
+}
+
+bool RunTailer::parseRunJson(const QByteArray& text, const QString& path, RunUpdate& update) {
+  QJsonParseError error;
+  const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
+  if (error.error != QJsonParseError::NoError || !doc.isObject()) {
+    update.problem = QObject::tr("%1 is not a run.json file: %2 at byte %3")
+                         .arg(path, error.errorString())
+                         .arg(error.offset);
+    return false;
+  }
+  const QJsonObject o = doc.object();
+  update.status = o.value(QStringLiteral("status")).toString();
+  update.model = o.value(QStringLiteral("model")).toString();
+  update.host = o.value(QStringLiteral("host")).toString();
+  for (const char* key :
+       {"seed", "batch_size", "epochs", "threads", "global_step", "train_seconds"}) {
+    const QJsonValue v = o.value(QLatin1String(key));
+    if (v.isDouble()) update.hparams.insert(QLatin1String(key), v.toDouble());
+  }
+  const QJsonObject optimizer = o.value(QStringLiteral("optimizer")).toObject();
+  if (optimizer.contains(QStringLiteral("learning_rate")))
+    update.hparams.insert(QStringLiteral("learning_rate"),
+                          optimizer.value(QStringLiteral("learning_rate")).toDouble());
+  update.textParams.insert(QStringLiteral("optimizer"),
+                           optimizer.value(QStringLiteral("type")).toString());
+  update.textParams.insert(
+      QStringLiteral("dataset"),
+      o.value(QStringLiteral("dataset")).toObject().value(QStringLiteral("kind")).toString());
+  const QJsonObject test = o.value(QStringLiteral("test")).toObject();
+  for (const char* key : {"loss", "accuracy"})
+    if (test.value(QLatin1String(key)).isDouble())
+      update.hparams.insert(QStringLiteral("test/") + QLatin1String(key),
+                            test.value(QLatin1String(key)).toDouble());
+  const QString error_ = o.value(QStringLiteral("error")).toString();
+  if (!error_.isEmpty()) update.textParams.insert(QStringLiteral("error"), error_);
+
+  // Per-epoch metrics: the whole list is in every version of the file, so it replaces.
+  update.replaceScalars = true;
+  for (const QJsonValue& entry : o.value(QStringLiteral("epoch_metrics")).toArray()) {
+    const QJsonObject e = entry.toObject();
+    const double epoch = e.value(QStringLiteral("epoch")).toDouble();
+    for (const char* key : kEpochKeys) {
+      const QJsonValue v = e.value(QLatin1String(key));
+      if (!v.isDouble()) continue;  // absent values are absent (docs/runs.md)
+      update.scalars[QStringLiteral("epoch/") + QLatin1String(key)].append(epoch, NAN,
+                                                                           v.toDouble());
+    }
+  }
+  return true;
+}
+
+}  // namespace loom::studio
