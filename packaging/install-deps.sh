@@ -16,7 +16,7 @@ packages=(
   libgraphviz-dev qt6-qpa-plugins xvfb xauth imagemagick
   # tests and benchmarks: references and the real data set
   libgtest-dev python3-torch python3-onnx python3-numpy dataset-fashion-mnist
-  python3-protobuf python3-sklearn python3-skimage   # event-file, projection, superpixel references
+  python3-protobuf python3-sklearn python3-skimage python3-opencv   # event-file, projection, superpixel references
   libopenblas0-pthread   # PyTorch's fastest Dense layers, for the side-by-side benchmark
 )
 

@@ -9,6 +9,8 @@
 //      all are listed with all points, the chart's replot, and the longest GUI-thread stall
 //      while they load and draw (a 5 ms timer's worst gap).
 // Usage: loom_bench_dashboard [--points N] [--runs N] [--dir DIR]  (offscreen by default)
+#include <qcustomplot.h>
+
 #include <QApplication>
 #include <QDir>
 #include <QElapsedTimer>
@@ -16,7 +18,6 @@
 #include <QTimer>
 #include <algorithm>
 #include <cstdio>
-#include <qcustomplot.h>
 
 #include "engine/events/event_writer.h"
 #include "widgets/modes/train/run_store.h"
@@ -57,7 +58,8 @@ bool writeRun(const QString& dir, int tags, long points) {
   for (int t = 0; t < tags; ++t) values[t].first = "metric/" + std::to_string(t);
   for (long step = 0; step < points; ++step) {
     for (int t = 0; t < tags; ++t)
-      values[t].second = std::exp(-step / (points / 3.0)) * (1 + t) + 0.05 * std::sin(step * 0.37 + t);
+      values[t].second =
+          std::exp(-step / (points / 3.0)) * (1 + t) + 0.05 * std::sin(step * 0.37 + t);
     (*writer)->scalars(step, values);
   }
   return (*writer)->close().isOk();
@@ -132,8 +134,9 @@ int main(int argc, char** argv) {
     std::printf("open run (%ld points): %.3f s; longest GUI stall while loading %.1f ms\n",
                 points * tags, t.elapsed() / 1000.0, probe.worstMs());
     ScalarChart* chart = nullptr;
-    waitFor([&] { return (chart = panel.chart(QStringLiteral("metric/0"))) && chart->updates() > 0; },
-            60'000);
+    waitFor(
+        [&] { return (chart = panel.chart(QStringLiteral("metric/0"))) && chart->updates() > 0; },
+        60'000);
     if (!chart) return 1;
     std::printf("chart of 1 tag: %d points drawn for %d raw; replot %.2f ms (median of 15)\n",
                 chart->pointsDrawn(), int(points), replotMs(chart->plot()));
@@ -165,14 +168,17 @@ int main(int argc, char** argv) {
       return 1;
     const double listed = t.elapsed() / 1000.0;
     ScalarChart* chart = nullptr;
-    waitFor([&] {
-      chart = panel.chart(QStringLiteral("metric/0"));
-      return chart && chart->plot()->graphCount() == 2 * runs;
-    }, 60'000);
-    std::printf("%d runs listed with all points: %.3f s; overlaid: %d curves; longest GUI stall "
-                "%.1f ms; replot %.2f ms\n",
-                runs, listed, chart ? chart->plot()->graphCount() / 2 : 0, probe.worstMs(),
-                chart ? replotMs(chart->plot()) : -1.0);
+    waitFor(
+        [&] {
+          chart = panel.chart(QStringLiteral("metric/0"));
+          return chart && chart->plot()->graphCount() == 2 * runs;
+        },
+        60'000);
+    std::printf(
+        "%d runs listed with all points: %.3f s; overlaid: %d curves; longest GUI stall "
+        "%.1f ms; replot %.2f ms\n",
+        runs, listed, chart ? chart->plot()->graphCount() / 2 : 0, probe.worstMs(),
+        chart ? replotMs(chart->plot()) : -1.0);
   }
   return 0;
 }
