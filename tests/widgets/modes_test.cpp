@@ -32,6 +32,8 @@
 #include "widgets/document/document.h"
 #include "widgets/modes/design/design_mode.h"
 #include "widgets/modes/mode_manager.h"
+#include "widgets/modes/train/run_store.h"
+#include "widgets/modes/train/train_session.h"
 #include "widgets/shell/main_window.h"
 #include "widgets/shell/problems_panel.h"
 
@@ -155,9 +157,11 @@ QStringList objectNames(const QList<QAction*>& actions) {
 /// The ids of studioModes(), read from modes made by the factories themselves.
 QStringList registeredIds() {
   Document doc;
+  RunStore runs;
+  TrainSession training;
   QStringList ids;
   for (ModeFactory create : studioModes()) {
-    std::unique_ptr<StudioMode> mode(create(ModeContext{&doc}, nullptr));
+    std::unique_ptr<StudioMode> mode(create(ModeContext{&doc, &runs, &training}, nullptr));
     ids << mode->id();
     delete mode->widget();
     qDeleteAll(mode->docks());

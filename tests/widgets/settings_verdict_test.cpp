@@ -15,6 +15,7 @@
 #include <QtTest>
 
 #include "engine/graph/model.h"
+#include "engine/plugin/plugin_loader.h"
 #include "engine/train/settings.h"
 #include "tests/engine/settings_random.h"
 #include "widgets/document/document.h"
@@ -54,6 +55,9 @@ class SettingsVerdictTest : public QObject {
 
  private slots:
   void engineDocumentAndCliAgree() {
+    // `loom` loads the plugins it finds (image_folder adds a data-set kind), so this process
+    // loads the same ones: the verdicts are compared over the same registries.
+    loadDefaultPlugins();
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     auto example = loadModel(LOOM_SOURCE_DIR "/resources/examples/mlp.loom");

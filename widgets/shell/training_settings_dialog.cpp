@@ -53,11 +53,9 @@ struct GroupPlace {
   const char* group;
   int row, column, rowSpan;
 };
-constexpr GroupPlace kPlaces[] = {{"Run", 0, 0, 1},
-                                  {"Optimizer", 1, 0, 2},
-                                  {"Schedule", 0, 1, 1},
-                                  {"Loss & validation", 1, 1, 1},
-                                  {"Data", 2, 1, 1}};
+constexpr GroupPlace kPlaces[] = {{"Run", 0, 0, 1},      {"Optimizer", 1, 0, 2},
+                                  {"Schedule", 0, 1, 1}, {"Loss & validation", 1, 1, 1},
+                                  {"Data", 2, 1, 1},     {"Logging", 3, 0, 1}};
 
 /// An editor's limits for a schema range: open ends step inside, unbounded ends stop at 1e9
 /// (a spin box needs finite limits).
