@@ -26,17 +26,6 @@ extern "C" void onEmbedSigint(int) {
   if (g_cancel.exchange(true)) std::_Exit(kExitCancelled);
 }
 
-/// As `loom eval`: the file's settings with the flags, validated before defaults apply.
-Status resolveEmbedSettings(Model& model, const std::string& path,
-                            const std::vector<SettingOverride>& overrides) {
-  SettingsCheck check;
-  Status st = applySettingOverrides(overrides, model.training, model.dataset, &check);
-  if (st) st = validateTrainingSettings(model.training, model.dataset, check);
-  if (!st) return st.withContext(path);
-  applyDefaults(model);
-  return Status::ok();
-}
-
 Expected<Split> parseSplit(const std::string& s) {
   if (s == "test") return Split::Test;
   if (s == "train") return Split::Train;
@@ -66,8 +55,7 @@ int runEmbed(const EmbedArgs& args) {
   auto loaded = loadModel(args.model);
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
-  if (Status st = resolveEmbedSettings(model, args.model, args.settings); !st)
-    return reportError(st);
+  if (Status st = resolveSettings(model, args.settings, args.model); !st) return reportError(st);
   setComputeThreads(model.training.threads());
   auto split = parseSplit(args.split);
   if (!split) return reportError(split.status());

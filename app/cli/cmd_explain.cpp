@@ -98,7 +98,7 @@ Expected<std::vector<ExplainInput>> testSamples(const Model& model, std::int64_t
 }
 
 void drawProgress(ProgressBar& bar, const ExplainProgress& p) {
-  bar.updateWork("explain", p.done, p.total, p.etaSeconds, p.current);
+  bar.update("explain", p.done, p.total, p.current, p.etaSeconds);
 }
 
 }  // namespace

@@ -47,18 +47,6 @@ void printProfile(const TrainResult& r) {
   }
 }
 
-/// The model file's settings with the command line's overrides, validated before any default
-/// is applied (a default must never hide a bad value), then with the defaults filled in.
-Status resolveSettings(Model& model, const std::string& path,
-                       const std::vector<SettingOverride>& overrides) {
-  SettingsCheck check;
-  Status st = applySettingOverrides(overrides, model.training, model.dataset, &check);
-  if (st) st = validateTrainingSettings(model.training, model.dataset, check);
-  if (!st) return st.withContext(path);
-  applyDefaults(model);
-  return Status::ok();
-}
-
 void printEffectiveSettings(const Model& model, const std::string& path) {
   std::printf("%s: the settings are valid; training uses:\n", path.c_str());
   for (const SettingSpec& s : settingSpecs())
@@ -71,7 +59,7 @@ int runTrain(const TrainArgs& args) {
   auto loaded = loadModel(args.model);
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
-  if (Status st = resolveSettings(model, args.model, args.settings); !st) return reportError(st);
+  if (Status st = resolveSettings(model, args.settings, args.model); !st) return reportError(st);
   if (args.check) {
     printEffectiveSettings(model, args.model);
     return kExitOk;
@@ -147,7 +135,7 @@ int runEval(const EvalArgs& args) {
     if (Status st = checkSettingValue(spec, *value, "--batch-size"); !st) return reportError(st);
     batchSize = std::get<std::int64_t>(*value);
   }
-  if (Status st = resolveSettings(model, args.model, args.settings); !st) return reportError(st);
+  if (Status st = resolveSettings(model, args.settings, args.model); !st) return reportError(st);
   setComputeThreads(model.training.threads());
   if (!args.checkpoint.empty()) {
     Status st = loadCheckpointParameters(model, args.checkpoint);

@@ -61,13 +61,13 @@ void ProgressBar::finishLine() {
 }
 
 void ProgressBar::update(const std::string& stage, std::int64_t done, std::int64_t total,
-                         const std::string& detail) {
+                         const std::string& detail, std::optional<double> etaSeconds) {
   const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0;
   const bool finished = done >= total;
   if (!m_tty) {
     const int decile = static_cast<int>(frac * 10);
     if (stage == m_lastStage && decile == m_lastDecile && !finished) return;
-    m_lastDecile = decile;
+    m_lastDecile = finished ? -1 : decile;  // a later run of the same stage prints again
   } else {
     auto now = std::chrono::steady_clock::now();
     if (stage == m_lastStage && !finished && now - m_lastDraw < std::chrono::milliseconds(100))
@@ -80,35 +80,11 @@ void ProgressBar::update(const std::string& stage, std::int64_t done, std::int64
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<size_t>(filled), '=');
   if (filled < kWidth) bar += '>' + std::string(static_cast<size_t>(kWidth - filled - 1), ' ');
-  std::fprintf(m_out, "%s%-10s [%s] %lld/%lld  %s%s", m_tty ? "\r\033[K" : "", stage.c_str(),
+  const std::string eta =
+      etaSeconds ? "ETA " + (done > 0 ? formatDuration(*etaSeconds) : std::string("?")) + "  " : "";
+  std::fprintf(m_out, "%s%-10s [%s] %lld/%lld  %s%s%s", m_tty ? "\r\033[K" : "", stage.c_str(),
                bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
-               detail.c_str(), m_tty ? "" : "\n");
-  std::fflush(m_out);
-  m_lineOpen = m_tty;
-  if (finished) finishLine();
-}
-
-void ProgressBar::updateWork(const std::string& phase, std::int64_t done, std::int64_t total,
-                             double etaSeconds, const std::string& what) {
-  const double frac = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0;
-  const bool finished = done >= total;
-  if (!m_tty) {
-    const int decile = static_cast<int>(frac * 10);
-    if (decile == m_lastDecile && !finished) return;
-    m_lastDecile = finished ? -1 : decile;
-  } else {
-    auto now = std::chrono::steady_clock::now();
-    if (!finished && now - m_lastDraw < std::chrono::milliseconds(100)) return;
-    m_lastDraw = now;
-  }
-  constexpr int kWidth = 24;
-  const int filled = static_cast<int>(frac * kWidth);
-  std::string bar(static_cast<size_t>(filled), '=');
-  if (filled < kWidth) bar += '>' + std::string(static_cast<size_t>(kWidth - filled - 1), ' ');
-  std::fprintf(m_out, "%s%s [%s] %lld/%lld  ETA %s  %s%s", m_tty ? "\r\033[K" : "", phase.c_str(),
-               bar.c_str(), static_cast<long long>(done), static_cast<long long>(total),
-               done > 0 ? formatDuration(etaSeconds).c_str() : "?", what.c_str(),
-               m_tty ? "" : "\n");
+               eta.c_str(), detail.c_str(), m_tty ? "" : "\n");
   std::fflush(m_out);
   m_lineOpen = m_tty;
   if (finished) finishLine();

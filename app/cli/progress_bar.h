@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "engine/train/trainer.h"
@@ -15,12 +16,11 @@ class ProgressBar {
  public:
   explicit ProgressBar(std::FILE* out);
   void update(const TrainProgress& p);
-  /// A stage of other long work ("knn", "optimize", ...): `done` of `total`, and `detail`.
+  /// A stage of work other than training ("knn", "optimize", "explain", ...):
+  /// "stage [bar] done/total  [ETA 4m12s  ]detail". A new stage starts a new line; on a
+  /// non-terminal a stage prints every 10 %.
   void update(const std::string& stage, std::int64_t done, std::int64_t total,
-              const std::string& detail = {});
-  /// Work other than training (e.g. `loom explain`): "phase [bar] done/total  ETA  what".
-  void updateWork(const std::string& phase, std::int64_t done, std::int64_t total,
-                  double etaSeconds, const std::string& what);
+              const std::string& detail = {}, std::optional<double> etaSeconds = std::nullopt);
   /// Ends the current line (call before printing anything else).
   void finishLine();
 

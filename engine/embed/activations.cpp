@@ -11,34 +11,12 @@
 #include "engine/graph/analysis.h"
 #include "engine/ops/op.h"
 #include "engine/proto/loom.pb.h"
+#include "engine/train/evaluation.h"
 #include "engine/train/training_data.h"
 
 namespace loom::embed {
 
 namespace {
-
-/// Loader options as `loom eval` uses them (engine/train/evaluation.cpp): the kind's
-/// normalisation, from the training rows when the kind standardises features.
-Expected<BatchLoaderOptions> loaderOptions(const Model& model, std::int64_t batchSize) {
-  LOOM_ASSIGN_OR_RETURN(const DatasetKind* kind, findDatasetKind(model.dataset));
-  BatchLoaderOptions o;
-  o.batchSize = batchSize;
-  o.seed = model.training.seed();
-  if (kind->normalization == DatasetNormalization::PixelMeanStd) {
-    o.normalization = Normalization::uniform(model.dataset.mean(), model.dataset.std());
-  } else {
-    LOOM_ASSIGN_OR_RETURN(Dataset train, kind->load(model.dataset, Split::Train));
-    const std::int64_t n = model.dataset.train_limit() > 0
-                               ? std::min<std::int64_t>(train.size(), model.dataset.train_limit())
-                               : train.size();
-    LOOM_ASSIGN_OR_RETURN(
-        TrainValidationSplit split,
-        splitTrainValidation(n, model.training.validation_fraction(), model.training.seed()));
-    LOOM_ASSIGN_OR_RETURN(o.normalization,
-                          normalizationFor(*kind, model.dataset, train, split.train));
-  }
-  return evaluationLoaderOptions(o);
-}
 
 std::string nodeList(const Graph& graph) {
   std::string s;
@@ -100,7 +78,8 @@ Expected<Activations> extractActivations(const Model& modelIn, const ExtractOpti
       ParameterSet::create(model.graph, *analysis, model.parameters, model.training.seed()));
   LOOM_ASSIGN_OR_RETURN(Dataset data, loadDataset(model.dataset, options.split));
   LOOM_ASSIGN_OR_RETURN(std::string input, findInput(model, *analysis, data));
-  LOOM_ASSIGN_OR_RETURN(BatchLoaderOptions loaderOpts, loaderOptions(model, options.batchSize));
+  LOOM_ASSIGN_OR_RETURN(BatchLoaderOptions loaderOpts,
+                        standaloneEvalOptions(model, options.batchSize));
   const std::vector<std::int64_t> indices = firstIndices(data.size(), options.limit);
   LOOM_ASSIGN_OR_RETURN(auto loader, BatchLoader::create(data, indices, loaderOpts));
   const auto n = static_cast<std::int64_t>(indices.size());

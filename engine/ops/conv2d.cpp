@@ -1,5 +1,7 @@
 #include "engine/ops/conv2d.h"
 
+#include <cstdint>
+
 #include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
@@ -79,8 +81,9 @@ class Conv2DOp final : public Op {
     const std::int64_t kH = w.kH, kW = w.kW;
     ShapeInfo info;
     info.output = {in[0], filters, w.outH, w.outW};
-    const std::int64_t fanIn = channels / groups * kH * kW;
-    const std::int64_t fanOut = filters / groups * kH * kW;
+    // Saturating products: a hostile shape must reach the size check, not overflow here.
+    const std::int64_t fanIn = numElements({channels / groups, kH, kW});
+    const std::int64_t fanOut = numElements({filters / groups, kH, kW});
     addWeightsAndBias(info, attrs, {filters, channels / groups, kH, kW}, filters, fanIn, fanOut);
     return info;
   }
@@ -91,7 +94,9 @@ class Conv2DOp final : public Op {
     Cost c = Op::cost(inputs, info, attrs);
     const Dims& w = info.params[0].dims;
     const std::int64_t outputs = numElements(info.output);
-    c.flops = 2 * outputs * w[1] * w[2] * w[3] + (attrs.b("use_bias") ? outputs : 0);
+    const std::int64_t macs = numElements({outputs, w[1], w[2], w[3]});  // saturates
+    const std::int64_t bias = attrs.b("use_bias") ? outputs : 0;
+    c.flops = macs > (INT64_MAX - bias) / 2 ? INT64_MAX : 2 * macs + bias;
     return c;
   }
 

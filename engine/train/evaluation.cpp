@@ -134,9 +134,6 @@ Expected<EvalMetrics> evaluateTestSplit(const Model& model, const Dataset& test,
                        onBatch);
 }
 
-namespace {
-/// Loader options for evaluating `model` outside a training run: the kind's normalisation,
-/// computed from the training rows when the kind standardises features.
 Expected<BatchLoaderOptions> standaloneEvalOptions(const Model& model, std::int64_t batchSize) {
   LOOM_ASSIGN_OR_RETURN(const DatasetKind* kind, findDatasetKind(model.dataset));
   BatchLoaderOptions o;
@@ -157,7 +154,6 @@ Expected<BatchLoaderOptions> standaloneEvalOptions(const Model& model, std::int6
   }
   return evaluationLoaderOptions(o);
 }
-}  // namespace
 
 Expected<EvalMetrics> evaluate(const Model& modelIn, std::int64_t batchSize,
                                const std::function<void(const TrainProgress&)>& onProgress) {

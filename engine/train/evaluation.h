@@ -70,4 +70,10 @@ Expected<EvalMetrics> evaluateTestSplit(const Model& model, const Dataset& test,
                                         const std::function<void(const TrainProgress&)>& onProgress,
                                         const EvalBatchObserver& onBatch = {});
 
+/// Loader options for running `model` over data outside a training run (`loom eval`, embedding
+/// extraction): batch size `batchSize`, the run's seed, and the dataset kind's normalisation,
+/// computed from the same training rows a run uses when the kind standardises features (so the
+/// numbers match what the model saw in training).
+Expected<BatchLoaderOptions> standaloneEvalOptions(const Model& model, std::int64_t batchSize);
+
 }  // namespace loom

@@ -45,6 +45,7 @@ namespace pb {
 class TrainingConfig;
 class DatasetConfig;
 }  // namespace pb
+struct Model;
 
 /// Optimizers and schedules, in the order of optimizerNames() / scheduleNames().
 enum class OptimizerKind { Sgd, Adam, AdamW, RmsProp };
@@ -226,6 +227,13 @@ struct SettingOverride {
 Status applySettingOverrides(const std::vector<SettingOverride>& overrides,
                              pb::TrainingConfig& training, pb::DatasetConfig& dataset,
                              SettingsCheck* check);
+
+/// What every command that trains or runs a model does with its settings: the model file's
+/// settings with the command line's `overrides`, validated before any default is applied (a
+/// default must never hide a bad value, e.g. `--epochs 0`), then with the defaults filled in.
+/// Errors carry `modelPath` as their context.
+Status resolveSettings(Model& model, const std::vector<SettingOverride>& overrides,
+                       const std::string& modelPath);
 
 /// Documentation generated from the schema. settingsMarkdown(): the table committed in
 /// docs/optim.md; settingsText(): the same for a terminal (`loom settings`); settingFlagHelp():

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <limits>
 
+#include "engine/graph/model.h"
 #include "engine/train/settings.h"
 #include "engine/train/settings_detail.h"
 
@@ -104,6 +105,16 @@ Status applySettingOverrides(const std::vector<SettingOverride>& overrides, pb::
       if (specs[k].defaultSelector == specs[i].path && !byIndex[k])
         setSetting(specs[k], zeroOf(specs[k].type), t, d);
   }
+  return Status::ok();
+}
+
+Status resolveSettings(Model& model, const std::vector<SettingOverride>& overrides,
+                       const std::string& modelPath) {
+  SettingsCheck check;
+  Status st = applySettingOverrides(overrides, model.training, model.dataset, &check);
+  if (st) st = validateTrainingSettings(model.training, model.dataset, check);
+  if (!st) return st.withContext(modelPath);
+  applyDefaults(model);
   return Status::ok();
 }
 

@@ -7,7 +7,7 @@ set(CNN ${EXAMPLES}/cnn.loom)
 set(QUICK_METHODS --option ig.steps=8 --option shap.coalitions=200 --option lime.samples=200
     --option smoothgrad.samples=4)
 
-loom_cli_settings_case(explain_writes_everything 0 "explain \\[=+\\] 16/16"
+loom_cli_settings_case(explain_writes_everything 0 "explain +\\[=+\\] 16/16"
   STDOUT "explained 2 of 2 images.*grid: .*grid\\.png"
   FILE ${XWORK}/ok/scores.csv
   FILE_REGEX "image,label,predicted,target,method,score,baseline_score,completeness_gap,r2,deletion_auc,insertion_auc\ntest_5,[0-9],[0-9],[0-9],gradient,"

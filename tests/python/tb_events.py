@@ -14,6 +14,7 @@ import struct
 import sys
 import time
 
+from crc32c import crc32c  # noqa: E402  (tests/python, beside this file)
 from google.protobuf import descriptor_pb2, descriptor_pool, struct_pb2  # noqa: F401
 
 try:
@@ -24,24 +25,6 @@ except ImportError:  # pragma: no cover
 F = descriptor_pb2.FieldDescriptorProto
 
 
-def _crc_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_TABLE = _crc_table()
-
-
-def crc32c(data):
-    c = 0xFFFFFFFF
-    for b in data:
-        c = _TABLE[(c ^ b) & 0xFF] ^ (c >> 8)
-    return c ^ 0xFFFFFFFF
 
 
 def masked(data):

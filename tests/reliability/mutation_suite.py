@@ -2,7 +2,8 @@
 """The reliability suite: mutated model files, checkpoints and data sets against the real CLI.
 
 Every mutant is made from a fixed seed, so a failure reproduces with the same command line.
-Each run of `loom` must end with a documented exit code (docs/cli.md) and, when it fails, a
+Each run of `loom` must end with a documented exit code (docs/cli.md) other than 1 (an
+internal error is a bug) and, when it fails, a
 "loom: error: ..." message; within the time bound; within the memory bound (peak RSS of the
 process, from wait4); with no sanitizer report. Anything else (a signal such as SIGABRT or
 SIGSEGV, a timeout, too much memory, a silent failure) fails the suite and is listed with the
@@ -23,7 +24,24 @@ import subprocess
 import sys
 import time
 
-DOCUMENTED_EXIT_CODES = {0, 1, 2, 3, 4, 5, 6, 7, 8, 130}  # docs/cli.md, "Exit codes"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+from crc32c import crc32c  # noqa: E402  (an independent CRC-32C, not Loom's)
+
+
+
+def documented_exit_codes():
+    """The exit codes `loom` documents, read from their one definition (app/cli/exit_codes.h),
+    less 1: "internal error" means a bug in Loom, and no input may cause one."""
+    header = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app", "cli",
+                          "exit_codes.h")
+    with open(header, encoding="utf-8") as f:
+        codes = {int(v) for v in re.findall(r"\bkExit\w+ = (\d+)", f.read())}
+    if not {0, 2, 3, 4, 130} <= codes:
+        raise SystemExit(f"mutation_suite: cannot read the exit codes from {header}")
+    return codes - {1}
+
+
+DOCUMENTED_EXIT_CODES = documented_exit_codes()
 TIME_LIMIT_S = 30
 MEMORY_LIMIT_BYTES = 2 << 30
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
@@ -62,27 +80,6 @@ def run_loom(loom, args, env, log_path):
 
 
 # ---- mutators ---------------------------------------------------------------------------
-
-def _crc32c_table():
-    table = []
-    for n in range(256):
-        c = n
-        for _ in range(8):
-            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-CRC32C_TABLE = _crc32c_table()
-
-
-def crc32c(data):
-    """CRC-32C (Castagnoli), written out here so the suite does not trust Loom's."""
-    crc = 0xFFFFFFFF
-    for b in data:
-        crc = CRC32C_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFF
-
 
 def reseal_checkpoint(data):
     """Recomputes a checkpoint's trailing whole-file CRC-32C (docs/formats.md#checkpoints), so
@@ -193,7 +190,8 @@ class Suite:
         if rc == "timeout":
             problem = f"ran over {TIME_LIMIT_S} s"
         elif rc not in DOCUMENTED_EXIT_CODES:
-            problem = f"exit {rc} (a signal or an undocumented code)"
+            problem = (f"exit {rc} (an internal error: a bug)" if rc == 1 else
+                       f"exit {rc} (a signal or an undocumented code)")
         elif rc != 0 and "loom: error: " not in stderr and rc != 2:
             problem = f"exit {rc} without a 'loom: error:' message"
         elif rss > MEMORY_LIMIT_BYTES:

@@ -27,3 +27,6 @@ add_test(NAME loom_studio_screenshot_of_a_broken_file
                  -DEXPECT_RC=3 "-DEXPECT_STDERR=syntax_error\\.loom:12:[0-9]+"
                  -P ${PROJECT_SOURCE_DIR}/tests/cli/run_case.cmake)
 set_tests_properties(loom_studio_screenshot_of_a_broken_file PROPERTIES LABELS studio TIMEOUT 60)
+# A 100,000-node chain opens without freezing the window (with and without positions).
+loom_add_qt_test(loom_large_graph_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/large_graph_test.cpp)
+set_tests_properties(loom_large_graph_test PROPERTIES TIMEOUT 600)

@@ -25,6 +25,7 @@
 
 #include "engine/graph/model.h"
 #include "engine/proto/loom.pb.h"
+#include "tests/widgets/latency_probe.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/scalar_chart.h"
@@ -35,48 +36,12 @@
 
 using namespace loom;
 using namespace loom::studio;
+using loom::studio::test::LatencyProbe;
 
 namespace {
 
 constexpr int kMaxSteps = 200;
 const QString kExample = QStringLiteral(LOOM_SOURCE_DIR "/resources/examples/cnn.loom");
-
-/// Measures the longest gap between two ticks of a 5 ms timer on the GUI thread: any stall
-/// of the event loop (a blocking call, a slow slot, a long replot) shows up as a long gap.
-class LatencyProbe : public QObject {
- public:
-  LatencyProbe() {
-    m_timer.setTimerType(Qt::PreciseTimer);
-    m_timer.setInterval(5);
-    QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
-      const qint64 now = m_clock.nsecsElapsed();
-      if (m_last >= 0 && now - m_last > m_worst) {
-        m_worst = now - m_last;
-        m_worstPhase = m_phase;
-      }
-      m_last = now;
-    });
-  }
-  void start() {
-    m_clock.start();
-    m_last = -1;
-    m_worst = 0;
-    m_timer.start();
-  }
-  void stop() { m_timer.stop(); }
-  double worstMs() const { return m_worst / 1e6; }
-  /// What the test was doing when the worst stall happened (set with phase()).
-  const char* worstPhase() const { return m_worstPhase; }
-  void phase(const char* what) { m_phase = what; }
-
- private:
-  QTimer m_timer;
-  QElapsedTimer m_clock;
-  qint64 m_last = -1;
-  qint64 m_worst = 0;
-  const char* m_phase = "";
-  const char* m_worstPhase = "";
-};
 
 QToolButton* buttonFor(QWidget* root, QAction* action) {
   for (auto* b : root->findChildren<QToolButton*>())

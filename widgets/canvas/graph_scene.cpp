@@ -1,6 +1,8 @@
 #include "widgets/canvas/graph_scene.h"
 
+#include <QElapsedTimer>
 #include <QSet>
+#include <QTimer>
 #include <cmath>
 
 namespace loom::studio {
@@ -91,8 +93,65 @@ void GraphScene::syncEdges(NodeItem* item) {
     if (e) e->adjust();
 }
 
-void GraphScene::sync() {
+NodeItem* GraphScene::createNodeItem(const Node& node, const QString& name) {
+  auto* item = new NodeItem(node);
+  addItem(item);
+  m_nodes.insert(name, item);
+  item->setAnalysis(m_doc->nodeAnalysis(name));
+  return item;
+}
+
+void GraphScene::buildSlice() {
+  QElapsedTimer clock;
+  clock.start();
   const auto& nodes = m_doc->graph().nodes();
+  const qint64 total = static_cast<qint64>(nodes.size()) * 2;
+  while (m_buildNext < nodes.size() && clock.elapsed() < kSliceMs) {
+    for (int k = 0; k < 128 && m_buildNext < nodes.size(); ++k, ++m_buildNext) {
+      const Node& n = nodes[m_buildNext];
+      const QString name = QString::fromStdString(n.name);
+      if (!m_nodes.contains(name)) m_buildCreated.push_back(createNodeItem(n, name));
+    }
+  }
+  while (m_buildNext >= nodes.size() && m_edgesNext < m_buildCreated.size() &&
+         clock.elapsed() < kSliceMs) {
+    for (int k = 0; k < 128 && m_edgesNext < m_buildCreated.size(); ++k)
+      syncEdges(m_buildCreated[m_edgesNext++]);
+  }
+  if (m_buildNext < nodes.size() || m_edgesNext < m_buildCreated.size()) {
+    emit buildProgress(static_cast<qint64>(m_buildNext) + m_edgesNext,
+                       std::max(total, static_cast<qint64>(m_buildNext) + m_edgesNext));
+    QTimer::singleShot(0, this, &GraphScene::buildSlice);
+    return;
+  }
+  // The first out-edge of a producer with fan-out carries the shape label: place them all now.
+  for (NodeItem* item : std::as_const(m_buildCreated))
+    if (item->outEdges().size() > 1)
+      for (EdgeItem* e : item->outEdges()) e->adjust();
+  m_building = false;
+  m_buildCreated.clear();
+  sync();                  // what changed meanwhile and removals
+  if (m_building) return;  // the graph grew by a lot again: another build
+  updateNodesRect();
+  emit built();
+}
+
+void GraphScene::sync() {
+  if (m_building) return;  // the build's last slice syncs again
+  const auto& nodes = m_doc->graph().nodes();
+  if (nodes.size() > static_cast<size_t>(kItemsPerSlice)) {
+    qsizetype missing = 0;
+    for (const auto& n : nodes) missing += m_nodes.contains(QString::fromStdString(n.name)) ? 0 : 1;
+    if (missing > kItemsPerSlice) {
+      m_building = true;
+      m_buildNext = 0;
+      m_edgesNext = 0;
+      m_buildCreated.clear();
+      emit buildProgress(0, static_cast<qint64>(nodes.size()) * 2);
+      QTimer::singleShot(0, this, &GraphScene::buildSlice);
+      return;
+    }
+  }
   QSet<NodeItem*> seen;
   seen.reserve(static_cast<qsizetype>(nodes.size()));
   QVector<NodeItem*> changed;
@@ -101,10 +160,7 @@ void GraphScene::sync() {
     const QString name = QString::fromStdString(n.name);
     NodeItem* item = m_nodes.value(name);
     if (!item) {
-      item = new NodeItem(n);
-      addItem(item);
-      m_nodes.insert(name, item);
-      item->setAnalysis(m_doc->nodeAnalysis(name));
+      item = createNodeItem(n, name);
       changed.push_back(item);
     } else if (!(item->node() == n)) {
       item->setNode(n);
@@ -132,14 +188,16 @@ void GraphScene::sync() {
       if (e) producers.insert(e->from());
   for (NodeItem* p : producers)
     for (EdgeItem* e : p->outEdges()) e->adjust();
-  if (!changed.isEmpty() || anyChange) {
-    QRectF r;
-    for (NodeItem* item : std::as_const(m_nodes))
-      r |= QRectF(item->pos(), QSizeF(kNodeWidth, kNodeHeight));
-    m_nodesRect = r;
-    setSceneRect(r.adjusted(-2000, -2000, 2000, 2000));
-    emit contentChanged();
-  }
+  if (!changed.isEmpty() || anyChange) updateNodesRect();
+}
+
+void GraphScene::updateNodesRect() {
+  QRectF r;
+  for (NodeItem* item : std::as_const(m_nodes))
+    r |= QRectF(item->pos(), QSizeF(kNodeWidth, kNodeHeight));
+  m_nodesRect = r;
+  setSceneRect(r.adjusted(-2000, -2000, 2000, 2000));
+  emit contentChanged();
 }
 
 void GraphScene::setLiveStats(const QHash<QString, NodeItem::LiveStats>& stats) {

@@ -5,6 +5,13 @@
 // a copy of its Node), so an edit touches only the items that changed, and a whole-graph
 // undo costs one pass of cheap comparisons. The scene never edits the document; GraphView
 // turns user gestures into Document edits.
+//
+// Big graphs: when a sync would create more than kItemsPerSlice cards at once (opening a model
+// of tens of thousands of nodes), the cards and then their edges are built in slices of about
+// kSliceMs each, one slice per event-loop turn, so the window stays live (a 100,000-node chain
+// builds in a few seconds without a stall; tests/widgets/large_graph_test.cpp). buildProgress()
+// reports the slices; isBuilding() is true until built(). Edits during a build are picked up
+// by the sync that ends it.
 #pragma once
 
 #include <QGraphicsScene>
@@ -33,6 +40,10 @@ class GraphScene : public QGraphicsScene {
 
   /// Brings the items in line with the document (normally called through the signals).
   void sync();
+  /// True while a big sync is building items in slices (see the file comment).
+  bool isBuilding() const { return m_building; }
+  static constexpr int kItemsPerSlice = 2000;
+  static constexpr int kSliceMs = 25;
   /// Refreshes analysis-derived text (params, FLOPs, shapes, errors).
   void applyAnalysis();
 
@@ -50,14 +61,27 @@ class GraphScene : public QGraphicsScene {
  signals:
   /// Items were added, removed or moved by a sync (the minimap listens).
   void contentChanged();
+  /// A sliced build has made `done` of `total` cards and edges (0 <= done <= total).
+  void buildProgress(qint64 done, qint64 total);
+  /// A sliced build has finished: every node and edge of the graph is on the scene.
+  void built();
 
  private:
   void removeNodeItem(NodeItem* item);
   void syncEdges(NodeItem* item);
+  /// Recomputes nodesBoundingRect() and the scene rectangle; emits contentChanged().
+  void updateNodesRect();
+  NodeItem* createNodeItem(const Node& node, const QString& name);
+  /// One slice of a big build; schedules the next until done, then sync()s and emits built().
+  void buildSlice();
   Document* m_doc;
   QHash<QString, NodeItem*> m_nodes;
   int m_edgeCount = 0;
   QRectF m_nodesRect;
+  bool m_building = false;
+  size_t m_buildNext = 0;             // next graph node to make a card for
+  qsizetype m_edgesNext = 0;          // next of m_buildCreated to give its edges
+  QVector<NodeItem*> m_buildCreated;  // cards made by this build (edges still to come)
 };
 
 }  // namespace loom::studio

@@ -7,17 +7,21 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPainter>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTimer>
 #include <QToolBar>
+#include <QtConcurrent>
 #include <functional>
 
+#include "engine/core/exception_boundary.h"
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/modes.h"
@@ -25,6 +29,7 @@
 #include "widgets/modes/train/train_session.h"
 #include "widgets/shell/about_plugins_dialog.h"
 #include "widgets/shell/autosave.h"
+#include "widgets/shell/format.h"
 #include "widgets/shell/shortcuts_dialog.h"
 #include "widgets/shell/start_page.h"
 #include "widgets/shell/status_summary.h"
@@ -381,18 +386,57 @@ bool MainWindow::newDocument() {
 }
 
 bool MainWindow::openFile(const QString& path) {
-  if (!maybeDiscardChanges()) return false;
-  const Status status = m_doc->load(path);
-  if (!status.isOk()) {
-    QMessageBox::warning(this, tr("Cannot Open Model"), QString::fromStdString(status.message()));
+  if (m_opening) {
+    showStatus(tr("Still opening another model; wait for it to finish"));
     return false;
   }
+  if (!maybeDiscardChanges()) return false;
+  const QFileInfo info(path);
+  if (info.isFile() && info.size() > kSynchronousOpenBytes) {
+    openFileInBackground(path);
+    return true;
+  }
+  return finishOpen(path, loadModel(path.toStdString()));
+}
+
+void MainWindow::openFileInBackground(const QString& path) {
+  m_opening = true;
+  const QString shown = QDir::toNativeSeparators(path);
+  auto* busy = new QProgressBar(this);
+  busy->setRange(0, 0);  // indeterminate: the parser reports no progress
+  busy->setMaximumWidth(160);
+  busy->setMaximumHeight(14);
+  statusBar()->addPermanentWidget(busy);
+  statusBar()->showMessage(tr("Opening %1 (%2)…").arg(shown, formatBytes(QFileInfo(path).size())));
+  const std::uint64_t revision = m_doc->revision();
+  auto* watcher = new QFutureWatcher<Expected<Model>>(this);
+  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, busy, path, revision] {
+    watcher->deleteLater();
+    busy->deleteLater();
+    statusBar()->clearMessage();
+    m_opening = false;
+    // Edits made while the file was loading would be dropped: ask again if there are any.
+    if (m_doc->revision() != revision && !maybeDiscardChanges()) return;
+    finishOpen(path, watcher->result());
+  });
+  watcher->setFuture(QtConcurrent::run(
+      [p = path.toStdString()] { return guarded("opening " + p, [&] { return loadModel(p); }); }));
+}
+
+bool MainWindow::finishOpen(const QString& path, Expected<Model> model) {
+  if (!model) {
+    QMessageBox::warning(this, tr("Cannot Open Model"),
+                         QString::fromStdString(model.status().message()));
+    return false;
+  }
+  m_doc->resetModel(*model, path);
   m_untitledName.clear();
   m_autosaver->discard();
   addRecentFile(path);
   showCurrentMode();
   updateTitle();
   showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(path)));
+  emit fileOpened(path);
   return true;
 }
 

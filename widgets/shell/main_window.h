@@ -27,6 +27,8 @@
 #include <optional>
 #include <vector>
 
+#include "engine/core/status.h"
+#include "engine/graph/model.h"
 #include "widgets/modes/mode_manager.h"
 #include "widgets/shell/theme.h"
 
@@ -76,7 +78,17 @@ class MainWindow : public QMainWindow {
   // ---- files (each asks before dropping unsaved changes; false = cancelled or failed) ----
   bool newDocument();
   /// Opens a `.loom` file; shows the error in a message box if it does not load.
+  /// A file of up to kSynchronousOpenBytes is read and parsed at once (well under 100 ms) and
+  /// the return value says whether it opened. A larger one (a model of tens of thousands of
+  /// nodes) is read and parsed on a worker thread while the window stays live, with
+  /// "Opening …" and a busy indicator in the status bar; then true only means "opening
+  /// started", and fileOpened() or the error box follows. Both paths emit fileOpened().
+  /// While a file is being opened, another openFile() is refused (returns false, says why).
   bool openFile(const QString& path);
+  /// Files above this size open in the background (see openFile()).
+  static constexpr qint64 kSynchronousOpenBytes = 1 << 20;
+  /// True while a large file is being read and parsed in the background.
+  bool isOpening() const { return m_opening; }
   /// Opens a copy of a built-in template (resource path from builtinTemplates()).
   bool openTemplate(const QString& resource, const QString& title = {});
   /// Saves to the current file, or asks for one (Save As) for an untitled document.
@@ -109,6 +121,10 @@ class MainWindow : public QMainWindow {
   void showCurrentMode();
   void showStartPage();
 
+ signals:
+  /// A model file was opened and is now the document (`path` as given to openFile()).
+  void fileOpened(const QString& path);
+
  protected:
   void closeEvent(QCloseEvent* event) override;
   /// The toolbar/dock area's context menu: the current mode's docks only.
@@ -124,6 +140,10 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void showStatus(const QString& message);
   bool restoreSession(const RecoverableSession& session);
+  /// openFile() for a large file: loadModel() on a worker, then finishOpen() on this thread.
+  void openFileInBackground(const QString& path);
+  /// Makes a loaded model the document (or shows why it did not load).
+  bool finishOpen(const QString& path, Expected<Model> model);
 
   MainWindowOptions m_options;
   Document* m_doc;
@@ -140,6 +160,7 @@ class MainWindow : public QMainWindow {
   Theme m_theme = Theme::System;
   QString m_untitledName;  // shown for a template copy or restored session
   std::optional<bool> m_recoveryAnswer;
+  bool m_opening = false;  // a background openFile() is under way
 };
 
 }  // namespace loom::studio

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 
 /// Reads the foreign folder `name` to its end; fails the test when the folder is absent.
 std::unique_ptr<LogDirReader> load(const std::string& name) {
-  const fs::path dir = fs::path(LOOM_FOREIGN_DIR) / name;
+  const fs::path dir = fs::path(LOOM_FOREIGN_TESTDATA) / name;
   EXPECT_TRUE(fs::is_directory(dir))
       << "the foreign test logs are missing: " << dir
       << " (they live in ../shared/testdata/foreign beside the source tree; see its README)";

@@ -25,15 +25,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const std::string kForeign = std::string(LOOM_SOURCE_DIR) + "/../../shared/testdata/foreign";
-
+// Found once, by tests/CMakeLists.txt; empty here only if that directory is absent.
 std::string foreignDir() {
-  // The worktree sits at /work/wt/<name>; main at /work/main: both reach /work/shared.
-  for (const std::string& p :
-       {kForeign, std::string(LOOM_SOURCE_DIR) + "/../shared/testdata/foreign",
-        std::string("/work/shared/testdata/foreign")})
-    if (fs::is_directory(p)) return p;
-  return "";
+  return fs::is_directory(LOOM_FOREIGN_TESTDATA) ? std::string(LOOM_FOREIGN_TESTDATA) : "";
 }
 
 fs::path scratch(const std::string& name) {

@@ -69,6 +69,15 @@ DesignMode::DesignMode(const ModeContext& context, QObject* parent)
   // reset, and the view should fit what the user gets.
   connect(document(), &Document::modelReset, this,
           [this] { QTimer::singleShot(0, this, &DesignMode::fitAll); });
+  // A big model's canvas is built in slices (GraphScene): say how far it is, fit when done.
+  connect(
+      m_view->graphScene(), &GraphScene::buildProgress, this, [this](qint64 done, qint64 total) {
+        emit statusMessage(tr("Building the canvas: %1 %").arg(total > 0 ? 100 * done / total : 0));
+      });
+  connect(m_view->graphScene(), &GraphScene::built, this, [this] {
+    fitAll();
+    emit statusMessage(tr("Canvas ready: %1 nodes").arg(document()->graph().nodes().size()));
+  });
   if (training()) connectTraining();
   connect(m_view, &GraphView::layoutFinished, this, [this](bool applied) {
     if (!applied) return;
