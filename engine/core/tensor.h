@@ -29,7 +29,13 @@ enum class Layout : std::uint8_t { Plain = 0, NHWC = 1 };
 const char* layoutName(Layout layout);
 
 using Dims = std::vector<std::int64_t>;
+/// The product of `dims`, saturating at INT64_MAX (never overflowing) for sizes from outside.
 std::int64_t numElements(const Dims& dims);
+/// total += v, saturating at INT64_MAX: sums of sizes and costs that numElements() may have
+/// saturated stay saturated instead of overflowing.
+inline void addSaturating(std::int64_t& total, std::int64_t v) {
+  if (__builtin_add_overflow(total, v, &total)) total = INT64_MAX;
+}
 /// The product of `dims` in checked 64-bit arithmetic: nullopt when a dimension is negative or
 /// the product (times `elementBytes`, when given) does not fit in int64. Use it wherever a
 /// size comes from outside (a file, a user's attribute) before anything is allocated.

@@ -30,10 +30,6 @@ Status checkTensorSizes(const ShapeInfo& shape, std::int64_t batch, const std::s
     LOOM_RETURN_IF_ERROR(check(p.dims, "parameter \"" + p.name + "\""));
   return Status::ok();
 }
-
-void addSaturating(std::int64_t& total, std::int64_t v) {
-  if (__builtin_add_overflow(total, v, &total)) total = INT64_MAX;
-}
 }  // namespace
 
 std::string nodeLabel(const Node& node) {

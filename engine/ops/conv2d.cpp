@@ -1,7 +1,5 @@
 #include "engine/ops/conv2d.h"
 
-#include <cstdint>
-
 #include "engine/ops/onnx_mapping.h"
 #include "engine/ops/op_helpers.h"
 
@@ -94,9 +92,8 @@ class Conv2DOp final : public Op {
     Cost c = Op::cost(inputs, info, attrs);
     const Dims& w = info.params[0].dims;
     const std::int64_t outputs = numElements(info.output);
-    const std::int64_t macs = numElements({outputs, w[1], w[2], w[3]});  // saturates
-    const std::int64_t bias = attrs.b("use_bias") ? outputs : 0;
-    c.flops = macs > (INT64_MAX - bias) / 2 ? INT64_MAX : 2 * macs + bias;
+    c.flops = numElements({2, outputs, w[1], w[2], w[3]});  // saturates on hostile shapes
+    if (attrs.b("use_bias")) addSaturating(c.flops, outputs);
     return c;
   }
 

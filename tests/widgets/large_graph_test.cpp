@@ -87,10 +87,11 @@ class LargeGraphTest : public QObject {
     QCOMPARE(window.document()->analysis().nodes.size(), static_cast<size_t>(kNodes));
     QCOMPARE(window.document()->analysis().order.size(), static_cast<size_t>(kNodes));
     QVERIFY(!window.document()->isModified());
-    qInfo("%d-node chain (%s): canvas complete after %.2f s, analysis after %.2f s; longest "
-          "GUI-thread stall %.1f ms (during: %s)",
-          kNodes, positions ? "laid out" : "no positions", canvasS, analysedS, probe.worstMs(),
-          probe.worstPhase());
+    qInfo(
+        "%d-node chain (%s): canvas complete after %.2f s, analysis after %.2f s; longest "
+        "GUI-thread stall %.1f ms (during: %s)",
+        kNodes, positions ? "laid out" : "no positions", canvasS, analysedS, probe.worstMs(),
+        probe.worstPhase());
     const double limitMs = qEnvironmentVariableIsSet("LOOM_STRICT_TIMING") ? 100 : 1000;
     QVERIFY2(probe.worstMs() < limitMs,
              qPrintable(QStringLiteral("GUI stalled %1 ms during %2")

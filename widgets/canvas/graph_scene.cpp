@@ -4,6 +4,7 @@
 #include <QSet>
 #include <QTimer>
 #include <cmath>
+#include <utility>
 
 namespace loom::studio {
 
@@ -20,7 +21,10 @@ void detachFromProducer(EdgeItem* e) {
 
 GraphScene::GraphScene(Document* doc, QObject* parent) : QGraphicsScene(parent), m_doc(doc) {
   connect(doc, &Document::graphChanged, this, [this] { sync(); });
-  connect(doc, &Document::modelReset, this, [this] { sync(); });
+  connect(doc, &Document::modelReset, this, [this] {
+    m_resetPending = true;
+    sync();
+  });
   connect(doc, &Document::analysisUpdated, this, &GraphScene::applyAnalysis);
   sync();
 }
@@ -139,18 +143,18 @@ void GraphScene::buildSlice() {
 void GraphScene::sync() {
   if (m_building) return;  // the build's last slice syncs again
   const auto& nodes = m_doc->graph().nodes();
-  if (nodes.size() > static_cast<size_t>(kItemsPerSlice)) {
-    qsizetype missing = 0;
-    for (const auto& n : nodes) missing += m_nodes.contains(QString::fromStdString(n.name)) ? 0 : 1;
-    if (missing > kItemsPerSlice) {
-      m_building = true;
-      m_buildNext = 0;
-      m_edgesNext = 0;
-      m_buildCreated.clear();
-      emit buildProgress(0, static_cast<qint64>(nodes.size()) * 2);
-      QTimer::singleShot(0, this, &GraphScene::buildSlice);
-      return;
-    }
+  // Many new cards: after a reset every name may be new; after an edit, count the growth.
+  const bool reset = std::exchange(m_resetPending, false);
+  const size_t cards = static_cast<size_t>(m_nodes.size());
+  const size_t slice = static_cast<size_t>(kItemsPerSlice);
+  if (nodes.size() > slice && (reset || nodes.size() > cards + slice)) {
+    m_building = true;
+    m_buildNext = 0;
+    m_edgesNext = 0;
+    m_buildCreated.clear();
+    emit buildProgress(0, static_cast<qint64>(nodes.size()) * 2);
+    QTimer::singleShot(0, this, &GraphScene::buildSlice);
+    return;
   }
   QSet<NodeItem*> seen;
   seen.reserve(static_cast<qsizetype>(nodes.size()));

@@ -6,12 +6,12 @@
 // undo costs one pass of cheap comparisons. The scene never edits the document; GraphView
 // turns user gestures into Document edits.
 //
-// Big graphs: when a sync would create more than kItemsPerSlice cards at once (opening a model
-// of tens of thousands of nodes), the cards and then their edges are built in slices of about
-// kSliceMs each, one slice per event-loop turn, so the window stays live (a 100,000-node chain
-// builds in a few seconds without a stall; tests/widgets/large_graph_test.cpp). buildProgress()
-// reports the slices; isBuilding() is true until built(). Edits during a build are picked up
-// by the sync that ends it.
+// Big graphs: when a sync would create more than kItemsPerSlice cards at once (a reset to a
+// model of more nodes than that, e.g. opening one, or an edit adding that many), the cards and then
+// their edges are built in slices of about kSliceMs each, one slice per event-loop turn, so the
+// window stays live (a 100,000-node chain builds in a few seconds without a stall;
+// tests/widgets/large_graph_test.cpp). buildProgress() reports the slices until built(). Edits
+// during a build are picked up by the sync that ends it.
 #pragma once
 
 #include <QGraphicsScene>
@@ -40,8 +40,6 @@ class GraphScene : public QGraphicsScene {
 
   /// Brings the items in line with the document (normally called through the signals).
   void sync();
-  /// True while a big sync is building items in slices (see the file comment).
-  bool isBuilding() const { return m_building; }
   static constexpr int kItemsPerSlice = 2000;
   static constexpr int kSliceMs = 25;
   /// Refreshes analysis-derived text (params, FLOPs, shapes, errors).
@@ -79,6 +77,7 @@ class GraphScene : public QGraphicsScene {
   int m_edgeCount = 0;
   QRectF m_nodesRect;
   bool m_building = false;
+  bool m_resetPending = false;        // the next sync() follows Document::modelReset
   size_t m_buildNext = 0;             // next graph node to make a card for
   qsizetype m_edgesNext = 0;          // next of m_buildCreated to give its edges
   QVector<NodeItem*> m_buildCreated;  // cards made by this build (edges still to come)

@@ -393,13 +393,13 @@ bool MainWindow::openFile(const QString& path) {
   if (!maybeDiscardChanges()) return false;
   const QFileInfo info(path);
   if (info.isFile() && info.size() > kSynchronousOpenBytes) {
-    openFileInBackground(path);
+    openFileInBackground(path, info.size());
     return true;
   }
   return finishOpen(path, loadModel(path.toStdString()));
 }
 
-void MainWindow::openFileInBackground(const QString& path) {
+void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
   m_opening = true;
   const QString shown = QDir::toNativeSeparators(path);
   auto* busy = new QProgressBar(this);
@@ -407,7 +407,7 @@ void MainWindow::openFileInBackground(const QString& path) {
   busy->setMaximumWidth(160);
   busy->setMaximumHeight(14);
   statusBar()->addPermanentWidget(busy);
-  statusBar()->showMessage(tr("Opening %1 (%2)…").arg(shown, formatBytes(QFileInfo(path).size())));
+  statusBar()->showMessage(tr("Opening %1 (%2)…").arg(shown, formatBytes(bytes)));
   const std::uint64_t revision = m_doc->revision();
   auto* watcher = new QFutureWatcher<Expected<Model>>(this);
   connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, busy, path, revision] {

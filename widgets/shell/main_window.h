@@ -87,8 +87,6 @@ class MainWindow : public QMainWindow {
   bool openFile(const QString& path);
   /// Files above this size open in the background (see openFile()).
   static constexpr qint64 kSynchronousOpenBytes = 1 << 20;
-  /// True while a large file is being read and parsed in the background.
-  bool isOpening() const { return m_opening; }
   /// Opens a copy of a built-in template (resource path from builtinTemplates()).
   bool openTemplate(const QString& resource, const QString& title = {});
   /// Saves to the current file, or asks for one (Save As) for an untitled document.
@@ -140,8 +138,9 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void showStatus(const QString& message);
   bool restoreSession(const RecoverableSession& session);
-  /// openFile() for a large file: loadModel() on a worker, then finishOpen() on this thread.
-  void openFileInBackground(const QString& path);
+  /// openFile() for a large file (`bytes` long): loadModel() on a worker, then finishOpen()
+  /// on this thread.
+  void openFileInBackground(const QString& path, qint64 bytes);
   /// Makes a loaded model the document (or shows why it did not load).
   bool finishOpen(const QString& path, Expected<Model> model);
 
