@@ -1,24 +1,7 @@
 // loom-studio [FILE]: the desktop application. Everything lives in loom_widgets; this file
 // only parses the command line, loads the plugins (docs/plugins.md) and starts the main window.
-//
-//   --train FILE                  open FILE in Train mode and start training it (the demo)
-//   --logdir DIR                  open the dashboard on the runs under DIR (tensorboard --logdir)
-//   --max-steps N                 with --train: stop after N optimizer steps
-//
-// Options for tests and documentation screenshots (docs/studio.md):
-//   --screenshot-delay MS         wait MS (default 400) before --screenshot grabs
-//   --mode ID                     make mode ID current (design, train) after the start
-//   --tab NAME                    Train mode: show the dashboard tab NAME (Scalars, Histograms,
-//                                 Images)
-//   --theme system|light|dark     override the theme (also saved in the settings)
-//   --screenshot PNG              lay out, grab the window into PNG, exit
-//   --select NODE                 select NODE before the screenshot
-//   --size WxH                    window size in logical pixels (screenshots)
-//   --test-autosave-ms MS         autosave interval instead of 30 s
-//   --test-add-node OP            after start (and recovery), add a node of OP: an edit
-//   --test-restore accept|discard answer the crash-recovery offer without a dialog
-//   --test-dump FILE              after start, write the document as saved to FILE, print
-//                                 "path=<document path> modified=<0|1>", exit
+// The flags are a table in studio_flags.cpp: `loom-studio --help` lists them, and the table in
+// docs/studio.md is `loom-studio --flags-markdown`.
 #include <dlfcn.h>
 
 #include <QApplication>
@@ -31,7 +14,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
+#include "app/studio/studio_flags.h"
 #include "engine/graph/model.h"
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
@@ -82,6 +67,11 @@ bool x11DisplayUnreachable() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The docs' flag table needs no display (docs/studio.md, checked by a ctest).
+  if (argc == 2 && std::string_view(argv[1]) == "--flags-markdown") {
+    std::fputs(loom::studio::studioFlagsMarkdown().c_str(), stdout);
+    return 0;
+  }
   // Without a display Qt would abort inside QApplication; say what to do instead.
   if (!hasDisplay()) {
     std::fprintf(
@@ -112,48 +102,30 @@ int main(int argc, char** argv) {
   parser.addVersionOption();
   parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A .loom model to open."),
                                QStringLiteral("[FILE]"));
-  const QCommandLineOption themeOpt(
-      QStringLiteral("theme"), QStringLiteral("system, light or dark."), QStringLiteral("theme"));
-  const QCommandLineOption shotOpt(QStringLiteral("screenshot"),
-                                   QStringLiteral("Grab the window into PNG and exit."),
-                                   QStringLiteral("png"));
-  const QCommandLineOption sizeOpt(QStringLiteral("size"),
-                                   QStringLiteral("Window size WxH (screenshots)."),
-                                   QStringLiteral("WxH"));
-  const QCommandLineOption selectOpt(QStringLiteral("select"),
-                                     QStringLiteral("Select a node (screenshots)."),
-                                     QStringLiteral("node"));
-  const QCommandLineOption autosaveOpt(QStringLiteral("test-autosave-ms"),
-                                       QStringLiteral("Test: autosave interval."),
-                                       QStringLiteral("ms"));
-  const QCommandLineOption addOpt(QStringLiteral("test-add-node"),
-                                  QStringLiteral("Test: add a node of OP."), QStringLiteral("op"));
-  const QCommandLineOption restoreOpt(QStringLiteral("test-restore"),
-                                      QStringLiteral("Test: accept or discard recovery."),
-                                      QStringLiteral("answer"));
-  const QCommandLineOption dumpOpt(QStringLiteral("test-dump"),
-                                   QStringLiteral("Test: write the document to FILE and exit."),
-                                   QStringLiteral("file"));
-  const QCommandLineOption trainOpt(QStringLiteral("train"),
-                                    QStringLiteral("Open FILE in Train mode and start training."),
-                                    QStringLiteral("file"));
-  const QCommandLineOption logdirOpt(QStringLiteral("logdir"),
-                                     QStringLiteral("Open the dashboard on the runs under DIR."),
-                                     QStringLiteral("dir"));
-  const QCommandLineOption maxStepsOpt(QStringLiteral("max-steps"),
-                                       QStringLiteral("With --train: stop after N steps."),
-                                       QStringLiteral("n"));
-  const QCommandLineOption delayOpt(QStringLiteral("screenshot-delay"),
-                                    QStringLiteral("Wait MS before --screenshot grabs."),
-                                    QStringLiteral("ms"));
-  const QCommandLineOption modeOpt(QStringLiteral("mode"),
-                                   QStringLiteral("Make mode ID current (screenshots)."),
-                                   QStringLiteral("id"));
-  const QCommandLineOption tabOpt(QStringLiteral("tab"),
-                                  QStringLiteral("Train mode: show dashboard tab NAME."),
-                                  QStringLiteral("name"));
-  parser.addOptions({themeOpt, shotOpt, sizeOpt, selectOpt, autosaveOpt, addOpt, restoreOpt,
-                     dumpOpt, trainOpt, logdirOpt, maxStepsOpt, delayOpt, modeOpt, tabOpt});
+  std::vector<QCommandLineOption> flagOptions;
+  for (const auto& flag : loom::studio::studioFlags())
+    flagOptions.emplace_back(QString::fromUtf8(flag.name.data(), qsizetype(flag.name.size())),
+                             QString::fromUtf8(flag.help.data(), qsizetype(flag.help.size())),
+                             QString::fromUtf8(flag.value.data(), qsizetype(flag.value.size())));
+  for (const auto& flagOption : flagOptions) parser.addOption(flagOption);
+  auto option = [&](loom::studio::StudioFlag id) -> const QCommandLineOption& {
+    return flagOptions[static_cast<std::size_t>(id)];
+  };
+  using enum loom::studio::StudioFlag;
+  const auto& themeOpt = option(Theme);
+  const auto& shotOpt = option(Screenshot);
+  const auto& sizeOpt = option(Size);
+  const auto& selectOpt = option(Select);
+  const auto& autosaveOpt = option(TestAutosaveMs);
+  const auto& addOpt = option(TestAddNode);
+  const auto& restoreOpt = option(TestRestore);
+  const auto& dumpOpt = option(TestDump);
+  const auto& trainOpt = option(Train);
+  const auto& logdirOpt = option(LogDir);
+  const auto& maxStepsOpt = option(MaxSteps);
+  const auto& delayOpt = option(ScreenshotDelay);
+  const auto& modeOpt = option(Mode);
+  const auto& tabOpt = option(Tab);
   parser.process(app);
 
   // Plugins before the window: a model that names a plugin's op or dataset kind must open.

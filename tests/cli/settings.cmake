@@ -57,6 +57,7 @@ add_test(NAME cli_train_help_comes_from_the_schema COMMAND ${LOOM_BIN} train --h
 set_tests_properties(cli_train_help_comes_from_the_schema PROPERTIES LABELS cli
   PASS_REGULAR_EXPRESSION "--threads N +Compute threads.*\\[0, 1024\\].*--lr X +Base step size.*\\(0, inf\\).*rmsprop: 0\\.01")
 add_test(NAME cli_docs_settings_table_matches_schema
-  COMMAND ${CMAKE_COMMAND} -DLOOM=${LOOM_BIN} -DDOC=${PROJECT_SOURCE_DIR}/docs/optim.md
-          -P ${CMAKE_CURRENT_SOURCE_DIR}/docs_match_settings.cmake)
+  COMMAND ${CMAKE_COMMAND} "-DGENERATOR=${LOOM_BIN};settings;--markdown"
+          "-DMARKER=loom settings --markdown" -DDOC=${PROJECT_SOURCE_DIR}/docs/optim.md
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/docs_match_generated.cmake)
 set_tests_properties(cli_docs_settings_table_matches_schema PROPERTIES LABELS cli)

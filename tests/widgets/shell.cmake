@@ -17,6 +17,12 @@ add_test(NAME loom_studio_unreachable_display
                  $<TARGET_FILE:loom-studio>)
 set_tests_properties(loom_studio_unreachable_display PROPERTIES LABELS studio
   PASS_REGULAR_EXPRESSION "cannot connect to the X display \":4321\"")
+# docs/studio.md's flag table is generated from app/studio/studio_flags.cpp.
+add_test(NAME loom_studio_docs_flag_table_matches
+         COMMAND ${CMAKE_COMMAND} "-DGENERATOR=$<TARGET_FILE:loom-studio>;--flags-markdown"
+                 "-DMARKER=loom-studio --flags-markdown" -DDOC=${PROJECT_SOURCE_DIR}/docs/studio.md
+                 -P ${PROJECT_SOURCE_DIR}/tests/cli/docs_match_generated.cmake)
+set_tests_properties(loom_studio_docs_flag_table_matches PROPERTIES LABELS studio)
 # A screenshot run on a file that does not parse: the error on stderr and exit 3, at once
 # (it used to wait forever on the modal "Cannot Open Model" dialog).
 add_test(NAME loom_studio_screenshot_of_a_broken_file
