@@ -13,6 +13,7 @@
 
 #include "engine/core/file_util.h"
 #include "engine/core/memory_budget.h"
+#include "engine/graph/placement.h"
 #include "engine/interop/onnx_file.h"
 #include "engine/ops/op.h"
 #include "engine/ops/op_helpers.h"
@@ -101,7 +102,6 @@ class Importer {
   Expected<std::vector<int>> nodeOrder();
   Status importNode(const onnx::NodeProto& n);
   Status setOutput();
-  void placeNodes();
 
   Expected<Value> readTensor(const onnx::TensorProto& t, const std::string& what);
   Expected<std::string> readExternal(const onnx::TensorProto& t, const std::string& what,
@@ -1004,24 +1004,6 @@ Status Importer::setOutput() {
   return Status::ok();
 }
 
-// ONNX has no canvas positions; the studio does not lay a graph out by itself when it opens
-// one, so give each node a row by its depth (longest path from an input) and a column by its
-// order within the row, in the spacing of the example models (90 down, 220 across).
-void Importer::placeNodes() {
-  auto order = m_model.graph.topologicalOrder();
-  if (!order) return;
-  std::map<std::string, int> depth;
-  std::map<int, int> used;  // row -> nodes placed in it
-  for (int i : *order) {
-    Node& n = m_model.graph.nodes()[static_cast<size_t>(i)];
-    int d = 0;
-    for (const std::string& in : n.inputs) d = std::max(d, depth[in] + 1);
-    depth[n.name] = d;
-    n.x = 220.0 * used[d]++;
-    n.y = 90.0 * d;
-  }
-}
-
 Expected<OnnxImportResult> Importer::run() {
   LOOM_RETURN_IF_ERROR(checkHeader());
   LOOM_RETURN_IF_ERROR(loadInitializers());
@@ -1049,7 +1031,7 @@ Expected<OnnxImportResult> Importer::run() {
   // Nodes whose outputs nothing uses (e.g. a Shape branch that was folded) leave no trace;
   // a Loom node computing nothing the output needs is removed.
   LOOM_RETURN_IF_ERROR(m_model.graph.checkStructure().withContext(m_source));
-  placeNodes();
+  placeByDepth(m_model.graph);  // ONNX has no canvas positions
   const std::string stem = fs::path(m_source).stem().string();
   m_model.name = sanitizeName(m_proto.graph().name().empty() ? stem : m_proto.graph().name());
   m_model.description = "Imported from " + fs::path(m_source).filename().string() + " (" +

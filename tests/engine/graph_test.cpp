@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "engine/graph/model.h"
+#include "engine/graph/placement.h"
 
 using namespace loom;
 
@@ -142,4 +143,55 @@ TEST(ModelIo, MissingFileNamesPath) {
   ASSERT_FALSE(r.hasValue());
   EXPECT_EQ(r.status().code(), ErrorCode::NotFound);
   EXPECT_NE(r.status().message().find("/nonexistent/dir/m.loom"), std::string::npos);
+}
+
+// placeByDepth: row = longest path from a source, column = order within the row (expected
+// positions worked out by hand from the spacing constants).
+TEST(Placement, RowsAreLongestPathDepthsAndColumnsFollowTopologicalOrder) {
+  Graph g;
+  // a -> b -> c, a -> c (c's longest path is 2, not 1), a -> d, {c, d} -> e
+  ASSERT_TRUE(g.addNode(node("a", "Input")).isOk());
+  ASSERT_TRUE(g.addNode(node("b", "ReLU", {"a"})).isOk());
+  ASSERT_TRUE(g.addNode(node("c", "Add", {"b", "a"})).isOk());
+  ASSERT_TRUE(g.addNode(node("d", "ReLU", {"a"})).isOk());
+  ASSERT_TRUE(g.addNode(node("e", "Add", {"c", "d"})).isOk());
+  EXPECT_TRUE(lacksPlacement(g));
+  placeByDepth(g);
+  EXPECT_FALSE(lacksPlacement(g));
+  const double dx = kPlacementColumnStep, dy = kPlacementRowStep;
+  auto at = [&](const char* name) {
+    const Node* n = g.find(name);
+    return std::pair{n->x, n->y};
+  };
+  EXPECT_EQ(at("a"), std::pair(0.0, 0.0));
+  EXPECT_EQ(at("b"), std::pair(0.0, dy));  // row 1: b, then d
+  EXPECT_EQ(at("d"), std::pair(dx, dy));
+  EXPECT_EQ(at("c"), std::pair(0.0, 2 * dy));  // via b
+  EXPECT_EQ(at("e"), std::pair(0.0, 3 * dy));
+}
+
+TEST(Placement, OnlyGraphsWithEveryNodeOnOnePointLackIt) {
+  Graph g;
+  EXPECT_FALSE(lacksPlacement(g));  // empty
+  ASSERT_TRUE(g.addNode(node("a", "Input")).isOk());
+  EXPECT_FALSE(lacksPlacement(g));  // one node is placed wherever it is
+  Node b = node("b", "ReLU", {"a"});
+  b.x = b.y = 500;  // both at (500, 500): still a pile
+  g.nodes()[0].x = g.nodes()[0].y = 500;
+  ASSERT_TRUE(g.addNode(b).isOk());
+  EXPECT_TRUE(lacksPlacement(g));
+  g.nodes()[1].y = 590;
+  EXPECT_FALSE(lacksPlacement(g));
+}
+
+TEST(Placement, ACycleIsPlacedInFileOrderSixteenToARow) {
+  Graph g;
+  for (int i = 0; i < 20; ++i)
+    ASSERT_TRUE(g.addNode(node(nodeName(i), "ReLU", {nodeName((i + 19) % 20)})).isOk());
+  ASSERT_FALSE(g.topologicalOrder().hasValue());
+  placeByDepth(g);
+  EXPECT_EQ(g.nodes()[15].x, 15 * kPlacementColumnStep);
+  EXPECT_EQ(g.nodes()[15].y, 0.0);
+  EXPECT_EQ(g.nodes()[17].x, 1 * kPlacementColumnStep);
+  EXPECT_EQ(g.nodes()[17].y, kPlacementRowStep);
 }

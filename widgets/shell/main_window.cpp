@@ -22,6 +22,7 @@
 #include <functional>
 
 #include "engine/core/exception_boundary.h"
+#include "engine/graph/placement.h"
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/modes.h"
@@ -396,7 +397,14 @@ bool MainWindow::openFile(const QString& path) {
     openFileInBackground(path, info.size());
     return true;
   }
-  return finishOpen(path, loadModel(path.toStdString()));
+  return finishOpen(path, loadForCanvas(path.toStdString()));
+}
+
+Expected<MainWindow::CanvasModel> MainWindow::loadForCanvas(const std::string& path) {
+  LOOM_ASSIGN_OR_RETURN(Model model, loadModel(path));
+  const bool unplaced = lacksPlacement(model.graph);
+  if (unplaced) placeByDepth(model.graph);
+  return CanvasModel{std::move(model), unplaced};
 }
 
 void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
@@ -409,7 +417,7 @@ void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
   statusBar()->addPermanentWidget(busy);
   statusBar()->showMessage(tr("Opening %1 (%2)…").arg(shown, formatBytes(bytes)));
   const std::uint64_t revision = m_doc->revision();
-  auto* watcher = new QFutureWatcher<Expected<Model>>(this);
+  auto* watcher = new QFutureWatcher<Expected<CanvasModel>>(this);
   connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, busy, path, revision] {
     watcher->deleteLater();
     busy->deleteLater();
@@ -419,23 +427,29 @@ void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
     if (m_doc->revision() != revision && !maybeDiscardChanges()) return;
     finishOpen(path, watcher->result());
   });
-  watcher->setFuture(QtConcurrent::run(
-      [p = path.toStdString()] { return guarded("opening " + p, [&] { return loadModel(p); }); }));
+  watcher->setFuture(QtConcurrent::run([p = path.toStdString()] {
+    return guarded("opening " + p, [&] { return loadForCanvas(p); });
+  }));
 }
 
-bool MainWindow::finishOpen(const QString& path, Expected<Model> model) {
-  if (!model) {
+bool MainWindow::finishOpen(const QString& path, Expected<CanvasModel> loaded) {
+  if (!loaded) {
     QMessageBox::warning(this, tr("Cannot Open Model"),
-                         QString::fromStdString(model.status().message()));
+                         QString::fromStdString(loaded.status().message()));
     return false;
   }
-  m_doc->resetModel(*model, path);
+  m_doc->resetModel(loaded->model, path);
   m_untitledName.clear();
   m_autosaver->discard();
   addRecentFile(path);
   showCurrentMode();
   updateTitle();
-  showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(path)));
+  if (loaded->placedByDepth)
+    showStatus(tr("Opened %1: the file has no node positions, so nodes are placed by depth "
+                  "(Auto Layout arranges them; Save keeps the positions)")
+                   .arg(QDir::toNativeSeparators(path)));
+  else
+    showStatus(tr("Opened %1").arg(QDir::toNativeSeparators(path)));
   emit fileOpened(path);
   return true;
 }

@@ -138,11 +138,19 @@ class MainWindow : public QMainWindow {
   void updateTitle();
   void showStatus(const QString& message);
   bool restoreSession(const RecoverableSession& session);
-  /// openFile() for a large file (`bytes` long): loadModel() on a worker, then finishOpen()
-  /// on this thread.
+  /// A model read for the canvas: a file without positions (every node at one point) is
+  /// given placeByDepth()'s layout, which is not an edit (the document stays unmodified).
+  struct CanvasModel {
+    Model model;
+    bool placedByDepth = false;
+  };
+  /// Reads and places `path`; thread-safe (runs on a worker for large files).
+  static Expected<CanvasModel> loadForCanvas(const std::string& path);
+  /// openFile() for a large file (`bytes` long): loadForCanvas() on a worker, then
+  /// finishOpen() on this thread.
   void openFileInBackground(const QString& path, qint64 bytes);
   /// Makes a loaded model the document (or shows why it did not load).
-  bool finishOpen(const QString& path, Expected<Model> model);
+  bool finishOpen(const QString& path, Expected<CanvasModel> loaded);
 
   MainWindowOptions m_options;
   Document* m_doc;
