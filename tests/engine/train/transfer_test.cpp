@@ -310,3 +310,26 @@ TEST(Freeze, AFrozenRunStoppedAndResumedEndsBitIdentical) {
   for (const auto& [name, t] : whole.parameters)
     EXPECT_TRUE(sameBytes(resumed.parameters.at(name), t)) << name;
 }
+
+// The checkpoint holds optimizer state only for what was trainable: unfreezing on resume is
+// refused as a checkpoint of other parameters (docs/transfer-learning.md says so).
+TEST(Freeze, ResumingWithNodesUnfrozenIsRefused) {
+  Model m = withInitialParameters(transferModel());
+  m.training.set_freeze_until("flatten");
+  const std::string dir = freshDir("unfreeze_on_resume");
+  TrainOptions first;
+  first.runDir = dir;
+  first.maxSteps = 3;
+  Model part = m;
+  ASSERT_TRUE(train(part, first).hasValue());
+  Model unfrozen = m;
+  unfrozen.training.clear_freeze_until();
+  TrainOptions rest;
+  rest.runDir = dir;
+  rest.resume = true;
+  auto t = Trainer::create(unfrozen, rest);
+  ASSERT_FALSE(t.hasValue());
+  EXPECT_EQ(t.status().code(), ErrorCode::ModelMismatch) << t.status().message();
+  EXPECT_NE(t.status().message().find("no optimizer state"), std::string::npos)
+      << t.status().message();
+}
