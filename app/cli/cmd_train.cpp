@@ -10,6 +10,7 @@
 #include "app/cli/progress_bar.h"
 #include "engine/core/threads.h"
 #include "engine/graph/model.h"
+#include "engine/train/freeze.h"
 #include "engine/train/settings.h"
 #include "engine/train/trainer.h"
 
@@ -60,6 +61,9 @@ int runTrain(const TrainArgs& args) {
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
   if (Status st = resolveSettings(model, args.settings, args.model); !st) return reportError(st);
+  // A node name the graph lacks is refused before any data is read.
+  if (auto frozen = resolveFrozenSet(model.graph, model.training.freeze_until()); !frozen)
+    return reportError(frozen.status().withContext(args.model));
   if (args.check) {
     printEffectiveSettings(model, args.model);
     return kExitOk;

@@ -99,6 +99,17 @@ struct ImportArgs {
   std::string output;
 };
 
+/// `loom edit` (cmd_edit.cpp): transfer-learning surgery (engine/graph/transfer.h).
+struct EditArgs {
+  std::string model;
+  std::string checkpoint;                  ///< parameters to carry instead of the file's
+  std::string cutAfter;                    ///< --cut-after NODE
+  std::optional<std::int64_t> appendHead;  ///< --append-head N (checked by the engine: >= 1)
+  std::string freezeUntil;                 ///< --freeze-until NODE: sets training.freeze_until
+  std::string output;
+};
+
+int runEdit(const EditArgs& args);
 int runExport(const ExportArgs& args);
 int runPredict(const PredictArgs& args);
 int runImport(const ImportArgs& args);

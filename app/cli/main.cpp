@@ -174,6 +174,22 @@ static int runLoom(int argc, char** argv) {
   im->add_option("model", imp.onnx, "ONNX file")->required();
   im->add_option("-o,--output", imp.output, ".loom file to write")->required();
 
+  EditArgs edit;
+  auto* ed = app.add_subcommand(
+      "edit", "Transfer learning: cut a model after a node, append a new head, freeze");
+  ed->add_option("model", edit.model, "Model file (.loom)")->required();
+  ed->add_option("--checkpoint", edit.checkpoint, "Checkpoint whose parameters to carry over");
+  ed->add_option("--cut-after", edit.cutAfter,
+                 "Keep this node and every node before it; it becomes the output")
+      ->type_name("NODE");
+  ed->add_option("--append-head", edit.appendHead,
+                 "Append Flatten (if needed) + Dense(N) after the output: N classes")
+      ->type_name("N");
+  ed->add_option("--freeze-until", edit.freezeUntil,
+                 "Set training.freeze_until: " + setting("training.freeze_until").help)
+      ->type_name(loom::settingMetavar(setting("training.freeze_until")));
+  ed->add_option("-o,--output", edit.output, ".loom file to write")->required();
+
   ExplainArgs explain;
   auto* xp = app.add_subcommand(
       "explain", "Attribution maps (IG, Grad-CAM, SHAP, LIME, ...) as PNG, .npy, CSV");
@@ -199,6 +215,7 @@ static int runLoom(int argc, char** argv) {
   if (*x) return runExport(exp);
   if (*p) return runPredict(pred);
   if (*im) return runImport(imp);
+  if (*ed) return runEdit(edit);
   return kExitUsage;
 }
 

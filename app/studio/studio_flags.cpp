@@ -75,9 +75,13 @@ void appendGroup(std::string& out, FlagUse use, std::string_view title) {
 
 }  // namespace
 
-std::span<const StudioFlagSpec> studioFlags() { return kFlags; }
+std::span<const StudioFlagSpec> studioFlags() {
+  return kFlags;
+}
 
-const StudioFlagSpec& studioFlag(StudioFlag id) { return kFlags[static_cast<std::size_t>(id)]; }
+const StudioFlagSpec& studioFlag(StudioFlag id) {
+  return kFlags[static_cast<std::size_t>(id)];
+}
 
 std::string studioFlagsMarkdown() {
   std::string out;

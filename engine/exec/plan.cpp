@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cmath>
 #include <map>
+#include <set>
 
 namespace loom {
 
@@ -147,6 +148,7 @@ struct Plan::Impl {
     bool requiresGrad = false;  ///< has trainable params or a trainable ancestor (or is an
                                 ///< Input of a plan with inputGradients)
     bool keepGradient = false;  ///< diffDst has its own buffer (PlanOptions::keepGradients)
+    bool inference = false;     ///< forward always in inference mode (PlanOptions::inferenceNodes)
     int consumerEdges = 0;
     int gradContributions = 0;  ///< reset every backward
     std::vector<Edge> edges;
@@ -223,6 +225,9 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
   std::vector<Backend*> backends = options.backends;
   backends.push_back(im.reference.get());
 
+  // A set: a frozen imported network may name thousands of nodes here.
+  const std::set<std::string> inferenceNodes(options.inferenceNodes.begin(),
+                                             options.inferenceNodes.end());
   for (int nodeIndex : analysis.order) {
     const Node& node = nodes[static_cast<size_t>(nodeIndex)];
     const NodeAnalysis& na = analysis.nodes[static_cast<size_t>(nodeIndex)];
@@ -250,6 +255,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     step.keepGradient = (isInput && options.inputGradients) ||
                         std::find(options.keepGradients.begin(), options.keepGradients.end(),
                                   node.name) != options.keepGradients.end();
+    step.inference = inferenceNodes.count(node.name) > 0;
     KernelRequest request;
     request.op = na.op;
     request.attrs = &step.attrs;
@@ -299,6 +305,10 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
   for (const auto& name : options.keepGradients)
     if (!im.stepOfName.count(name))
       return invalidArgument("Plan::compile: keepGradients names node \"" + name +
+                             "\", which the graph does not have");
+  for (const auto& name : options.inferenceNodes)
+    if (!im.stepOfName.count(name))
+      return invalidArgument("Plan::compile: inferenceNodes names node \"" + name +
                              "\", which the graph does not have");
 
   // Memory: buffers whose lifetimes are disjoint share storage (before any view of them
@@ -414,7 +424,7 @@ Status Plan::Impl::runForward(const std::map<std::string, const Tensor*>& inputs
         im.profiling ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
     for (auto& e : step.edges)
       if (e.convert) e.converted.assignConverted(im.steps[static_cast<size_t>(e.producer)].dst);
-    step.args.training = training;
+    step.args.training = training && !step.inference;
     step.args.rngKey =
         rngKey ^ (0x9E3779B97F4A7C15ull * (static_cast<std::uint64_t>(step.node) + 1));
     Status st = step.kernel->forward(step.args);

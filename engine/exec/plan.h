@@ -46,6 +46,10 @@ struct PlanOptions {
   /// Nodes whose output gradient stays readable with gradient() after backward(): their
   /// gradient buffers are not shared with other nodes'. Unknown names are InvalidArgument.
   std::vector<std::string> keepGradients;
+  /// Nodes whose forward runs in inference mode even in a training forward (the frozen nodes
+  /// of transfer learning, engine/train/freeze.h: BatchNorm normalises with its running
+  /// statistics and keeps them, Dropout passes through). Unknown names are InvalidArgument.
+  std::vector<std::string> inferenceNodes;
 };
 
 /// `base` (a valid analysis of `graph`) re-derived for another batch size without analysing

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/events/confusion.h"
+#include "engine/train/freeze.h"
 #include "engine/train/settings.h"
 
 namespace loom {
@@ -23,6 +24,13 @@ std::string modelSummary(const Model& model, const GraphAnalysis& a) {
            std::to_string(na.cost.params) + " |\n";
   }
   out += "\nTotal: " + std::to_string(a.total.params) + " parameters.\n";
+  // Transfer learning: which nodes the run keeps as they are (freeze.h).
+  if (auto frozen = resolveFrozenSet(model.graph, model.training.freeze_until());
+      frozen && !frozen->nodes.empty()) {
+    out += "\nFrozen (training.freeze_until \"" + frozen->until + "\"):";
+    for (const std::string& n : frozen->nodes) out += " " + n;
+    out += "\n";
+  }
   return out;
 }
 

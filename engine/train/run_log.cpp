@@ -43,6 +43,11 @@ Status RunLog::start(const RunDescription& d, std::int64_t resumedAtEpoch) {
                        {"samples", d.samples},
                        {"fingerprint", d.dataFingerprint}};
   m_json["backends"] = d.backends;
+  if (!d.frozen.nodes.empty())
+    m_json["frozen"] = {{"until", d.frozen.until},
+                        {"nodes", d.frozen.nodes},
+                        {"tensors", d.frozen.tensors},
+                        {"parameters", d.frozen.parameters}};
   m_json["status"] = trainStatusName(TrainStatus::Running);
   m_json["global_step"] = 0;
   m_json["epoch_metrics"] = earlier;

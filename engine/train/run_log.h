@@ -10,6 +10,7 @@
 
 #include "engine/core/status.h"
 #include "engine/data/dataset.h"
+#include "engine/train/freeze.h"
 #include "engine/train/train_events.h"
 
 namespace loom {
@@ -29,6 +30,8 @@ struct RunDescription {
   std::int64_t samples = 0;  ///< training + validation samples used
   std::string dataFingerprint;
   std::string backends;
+  /// training.freeze_until and what it froze: run.json "frozen" (absent when nothing is).
+  FrozenSet frozen;
 };
 
 class RunLog {

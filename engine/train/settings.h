@@ -65,7 +65,7 @@ enum class SettingType {
   Float,    ///< double field
   Bool,     ///< bool field
   Name,     ///< string field holding one of a list of names (an enum)
-  Text,     ///< free string field (a path)
+  Text,     ///< free string field: a path or a node name (SettingSpec::textKind)
   IntList,  ///< repeated int32 field; the range applies to every element
 };
 /// "int", "uint64", "float", "bool", "name", "text", "int list".
@@ -103,6 +103,14 @@ struct SettingCondition {
   std::string toString() const;
 };
 
+/// What a Text setting's string names: how help shows it (metavar) and how editors offer it
+/// (the studio gives a path a Browse button, a node name none).
+enum class TextKind {
+  Path,  ///< a file or directory ("PATH")
+  Node,  ///< the name of a node of the model's graph ("NODE"); checked against the graph by the
+         ///< code that uses it (a settings validator has no graph)
+};
+
 struct SettingSpec {
   std::string path;  ///< field path in the .loom file: "training.optimizer.learning_rate"
   SettingType type = SettingType::Int;
@@ -113,7 +121,8 @@ struct SettingSpec {
   std::string units;   ///< "epochs", "samples", "threads", ... (empty: none)
   std::string flag;    ///< `loom train` flag ("--lr"); empty = none
   SettingRange range;  ///< Int, Seed, Float, IntList
-  std::vector<std::string> names;  ///< Name: the allowed values (see namesFromDatasets)
+  std::vector<std::string> names;      ///< Name: the allowed values (see namesFromDatasets)
+  TextKind textKind = TextKind::Path;  ///< Text: what the string names
   bool namesFromDatasets =
       false;  ///< Name: the allowed values are DatasetRegistry::global()'s kinds
 
@@ -241,7 +250,7 @@ Status resolveSettings(Model& model, const std::vector<SettingOverride>& overrid
 std::string settingsMarkdown();
 std::string settingsText();
 std::string settingFlagHelp(const SettingSpec& spec);
-/// "N", "X", "NAME", "PATH", "SEED", ... for help texts.
+/// "N", "X", "NAME", "PATH", "NODE", "SEED", ... for help texts.
 std::string settingMetavar(const SettingSpec& spec);
 
 }  // namespace loom

@@ -47,7 +47,7 @@ std::string allowedText(const SettingSpec& s, bool markdown) {
                  : names(s.names) + " (any case)";
       break;
     case SettingType::Text:
-      text = "a path";
+      text = s.textKind == TextKind::Node ? "a node name of the model" : "a path";
       break;
     case SettingType::Bool:
       text = "true, false";
@@ -126,7 +126,7 @@ std::string settingMetavar(const SettingSpec& s) {
     case SettingType::Name:
       return "NAME";
     case SettingType::Text:
-      return "PATH";
+      return s.textKind == TextKind::Node ? "NODE" : "PATH";
     case SettingType::IntList:
       return "N,...";
   }
@@ -137,9 +137,10 @@ std::string settingFlagHelp(const SettingSpec& s) {
   const bool numeric =
       s.type == SettingType::Int || s.type == SettingType::Seed || s.type == SettingType::Float;
   std::string help = s.help +
-                     (s.type == SettingType::Name ? " One of "
-                      : numeric                   ? " In "
-                                                  : " ") +
+                     (s.type == SettingType::Name   ? " One of "
+                      : numeric                     ? " In "
+                      : s.type == SettingType::Text ? " Value: "
+                                                    : " ") +
                      allowedText(s, false) + "; default " + defaultText(s) + ".";
   if (!s.appliesWhen.empty()) help += " Used when " + whenText(s) + ".";
   for (const std::string& path : dependents(s)) {

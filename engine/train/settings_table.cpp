@@ -103,6 +103,15 @@ std::vector<SettingSpec> runSettings() {
   s.range = atLeast(0);
   s.zeroText = "off";
   v.push_back(s);
+
+  // Transfer learning (engine/train/freeze.h, docs/transfer-learning.md).
+  s = spec("training.freeze_until", SettingType::Text, "Run", "Freeze up to",
+           "Freezes this node and every node it depends on (towards the inputs): their "
+           "parameters stay byte-identical and they run in inference mode; empty: nothing "
+           "frozen.");
+  s.textKind = TextKind::Node;
+  s.flag = "--freeze-until";
+  v.push_back(s);
   return v;
 }
 

@@ -43,6 +43,11 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   LOOM_ASSIGN_OR_RETURN(r.params,
                         ParameterSet::create(r.model.graph, *r.analysis, r.model.parameters,
                                              r.model.training.seed()));
+  // Transfer learning (freeze.h): before the optimizer state and the plans exist, so neither
+  // ever sees a frozen parameter as trainable.
+  LOOM_ASSIGN_OR_RETURN(r.frozen, resolveFrozenSet(r.model.graph, r.model.training.freeze_until()));
+  LOOM_RETURN_IF_ERROR(freezeParameters(r.params, r.frozen));
+  if (!r.frozen.nodes.empty()) r.say("note: " + frozenSummary(r.frozen));
   r.hash = modelStructureHash(r.model);
   LOOM_ASSIGN_OR_RETURN(r.optimizer, createOptimizer(r.model.training.optimizer()));
   LOOM_RETURN_IF_ERROR(r.optimizer->initializeState(r.params.all()));
@@ -91,6 +96,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   po.training = true;
   po.backends = backends;
   po.analysis = r.analysis;
+  po.inferenceNodes = r.frozen.nodes;
   LOOM_ASSIGN_OR_RETURN(r.plan, Plan::compile(r.model.graph, r.params, po));
   r.plan.setProfiling(opt.profile);
   r.evalPlans =
@@ -120,6 +126,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   d.samples = r.data.samples;
   d.dataFingerprint = dataFingerprint(r.data.dataset);
   d.backends = backendNames(r.backends);
+  d.frozen = r.frozen;
   LOOM_RETURN_IF_ERROR(r.log->start(d, opt.resume ? r.state.epoch : -1));
   if (r.writesRunDir && tc.logging().events() == "on") {
     LOOM_ASSIGN_OR_RETURN(r.eventLog, TrainingEventLog::open(opt.runDir, r.model, *r.analysis,

@@ -18,6 +18,7 @@
 #include "engine/train/evaluation.h"
 #include "engine/train/event_log.h"
 #include "engine/train/finite_check.h"
+#include "engine/train/freeze.h"
 #include "engine/train/run_log.h"
 #include "engine/train/trainer.h"
 #include "engine/train/training_data.h"
@@ -58,6 +59,7 @@ struct Trainer::Impl {
 
   std::shared_ptr<const GraphAnalysis> analysis;
   ParameterSet params;
+  FrozenSet frozen;  ///< training.freeze_until's nodes; their parameters are not trainable
   std::string hash;
   TrainingData data;
   std::unique_ptr<Optimizer> optimizer;

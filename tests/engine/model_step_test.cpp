@@ -30,6 +30,7 @@
 #include "engine/optim/clip.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
+#include "engine/train/freeze.h"
 #include "support/torch_exchange.h"
 
 using namespace loom;
@@ -204,6 +205,11 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json& manifest, LoomStep
   ASSERT_TRUE(analysis.status.isOk()) << analysis.status.message();
   auto params = ParameterSet::create(model.graph, analysis, model.parameters, seed);
   ASSERT_TRUE(params) << params.status().message();
+  // Transfer learning (training.freeze_until), as Trainer applies it: frozen parameters are not
+  // trainable and frozen nodes run their forward in inference mode.
+  auto frozen = resolveFrozenSet(model.graph, tc.freeze_until());
+  ASSERT_TRUE(frozen) << frozen.status().message();
+  ASSERT_TRUE(freezeParameters(*params, *frozen).isOk());
   std::string input;
   for (const auto& node : model.graph.nodes())
     if (node.op == "Input") input = node.name;
@@ -240,6 +246,7 @@ void ModelStepTest::runLoomStep(Model& model, nlohmann::json& manifest, LoomStep
   po.batch = batch;
   po.training = true;
   po.backends = {cpu.get()};
+  po.inferenceNodes = frozen->nodes;
   auto plan = Plan::compile(model.graph, *params, po);
   ASSERT_TRUE(plan) << plan.status().message();
 
@@ -361,6 +368,17 @@ TEST_P(ModelStepTest, OneStepMatchesPyTorch) {
     ASSERT_TRUE(parsed) << parsed.status().message();
     model = std::move(*parsed);
     manifest["model_text"] = kOpZoo;
+  } else if (GetParam() == "cnn_bn_frozen") {
+    // Frozen up to relu3 (the feature vector): every conv, Dense and BatchNorm but the logits
+    // keeps its values and the three BatchNorms normalise with their running statistics;
+    // PyTorch's reference has requires_grad=False and eval() there. (Not up to an earlier
+    // node: fc1's bias before bn3 has a gradient that is zero in theory and float noise in
+    // practice, and without the conv gradients the test's noise floor is too fine for it.)
+    auto loaded = loadModel(std::string(LOOM_SOURCE_DIR) + "/resources/examples/cnn_bn.loom");
+    ASSERT_TRUE(loaded) << loaded.status().message();
+    model = std::move(*loaded);
+    model.training.set_freeze_until("relu3");
+    manifest["model_text"] = serializeModel(model, false);
   } else {
     const std::string path =
         std::string(LOOM_SOURCE_DIR) + "/resources/examples/" + GetParam() + ".loom";
@@ -376,7 +394,8 @@ TEST_P(ModelStepTest, OneStepMatchesPyTorch) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, ModelStepTest,
-                         ::testing::Values("mlp", "cnn", "cnn_bn", "resnet_small", "op_zoo"),
+                         ::testing::Values("mlp", "cnn", "cnn_bn", "resnet_small", "op_zoo",
+                                           "cnn_bn_frozen"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 
 }  // namespace

@@ -2,3 +2,6 @@ loom_add_test(checkpoint_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/checkpoint_test.
 # The Trainer's lifecycle on Fashion-MNIST (fails without it: the README installs it).
 loom_add_test(trainer_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train/trainer_test.cpp
               LIBS nlohmann_json::nlohmann_json LABELS engine)
+# Transfer learning: cut, append a head, freeze (frozen tensors byte-identical on Fashion-MNIST).
+loom_add_test(transfer_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train/transfer_test.cpp
+              LIBS nlohmann_json::nlohmann_json LABELS engine)

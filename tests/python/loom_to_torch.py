@@ -775,6 +775,21 @@ def make_optimizer(params, training, learning_rate=None):
 # Command line
 # ---------------------------------------------------------------------------------------
 
+def frozen_nodes(model):
+    """training.freeze_until and every node it depends on (empty when unset)."""
+    until = model.training.get1("freeze_until", "") or ""
+    if not until:
+        return set()
+    inputs = {n.name: n.inputs for n in model.nodes}
+    seen, todo = {until}, [until]
+    while todo:
+        for i in inputs[todo.pop()]:
+            if i not in seen:
+                seen.add(i)
+                todo.append(i)
+    return seen
+
+
 def run_step(directory):
     """One training step in float64 as DIR/manifest.json describes:
       {"model": ".loom path" or "model_text": "...", "batch": N, "sample": [C, H, W],
@@ -797,7 +812,17 @@ def run_step(directory):
     n = manifest["batch"]
     x = torch.from_numpy(read("x.f32", "<f4", [n] + manifest["sample"]).astype(np.float64))
     y = torch.from_numpy(read("y.i64", "<i8", [n]))
+    # Transfer learning (training.freeze_until): the node and its ancestors, computed here from
+    # the graph, run in eval mode and their parameters take no gradient (requires_grad=False).
+    frozen = frozen_nodes(model)
+    for name in frozen:
+        net.layers[net._keys[name]].eval()
     params = net.loom_params()
+    for name, (t, _, train) in params.items():
+        if train and name.rsplit(".", 1)[0] in frozen:
+            t.requires_grad_(False)
+    params = OrderedDict((name, (t, dims, train and name.rsplit(".", 1)[0] not in frozen))
+                         for name, (t, dims, train) in params.items())
     trainable = [t for t, _, train in params.values() if train]
     opt = make_optimizer(trainable, model.training, manifest["learning_rate"])
     opt.zero_grad()

@@ -18,6 +18,7 @@
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QtTest>
 #include <cmath>
 #include <functional>
@@ -308,6 +309,15 @@ class TrainingSettingsTest : public QObject {
     // A value out of the schema's range cannot be typed.
     retype(dialog.editor(QStringLiteral("training.threads")), QStringLiteral("5000"));
     QVERIFY(editorOf<QSpinBox>(&dialog, "training.threads")->value() <= 1024);
+    // A Browse button beside each path-like text setting (dataset.path) and none beside a node
+    // name (training.freeze_until): the schema's TextKind decides.
+    int paths = 0;
+    for (const SettingSpec& spec : settingSpecs())
+      paths += spec.type == SettingType::Text && spec.textKind == TextKind::Path;
+    QCOMPARE(dialog.findChildren<QToolButton*>(QStringLiteral("browseDataset")).size(), paths);
+    QWidget* freeze = dialog.editor(QStringLiteral("training.freeze_until"));
+    QVERIFY(freeze);
+    QVERIFY(freeze->parentWidget()->findChildren<QToolButton*>().isEmpty());
   }
 
   // The dialog shows the effective settings, enables what the choices use, and OK / undo.

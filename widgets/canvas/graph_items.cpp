@@ -224,7 +224,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
                                             : pal.color(QPalette::Mid);
   if (lod < kDetailThreshold) {
     // Far away: a coloured block, no text, no ports; outline only when it says something.
-    painter->fillRect(card, m_color);
+    painter->fillRect(card, m_frozen ? QColor(120, 190, 235) : m_color);
     if (!m_valid || isSelected())
       painter->fillRect(QRectF(0, kNodeHeight - 14, kNodeWidth, 14), outline);
     return;
@@ -266,6 +266,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
     for (int i = 0; i < nIn; ++i) painter->drawEllipse(inputPortPos(i), kPortRadius, kPortRadius);
     painter->setBrush(m_color);
     painter->drawEllipse(outputPortPos(), kPortRadius, kPortRadius);
+    if (m_frozen) paintFrost(painter, card);
     return;
   }
   painter->setFont(opFont());
@@ -288,7 +289,35 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
   }
   painter->setBrush(m_color);
   painter->drawEllipse(outputPortPos(), kPortRadius, kPortRadius);
+  if (m_frozen) paintFrost(painter, card);
   if (m_live || faulty) paintBadge(painter, pal, faulty);
+}
+
+bool NodeItem::setFrozen(bool frozen) {
+  if (frozen == m_frozen) return false;
+  m_frozen = frozen;
+  update();
+  return true;
+}
+
+void NodeItem::paintFrost(QPainter* painter, const QRectF& card) const {
+  // Ice blue over the card, whatever the theme: frozen nodes read as one block of the graph.
+  const QColor ice(120, 190, 235);
+  painter->save();
+  painter->setPen(QPen(ice.darker(115), 1.5, Qt::DashLine));
+  painter->setBrush(QColor(ice.red(), ice.green(), ice.blue(), 70));
+  painter->drawRoundedRect(card.adjusted(1, 1, -1, -1), 7, 7);
+  // The snowflake badge in the top-right corner.
+  const QRectF badge(kNodeWidth - 24, 4, 20, 20);
+  painter->setPen(Qt::NoPen);
+  painter->setBrush(ice.darker(120));
+  painter->drawEllipse(badge);
+  painter->setPen(Qt::white);
+  QFont f = painter->font();
+  f.setPixelSize(14);
+  painter->setFont(f);
+  painter->drawText(badge, Qt::AlignCenter, QStringLiteral("\u2744"));
+  painter->restore();
 }
 
 void NodeItem::paintBadge(QPainter* painter, const QPalette& pal, bool faulty) const {

@@ -90,6 +90,11 @@ class NodeItem : public QGraphicsItem {
   void setFault(const QString& message);
   const QString& fault() const { return m_fault; }
 
+  /// Transfer learning: the node is frozen (training.freeze_until covers it). Drawn with a
+  /// frost tint and a snowflake badge on the card. Returns true if it changed.
+  bool setFrozen(bool frozen);
+  bool isFrozen() const { return m_frozen; }
+
   QRectF boundingRect() const override;
   QPainterPath shape() const override;
   void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
@@ -105,6 +110,7 @@ class NodeItem : public QGraphicsItem {
  private:
   QString portLabel(int port) const;
   void paintBadge(QPainter* painter, const QPalette& pal, bool faulty) const;
+  void paintFrost(QPainter* painter, const QRectF& card) const;
   Node m_node;
   QString m_name;
   QString m_op;
@@ -118,6 +124,7 @@ class NodeItem : public QGraphicsItem {
   QVector<EdgeItem*> m_out;
   std::optional<LiveStats> m_live;
   QString m_fault;
+  bool m_frozen = false;
 };
 
 class EdgeItem : public QGraphicsItem {

@@ -26,7 +26,14 @@ GraphScene::GraphScene(Document* doc, QObject* parent) : QGraphicsScene(parent),
     sync();
   });
   connect(doc, &Document::analysisUpdated, this, &GraphScene::applyAnalysis);
+  connect(doc, &Document::trainingSettingsChanged, this, &GraphScene::applyFrozen);
   sync();
+}
+
+void GraphScene::applyFrozen() {
+  const QStringList frozen = m_doc->frozenNodes();
+  const QSet<QString> set(frozen.begin(), frozen.end());
+  for (NodeItem* item : std::as_const(m_nodes)) item->setFrozen(set.contains(item->name()));
 }
 
 QStringList GraphScene::selectedNodeNames() const {
@@ -193,6 +200,7 @@ void GraphScene::sync() {
   for (NodeItem* p : producers)
     for (EdgeItem* e : p->outEdges()) e->adjust();
   if (!changed.isEmpty() || anyChange) updateNodesRect();
+  applyFrozen();  // a rename, a new input or a reset moves the frozen set
 }
 
 void GraphScene::updateNodesRect() {

@@ -44,6 +44,9 @@ class GraphScene : public QGraphicsScene {
   static constexpr int kSliceMs = 25;
   /// Refreshes analysis-derived text (params, FLOPs, shapes, errors).
   void applyAnalysis();
+  /// Marks the cards of Document::frozenNodes() frozen and the others not (after every graph
+  /// change, settings change and reset).
+  void applyFrozen();
 
   // ---- while a run trains (DesignMode feeds these from the TrainSession) ----
   /// Shows each named node's badge (nodes not in `stats` lose theirs) and colours every edge

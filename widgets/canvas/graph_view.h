@@ -15,6 +15,9 @@
 //    kNodesMimeType inserts the nodes there.
 //  * A minimap appears in the lower-right corner when the graph does not fit the view.
 //  * autoLayout() lays the graph out with Graphviz dot (one undoable move).
+//  * Right-clicking a card opens its context menu (nodeContextMenu()): transfer learning's
+//    "Freeze up to here" / "Unfreeze all", "Cut after here" and "Append head…" (one undoable
+//    edit each; frozen cards are drawn frosted with a snowflake).
 // Colours come from the widget's QPalette (Base, Text, Mid, Highlight), so light and dark
 // themes both work; set the palette on the view.
 #pragma once
@@ -26,6 +29,7 @@
 #include "widgets/canvas/graph_scene.h"
 
 class QLabel;
+class QMenu;
 class QMimeData;
 class QTimer;
 
@@ -59,6 +63,13 @@ class GraphView : public QGraphicsView {
 
   /// Lays the graph out with Graphviz now (blocking) and pushes the result as one undo step.
   Status applyAutoLayout();
+
+  /// The context menu of node `name` (graph_view_menu.cpp); the caller owns it. Its actions,
+  /// by object name: actionFreezeUpToHere (training.freeze_until = name), actionUnfreeze
+  /// (enabled while something is frozen), actionCutAfterHere, actionAppendHead (opens the
+  /// window-modal "appendHeadDialog" asking for the classes, default 10, without blocking).
+  /// A refused edit shows the engine's message (statusMessage()).
+  QMenu* nodeContextMenu(const QString& name);
 
  public slots:
   void zoomIn();
@@ -95,6 +106,7 @@ class GraphView : public QGraphicsView {
   void scrollContentsBy(int dx, int dy) override;
   void changeEvent(QEvent* event) override;
   void drawBackground(QPainter* painter, const QRectF& rect) override;
+  void contextMenuEvent(QContextMenuEvent* event) override;
 
  private:
   void showMessage(const QString& message);

@@ -8,5 +8,6 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/graph_scene.cpp
   ${CMAKE_CURRENT_LIST_DIR}/graph_view.h
   ${CMAKE_CURRENT_LIST_DIR}/graph_view.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/graph_view_menu.cpp
   ${CMAKE_CURRENT_LIST_DIR}/minimap.h
   ${CMAKE_CURRENT_LIST_DIR}/minimap.cpp)

@@ -88,6 +88,22 @@ class Document : public QObject {
   /// validateTrainingSettings() accepts them. Equal settings are no edit (no undo step).
   Status setTrainingSettings(const pb::TrainingConfig& training, const pb::DatasetConfig& dataset);
 
+  // ---- transfer learning (engine/graph/transfer.h, engine/train/freeze.h) ----
+  /// Sets training.freeze_until to `node` ("Freeze up to here"; empty: nothing frozen). One undo
+  /// step of the training settings; refused, naming the node and near names, when the graph has
+  /// no node of that name. trainingSettingsChanged() follows, and frozenNodes() changes.
+  Status setFreezeUntil(const QString& node);
+  /// The nodes training.freeze_until freezes now: it and its ancestors, in file order (empty
+  /// when the setting is empty or names no node of the graph).
+  QStringList frozenNodes() const;
+  /// Cuts the graph after `node` (loom::cutAfter: it and its ancestors stay, it becomes the
+  /// output). One undo step. The removed nodes' trained parameters stay in the model unused,
+  /// so undo gives them back. Refused as cutAfter() refuses.
+  Status cutAfter(const QString& node);
+  /// Appends a new head of `classes` (loom::appendHead: Flatten if needed, Dense, the new
+  /// output). One undo step; its parameters start from the schema's initialisers.
+  Status appendHead(int classes);
+
   /// The engine's settings validator (loom::validateTrainingSettings, engine/train/settings.h):
   /// the same verdict and the same message as `loom train` gives for these settings in a file.
   /// 0 / "" in a field that has a default means "not given" (the default applies), as in a file.

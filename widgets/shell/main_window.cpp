@@ -191,6 +191,14 @@ void MainWindow::createMenus() {
         if (!dir.isEmpty()) openLogDir(dir);
       },
       QStringLiteral("actionOpenLogDir"));
+  add(
+      file, tr("&Import ONNX…"), {},
+      [this] {
+        const QString path = QFileDialog::getOpenFileName(
+            this, tr("Import ONNX Model"), {}, tr("ONNX models (*.onnx);;All files (*)"));
+        if (!path.isEmpty()) importOnnxFile(path);
+      },
+      QStringLiteral("actionImportOnnx"));
   m_recentMenu = file->addMenu(tr("Open &Recent"));
   add(file, tr("Start &Page"), {}, [this] { showStartPage(); });
   file->addSeparator();

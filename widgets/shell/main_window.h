@@ -101,6 +101,14 @@ class MainWindow : public QMainWindow {
   /// mode becomes current (`loom-studio --logdir DIR`).
   void openLogDir(const QString& dir);
 
+  /// File → Import ONNX…: imports `path` (engine/interop/onnx_import.h) on a worker thread
+  /// while the window stays live ("Importing …" and a busy indicator in the status bar), then
+  /// opens the result as an untitled document (Save asks where) laid out as the importer
+  /// placed it. Asks first about unsaved changes. onnxImported() follows either way; a refused
+  /// file is shown in a window-modal message box that does not block (open()). False when
+  /// cancelled or another open or import is under way.
+  bool importOnnxFile(const QString& path);
+
   /// Model → Training Settings…: opens the dialog window-modally without blocking (open())
   /// and returns it; it deletes itself when closed. OK applies one undoable edit.
   TrainingSettingsDialog* showTrainingSettings();
@@ -122,6 +130,8 @@ class MainWindow : public QMainWindow {
  signals:
   /// A model file was opened and is now the document (`path` as given to openFile()).
   void fileOpened(const QString& path);
+  /// An importOnnxFile() finished: `ok` with the model open, else `message` says why not.
+  void onnxImported(const QString& path, bool ok, const QString& message);
 
  protected:
   void closeEvent(QCloseEvent* event) override;

@@ -109,12 +109,13 @@ TrainingSettingsDialog::TrainingSettingsDialog(Document* doc, QWidget* parent)
     Q_ASSERT_X(layout, "TrainingSettingsDialog", "a settings group without a place");
     QWidget* editor = layout ? createEditor(spec) : nullptr;
     if (!editor) continue;
+    // Browse only where the schema says the text is a path (a node name has nothing to browse).
+    const bool path = spec.type == SettingType::Text && spec.textKind == TextKind::Path;
     if (spec.type == SettingType::Bool)
       layout->addRow(QString(), editor);
     else
-      layout->addRow(
-          qs(spec.label) + QLatin1Char(':'),
-          spec.type == SettingType::Text ? pathRow(editor, layout->parentWidget()) : editor);
+      layout->addRow(qs(spec.label) + QLatin1Char(':'),
+                     path ? pathRow(editor, layout->parentWidget()) : editor);
   }
   grid->setColumnStretch(0, 1);
   grid->setColumnStretch(1, 1);
@@ -202,9 +203,12 @@ QWidget* TrainingSettingsDialog::createEditor(const SettingSpec& spec) {
       editor = combo;
       break;
     }
-    case SettingType::Text:
-      editor = new QLineEdit(this);
+    case SettingType::Text: {
+      auto* line = new QLineEdit(this);
+      if (spec.textKind == TextKind::Node) line->setPlaceholderText(tr("node name (empty: none)"));
+      editor = line;
       break;
+    }
     case SettingType::IntList:
       return nullptr;  // top_k: edited in the file only
   }
