@@ -53,8 +53,11 @@ struct Trainer::Impl {
   Model model;  ///< defaults applied; parameters as given (the live ones are in `params`)
   TrainOptions options;
   std::vector<std::shared_ptr<Backend>> backends;
-  std::shared_ptr<GradientSync> sync;
-  bool writesRunDir = true;  ///< rank 0
+  std::shared_ptr<Communicator> comm;  ///< TrainOptions::communicator, or a local one
+  std::unique_ptr<GradientSync> sync;  ///< bucketed allreduce over `comm`
+  bool writesRunDir = true;            ///< rank 0
+  int worldSize = 1;
+  bool stopAgreed = false;  ///< some rank asked to stop (agreed in the last step's allreduce)
 
   std::shared_ptr<const GraphAnalysis> analysis;
   ParameterSet params;
@@ -66,7 +69,8 @@ struct Trainer::Impl {
   std::unique_ptr<EvalPlans> evalPlans;
   Tensor diffLogits;
   int threads = 1;
-  std::int64_t batchSize = 0;
+  std::int64_t batchSize = 0;        ///< per rank
+  std::int64_t globalBatchSize = 0;  ///< batchSize * worldSize: samples per optimizer step
   std::int64_t stepsPerEpoch = 0;
   std::int64_t scheduleSteps = 0;           ///< epochs * stepsPerEpoch: what the LR schedule spans
   std::int64_t runSteps = 0;                ///< scheduleSteps, or maxSteps if smaller
