@@ -97,6 +97,7 @@ struct Trainer::Impl {
   trainer_detail::Clock::time_point lastQueuedProgress[3];  ///< per TrainProgress::Phase
   struct {
     double data = 0, forward = 0, loss = 0, backward = 0, optimizer = 0;
+    double allreduce = 0;  ///< data-parallel gradient averaging (waits for the slowest rank)
   } phases;
 
   /// The probe batch at the end of an epoch (event log): the first kProbeSamples test images

@@ -101,6 +101,7 @@ Status Trainer::stepUnchecked() {
   LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
   lap(r.phases.backward);
   LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
+  if (r.worldSize > 1) lap(r.phases.allreduce);  // includes waiting for the slowest rank
   if (tc.clip_grad_norm() > 0)
     LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
   LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
@@ -306,6 +307,8 @@ Expected<TrainResult> Trainer::finish() {
                              {"loss", r.phases.loss},
                              {"backward", r.phases.backward},
                              {"optimizer", r.phases.optimizer}};
+    if (r.worldSize > 1)
+      r.result.phaseSeconds.emplace_back("gradient allreduce", r.phases.allreduce);
   }
   if (r.options.evaluateTest && r.data.kind->hasTestSplit && r.writesRunDir) {
     auto test = loadTestData(r.model, *r.analysis);
