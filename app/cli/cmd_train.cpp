@@ -3,12 +3,14 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "app/cli/progress_bar.h"
 #include "engine/core/threads.h"
+#include "engine/dist/mpi/mpi_communicator.h"
 #include "engine/graph/model.h"
 #include "engine/train/freeze.h"
 #include "engine/train/settings.h"
@@ -48,6 +50,28 @@ void printProfile(const TrainResult& r) {
   }
 }
 
+/// The MPI side of `loom train --world-size N` (docs/distributed.md): joins the job and checks
+/// that it is the size asked for (srun without PMI, or a stray mpirun, starts singletons).
+/// Without --world-size, refuses to run as one of several ranks mpirun started, since they
+/// would all write the same run directory.
+Expected<std::shared_ptr<MpiCommunicator>> joinJob(int worldSize) {
+  if (worldSize <= 0) {
+    const char* ranks = std::getenv("OMPI_COMM_WORLD_SIZE");
+    if (ranks && std::atoi(ranks) > 1)
+      return invalidArgument(std::string("this process is one of ") + ranks +
+                             " ranks started by mpirun, but loom train was not given "
+                             "--world-size; start distributed runs with loom launch");
+    return std::shared_ptr<MpiCommunicator>();
+  }
+  LOOM_ASSIGN_OR_RETURN(auto mpi, MpiCommunicator::create(nullptr, nullptr));
+  if (mpi->size() != worldSize)
+    return invalidArgument("rank " + std::to_string(mpi->rank()) + " on " + mpi->hostName() +
+                           " is in a job of " + std::to_string(mpi->size()) +
+                           " rank(s), but --world-size " + std::to_string(worldSize) +
+                           " was requested (was it started by mpirun or loom launch?)");
+  return mpi;
+}
+
 void printEffectiveSettings(const Model& model, const std::string& path) {
   std::printf("%s: the settings are valid; training uses:\n", path.c_str());
   for (const SettingSpec& s : settingSpecs())
@@ -69,8 +93,22 @@ int runTrain(const TrainArgs& args) {
     return kExitOk;
   }
   const pb::TrainingConfig& tc = model.training;
+  auto joined = joinJob(args.worldSize);
+  if (!joined) return reportError(joined.status());
+  const std::shared_ptr<MpiCommunicator> mpi = *joined;
+  const int rank = mpi ? mpi->rank() : 0;
+  const std::string who =
+      mpi ? "rank " + std::to_string(rank) + " (" + mpi->hostName() + "): " : std::string();
+  // A rank that fails takes the job down at once (mpirun names it); a stop is agreed by every
+  // rank at the same step (trainer), so each ends normally.
+  auto fail = [&](const Status& st) {
+    const int code = reportError(mpi ? st.withContext(who.substr(0, who.size() - 2)) : st);
+    if (mpi && mpi->size() > 1 && st.code() != ErrorCode::Cancelled) mpi->abortJob(code);
+    return code;
+  };
 
   TrainOptions options;
+  options.communicator = mpi;
   options.runDir = args.runDir.empty()
                        ? "runs/" + (model.name.empty() ? std::string("model") : model.name)
                        : args.runDir;
@@ -82,40 +120,49 @@ int runTrain(const TrainArgs& args) {
   options.cancel = &g_cancel;
   options.checkpointNow = &g_checkpointNow;
   ProgressBar bar(stderr);
-  options.onProgress = [&](const TrainProgress& p) { bar.update(p); };
+  if (rank == 0) options.onProgress = [&](const TrainProgress& p) { bar.update(p); };
   options.onMessage = [&](const std::string& m) {
     bar.finishLine();
-    std::fprintf(stderr, "loom: %s\n", m.c_str());
+    std::fprintf(stderr, "loom: %s%s\n", who.c_str(), m.c_str());
   };
-  options.onEpoch = [&](const EpochMetrics& m) {
-    bar.finishLine();
-    std::printf("epoch %lld: train loss %.4f acc %.2f%%", static_cast<long long>(m.epoch + 1),
-                m.trainLoss, 100.0 * m.trainAccuracy);
-    if (m.validationLoss >= 0)
-      std::printf(" | valid loss %.4f acc %.2f%%", m.validationLoss, 100.0 * m.validationAccuracy);
-    std::printf(" | lr %.3g | %.1f s, %.0f samples/s\n", m.learningRate, m.seconds,
-                m.samplesPerSecond);
-    std::fflush(stdout);
-  };
+  if (rank == 0)
+    options.onEpoch = [&](const EpochMetrics& m) {
+      bar.finishLine();
+      std::printf("epoch %lld: train loss %.4f acc %.2f%%", static_cast<long long>(m.epoch + 1),
+                  m.trainLoss, 100.0 * m.trainAccuracy);
+      if (m.validationLoss >= 0)
+        std::printf(" | valid loss %.4f acc %.2f%%", m.validationLoss,
+                    100.0 * m.validationAccuracy);
+      std::printf(" | lr %.3g | %.1f s, %.0f samples/s\n", m.learningRate, m.seconds,
+                  m.samplesPerSecond);
+      std::fflush(stdout);
+    };
   std::signal(SIGINT, onSigint);
   std::signal(SIGTERM, onSigint);
   std::signal(SIGUSR1, onSigusr1);  // `kill -USR1 <pid>`: checkpoint at the next step
 
-  std::printf("training %s (%s) for %d epochs, batch %d, %s lr %g, %d threads, seed %llu\n",
-              model.name.c_str(), args.model.c_str(), tc.epochs(), tc.batch_size(),
-              tc.optimizer().type().c_str(), tc.optimizer().learning_rate(),
-              tc.threads() > 0 ? tc.threads() : computeThreads(),
-              static_cast<unsigned long long>(tc.seed()));
-  std::printf("run directory: %s\n", options.runDir.c_str());
-  std::fflush(stdout);
+  if (rank == 0) {
+    std::printf("training %s (%s) for %d epochs, batch %d, %s lr %g, %d threads, seed %llu\n",
+                model.name.c_str(), args.model.c_str(), tc.epochs(), tc.batch_size(),
+                tc.optimizer().type().c_str(), tc.optimizer().learning_rate(),
+                tc.threads() > 0 ? tc.threads() : computeThreads(),
+                static_cast<unsigned long long>(tc.seed()));
+    if (mpi)
+      std::printf("data-parallel: %d ranks, global batch %lld, allreduce bucket %d KiB\n",
+                  mpi->size(), static_cast<long long>(tc.batch_size()) * mpi->size(),
+                  tc.allreduce_bucket_kib() > 0 ? tc.allreduce_bucket_kib() : 25600);
+    std::printf("run directory: %s\n", options.runDir.c_str());
+    std::fflush(stdout);
+  }
   auto result = train(model, options);
   bar.finishLine();
   if (!result) {
-    if (result.status().code() == ErrorCode::Cancelled)
+    if (result.status().code() == ErrorCode::Cancelled && rank == 0)
       std::fprintf(stderr, "loom: stopped; resume with: loom train %s --run-dir %s --resume\n",
                    args.model.c_str(), options.runDir.c_str());
-    return reportError(result.status());
+    return fail(result.status());
   }
+  if (rank > 0) return kExitOk;  // rank 0 reports and writes the trained model
   if (result->stoppedEarly) std::printf("stopped early: validation loss did not improve\n");
   std::printf("trained in %s\n", formatDuration(result->trainSeconds).c_str());
   if (options.evaluateTest) printEval("test", result->test);

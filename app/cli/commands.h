@@ -24,6 +24,9 @@ struct TrainArgs {
   bool noTest = false;
   bool profile = false;
   std::string output;
+  /// --world-size N (set by `loom launch`): run as one rank of an MPI job of N ranks and
+  /// refuse to start if MPI reports another size. 0: one process, no MPI.
+  int worldSize = 0;
 };
 
 struct EvalArgs {
@@ -147,6 +150,16 @@ void loadPlugins(bool warnAboutRefused);
 int runSettings(const SettingsArgs& args);
 /// `loom runs LOGDIR` (cmd_runs.cpp).
 int runRuns(const RunsArgs& args);
+
+/// `loom launch --np N [--hostfile H] [--dry-run] -- MODEL.loom [train options]`
+/// (cmd_launch.cpp, docs/distributed.md).
+struct LaunchArgs {
+  int ranks = 0;
+  std::string hostfile;
+  bool dryRun = false;
+  std::vector<std::string> trainArgs;  ///< MODEL.loom first, then `loom train` options
+};
+int runLaunch(const LaunchArgs& args);
 
 /// Prints "loom: error: <message>" to stderr and returns the exit code for the status.
 int reportError(const Status& status);

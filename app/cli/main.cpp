@@ -86,6 +86,8 @@ static int runLoom(int argc, char** argv) {
   t->add_flag("--profile", train.profile, "Print where the time went: per node and per loop phase");
   t->add_option("--output", train.output,
                 "Write the trained model here (default <run-dir>/trained.loom)");
+  t->add_option("--world-size", train.worldSize,
+                "Run as one of N MPI ranks (set by loom launch; refuses another world size)");
 
   EvalArgs eval;
   auto* e = app.add_subcommand("eval", "Evaluate a model on its test set");
@@ -195,6 +197,15 @@ static int runLoom(int argc, char** argv) {
       "explain", "Attribution maps (IG, Grad-CAM, SHAP, LIME, ...) as PNG, .npy, CSV");
   addExplainOptions(xp, explain);
 
+  LaunchArgs launch;
+  auto* la = app.add_subcommand(
+      "launch", "Train data-parallel on N ranks through Open MPI (mpirun; docs/distributed.md)");
+  la->add_option("--np", launch.ranks, "Number of ranks (processes)")->required();
+  la->add_option("--hostfile", launch.hostfile,
+                 "Open MPI hostfile (HOST [slots=N] per line); default: all ranks here");
+  la->add_flag("--dry-run", launch.dryRun, "Print the mpirun command, one argument per line");
+  la->add_option("train", launch.trainArgs, "-- MODEL.loom [loom train options]")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& err) {
@@ -203,6 +214,7 @@ static int runLoom(int argc, char** argv) {
   }
   loadPlugins(/*warnAboutRefused=*/!info.plugins);
   if (*t) return runTrain(train);
+  if (*la) return runLaunch(launch);
   if (*e) return runEval(eval);
   if (*em) return runEmbed(embed);
   if (*xp) return runExplain(explain);

@@ -21,6 +21,11 @@ Expected<std::unique_ptr<BatchLoader>> BatchLoader::create(const Dataset& datase
     if (i < 0 || i >= n)
       return invalidArgument("sample index " + std::to_string(i) + " is outside [0, " +
                              std::to_string(n) + ") of \"" + dataset.source + "\"");
+  if (options.shardCount < 1 || options.shardRank < 0 || options.shardRank >= options.shardCount)
+    return invalidArgument("shard " + std::to_string(options.shardRank) + " of " +
+                           std::to_string(options.shardCount) + " is not a valid shard");
+  if (options.shardCount > 1 && !options.dropLast)
+    return invalidArgument("a sharded loader must drop the last partial step (training only)");
   if (options.dropLast && static_cast<std::int64_t>(indices.size()) < options.batchSize)
     return invalidArgument("batch size " + std::to_string(options.batchSize) +
                            " is larger than the " + std::to_string(indices.size()) +
@@ -45,7 +50,7 @@ BatchLoader::~BatchLoader() {
 
 std::int64_t BatchLoader::stepsPerEpoch() const {
   const std::int64_t n = samples(), b = m_options.batchSize;
-  return m_options.dropLast ? n / b : (n + b - 1) / b;
+  return m_options.dropLast ? n / (b * m_options.shardCount) : (n + b - 1) / b;
 }
 
 Status BatchLoader::startEpoch(std::int64_t epoch, std::int64_t firstStep) {
@@ -149,7 +154,8 @@ Batch BatchLoader::makeBatch(std::int64_t epoch, std::int64_t step) const {
 
 Batch BatchLoader::build(const std::vector<std::int64_t>& order, std::int64_t epoch,
                          std::int64_t step) const {
-  const std::int64_t first = step * m_options.batchSize;
+  const std::int64_t first =
+      (step * m_options.shardCount + m_options.shardRank) * m_options.batchSize;
   const std::int64_t count =
       std::max<std::int64_t>(0, std::min(m_options.batchSize, samples() - first));
   Dims dims = m_dataset.images.dims();

@@ -49,6 +49,12 @@ struct BatchLoaderOptions {
   Normalization normalization;
   Augmentation augmentation;  ///< applied only when active()
   int prefetch = 4;           ///< batches prepared ahead (queue bound), >= 1
+  /// Data-parallel sharding (training only, dropLast): of each epoch's order, consecutive
+  /// groups of shardCount * batchSize samples make one global step, and this loader yields
+  /// the shardRank-th batchSize of each group. So N shards of batch B together see exactly
+  /// the samples one loader of batch N * B sees, step by step (docs/distributed.md).
+  int shardRank = 0;
+  int shardCount = 1;
 };
 
 class BatchLoader {

@@ -36,6 +36,7 @@ Status RunLog::start(const RunDescription& d, std::int64_t resumedAtEpoch) {
   m_json["threads"] = d.threads;
   m_json["seed"] = d.seed;
   m_json["batch_size"] = d.batchSize;
+  m_json["world_size"] = d.worldSize;
   m_json["epochs"] = d.epochs;
   m_json["optimizer"] = {{"type", d.optimizer}, {"learning_rate", d.learningRate}};
   m_json["dataset"] = {{"kind", d.datasetKind},

@@ -21,7 +21,8 @@ struct RunDescription {
   std::string modelHash;
   int threads = 0;
   std::uint64_t seed = 0;
-  std::int64_t batchSize = 0;
+  std::int64_t batchSize = 0;  ///< per rank
+  int worldSize = 1;           ///< data-parallel ranks (global batch = batchSize * worldSize)
   std::int64_t epochs = 0;
   std::string optimizer;
   double learningRate = 0;

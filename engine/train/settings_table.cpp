@@ -112,6 +112,16 @@ std::vector<SettingSpec> runSettings() {
   s.textKind = TextKind::Node;
   s.flag = "--freeze-until";
   v.push_back(s);
+
+  s = withDefault(spec("training.allreduce_bucket_kib", SettingType::Int, "Run", "Allreduce bucket",
+                       "Data-parallel runs (loom launch): gradients are averaged across ranks "
+                       "in buckets of this size, in a fixed order (DDP's bucket_cap_mb, "
+                       "Horovod's fusion buffer)."),
+                  std::int64_t{25600});
+  s.units = "KiB";
+  s.flag = "--bucket-kib";
+  s.range = closed(1, 4194304);  // 4 GiB: past any model's gradients; keeps bytes in range
+  v.push_back(s);
   return v;
 }
 

@@ -31,10 +31,16 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   r.backends = opt.backends.empty() ? defaultBackends() : opt.backends;
   std::vector<Backend*> backends;
   for (const auto& b : r.backends) backends.push_back(b.get());
-  r.sync =
-      opt.gradientSync ? opt.gradientSync : std::shared_ptr<GradientSync>(makeLocalGradientSync());
-  r.writesRunDir = r.sync->rank() == 0;
+  r.comm =
+      opt.communicator ? opt.communicator : std::shared_ptr<Communicator>(makeLocalCommunicator());
+  r.worldSize = r.comm->size();
+  r.sync = r.worldSize > 1
+               ? makeBucketedGradientSync(
+                     r.comm, std::int64_t{1024} * r.model.training.allreduce_bucket_kib())
+               : makeLocalGradientSync();
+  r.writesRunDir = r.comm->rank() == 0;
   r.batchSize = r.model.training.batch_size();
+  r.globalBatchSize = r.batchSize * r.worldSize;
 
   // Model and parameters: the graph is analysed here, once, for every plan of the run.
   r.analysis = std::make_shared<const GraphAnalysis>(
@@ -73,7 +79,8 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
             "; results will not be bit-identical to an uninterrupted run");
   }
 
-  LOOM_ASSIGN_OR_RETURN(r.data, loadTrainingData(r.model, *r.analysis));
+  LOOM_ASSIGN_OR_RETURN(r.data,
+                        loadTrainingData(r.model, *r.analysis, r.comm->rank(), r.worldSize));
   const pb::TrainingConfig& tc = r.model.training;
   LOOM_ASSIGN_OR_RETURN(
       r.schedule, LearningRateSchedule::create(tc.schedule(), baseLearningRate(tc.optimizer())));
@@ -118,6 +125,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   d.threads = r.threads;
   d.seed = r.state.seed;
   d.batchSize = r.batchSize;
+  d.worldSize = r.worldSize;
   d.epochs = tc.epochs();
   d.optimizer = tc.optimizer().type();
   d.learningRate = baseLearningRate(tc.optimizer());

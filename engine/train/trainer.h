@@ -53,7 +53,7 @@
 
 namespace loom {
 
-class GradientSync;
+class Communicator;
 
 struct TrainOptions {
   std::string runDir;                     ///< created if missing
@@ -65,9 +65,14 @@ struct TrainOptions {
   /// Backends in priority order (the reference backend is always the last fallback).
   /// Empty: defaultBackends(). Shared by the training and evaluation plans of the run.
   std::vector<std::shared_ptr<Backend>> backends;
-  /// Gradient averaging across data-parallel ranks (engine/dist). Null: one process. Only
-  /// rank 0 writes the run directory (model.loom, run.json, checkpoints).
-  std::shared_ptr<GradientSync> gradientSync;
+  /// Data-parallel ranks (engine/dist/communicator.h; docs/distributed.md). Null: one
+  /// process. With N ranks, training.batch_size is the per-rank batch (global batch N times
+  /// it): rank r trains on the r-th slice of every global step of the epoch's seeded order,
+  /// gradients are averaged in training.allreduce_bucket_kib buckets, parameters start from
+  /// rank 0's, and only rank 0 writes the run directory (model.loom, run.json with
+  /// world_size, events, checkpoints), validates and evaluates the test split. Every rank
+  /// reads the checkpoint to resume from (same machine or shared file system).
+  std::shared_ptr<Communicator> communicator;
   /// Set to stop at the next step boundary, as stop() does (for signal handlers, which may
   /// only touch an atomic). Read by the training thread between steps.
   const std::atomic<bool>* cancel = nullptr;

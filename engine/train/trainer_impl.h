@@ -54,8 +54,11 @@ struct Trainer::Impl {
   Model model;  ///< defaults applied; parameters as given (the live ones are in `params`)
   TrainOptions options;
   std::vector<std::shared_ptr<Backend>> backends;
-  std::shared_ptr<GradientSync> sync;
-  bool writesRunDir = true;  ///< rank 0
+  std::shared_ptr<Communicator> comm;  ///< TrainOptions::communicator, or a local one
+  std::unique_ptr<GradientSync> sync;  ///< bucketed allreduce over `comm`
+  bool writesRunDir = true;            ///< rank 0
+  int worldSize = 1;
+  bool stopAgreed = false;  ///< some rank asked to stop (agreed in the last step's allreduce)
 
   std::shared_ptr<const GraphAnalysis> analysis;
   ParameterSet params;
@@ -68,7 +71,8 @@ struct Trainer::Impl {
   std::unique_ptr<EvalPlans> evalPlans;
   Tensor diffLogits;
   int threads = 1;
-  std::int64_t batchSize = 0;
+  std::int64_t batchSize = 0;        ///< per rank
+  std::int64_t globalBatchSize = 0;  ///< batchSize * worldSize: samples per optimizer step
   std::int64_t stepsPerEpoch = 0;
   std::int64_t scheduleSteps = 0;           ///< epochs * stepsPerEpoch: what the LR schedule spans
   std::int64_t runSteps = 0;                ///< scheduleSteps, or maxSteps if smaller
@@ -95,6 +99,7 @@ struct Trainer::Impl {
   trainer_detail::Clock::time_point lastQueuedProgress[3];  ///< per TrainProgress::Phase
   struct {
     double data = 0, forward = 0, loss = 0, backward = 0, optimizer = 0;
+    double allreduce = 0;  ///< data-parallel gradient averaging (waits for the slowest rank)
   } phases;
 
   /// The probe batch at the end of an epoch (event log): the first kProbeSamples test images

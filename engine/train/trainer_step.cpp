@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <span>
 
 #include "engine/core/rng.h"
 #include "engine/core/threads.h"
@@ -34,7 +35,9 @@ Status Trainer::step() {
   {
     std::lock_guard lock(m_mutex);
     if (m_impl->options.cancel && m_impl->options.cancel->load()) m_stopRequested = true;
-    stopping = m_stopRequested;
+    // Data-parallel: a stop is agreed in the step's allreduce, so every rank stops at the
+    // same step instead of one leaving the others waiting in the next allreduce.
+    stopping = m_impl->worldSize > 1 ? m_impl->stopAgreed : m_stopRequested;
   }
   if (stopping) return stopAtBoundary();
   if (status() != TrainStatus::Running) setStatus(TrainStatus::Running, "");
@@ -98,6 +101,7 @@ Status Trainer::stepUnchecked() {
   LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
   lap(r.phases.backward);
   LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
+  if (r.worldSize > 1) lap(r.phases.allreduce);  // includes waiting for the slowest rank
   if (tc.clip_grad_norm() > 0)
     LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
   LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
@@ -118,13 +122,25 @@ Status Trainer::stepUnchecked() {
   }
   lap(r.phases.optimizer);
 
+  LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
+  if (r.worldSize > 1) {  // the step's loss and accuracy over the global batch, as 1 process
+    bool wantsStop = false;
+    {
+      std::lock_guard lock(m_mutex);
+      wantsStop = m_stopRequested || (opt.cancel && opt.cancel->load());
+    }
+    float sums[3] = {static_cast<float>(loss), static_cast<float>(top1), wantsStop ? 1.0f : 0.0f};
+    LOOM_RETURN_IF_ERROR(r.comm->allreduce(sums, ReduceOp::Sum));
+    loss = static_cast<double>(sums[0]) / r.worldSize;
+    top1 = static_cast<std::int64_t>(std::lround(sums[1]));
+    r.stopAgreed = sums[2] > 0;
+  }
   ++s.globalStep;
   ++s.stepInEpoch;
-  s.epochLossSum += loss * static_cast<double>(r.batchSize);
-  LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
+  s.epochLossSum += loss * static_cast<double>(r.globalBatchSize);
   s.epochCorrect += top1;
-  s.epochSamples += r.batchSize;
-  r.windowSamples += r.batchSize;
+  s.epochSamples += r.globalBatchSize;
+  r.windowSamples += r.globalBatchSize;
   const double windowSeconds = secondsSince(r.windowStart);
   if (windowSeconds >= 1.0 || r.rate == 0) {
     r.rate = static_cast<double>(r.windowSamples) / std::max(1e-9, windowSeconds);
@@ -140,14 +156,14 @@ Status Trainer::stepUnchecked() {
   p.accuracy = static_cast<double>(s.epochCorrect) / static_cast<double>(s.epochSamples);
   p.samplesPerSecond = r.rate;
   p.etaSeconds =
-      static_cast<double>((r.runSteps - s.globalStep) * r.batchSize) / std::max(1.0, r.rate);
+      static_cast<double>((r.runSteps - s.globalStep) * r.globalBatchSize) / std::max(1.0, r.rate);
   p.learningRate = lr;
   p.globalStep = s.globalStep;
   r.report(p);
   if (r.eventLog) {
     r.eventLog->endStep(s.globalStep, loss,
-                        static_cast<double>(top1) / static_cast<double>(r.batchSize), lr, r.rate,
-                        r.params.all());
+                        static_cast<double>(top1) / static_cast<double>(r.globalBatchSize), lr,
+                        r.rate, r.params.all());
   }
   r.epochSeconds += secondsSince(stepStart);
 
@@ -198,20 +214,30 @@ Status Trainer::endEpoch(double learningRate) {
                      static_cast<double>(std::max<std::int64_t>(1, s.epochSamples));
   em.learningRate = learningRate;
   em.seconds = r.epochSeconds;
-  em.samplesPerSecond = static_cast<double>((r.stepsPerEpoch - r.epochFirstStep) * r.batchSize) /
-                        std::max(1e-9, em.seconds);
+  em.samplesPerSecond =
+      static_cast<double>((r.stepsPerEpoch - r.epochFirstStep) * r.globalBatchSize) /
+      std::max(1e-9, em.seconds);
   ConfusionCounter confusion(r.data.classes);
   if (r.data.validation) {
-    LOOM_ASSIGN_OR_RETURN(
-        EvalMetrics v,
-        runEvaluation(
-            r.model, *r.evalPlans, r.data.input, *r.data.validation, TrainProgress::Phase::Validate,
-            s.epoch, [&](const TrainProgress& p) { r.report(p); },
-            r.eventLog ? confusion.observer() : EvalBatchObserver{}));
-    em.validationLoss = v.loss;
-    em.validationAccuracy = v.accuracy;
-    if (v.loss < s.bestValidationLoss) {
-      s.bestValidationLoss = v.loss;
+    // Rank 0 validates (the parameters are the same on every rank) and tells the others, so
+    // that early stopping decides the same everywhere.
+    double scores[2] = {0, 0};
+    if (r.writesRunDir) {
+      LOOM_ASSIGN_OR_RETURN(
+          EvalMetrics v,
+          runEvaluation(
+              r.model, *r.evalPlans, r.data.input, *r.data.validation,
+              TrainProgress::Phase::Validate, s.epoch, [&](const TrainProgress& p) { r.report(p); },
+              r.eventLog ? confusion.observer() : EvalBatchObserver{}));
+      scores[0] = v.loss;
+      scores[1] = v.accuracy;
+    }
+    if (r.worldSize > 1)
+      LOOM_RETURN_IF_ERROR(r.comm->broadcastBytes(std::as_writable_bytes(std::span(scores)), 0));
+    em.validationLoss = scores[0];
+    em.validationAccuracy = scores[1];
+    if (em.validationLoss < s.bestValidationLoss) {
+      s.bestValidationLoss = em.validationLoss;
       s.epochsWithoutImprovement = 0;
     } else {
       ++s.epochsWithoutImprovement;
@@ -281,8 +307,10 @@ Expected<TrainResult> Trainer::finish() {
                              {"loss", r.phases.loss},
                              {"backward", r.phases.backward},
                              {"optimizer", r.phases.optimizer}};
+    if (r.worldSize > 1)
+      r.result.phaseSeconds.emplace_back("gradient allreduce", r.phases.allreduce);
   }
-  if (r.options.evaluateTest && r.data.kind->hasTestSplit) {
+  if (r.options.evaluateTest && r.data.kind->hasTestSplit && r.writesRunDir) {
     auto test = loadTestData(r.model, *r.analysis);
     if (!test) return fail(test.status());
     ConfusionCounter confusion(r.data.classes);

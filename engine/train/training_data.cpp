@@ -57,7 +57,8 @@ BatchLoaderOptions evaluationLoaderOptions(BatchLoaderOptions training) {
   return training;
 }
 
-Expected<TrainingData> loadTrainingData(const Model& model, const GraphAnalysis& analysis) {
+Expected<TrainingData> loadTrainingData(const Model& model, const GraphAnalysis& analysis,
+                                        int shardRank, int shardCount) {
   const pb::TrainingConfig& tc = model.training;
   TrainingData d;
   LOOM_ASSIGN_OR_RETURN(d.kind, findDatasetKind(model.dataset));
@@ -84,11 +85,17 @@ Expected<TrainingData> loadTrainingData(const Model& model, const GraphAnalysis&
   lo.augmentation.cropPadding = model.dataset.augmentation().random_crop_padding();
   lo.augmentation.horizontalFlip = model.dataset.augmentation().horizontal_flip();
   const auto trainSamples = static_cast<std::int64_t>(split.train.size());
+  d.evalOptions = evaluationLoaderOptions(lo);
+  lo.shardRank = shardRank;
+  lo.shardCount = shardCount;
   LOOM_ASSIGN_OR_RETURN(d.train, BatchLoader::create(d.dataset, std::move(split.train), lo));
   if (d.train->stepsPerEpoch() == 0)
     return invalidArgument("the training set has " + std::to_string(trainSamples) +
-                           " samples, fewer than one batch of " + std::to_string(tc.batch_size()));
-  d.evalOptions = evaluationLoaderOptions(lo);
+                           " samples, fewer than one batch of " +
+                           std::to_string(std::int64_t{tc.batch_size()} * shardCount) +
+                           (shardCount > 1 ? " (" + std::to_string(shardCount) + " ranks of " +
+                                                 std::to_string(tc.batch_size()) + ")"
+                                           : std::string()));
   if (!split.validation.empty()) {
     LOOM_ASSIGN_OR_RETURN(
         d.validation, BatchLoader::create(d.dataset, std::move(split.validation), d.evalOptions));

@@ -50,8 +50,11 @@ struct TrainingData {
 
 /// Loads and checks the training split of `model` (defaults applied) for `analysis` at the
 /// training batch size: the sample shape fits the Input node, the output node produces one
-/// logit per class, at least one full batch remains after the validation split.
-Expected<TrainingData> loadTrainingData(const Model& model, const GraphAnalysis& analysis);
+/// logit per class, at least one full batch remains after the validation split. With
+/// shardCount > 1 the training loader yields shard `shardRank` of every global step
+/// (BatchLoaderOptions::shardRank); validation is not sharded.
+Expected<TrainingData> loadTrainingData(const Model& model, const GraphAnalysis& analysis,
+                                        int shardRank = 0, int shardCount = 1);
 
 /// Loads the test split and checks it against the model's Input node.
 Expected<Dataset> loadTestData(const Model& model, const GraphAnalysis& analysis);

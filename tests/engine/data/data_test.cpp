@@ -461,6 +461,51 @@ TEST(BatchLoader, ResumeAtStepKMatchesUninterruptedEpoch) {
                sameBytes((*full)->makeBatch(4, 1).y, reference[1].y));
 }
 
+// Data-parallel sharding: N loaders of batch B (shards 0..N-1) together yield, step by step,
+// exactly the bytes of one loader of batch N * B, concatenated in rank order.
+TEST(BatchLoader, ShardsOfAGlobalStepConcatenateToTheOneProcessBatch) {
+  const Dataset ds = syntheticImages(103, 2, 6, 5);
+  BatchLoaderOptions opt;
+  opt.batchSize = 12;
+  opt.seed = 77;
+  opt.normalization = Normalization::uniform(0.5, 0.25);
+  opt.augmentation.cropPadding = 1;
+  opt.augmentation.horizontalFlip = true;
+  auto whole = BatchLoader::create(ds, iota(103), opt);
+  ASSERT_TRUE(whole);
+  EXPECT_EQ((*whole)->stepsPerEpoch(), 8);  // 103 / 12
+  for (int n : {2, 3, 4}) {
+    if (12 % n != 0) continue;
+    BatchLoaderOptions part = opt;
+    part.batchSize = 12 / n;
+    part.shardCount = n;
+    for (std::int64_t step = 0; step < 8; ++step) {
+      const Batch ref = (*whole)->makeBatch(2, step);
+      const std::int64_t elements = ref.x.numel() / 12;
+      for (int r = 0; r < n; ++r) {
+        part.shardRank = r;
+        auto shard = BatchLoader::create(ds, iota(103), part);
+        ASSERT_TRUE(shard) << shard.status().toString();
+        EXPECT_EQ((*shard)->stepsPerEpoch(), 8) << n << " shards";
+        const Batch b = (*shard)->makeBatch(2, step);
+        ASSERT_EQ(b.x.dim(0), 12 / n);
+        EXPECT_EQ(0,
+                  std::memcmp(b.x.f32(), ref.x.f32() + r * part.batchSize * elements, b.x.bytes()))
+            << n << " shards, rank " << r << ", step " << step;
+        EXPECT_EQ(0, std::memcmp(b.y.data<std::int64_t>(),
+                                 ref.y.data<std::int64_t>() + r * part.batchSize, b.y.bytes()));
+      }
+    }
+  }
+  BatchLoaderOptions bad = opt;
+  bad.shardCount = 2;
+  bad.shardRank = 2;
+  EXPECT_FALSE(BatchLoader::create(ds, iota(103), bad));  // rank outside [0, 2)
+  bad.shardRank = 0;
+  bad.dropLast = false;
+  EXPECT_FALSE(BatchLoader::create(ds, iota(103), bad));  // evaluation is never sharded
+}
+
 TEST(BatchLoader, EveryEpochSampleExactlyOnceAndEvaluationKeepsPartialBatch) {
   const Dataset ds = syntheticImages(50, 1, 4, 4);
   std::vector<std::int64_t> indices;

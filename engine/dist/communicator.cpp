@@ -1,0 +1,37 @@
+#include "engine/dist/communicator.h"
+
+#include <unistd.h>
+
+namespace loom {
+
+std::string Communicator::hostName() const {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown host";
+  return buf;
+}
+
+namespace {
+class LocalCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  std::string name() const override { return "local"; }
+  Status allreduce(std::span<float>, ReduceOp) override { return Status::ok(); }
+  Status broadcast(std::span<float>, int root) override { return checkRoot(root); }
+  Status broadcastBytes(std::span<std::byte>, int root) override { return checkRoot(root); }
+  Status barrier() override { return Status::ok(); }
+
+ private:
+  static Status checkRoot(int root) {
+    if (root != 0)
+      return invalidArgument("broadcast root " + std::to_string(root) + " is outside [0, 1) ranks");
+    return Status::ok();
+  }
+};
+}  // namespace
+
+std::unique_ptr<Communicator> makeLocalCommunicator() {
+  return std::make_unique<LocalCommunicator>();
+}
+
+}  // namespace loom

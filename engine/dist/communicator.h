@@ -1,0 +1,56 @@
+// Communicator: the collective operations data-parallel training needs, over whatever
+// transport a build has. Every rank calls the same operations in the same order with the same
+// sizes (MPI's rule); an implementation may block until every rank has arrived.
+//
+//   LocalCommunicator   one process (size 1): every operation is a no-op.
+//   MpiCommunicator     Open MPI 4.1 on CPU buffers (engine/dist/mpi/, library loom_dist_mpi,
+//                       so only the targets that launch workers link MPI).
+//   (NCCL)              comes with the CUDA backend: the same calls on device buffers. The
+//                       interface takes plain spans and never exposes an MPI type, so a
+//                       stream-ordered NCCL implementation fits behind it.
+//
+// Reproducibility: a reduction over a given number of ranks and a given buffer size always
+// adds in the same order (MPI fixes the algorithm per message size and communicator), so two
+// runs at the same rank count give bit-identical results. Results at different rank counts
+// differ only by float rounding (docs/distributed.md).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "engine/core/status.h"
+
+namespace loom {
+
+enum class ReduceOp {
+  Sum,      ///< element-wise sum over the ranks
+  Average,  ///< the sum times 1 / size()
+};
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  virtual int rank() const = 0;  ///< 0 .. size() - 1
+  virtual int size() const = 0;  ///< the world size (ranks)
+  /// "local" or "mpi": for messages and run.json.
+  virtual std::string name() const = 0;
+  /// The host this rank runs on (for messages naming a rank).
+  virtual std::string hostName() const;
+
+  /// Replaces `data` on every rank by the reduction of every rank's `data` (same length on
+  /// every rank; an empty span is allowed and still synchronises).
+  virtual Status allreduce(std::span<float> data, ReduceOp op) = 0;
+  /// Copies rank `root`'s `data` into every rank's `data` (same length everywhere).
+  virtual Status broadcast(std::span<float> data, int root) = 0;
+  /// The same for raw bytes (optimizer state, small control values).
+  virtual Status broadcastBytes(std::span<std::byte> data, int root) = 0;
+  /// Returns once every rank has called it.
+  virtual Status barrier() = 0;
+};
+
+/// One process: rank 0 of 1.
+std::unique_ptr<Communicator> makeLocalCommunicator();
+
+}  // namespace loom

@@ -1,0 +1,47 @@
+// MpiCommunicator: the Communicator (engine/dist/communicator.h) over Open MPI 4.1, on CPU
+// buffers, for ranks started by mpirun (`loom launch`, docs/distributed.md). Lives in the
+// static library loom_dist_mpi so that only the programs that run as workers link MPI.
+//
+// One per process: create() initialises MPI (MPI_THREAD_FUNNELED: every call comes from the
+// training thread) and the destructor finalises it. Errors on MPI_COMM_WORLD return instead
+// of aborting, so a failed call becomes a Status naming the operation and the rank. A rank
+// whose training fails calls abortJob(): MPI_Abort takes the whole job down at once (mpirun
+// names the rank), rather than leaving the others blocked in the next allreduce.
+#pragma once
+
+#include <memory>
+
+#include "engine/dist/communicator.h"
+
+namespace loom {
+
+class MpiCommunicator final : public Communicator {
+ public:
+  /// Initialises MPI (once per process). Unsupported if MPI is already finalised.
+  static Expected<std::shared_ptr<MpiCommunicator>> create(int* argc, char*** argv);
+  ~MpiCommunicator() override;
+  MpiCommunicator(const MpiCommunicator&) = delete;
+  MpiCommunicator& operator=(const MpiCommunicator&) = delete;
+
+  int rank() const override { return m_rank; }
+  int size() const override { return m_size; }
+  std::string name() const override { return "mpi"; }
+  std::string hostName() const override { return m_host; }
+  Status allreduce(std::span<float> data, ReduceOp op) override;
+  Status broadcast(std::span<float> data, int root) override;
+  Status broadcastBytes(std::span<std::byte> data, int root) override;
+  Status barrier() override;
+
+  /// Ends every rank of the job with `exitCode` (MPI_Abort); does not return.
+  [[noreturn]] void abortJob(int exitCode);
+
+ private:
+  MpiCommunicator() = default;
+  Status check(int rc, const char* what) const;
+
+  int m_rank = 0;
+  int m_size = 1;
+  std::string m_host;
+};
+
+}  // namespace loom
