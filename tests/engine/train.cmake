@@ -2,3 +2,6 @@ loom_add_test(checkpoint_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/checkpoint_test.
 # The Trainer's lifecycle on Fashion-MNIST (fails without it: the README installs it).
 loom_add_test(trainer_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train/trainer_test.cpp
               LIBS nlohmann_json::nlohmann_json LABELS engine)
+# The graph editor's node statistics (engine/train/node_stats.h) against NumPy.
+loom_add_test(node_stats_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train/node_stats_test.cpp
+              LIBS nlohmann_json::nlohmann_json LABELS engine)
