@@ -6,6 +6,7 @@
 #include <QHelpEvent>
 #include <QLabel>
 #include <QPainter>
+#include <QScrollBar>
 #include <QSlider>
 #include <QSplitter>
 #include <QTableWidget>
@@ -218,6 +219,8 @@ ConfusionPanel::ConfusionPanel(RunStore* store, QWidget* parent)
   m_runs->setObjectName(QStringLiteral("confusionRun"));
   m_runs->setMinimumContentsLength(20);
   m_tags->setObjectName(QStringLiteral("confusionSplit"));
+  m_tags->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  m_tags->setMinimumContentsLength(10);
   m_slider->setObjectName(QStringLiteral("confusionEpoch"));
   m_slider->setPageStep(1);
   m_epochLabel->setObjectName(QStringLiteral("confusionEpochLabel"));
@@ -232,7 +235,8 @@ ConfusionPanel::ConfusionPanel(RunStore* store, QWidget* parent)
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->horizontalHeader()->setStretchLastSection(false);
+  m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
   auto* controls = new QHBoxLayout;
   controls->addWidget(new QLabel(tr("Run")));
@@ -499,6 +503,11 @@ void ConfusionPanel::fillTable() {
   m_table->setItem(row, 4, count(s.total));
   put(++row, s.macro, true);
   put(++row, s.weighted, true);
+  // Wide enough for every column: the table is the point of the tab, the heat map scales.
+  m_table->resizeColumnsToContents();
+  int width = 2 * m_table->frameWidth() + m_table->verticalScrollBar()->sizeHint().width() + 8;
+  for (int c = 0; c < m_table->columnCount(); ++c) width += m_table->columnWidth(c);
+  m_table->setMinimumWidth(width);
 }
 
 }  // namespace loom::studio
