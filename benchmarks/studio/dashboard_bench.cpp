@@ -7,7 +7,7 @@
 //      draws <= 2 points per pixel column) and the worker's smoothing + decimation time;
 //   2. RUNS runs (default 100) of 10,000 points, listed and overlaid in one chart: time until
 //      all are listed with all points, the chart's replot, and the longest GUI-thread stall
-//      while they load and draw (a 5 ms timer's worst gap).
+//      while they load and draw (tests/widgets/latency_probe.h: a 5 ms timer's worst gap).
 // Usage: loom_bench_dashboard [--points N] [--runs N] [--dir DIR]  (offscreen by default)
 #include <qcustomplot.h>
 
@@ -20,6 +20,7 @@
 #include <cstdio>
 
 #include "engine/events/event_writer.h"
+#include "tests/widgets/latency_probe.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/scalar_chart.h"
 #include "widgets/modes/train/scalars_panel.h"
@@ -27,26 +28,9 @@
 
 using namespace loom;
 using namespace loom::studio;
+using loom::studio::test::LatencyProbe;
 
 namespace {
-
-struct Probe {
-  QTimer timer;
-  QElapsedTimer clock;
-  qint64 last = -1, worst = 0;
-  Probe() {
-    timer.setTimerType(Qt::PreciseTimer);
-    timer.setInterval(5);
-    QObject::connect(&timer, &QTimer::timeout, [this] {
-      const qint64 now = clock.nsecsElapsed();
-      if (last >= 0) worst = std::max(worst, now - last);
-      last = now;
-    });
-    clock.start();
-    timer.start();
-  }
-  double worstMs() const { return worst / 1e6; }
-};
 
 bool writeRun(const QString& dir, int tags, long points) {
   auto writer = events::EventWriter::open(dir.toStdString());
@@ -124,7 +108,8 @@ int main(int argc, char** argv) {
     ScalarsPanel panel(&store);
     panel.resize(1400, 900);
     panel.show();
-    Probe probe;
+    LatencyProbe probe;
+    probe.start();
     t.restart();
     store.setLogDir(tmp.filePath(QStringLiteral("big")));
     if (!waitFor([&] { return totalPoints(store) == points * tags; }, 600'000)) {
@@ -160,7 +145,8 @@ int main(int argc, char** argv) {
     ScalarsPanel panel(&store);
     panel.resize(1400, 900);
     panel.show();
-    Probe probe;
+    LatencyProbe probe;
+    probe.start();
     t.restart();
     store.setLogDir(tmp.filePath(QStringLiteral("many")));
     if (!waitFor([&] { return store.count() == runs && totalPoints(store) == runs * 10'000L; },

@@ -1,5 +1,7 @@
 #include "engine/events/confusion.h"
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -80,6 +82,55 @@ bool parseConfusionMarkdown(const std::string& text, std::vector<std::string>* c
     return false;
   }
   return true;
+}
+
+namespace {
+double ratio(double a, double b) {
+  return b > 0 ? a / b : 0.0;
+}
+}  // namespace
+
+ConfusionSummary summarizeConfusion(const std::vector<std::int64_t>& counts,
+                                    const std::vector<std::string>& classes) {
+  ConfusionSummary s;
+  // The matrix is n × n with n = sqrt(cells); the class list names its rows.
+  const auto n = static_cast<std::size_t>(std::llround(std::sqrt(double(counts.size()))));
+  if (n * n != counts.size()) return s;
+  auto at = [&](std::size_t r, std::size_t c) {
+    return std::max<std::int64_t>(0, counts[r * n + c]);
+  };
+  s.classes.resize(n);
+  std::int64_t trace = 0;
+  for (std::size_t k = 0; k < n; ++k) {
+    ClassScores& c = s.classes[k];
+    c.name = k < classes.size() ? classes[k] : std::to_string(k);
+    c.correct = at(k, k);
+    for (std::size_t j = 0; j < n; ++j) {
+      c.support += at(k, j);
+      c.predicted += at(j, k);
+    }
+    c.precision = ratio(double(c.correct), double(c.predicted));
+    c.recall = ratio(double(c.correct), double(c.support));
+    c.f1 = ratio(2 * c.precision * c.recall, c.precision + c.recall);
+    trace += c.correct;
+    s.total += c.support;
+  }
+  s.accuracy = ratio(double(trace), double(s.total));
+  s.macro.name = "macro avg";
+  s.weighted.name = "weighted avg";
+  s.macro.support = s.weighted.support = s.total;
+  s.macro.correct = s.weighted.correct = trace;
+  s.macro.predicted = s.weighted.predicted = s.total;
+  for (const ClassScores& c : s.classes) {
+    s.macro.precision += c.precision / double(n);
+    s.macro.recall += c.recall / double(n);
+    s.macro.f1 += c.f1 / double(n);
+    const double w = ratio(double(c.support), double(s.total));
+    s.weighted.precision += w * c.precision;
+    s.weighted.recall += w * c.recall;
+    s.weighted.f1 += w * c.f1;
+  }
+  return s;
 }
 
 }  // namespace loom::events

@@ -4,3 +4,6 @@ loom_add_qt_test(loom_train_mode_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/train_mo
 set_tests_properties(loom_train_mode_test PROPERTIES TIMEOUT 300)
 loom_add_qt_test(loom_series_math_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/series_math_test.cpp)
 loom_add_qt_test(loom_run_store_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/run_store_test.cpp)
+# The Confusion tab on two real runs: every number shown equals the engine's summary.
+loom_add_qt_test(loom_confusion_panel_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/confusion_panel_test.cpp)
+set_tests_properties(loom_confusion_panel_test PROPERTIES TIMEOUT 300)

@@ -1,10 +1,11 @@
 // Train mode in a real window (offscreen): open the CNN example, press Start, the loss chart
-// updates at least once a second while an event-loop latency probe measures the longest
-// GUI-thread stall (< 50 ms); Pause holds the step count, Resume moves it on, Stop leaves a
-// checkpoint, and Continue Run resumes from it (the first step after it is the checkpoint's
-// step + 1, and run.json, parsed independently with QJsonDocument, ends "completed" at the
-// step limit). Closing the window during a run asks: Cancel keeps it training, "Stop and
-// Close" stops it with a checkpoint. Real Fashion-MNIST, a few dozen steps on one thread.
+// (from the run's event file, the only data path) updates at least once a second while an
+// event-loop latency probe measures the longest GUI-thread stall (< 50 ms); Pause holds the step
+// count, Resume moves it on, Stop leaves a checkpoint, and Continue Run resumes from it (the first
+// step after it is the checkpoint's step + 1, and run.json, parsed independently with
+// QJsonDocument, ends "completed" at the step limit). Closing the window during a run asks: Cancel
+// keeps it training, "Stop and Close" stops it with a checkpoint. Real Fashion-MNIST, a few dozen
+// steps on one thread.
 #include "widgets/modes/train/train_mode.h"
 
 #include <qcustomplot.h>
@@ -121,9 +122,10 @@ class TrainModeTest : public QObject {
     probe.phase("first chart");
     const QString runDir = m_mode->lastRunDir();
 
-    // Curves: the running-loss chart appears and updates at least once a second.
-    QTRY_VERIFY_WITH_TIMEOUT(m_mode->scalars()->chart(QStringLiteral("train/running_loss")), 20000);
-    ScalarChart* chart = m_mode->scalars()->chart(QStringLiteral("train/running_loss"));
+    // Curves: the batch-loss chart, fed only by the run's event file through the RunStore
+    // (one data path), appears and updates at least once a second.
+    QTRY_VERIFY_WITH_TIMEOUT(m_mode->scalars()->chart(QStringLiteral("loss/train_step")), 20000);
+    ScalarChart* chart = m_mode->scalars()->chart(QStringLiteral("loss/train_step"));
     QElapsedTimer sinceUpdate;
     sinceUpdate.start();
     int updates = chart->updates();

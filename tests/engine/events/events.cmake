@@ -10,3 +10,6 @@ loom_add_test(events_test
           ${CMAKE_CURRENT_LIST_DIR}/training_log_test.cpp
   LIBS nlohmann_json::nlohmann_json Threads::Threads loom_event_proto
   LABELS engine)
+# The confusion matrix's per-class scores against scikit-learn, on a real run's matrices.
+loom_add_test(events_confusion_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/confusion_test.cpp
+  LIBS nlohmann_json::nlohmann_json LABELS engine)

@@ -83,6 +83,9 @@ QStringList RunStore::histogramTags() const {
 QStringList RunStore::imageTags() const {
   return tagsOf(m_runs, &RunRecord::images);
 }
+QStringList RunStore::textTags() const {
+  return tagsOf(m_runs, &RunRecord::texts);
+}
 
 void RunStore::setBestTag(const QString& tag, bool lowerIsBetter) {
   m_bestTag = tag;
@@ -150,12 +153,14 @@ void RunStore::apply(const QVector<RunUpdate>& updates) {
     for (auto it = u.histograms.begin(); it != u.histograms.end(); ++it)
       run.histograms[it.key()] += it.value();
     for (auto it = u.images.begin(); it != u.images.end(); ++it) run.images[it.key()] += it.value();
+    for (auto it = u.texts.begin(); it != u.texts.end(); ++it) run.texts[it.key()] += it.value();
     updateBest(run);
     emit runChanged(index);
     for (auto it = u.scalars.begin(); it != u.scalars.end(); ++it)
       emit scalarsChanged(index, it.key());
     if (!u.histograms.isEmpty()) emit histogramsChanged(index);
     if (!u.images.isEmpty()) emit imagesChanged(index);
+    if (!u.texts.isEmpty()) emit textsChanged(index);
   }
 }
 
@@ -169,21 +174,6 @@ int RunStore::addLiveRun(const QString& dir, const QString& model) {
   run.problem.clear();
   emit runChanged(index);
   return index;
-}
-
-void RunStore::appendLive(const QString& dir, const QString& tag, double step, double wall,
-                          double value) {
-  const int index = indexOf(QDir(dir).absolutePath());
-  if (index < 0) return;
-  RunRecord& run = m_runs[index];
-  ScalarSeries& s = run.scalars[tag];
-  s.append(step, wall, value);
-  if (std::isfinite(wall)) {
-    if (!(wall >= run.startWall)) run.startWall = wall;
-    run.lastWall = wall;
-  }
-  if (tag == m_bestTag) updateBest(run);
-  emit scalarsChanged(index, tag);
 }
 
 void RunStore::setLiveStatus(const QString& dir, const QString& status, const QString& problem) {

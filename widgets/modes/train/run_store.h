@@ -5,8 +5,9 @@
 //   * a log directory (setLogDir): a RunTailer (run_tailer.h) on the store's worker thread
 //     polls it every pollIntervalMs(): each sub-directory holding run.json or an
 //     *tfevents* file is a run; what changed comes back by queued signal as a RunUpdate;
-//   * the studio's own run (addLiveRun / appendLive / setLiveStatus), fed by the Train mode
-//     from TrainSession's signals while its run directory is also tailed.
+//   * the studio's own run: addLiveRun marks its directory (under the tailed log directory)
+//     as the live run and setLiveStatus gives it the session's status; its data comes from
+//     its event files like any other run's (one data path, ARCHITECTURE.md).
 // Scalars are kept at full resolution (no reservoir sampling): ScalarSeries are implicitly
 // shared QVectors, so a decimation worker can hold a snapshot while the store appends.
 //
@@ -47,6 +48,7 @@ struct RunRecord {
   QHash<QString, ScalarSeries> scalars;               ///< tag → series, sorted by step as read
   QHash<QString, QVector<HistogramStep>> histograms;  ///< tag → one entry per logged step
   QHash<QString, QVector<ImageStep>> images;          ///< tag → one entry per logged step
+  QHash<QString, QVector<TextStep>> texts;            ///< tag → one entry per logged step
 };
 
 class RunStore : public QObject {
@@ -74,6 +76,7 @@ class RunStore : public QObject {
   QStringList scalarTags() const;
   QStringList histogramTags() const;
   QStringList imageTags() const;
+  QStringList textTags() const;
   /// The tag whose best value the run list shows, and whether lower is better.
   QString bestTag() const { return m_bestTag; }
   void setBestTag(const QString& tag, bool lowerIsBetter);
@@ -81,7 +84,6 @@ class RunStore : public QObject {
   // ---- the studio's own run ----
   /// Adds (or resets) the live run at `dir` and returns its index.
   int addLiveRun(const QString& dir, const QString& model);
-  void appendLive(const QString& dir, const QString& tag, double step, double wall, double value);
   void setLiveStatus(const QString& dir, const QString& status, const QString& problem = {});
 
   /// Applies updates from the tailer (also usable directly by tests and benchmarks).
@@ -96,6 +98,8 @@ class RunStore : public QObject {
   /// New histograms or images for the run at `index`.
   void histogramsChanged(int index);
   void imagesChanged(int index);
+  /// New text values (confusion matrices among them) for the run at `index`.
+  void textsChanged(int index);
   void logDirProblemChanged(const QString& problem);
 
   // to the tailer (queued)

@@ -70,6 +70,12 @@ void convert(const events::RunData& run, const events::RunChange& change, const 
       dst.append(std::move(s));
     }
   }
+  for (const auto& [tag, from] : change.textsFrom) {
+    const auto& src = run.texts.at(tag);
+    QVector<TextStep>& dst = u.texts[qs(tag)];
+    for (std::size_t i = from; i < src.size(); ++i)
+      dst.append(TextStep{double(src[i].step), src[i].wallTime, qs(src[i].value)});
+  }
   if (change.infoChanged && run.info) {
     RunTailer::parseRunJson(QByteArray::fromStdString(run.info->raw),
                             u.dir + QStringLiteral("/run.json"), u);

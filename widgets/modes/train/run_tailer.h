@@ -5,7 +5,8 @@
 //
 // What a run directory is, which files are read and how growing, truncated and corrupt files
 // are handled is the reader's (docs/events.md). The tailer converts: scalars to ScalarSeries,
-// histograms to HistogramStep, images decoded to QImage (here, off the GUI thread), the
+// histograms to HistogramStep, images decoded to QImage (here, off the GUI thread), texts
+// (Markdown: model summary, probe labels, confusion matrices) to TextStep, the
 // reader's problems (file and byte offset) to the run's problem text, and run.json's raw text
 // (docs/runs.md) to status, model, host, hyperparameters, final metrics and the per-epoch
 // metrics (tags "epoch/train_loss", "epoch/validation_accuracy", ..., step = epoch).

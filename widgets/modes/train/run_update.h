@@ -46,6 +46,13 @@ struct ImageStep {
   QVector<QImage> images;
 };
 
+/// A text value of a tag at one step (Markdown: the model summary, probe labels, and the
+/// confusion matrices, engine/events/confusion.h).
+struct TextStep {
+  double step = 0, wall = NAN;
+  QString text;
+};
+
 struct RunUpdate {
   QString dir;           ///< the run directory (absolute)
   QString name;          ///< relative to the log directory
@@ -60,6 +67,7 @@ struct RunUpdate {
   bool replaceScalars = false;
   QHash<QString, QVector<HistogramStep>> histograms;  ///< appended
   QHash<QString, QVector<ImageStep>> images;          ///< appended
+  QHash<QString, QVector<TextStep>> texts;            ///< appended
 };
 
 }  // namespace loom::studio

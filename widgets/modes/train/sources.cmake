@@ -3,13 +3,14 @@
 find_package(QCustomPlotQt6 REQUIRED)
 target_link_libraries(loom_widgets PUBLIC QCustomPlotQt6::QCustomPlotQt6)
 target_sources(loom_widgets PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/confusion_panel.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/confusion_panel.h
   ${CMAKE_CURRENT_LIST_DIR}/decimator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/decimator.h
   ${CMAKE_CURRENT_LIST_DIR}/histograms_panel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/histograms_panel.h
   ${CMAKE_CURRENT_LIST_DIR}/images_panel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/images_panel.h
-  ${CMAKE_CURRENT_LIST_DIR}/node_stats.cpp
   ${CMAKE_CURRENT_LIST_DIR}/node_stats.h
   ${CMAKE_CURRENT_LIST_DIR}/run_list_model.cpp
   ${CMAKE_CURRENT_LIST_DIR}/run_list_model.h

@@ -21,6 +21,7 @@
 
 #include "engine/graph/model.h"
 #include "widgets/document/document.h"
+#include "widgets/modes/train/confusion_panel.h"
 #include "widgets/modes/train/histograms_panel.h"
 #include "widgets/modes/train/images_panel.h"
 #include "widgets/modes/train/run_store.h"
@@ -36,10 +37,6 @@ StudioMode* createTrainMode(const ModeContext& context, QObject* parent) {
 }
 
 namespace {
-double nowSeconds() {
-  return QDateTime::currentMSecsSinceEpoch() / 1000.0;
-}
-
 QString etaText(double seconds) {
   if (!(seconds > 0)) return {};
   const qint64 s = qint64(seconds);
@@ -62,6 +59,8 @@ TrainMode::TrainMode(const ModeContext& context, QObject* parent)
   m_images = new ImagesPanel(context.runs);
   m_dashboard->addTab(m_histograms, tr("Histograms"));
   m_dashboard->addTab(m_images, tr("Images"));
+  m_confusion = new ConfusionPanel(context.runs);
+  m_dashboard->addTab(m_confusion, tr("Confusion"));
   createActions();
   m_runDock = makeDock(tr("Run"), QStringLiteral("trainRunDock"), createRunPanel());
   m_runsDock = makeDock(tr("Runs"), QStringLiteral("trainRunsDock"), m_runs);
@@ -69,6 +68,7 @@ TrainMode::TrainMode(const ModeContext& context, QObject* parent)
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_scalars, &ScalarsPanel::setVisibleRuns);
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_histograms, &HistogramsPanel::setVisibleRuns);
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_images, &ImagesPanel::setVisibleRuns);
+  connect(m_runs, &RunsPanel::visibleRunsChanged, m_confusion, &ConfusionPanel::setVisibleRuns);
   TrainSession* session = training();
   connect(session, &TrainSession::progress, this, &TrainMode::onProgress);
   connect(session, &TrainSession::statusChanged, this, &TrainMode::onStatus);
@@ -296,13 +296,8 @@ void TrainMode::onProgress(const TrainProgress& p) {
                       : tr("Evaluating the test split…"));
     return;
   }
-  const double wall = nowSeconds();
-  const double step = double(p.globalStep);
-  runs()->appendLive(m_runDir, QStringLiteral("train/running_loss"), step, wall, p.loss);
-  runs()->appendLive(m_runDir, QStringLiteral("train/running_accuracy"), step, wall, p.accuracy);
-  runs()->appendLive(m_runDir, QStringLiteral("train/learning_rate"), step, wall, p.learningRate);
-  runs()->appendLive(m_runDir, QStringLiteral("train/samples_per_second"), step, wall,
-                     p.samplesPerSecond);
+  // The curves come from the run's event files through the RunStore (one data path); the
+  // progress only updates the Run panel's status, bar and numbers.
   if (training()->status() == TrainStatus::Running)
     setStatusText(tr("Training: epoch %1 of %2").arg(p.epoch + 1).arg(p.epochs));
   m_progress->setRange(0, int(std::max<std::int64_t>(1, p.steps)));

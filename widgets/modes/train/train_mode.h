@@ -7,9 +7,10 @@
 // non-blocking controls and listens to its signals. A run started here is written to
 // `<log directory>/<model>-<yyyyMMdd-HHmmss>/` (docs/runs.md) and the log directory is tailed
 // by the RunStore, so the studio's own run appears in the run list beside older ones.
-// While it trains, the step-level running loss and accuracy reach the store directly from the
-// session's progress signals (tags "train/running_loss", "train/running_accuracy",
-// "train/learning_rate", "train/samples_per_second"); per-epoch metrics come from run.json.
+// One data path: its curves come only from its event files, as any other run's (the store
+// polls every RunStore::pollIntervalMs(), 500 ms: the trainer's "loss/train_step",
+// "accuracy/train_step", "learning_rate", ... update at least once a second); the session's
+// progress signals only drive the Run panel (status, progress bar, running numbers).
 //
 // Closing the window during a run asks (confirmClose); "Stop and Close" stops the run with a
 // checkpoint and waits for it. setCloseAnswer() answers without a dialog (tests).
@@ -39,6 +40,7 @@ struct EpochMetrics;
 
 namespace loom::studio {
 
+class ConfusionPanel;
 class HistogramsPanel;
 class ImagesPanel;
 class RunsPanel;
@@ -83,6 +85,7 @@ class TrainMode : public StudioMode {
   ScalarsPanel* scalars() const { return m_scalars; }
   HistogramsPanel* histograms() const { return m_histograms; }
   ImagesPanel* images() const { return m_images; }
+  ConfusionPanel* confusion() const { return m_confusion; }
   QTabWidget* dashboard() const { return m_dashboard; }
   RunsPanel* runsPanel() const { return m_runs; }
   SettingsSummary* settingsSummary() const { return m_settings; }
@@ -111,6 +114,7 @@ class TrainMode : public StudioMode {
   ScalarsPanel* m_scalars;
   HistogramsPanel* m_histograms = nullptr;
   ImagesPanel* m_images = nullptr;
+  ConfusionPanel* m_confusion = nullptr;
   RunsPanel* m_runs;
   SettingsSummary* m_settings;
   QDockWidget* m_runDock;

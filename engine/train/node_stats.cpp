@@ -1,17 +1,20 @@
-#include "widgets/modes/train/node_stats.h"
+#include "engine/train/node_stats.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/core/tensor.h"
 
-namespace loom::studio {
+namespace loom {
 
 void summarizeTensor(const Tensor& value, bool isGradient, NodeStats& stats) {
   if (value.dtype() != DType::F32) return;
   const float* v = value.f32();
   const std::int64_t n = value.numel();
   std::int64_t finite = 0, zeros = 0, bad = 0;
-  double sum = 0, sumSq = 0;
+  // Welford's update: a one-pass mean and variance that does not cancel catastrophically
+  // when the mean is large against the spread (sum of squares minus squared mean does).
+  double mean = 0, m2 = 0, sumSq = 0;
   for (std::int64_t i = 0; i < n; ++i) {
     const double x = v[i];
     if (!std::isfinite(x)) {
@@ -20,8 +23,10 @@ void summarizeTensor(const Tensor& value, bool isGradient, NodeStats& stats) {
     }
     ++finite;
     zeros += x == 0;
-    sum += x;
     sumSq += x * x;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(finite);
+    m2 += delta * (x - mean);
   }
   if (isGradient) {
     stats.hasGradient = true;
@@ -32,9 +37,8 @@ void summarizeTensor(const Tensor& value, bool isGradient, NodeStats& stats) {
   stats.count = n;
   stats.nonFinite = bad;
   stats.zeroFraction = n > 0 ? static_cast<double>(zeros) / static_cast<double>(n) : 0;
-  stats.mean = finite > 0 ? sum / static_cast<double>(finite) : 0;
-  const double var = finite > 0 ? sumSq / static_cast<double>(finite) - stats.mean * stats.mean : 0;
-  stats.std = std::sqrt(std::max(0.0, var));
+  stats.mean = finite > 0 ? mean : 0;
+  stats.std = finite > 0 ? std::sqrt(std::max(0.0, m2 / static_cast<double>(finite))) : 0;
 }
 
-}  // namespace loom::studio
+}  // namespace loom
