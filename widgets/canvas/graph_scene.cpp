@@ -32,8 +32,14 @@ GraphScene::GraphScene(Document* doc, QObject* parent) : QGraphicsScene(parent),
 
 void GraphScene::applyFrozen() {
   const QStringList frozen = m_doc->frozenNodes();
-  const QSet<QString> set(frozen.begin(), frozen.end());
-  for (NodeItem* item : std::as_const(m_nodes)) item->setFrozen(set.contains(item->name()));
+  // Nothing frozen before or now (the common case): no pass over the cards on every edit.
+  if (frozen.isEmpty() && m_frozen.isEmpty()) return;
+  QSet<QString> now(frozen.begin(), frozen.end());
+  for (const QString& name : std::as_const(m_frozen))
+    if (NodeItem* item = m_nodes.value(name); item && !now.contains(name)) item->setFrozen(false);
+  for (const QString& name : std::as_const(now))
+    if (NodeItem* item = m_nodes.value(name)) item->setFrozen(true);  // new cards too
+  m_frozen = std::move(now);
 }
 
 QStringList GraphScene::selectedNodeNames() const {

@@ -16,6 +16,7 @@
 
 #include <QGraphicsScene>
 #include <QHash>
+#include <QSet>
 
 #include "widgets/canvas/graph_items.h"
 #include "widgets/document/document.h"
@@ -84,6 +85,7 @@ class GraphScene : public QGraphicsScene {
   size_t m_buildNext = 0;             // next graph node to make a card for
   qsizetype m_edgesNext = 0;          // next of m_buildCreated to give its edges
   QVector<NodeItem*> m_buildCreated;  // cards made by this build (edges still to come)
+  QSet<QString> m_frozen;             // names applyFrozen() last marked frozen
 };
 
 }  // namespace loom::studio
