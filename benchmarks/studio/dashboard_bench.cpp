@@ -56,14 +56,18 @@ long totalPoints(const RunStore& store) {
   return n;
 }
 
-/// Waits (running the event loop) until `done()` or `timeoutMs`.
+/// Waits (running the event loop) until `done()` or `timeoutMs`. Sleeps in the event loop
+/// between events, as the studio does: a spinning wait would take a core from the tailer
+/// thread (this machine has two) and inflate the open time.
 template <class F>
 bool waitFor(F done, int timeoutMs) {
   QElapsedTimer t;
   t.start();
+  QTimer tick;  // wakes the loop to check done() even when nothing else happens
+  tick.start(10);
   while (!done()) {
     if (t.elapsed() > timeoutMs) return false;
-    QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+    QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents);
   }
   return true;
 }

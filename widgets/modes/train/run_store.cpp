@@ -144,10 +144,13 @@ void RunStore::apply(const QVector<RunUpdate>& updates) {
     if (!u.hparams.isEmpty()) run.hparams = u.hparams;
     if (!u.textParams.isEmpty()) run.textParams = u.textParams;
     for (auto it = u.scalars.begin(); it != u.scalars.end(); ++it) {
-      if (u.replaceScalars)
-        run.scalars[it.key()] = it.value();
+      ScalarSeries& series = run.scalars[it.key()];
+      // A new tag takes the update's arrays as they are (implicitly shared, no copy): the
+      // first poll of a big run hands over millions of points.
+      if (u.replaceScalars || series.size() == 0)
+        series = it.value();
       else
-        run.scalars[it.key()].append(it.value());
+        series.append(it.value());
       updateTimes(run, it.value());
     }
     for (auto it = u.histograms.begin(); it != u.histograms.end(); ++it)
