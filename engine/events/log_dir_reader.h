@@ -63,7 +63,7 @@ struct RunInfo {
   std::optional<std::string> status;  ///< "running", "paused", "completed", "stopped", ...
   std::optional<std::string> model;
   std::optional<std::string> host;
-  std::optional<std::string> bestMetricName;  ///< e.g. "validation/accuracy"
+  std::optional<std::string> bestMetricName;  ///< e.g. "accuracy/validation"
   std::optional<double> bestMetric;
   std::optional<std::int64_t> bestStep;
   std::optional<std::int64_t> globalStep;

@@ -6,6 +6,7 @@
 
 #include "engine/core/crc32c.h"
 #include "engine/core/file_util.h"
+#include "engine/train/event_log.h"
 
 namespace loom {
 
@@ -60,7 +61,8 @@ void RunLog::addEpoch(const EpochMetrics& m, std::int64_t globalStep) {
   const bool validated = m.validationLoss >= 0;
   const double value = validated ? m.validationAccuracy : m.trainAccuracy;
   if (m_best.is_null() || value > m_best.value("value", -1.0)) {
-    m_best = {{"name", validated ? "validation/accuracy" : "train/accuracy"},
+    // Named by its event tag, so a reader can find the curve the best value comes from.
+    m_best = {{"name", std::string(event_tags::kAccuracy) + (validated ? "validation" : "train")},
               {"value", value},
               {"epoch", m.epoch + 1},
               {"step", globalStep}};

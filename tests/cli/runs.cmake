@@ -17,5 +17,5 @@ loom_cli_settings_case(runs_corrupt_record 4 "1 problem in 1 run"
   ARGS runs ${WORK}/runs_corrupt)
 loom_cli_settings_case(runs_after_training 0 ".*"
   SETUP "rm -rf ${WORK}/runs_trained && ${LOOM_BIN} train ${EXAMPLES}/mlp.loom --max-steps 20 --train-limit 640 --test-limit 64 --histogram-every 10 --run-dir ${WORK}/runs_trained/mlp >/dev/null 2>&1"
-  STDOUT "run mlp\n  run.json: status completed, host [^,]+, step 20, best train/accuracy [0-9.]+ at step [0-9]+\n.*accuracy/test +1 points.*loss/train +4 points +steps 5\\.\\.20.*loss/train_step +20 points +steps 1\\.\\.20.*fc1\\.weights/gradient +2 steps +steps 10\\.\\.20.*probe/00 +4 steps.*confusion_matrix/test +1 steps.*model/summary +1 steps +step 0.*hparams: .*training\\.batch_size=128.*\\(session success\\)"
+  STDOUT "run mlp\n  run.json: status completed, host [^,]+, step 20, best accuracy/train [0-9.]+ at step [0-9]+\n.*accuracy/test +1 points.*loss/train +4 points +steps 5\\.\\.20.*loss/train_step +20 points +steps 1\\.\\.20.*fc1\\.weights/gradient +2 steps +steps 10\\.\\.20.*probe/00 +4 steps.*confusion_matrix/test +1 steps.*model/summary +1 steps +step 0.*hparams: .*training\\.batch_size=128.*\\(session success\\)"
   ARGS runs ${WORK}/runs_trained)

@@ -194,7 +194,7 @@ TEST(EventsTraining, TheRunDirectoryHoldsEveryTag) {
   EXPECT_EQ(run->info->status, "completed");
   EXPECT_FALSE(run->info->crashed);
   EXPECT_EQ(run->info->pid, static_cast<std::int64_t>(::getpid()));
-  EXPECT_EQ(run->info->bestMetricName, "validation/accuracy");
+  EXPECT_EQ(run->info->bestMetricName, "accuracy/validation");
   const double best = std::max(t.epochs[0].validationAccuracy, t.epochs[1].validationAccuracy);
   EXPECT_EQ(run->info->bestMetric, best);
   EXPECT_EQ(run->info->bestStep,

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <cmath>
 
+#include "engine/train/event_log.h"
 #include "widgets/modes/train/run_tailer.h"
 
 namespace loom::studio {
@@ -15,7 +16,10 @@ const QColor kPalette[] = {QColor(0x4e79a7), QColor(0xf28e2b), QColor(0xe15759),
                            QColor(0x9c755f), QColor(0xbab0ac)};
 }  // namespace
 
-RunStore::RunStore(QObject* parent) : QObject(parent) {
+RunStore::RunStore(QObject* parent)
+    : QObject(parent),
+      // The trainer's own tag, so Loom runs have a best value (run.json names the same tag).
+      m_bestTag(QString::fromLatin1(event_tags::kAccuracy) + QStringLiteral("validation")) {
   qRegisterMetaType<QVector<loom::studio::RunUpdate>>();
   m_thread.setObjectName(QStringLiteral("RunStoreTailer"));
   m_tailer = new RunTailer;

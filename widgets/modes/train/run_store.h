@@ -116,7 +116,7 @@ class RunStore : public QObject {
   int m_pollMs = 500;
   QVector<RunRecord> m_runs;
   QHash<QString, int> m_index;
-  QString m_bestTag = QStringLiteral("validation/accuracy");
+  QString m_bestTag;  ///< default: the trainer's validation accuracy (run_store.cpp)
   bool m_lowerIsBetter = false;
   QThread m_thread;
   RunTailer* m_tailer = nullptr;

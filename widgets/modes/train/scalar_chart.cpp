@@ -169,6 +169,12 @@ void ScalarChart::onDecimated(const DecimationResult& result) {
       raw->setData(c.raw.x, c.raw.y, true);
       smooth->setPen(QPen(colour, 2));
       smooth->setData(c.smoothed.x, c.smoothed.y, true);
+      // A line needs two points: a curve of a few (the test accuracy, per-epoch values) also
+      // gets markers, so a single point is seen at all.
+      constexpr qsizetype kMarkersUpTo = 32;
+      smooth->setScatterStyle(c.smoothed.x.size() <= kMarkersUpTo
+                                  ? QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 6)
+                                  : QCPScatterStyle(QCPScatterStyle::ssNone));
       smooth->setName(c.run < m_store->count() ? m_store->run(c.run).name : QString());
       smooth->setProperty("run", c.run);
       m_pointsDrawn += c.raw.x.size() + c.smoothed.x.size();
