@@ -4,7 +4,8 @@
 #     give the same parameters within 1e-5 relative after 200 steps (spanning an epoch end
 #     with validation), compared by an independent checkpoint reader (compare_checkpoints.py);
 #  2. two 2-rank runs are bit-identical (every checkpoint tensor, parameters and momentum);
-#  3. run.json records world_size, and only rank 0 wrote the run directory;
+#  3. run.json records world_size, only rank 0 wrote the run directory, and its event file has
+#     every rank's step, data-wait and allreduce times (workers/rank<r>/...);
 #  4. a run directory containing shell metacharacters reaches every rank as one argument
 #     (it is created literally; nothing in it is executed).
 # Usage: data_parallel.sh LOOM PYTHON MODEL WORKDIR
@@ -47,4 +48,11 @@ for n in 1 2 4; do
   events=$(find "$dir" -name 'events.out.tfevents.*' | wc -l)
   ((events == 1)) || fail "np$n: $events event files (only rank 0 writes one)"
 done
-echo "PASS: 1, 2 and 4 ranks agree within 1e-5; repeated 2-rank runs are bit-identical; run.json world_size 1/2/4; one event file per run"
+# Rank 0's event file has every rank's health for every step but the last (sent with the next).
+for r in 0 1 2 3; do
+  for tag in step_ms data_wait_ms allreduce_ms; do
+    "$loom" runs "$work/np4" 2>/dev/null | grep -Eq "workers/rank$r/$tag +199 points" ||
+      fail "np4: no 199 points of workers/rank$r/$tag in rank 0's event file"
+  done
+done
+echo "PASS: 1, 2 and 4 ranks agree within 1e-5; repeated 2-rank runs are bit-identical; run.json world_size 1/2/4; one event file per run with every rank's health"
