@@ -157,9 +157,14 @@ int runTrain(const TrainArgs& args) {
   auto result = train(model, options);
   bar.finishLine();
   if (!result) {
-    if (result.status().code() == ErrorCode::Cancelled && rank == 0)
+    if (result.status().code() == ErrorCode::Cancelled && rank == 0 && !mpi)
       std::fprintf(stderr, "loom: stopped; resume with: loom train %s --run-dir %s --resume\n",
                    args.model.c_str(), options.runDir.c_str());
+    if (result.status().code() == ErrorCode::Cancelled && rank == 0 && mpi)
+      std::fprintf(stderr,
+                   "loom: stopped; resume with: loom launch --np %d -- %s [the same options] "
+                   "--run-dir %s --resume\n",
+                   mpi->size(), args.model.c_str(), options.runDir.c_str());
     return fail(result.status());
   }
   if (rank > 0) return kExitOk;  // rank 0 reports and writes the trained model

@@ -132,6 +132,16 @@ void TrainingEventLog::endStep(std::int64_t globalStep, double batchLoss, double
   }
 }
 
+void TrainingEventLog::workerHealth(std::int64_t globalStep,
+                                    const std::vector<std::array<double, 3>>& perRank) {
+  static constexpr const char* kNames[3] = {"/step_ms", "/data_wait_ms", "/allreduce_ms"};
+  std::vector<std::pair<std::string, double>> scalars;
+  for (size_t r = 0; r < perRank.size(); ++r)
+    for (size_t i = 0; i < 3; ++i)
+      scalars.emplace_back(event_tags::kWorkers + std::to_string(r) + kNames[i], perRank[r][i]);
+  m_writer->scalars(globalStep, scalars);
+}
+
 void TrainingEventLog::epoch(const EpochMetrics& m, std::int64_t globalStep) {
   std::vector<std::pair<std::string, double>> scalars = {
       {std::string(event_tags::kLoss) + "train", m.trainLoss},

@@ -7,6 +7,7 @@
 // from the ParameterSet after the optimizer step; nothing is recomputed.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -30,6 +31,9 @@ inline constexpr const char* kLossStep = "loss/train_step";          ///< batch 
 inline constexpr const char* kAccuracyStep = "accuracy/train_step";  ///< batch accuracy
 inline constexpr const char* kLearningRate = "learning_rate";
 inline constexpr const char* kSamplesPerSecond = "samples_per_second";
+/// Data-parallel runs, every step, per rank: "workers/rank<r>/" + "step_ms", "data_wait_ms",
+/// "allreduce_ms" (docs/distributed.md).
+inline constexpr const char* kWorkers = "workers/rank";
 inline constexpr const char* kLoss = "loss/";          ///< + "train", "validation", "test"
 inline constexpr const char* kAccuracy = "accuracy/";  ///< + "train", "validation", "test"
 inline constexpr const char* kEpoch = "epoch";         ///< 1-based epoch number at its end
@@ -67,6 +71,9 @@ class TrainingEventLog {
   /// the per-step scalars and, on histogram steps, every histogram.
   void endStep(std::int64_t globalStep, double batchLoss, double batchAccuracy, double learningRate,
                double samplesPerSecond, const std::vector<Parameter>& params);
+  /// Per-rank health of global step `globalStep` of a data-parallel run: for rank r,
+  /// perRank[r] = {step, data wait, allreduce} in milliseconds.
+  void workerHealth(std::int64_t globalStep, const std::vector<std::array<double, 3>>& perRank);
   /// An epoch's metrics (validation ones only when there is a validation split).
   void epoch(const EpochMetrics& m, std::int64_t globalStep);
   /// The test split's metrics at the end of the run.

@@ -3,6 +3,7 @@
 // (steps, epoch ends, finish) and trainer_control.cpp (pause, resume, stop, status).
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -58,7 +59,11 @@ struct Trainer::Impl {
   std::unique_ptr<GradientSync> sync;  ///< bucketed allreduce over `comm`
   bool writesRunDir = true;            ///< rank 0
   int worldSize = 1;
-  bool stopAgreed = false;  ///< some rank asked to stop (agreed in the last step's allreduce)
+  bool stopAgreed = false;
+  /// This rank's timings of its last step (ms): step, data wait, allreduce; sent to rank 0
+  /// with the next step's allreduce, which writes them as workers/ events.
+  std::array<double, 3>
+      lastHealth{};  ///< some rank asked to stop (agreed in the last step's allreduce)
 
   std::shared_ptr<const GraphAnalysis> analysis;
   ParameterSet params;

@@ -74,6 +74,7 @@ Status Trainer::stepUnchecked() {
   };
   const std::int64_t epoch = s.epoch, step = s.stepInEpoch;
   auto batch = r.data.train->next();
+  const double dataWait = secondsSince(stepStart);
   lap(r.phases.data);
   if (!batch) {
     LOOM_RETURN_IF_ERROR(r.data.train->failure());
@@ -100,7 +101,9 @@ Status Trainer::stepUnchecked() {
   }
   LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
   lap(r.phases.backward);
+  const auto allreduceStart = Clock::now();
   LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
+  const double allreduceSeconds = secondsSince(allreduceStart);
   if (r.worldSize > 1) lap(r.phases.allreduce);  // includes waiting for the slowest rank
   if (tc.clip_grad_norm() > 0)
     LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
@@ -129,11 +132,24 @@ Status Trainer::stepUnchecked() {
       std::lock_guard lock(m_mutex);
       wantsStop = m_stopRequested || (opt.cancel && opt.cancel->load());
     }
-    float sums[3] = {static_cast<float>(loss), static_cast<float>(top1), wantsStop ? 1.0f : 0.0f};
+    // One small allreduce: loss, correct count, stop flag, and every rank's timings of its
+    // previous step in its own slot (the others are zero), so rank 0 learns them all.
+    std::vector<float> sums(3 + 3 * static_cast<size_t>(r.worldSize), 0.0f);
+    sums[0] = static_cast<float>(loss);
+    sums[1] = static_cast<float>(top1);
+    sums[2] = wantsStop ? 1.0f : 0.0f;
+    for (size_t i = 0; i < 3; ++i)
+      sums[3 + 3 * static_cast<size_t>(r.comm->rank()) + i] = static_cast<float>(r.lastHealth[i]);
     LOOM_RETURN_IF_ERROR(r.comm->allreduce(sums, ReduceOp::Sum));
     loss = static_cast<double>(sums[0]) / r.worldSize;
     top1 = static_cast<std::int64_t>(std::lround(sums[1]));
     r.stopAgreed = sums[2] > 0;
+    if (r.eventLog && s.globalStep > 0) {  // the previous step's health, rank by rank
+      std::vector<std::array<double, 3>> health(static_cast<size_t>(r.worldSize));
+      for (size_t k = 0; k < health.size(); ++k)
+        for (size_t i = 0; i < 3; ++i) health[k][i] = sums[3 + 3 * k + i];
+      r.eventLog->workerHealth(s.globalStep, health);
+    }
   }
   ++s.globalStep;
   ++s.stepInEpoch;
@@ -166,6 +182,7 @@ Status Trainer::stepUnchecked() {
                         r.rate, r.params.all());
   }
   r.epochSeconds += secondsSince(stepStart);
+  r.lastHealth = {1e3 * secondsSince(stepStart), 1e3 * dataWait, 1e3 * allreduceSeconds};
 
   if (endsEpoch) {
     LOOM_RETURN_IF_ERROR(endEpoch(lr));  // writes the epoch's checkpoint
