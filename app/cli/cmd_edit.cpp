@@ -16,19 +16,16 @@ int runEdit(const EditArgs& args) {
   auto loaded = loadModel(args.model);
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
-  if (!args.checkpoint.empty()) {
-    // The checkpoint's parameters replace the file's: the edited model carries them.
-    const pb::TrainingConfig asWritten = model.training;
-    const pb::DatasetConfig dataAsWritten = model.dataset;
-    if (Status st = loadCheckpointParameters(model, args.checkpoint); !st) return reportError(st);
-    model.training = asWritten;  // keep the file's settings as written, not with defaults
-    model.dataset = dataAsWritten;
-  } else if (model.parameters.empty()) {
-    std::fprintf(stderr,
-                 "loom: warning: %s has no trained parameters and no --checkpoint was given; "
-                 "the kept nodes will start from fresh initial values\n",
-                 args.model.c_str());
-  }
+  // A checkpoint's parameters replace the file's (the edited model carries them); its settings
+  // do not: the file's stay as written, not with defaults.
+  const pb::TrainingConfig asWritten = model.training;
+  const pb::DatasetConfig dataAsWritten = model.dataset;
+  if (Status st = useTrainedParameters(model, args.checkpoint, args.model,
+                                       "the kept nodes will start from fresh initial values");
+      !st)
+    return reportError(st);
+  model.training = asWritten;
+  model.dataset = dataAsWritten;
   TransferEdit edit;
   edit.cutAfter = args.cutAfter;
   edit.headClasses = args.appendHead;

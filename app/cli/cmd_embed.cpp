@@ -73,12 +73,11 @@ int runEmbed(const EmbedArgs& args) {
     return reportError(
         invalidArgument("--tensor-format must be bytes or tsv, got \"" + args.tensorFormat + "\""));
   std::vector<std::string> checkpoints = args.checkpoints;
-  if (checkpoints.empty()) {
-    if (model.parameters.empty())
-      std::fprintf(stderr,
-                   "loom: warning: %s has no trained parameters and no --checkpoint was given; "
-                   "embedding freshly initialised weights\n",
-                   args.model.c_str());
+  if (checkpoints.empty()) {  // the file's own parameters: "" stands for them below
+    if (Status st =
+            useTrainedParameters(model, "", args.model, "embedding freshly initialised weights");
+        !st)
+      return reportError(st);
     checkpoints.emplace_back();
   }
 

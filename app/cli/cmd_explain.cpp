@@ -109,14 +109,10 @@ int runExplain(const ExplainArgs& args) {
   Model model = std::move(*loaded);
   applyDefaults(model);
   setComputeThreads(args.threads > 0 ? args.threads : model.training.threads());
-  if (!args.checkpoint.empty()) {
-    if (Status st = loadCheckpointParameters(model, args.checkpoint); !st) return reportError(st);
-  } else if (model.parameters.empty()) {
-    std::fprintf(stderr,
-                 "loom: warning: %s has no trained parameters and no --checkpoint was given; "
-                 "explaining freshly initialised weights\n",
-                 args.model.c_str());
-  }
+  if (Status st = useTrainedParameters(model, args.checkpoint, args.model,
+                                       "explaining freshly initialised weights");
+      !st)
+    return reportError(st);
   if (args.samples && !args.images.empty())
     return reportError(invalidArgument("give --samples or --images, not both"));
 

@@ -43,14 +43,10 @@ int runExport(const ExportArgs& args) {
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);
   applyDefaults(model);
-  if (!args.checkpoint.empty()) {
-    if (Status st = loadCheckpointParameters(model, args.checkpoint); !st) return reportError(st);
-  } else if (model.parameters.empty()) {
-    std::fprintf(stderr,
-                 "loom: warning: %s has no trained parameters and no --checkpoint was given; "
-                 "exporting freshly initialised weights\n",
-                 args.model.c_str());
-  }
+  if (Status st = useTrainedParameters(model, args.checkpoint, args.model,
+                                       "exporting freshly initialised weights");
+      !st)
+    return reportError(st);
   OnnxExportOptions options;
   options.opset = args.opset;
   options.foldBatchNorm = args.foldBn;

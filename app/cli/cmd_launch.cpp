@@ -6,11 +6,14 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
+#include "engine/core/version.h"
+#include "engine/dist/host_check.h"
 #include "engine/dist/launcher.h"
 
 namespace loom::cli {
@@ -38,6 +41,16 @@ int runLaunch(const LaunchArgs& args) {
   if (args.dryRun) {
     for (const std::string& a : *argv) std::printf("%s\n", shellQuote(a).c_str());
     return kExitOk;
+  }
+  if (!args.hostfile.empty()) {  // every remote host answers, with this loom, before any start
+    auto hosts = readHostfile(args.hostfile);
+    if (!hosts) return reportError(hosts.status());
+    HostCheckOptions check;
+    const char* agent = std::getenv("OMPI_MCA_plm_rsh_agent");
+    check.remoteShell = remoteShellOf(agent ? agent : "");
+    check.loom = request.loom;
+    check.expectedVersion = kLoomVersionLine;
+    if (Status st = checkHosts(*hosts, args.hostfile, check); !st) return reportError(st);
   }
   std::vector<char*> raw;
   for (std::string& a : *argv) raw.push_back(a.data());

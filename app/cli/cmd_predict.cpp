@@ -64,13 +64,8 @@ Expected<Loaded> loadForPredict(const PredictArgs& args) {
   }
   LOOM_ASSIGN_OR_RETURN(l.model, loadModel(args.model));
   applyDefaults(l.model);
-  if (!args.checkpoint.empty())
-    LOOM_RETURN_IF_ERROR(loadCheckpointParameters(l.model, args.checkpoint));
-  else if (l.model.parameters.empty())
-    std::fprintf(stderr,
-                 "loom: warning: %s has no trained parameters; predicting with freshly "
-                 "initialised weights\n",
-                 args.model.c_str());
+  LOOM_RETURN_IF_ERROR(useTrainedParameters(l.model, args.checkpoint, args.model,
+                                            "predicting with freshly initialised weights"));
   LOOM_ASSIGN_OR_RETURN(l.runner.loom, LoomInference::create(l.model));
   l.dataset = l.model.dataset;
   auto pre = preprocessingOf(l.model, l.runner.loom->sampleDims());

@@ -193,15 +193,10 @@ int runEval(const EvalArgs& args) {
   }
   if (Status st = resolveSettings(model, args.settings, args.model); !st) return reportError(st);
   setComputeThreads(model.training.threads());
-  if (!args.checkpoint.empty()) {
-    Status st = loadCheckpointParameters(model, args.checkpoint);
-    if (!st) return reportError(st);
-  } else if (model.parameters.empty()) {
-    std::fprintf(stderr,
-                 "loom: warning: %s has no trained parameters and no --checkpoint was given; "
-                 "evaluating freshly initialised weights\n",
-                 args.model.c_str());
-  }
+  if (Status st = useTrainedParameters(model, args.checkpoint, args.model,
+                                       "evaluating freshly initialised weights");
+      !st)
+    return reportError(st);
   ProgressBar bar(stderr);
   auto m = evaluate(model, batchSize, [&](const TrainProgress& p) { bar.update(p); });
   bar.finishLine();

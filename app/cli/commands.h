@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/core/status.h"
+#include "engine/graph/model.h"
 #include "engine/train/settings.h"
 
 namespace loom::cli {
@@ -163,5 +164,12 @@ int runLaunch(const LaunchArgs& args);
 
 /// Prints "loom: error: <message>" to stderr and returns the exit code for the status.
 int reportError(const Status& status);
+
+/// The parameters a command runs on (trained_parameters.cpp): `checkpoint`'s when one is given,
+/// else the model file's own. A model with neither runs on fresh initial values, and a warning
+/// naming `modelPath` says so, ending with `withoutThem` (e.g. "exporting freshly initialised
+/// weights").
+Status useTrainedParameters(Model& model, const std::string& checkpoint,
+                            const std::string& modelPath, const char* withoutThem);
 
 }  // namespace loom::cli

@@ -6,6 +6,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "engine/core/exception_boundary.h"
+#include "engine/core/version.h"
 #include "engine/explain/registry.h"
 
 namespace {
@@ -69,7 +70,7 @@ static int runLoom(int argc, char** argv) {
   CLI::App app{"Loom: design, train and inspect neural networks.\n"};
   app.footer(kExitCodeHelp);
   app.require_subcommand(1);
-  app.set_version_flag("--version", "loom 0.1.0");
+  app.set_version_flag("--version", loom::kLoomVersionLine);
 
   TrainArgs train;
   auto* t = app.add_subcommand("train", "Train a model (.loom) with a live progress bar");

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "engine/core/version.h"
+
 namespace loom {
 
 namespace {
@@ -26,7 +28,7 @@ std::string modelCardMarkdown(const ModelCardInput& in) {
   md << "# Model card: " << m.name << "\n\n";
   if (!m.description.empty()) md << m.description << "\n\n";
   md << "File: `" << in.onnxFile << "` (ONNX opset " << in.options.opset << ", written by Loom "
-     << "0.1.0; " << in.result.onnxNodes << " nodes, " << in.result.initializers
+     << kLoomVersion << "; " << in.result.onnxNodes << " nodes, " << in.result.initializers
      << " initializers).\n\n";
   md << "## Input\n\n| name | type | shape | layout |\n|---|---|---|---|\n";
   md << "| `" << in.result.inputName << "` | float32 | " << perSample(in.inputDims) << " | "

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <set>
 
+#include "engine/core/version.h"
 #include "engine/exec/parameters.h"
 #include "engine/graph/analysis.h"
 #include "engine/interop/onnx_check.h"
@@ -211,7 +212,7 @@ Expected<OnnxExportResult> exportOnnx(const Model& model, const OnnxExportOption
   onnx::ModelProto proto;
   proto.set_ir_version(irVersionFor(options.opset));
   proto.set_producer_name("loom");  // never "pytorch": OpenCV changes AveragePool for it
-  proto.set_producer_version("0.1.0");
+  proto.set_producer_version(kLoomVersion);
   proto.set_domain("org.loom");
   proto.set_model_version(1);
   proto.set_doc_string(model.description);

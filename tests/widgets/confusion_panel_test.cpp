@@ -19,6 +19,7 @@
 #include "engine/events/log_dir_reader.h"
 #include "engine/graph/model.h"
 #include "engine/train/trainer.h"
+#include "tests/support/tiny_models.h"
 #include "widgets/modes/train/run_store.h"
 
 using namespace loom;
@@ -29,22 +30,13 @@ namespace {
 constexpr int kEpochs = 3;
 
 QString modelText(int seed) {
-  return QStringLiteral(R"(
-format_version: 2
-name: "confusion"
-graph {
-  node { name: "image" op: "Input" attr { name: "shape" ints { v: [1, 28, 28] } } }
-  node { name: "flatten" op: "Flatten" input: "image" }
-  node { name: "hidden" op: "Dense" input: "flatten" attr { name: "units" i: 24 } }
-  node { name: "relu" op: "ReLU" input: "hidden" }
-  node { name: "logits" op: "Dense" input: "relu" attr { name: "units" i: 10 } }
-}
-training {
+  return QString::fromStdString(
+             loom::test::tinyModel("confusion", loom::test::tinyMlpGraph(24), R"(training {
   epochs: %1 batch_size: 32 seed: %2 threads: 1 validation_fraction: 0.25
   optimizer { type: "adam" learning_rate: 0.003 }
 }
 dataset { train_limit: 768 test_limit: 400 }
-)")
+)"))
       .arg(kEpochs)
       .arg(seed);
 }

@@ -16,28 +16,20 @@
 #include "engine/train/trainer.h"
 #include "tests/engine/events/events_test_util.h"
 #include "tests/support/run_command.h"
+#include "tests/support/tiny_models.h"
 
 namespace loom::events {
 namespace {
 
 using nlohmann::json;
 
-const char* kModel = R"(
-format_version: 2
-name: "confusion"
-graph {
-  node { name: "image" op: "Input" attr { name: "shape" ints { v: [1, 28, 28] } } }
-  node { name: "flatten" op: "Flatten" input: "image" }
-  node { name: "hidden" op: "Dense" input: "flatten" attr { name: "units" i: 32 } }
-  node { name: "relu" op: "ReLU" input: "hidden" }
-  node { name: "logits" op: "Dense" input: "relu" attr { name: "units" i: 10 } }
-}
-training {
+const std::string kModel =
+    loom::test::tinyModel("confusion", loom::test::tinyMlpGraph(32), R"(training {
   epochs: 3 batch_size: 32 seed: 5 threads: 1 validation_fraction: 0.25
   optimizer { type: "adam" learning_rate: 0.003 }
 }
 dataset { train_limit: 1024 test_limit: 600 }
-)";
+)");
 
 /// sklearn's summary of the samples behind `counts` (n × n).
 json sklearnSummary(const std::vector<std::int64_t>& counts, std::size_t n,

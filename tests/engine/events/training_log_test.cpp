@@ -15,6 +15,7 @@
 #include "engine/events/log_dir_reader.h"
 #include "engine/graph/model.h"
 #include "engine/train/trainer.h"
+#include "tests/support/tiny_models.h"
 
 namespace loom {
 namespace {
@@ -22,24 +23,13 @@ namespace {
 namespace fs = std::filesystem;
 using namespace loom::events;
 
-const char* kModel = R"(
-format_version: 2
-name: "logged"
-graph {
-  node { name: "image" op: "Input" attr { name: "shape" ints { v: [1, 28, 28] } } }
-  node { name: "conv" op: "Conv2D" input: "image"
-         attr { name: "filters" i: 4 } attr { name: "kernel_size" ints { v: [3, 3] } } }
-  node { name: "relu" op: "ReLU" input: "conv" }
-  node { name: "flatten" op: "Flatten" input: "relu" }
-  node { name: "logits" op: "Dense" input: "flatten" attr { name: "units" i: 10 } }
-}
-training {
+const std::string kModel = loom::test::tinyModel("logged", loom::test::kTinyConvGraph, R"(training {
   epochs: 2 batch_size: 32 seed: 3 threads: 1 validation_fraction: 0.2
   optimizer { type: "adam" learning_rate: 0.002 }
   logging { histogram_every: 4 }
 }
 dataset { train_limit: 320 test_limit: 100 }
-)";
+)");
 constexpr int kSteps = 16;  // 2 epochs × 256 training samples / 32
 
 std::string freshDir(const std::string& name) {

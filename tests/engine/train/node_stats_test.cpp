@@ -18,6 +18,7 @@
 #include "engine/graph/model.h"
 #include "engine/train/trainer.h"
 #include "tests/support/run_command.h"
+#include "tests/support/tiny_models.h"
 
 namespace loom {
 namespace {
@@ -25,20 +26,11 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-const char* kModel = R"(
-format_version: 2
-name: "stats"
-graph {
-  node { name: "image" op: "Input" attr { name: "shape" ints { v: [1, 28, 28] } } }
-  node { name: "conv" op: "Conv2D" input: "image"
-         attr { name: "filters" i: 4 } attr { name: "kernel_size" ints { v: [3, 3] } } }
-  node { name: "relu" op: "ReLU" input: "conv" }
-  node { name: "flatten" op: "Flatten" input: "relu" }
-  node { name: "logits" op: "Dense" input: "flatten" attr { name: "units" i: 10 } }
-}
-training { epochs: 1 batch_size: 32 seed: 11 threads: 1 optimizer { type: "sgd" learning_rate: 0.05 } }
+const std::string kModel = test::tinyModel(
+    "stats", test::kTinyConvGraph,
+    R"(training { epochs: 1 batch_size: 32 seed: 11 threads: 1 optimizer { type: "sgd" learning_rate: 0.05 } }
 dataset { train_limit: 256 test_limit: 32 }
-)";
+)");
 
 Tensor copyOf(const Tensor& t) {
   Tensor out(t.dims(), DType::F32);

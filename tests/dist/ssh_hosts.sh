@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# Real remote hosts on this machine (docs/distributed.md): sshd instances started here, each on
+# its own loopback address, with a key generated for the test; Open MPI reaches them through
+# ssh, as it would a cluster's nodes. Nothing contacts any other address.
+#  1. A 2-host run (127.0.0.2 and 127.0.0.3, one rank each, through a hostfile) gives the
+#     parameters of a 1-process run with the same global batch within 1e-5 after 200 steps.
+#  2. `loom launch`'s host check refuses, before anything starts, a host whose sshd is down
+#     (127.0.0.4: nothing listens), a host that has no loom at this path and one with another
+#     loom version (127.0.0.5 and .6: real sshd instances whose ForceCommand answers as such a
+#     host's shell would, since every address here shares this machine's files).
+# Usage: ssh_hosts.sh LOOM PYTHON MODEL WORKDIR
+set -euo pipefail
+loom=$(realpath "$1") python=$2 model=$3 work=$4
+here=$(cd "$(dirname "$0")" && pwd)
+fail() { echo "FAIL: $*"; exit 1; }
+command -v /usr/sbin/sshd >/dev/null || fail "/usr/sbin/sshd is missing (packaging/install-deps.sh installs openssh-server)"
+rm -rf "$work" && mkdir -p "$work" && chmod 700 "$work"
+port=$((20000 + RANDOM % 20000))
+ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
+ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
+cp "$work/user_key.pub" "$work/authorized_keys"
+mkdir -p /run/sshd  # sshd's privilege-separation directory
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+start_sshd() {  # start_sshd ADDRESS [FORCED_COMMAND]
+  local addr=$1 forced=${2:-}
+  {
+    echo "ListenAddress $addr:$port"
+    echo "HostKey $work/host_key"
+    echo "AuthorizedKeysFile $work/authorized_keys"
+    echo "PermitRootLogin prohibit-password"
+    echo "PasswordAuthentication no"
+    echo "KbdInteractiveAuthentication no"
+    echo "UsePAM no"
+    echo "StrictModes no"
+    echo "PidFile $work/sshd_$addr.pid"
+    [[ -z $forced ]] || echo "ForceCommand $forced"
+  } >"$work/sshd_$addr.conf"
+  /usr/sbin/sshd -D -f "$work/sshd_$addr.conf" -E "$work/sshd_$addr.log" &
+  pids+=($!)
+}
+start_sshd 127.0.0.2
+start_sshd 127.0.0.3
+start_sshd 127.0.0.5 "echo 'bash: line 1: $loom: No such file or directory' >&2; exit 127"
+start_sshd 127.0.0.6 "echo 'loom 0.0.9'"
+cat >"$work/ssh_config" <<CFG
+Host 127.0.0.*
+  Port $port
+  IdentityFile $work/user_key
+  IdentitiesOnly yes
+  StrictHostKeyChecking no
+  UserKnownHostsFile /dev/null
+  LogLevel ERROR
+CFG
+export OMPI_MCA_plm_rsh_agent="ssh -F $work/ssh_config"
+for addr in 127.0.0.2 127.0.0.3; do  # wait until both answer
+  for ((t = 0; t < 100; t++)); do
+    ssh -F "$work/ssh_config" -o BatchMode=yes "$addr" true 2>/dev/null && break
+    sleep 0.1
+  done
+  ssh -F "$work/ssh_config" -o BatchMode=yes "$addr" true || fail "sshd on $addr does not answer (see $work/sshd_$addr.log)"
+done
+
+printf '127.0.0.2 slots=1\n127.0.0.3 slots=1\n' >"$work/hosts"
+common=(--threads 1 --max-steps 200 --train-limit 8000 --validation-fraction 0.1 --no-test
+        --checkpoint-every 1000)
+echo "== 2 hosts x 1 rank x 32 vs 1 process x 64"
+"$loom" train "$model" "${common[@]}" --batch-size 64 --run-dir "$work/np1" >"$work/np1.out" 2>&1 ||
+  { tail "$work/np1.out"; fail "the 1-process run failed"; }
+"$loom" launch --np 2 --hostfile "$work/hosts" -- "$model" "${common[@]}" --batch-size 32 \
+  --run-dir "$work/hosts2" >"$work/hosts2.out" 2>&1 || { tail -20 "$work/hosts2.out"; fail "the 2-host run failed"; }
+grep -q "data-parallel: 2 ranks, global batch 64" "$work/hosts2.out" || { tail "$work/hosts2.out"; fail "no 2-rank run"; }
+for addr in 127.0.0.2 127.0.0.3; do  # each host's sshd really started a session (Open MPI's daemon)
+  grep -q "Accepted publickey for root" "$work/sshd_$addr.log" || fail "no ssh session was opened on $addr"
+done
+"$python" "$here/compare_checkpoints.py" "$work/np1/checkpoints/last.ckpt" "$work/hosts2/checkpoints/last.ckpt" --rtol 1e-5 | tail -2
+
+expect_refusal() {  # expect_refusal NAME HOSTFILE_TEXT REGEX
+  local name=$1 text=$2 regex=$3 rc=0 start
+  printf '%b' "$text" >"$work/$name.hosts"
+  start=$(date +%s.%N)
+  "$loom" launch --np 2 --hostfile "$work/$name.hosts" -- "$model" "${common[@]}" --batch-size 32 \
+    --run-dir "$work/$name" >"$work/$name.out" 2>&1 || rc=$?
+  ((rc != 0)) || fail "$name: loom launch succeeded"
+  grep -Eq "$regex" "$work/$name.out" || { cat "$work/$name.out"; fail "$name: no message matching $regex"; }
+  [[ ! -e $work/$name ]] || fail "$name: a run directory was created before the check"
+  awk -v n="$name" -v a="$start" -v b="$(date +%s.%N)" -v m="$(tail -1 "$work/$name.out")" \
+    'BEGIN { printf "%s: refused in %.2f s: %s\n", n, b - a, m }'
+}
+echo "== hosts that cannot run the job are named before anything starts"
+expect_refusal sshd_down '127.0.0.2 slots=1\n127.0.0.4 slots=1\n' \
+  "hosts:2: host 127\\.0\\.0\\.4: ssh cannot reach it: .*Connection refused"
+expect_refusal no_loom '127.0.0.2 slots=1\n127.0.0.5 slots=1\n' \
+  "hosts:2: host 127\\.0\\.0\\.5: loom is not installed at .* there"
+expect_refusal other_version '127.0.0.6 slots=1\n127.0.0.2 slots=1\n' \
+  "hosts:1: host 127\\.0\\.0\\.6: runs \"loom 0\\.0\\.9\", this machine \"loom [0-9.]+\""
+echo "PASS: a 2-host run over ssh matches 1 process within 1e-5; unreachable, loom-less and other-version hosts refused before any start"
