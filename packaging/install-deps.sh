@@ -14,7 +14,7 @@ packages=(
   libeigen3-dev libhnswlib-dev   # projections (PCA, least squares) and approximate neighbours
   # studio
   qt6-base-dev qt6-svg-dev libqt6opengl6-dev libxkbcommon-dev libqcustomplot-dev
-  libgraphviz-dev qt6-qpa-plugins xvfb xauth imagemagick
+  libgraphviz-dev qt6-qpa-plugins xvfb xauth imagemagick xdotool
   # tests and benchmarks: references and the real data set
   libgtest-dev python3-torch python3-onnx python3-numpy dataset-fashion-mnist
   python3-protobuf python3-sklearn python3-skimage python3-opencv   # event-file, projection, superpixel references

@@ -10,6 +10,7 @@
 
 #include <qcustomplot.h>
 
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonDocument>
@@ -109,6 +110,17 @@ class TrainModeTest : public QObject {
              QStringLiteral("2 epochs"));
     QVERIFY(m_mode->settingsSummary()->shownValue(QStringLiteral("training.optimizer.type")) ==
             QStringLiteral("adam"));
+  }
+
+  // Opening a log directory (as --logdir does) makes it the one Start writes into, so a new
+  // run joins the runs on screen (it used to go to ./runs and the dashboard switched there).
+  void anOpenedLogDirIsWhereNewRunsGo() {
+    const QString opened = m_tmp.filePath(QStringLiteral("opened"));
+    QVERIFY(QDir().mkpath(opened));
+    m_window->openLogDir(opened);
+    QCOMPARE(m_mode->logDir(), QDir(opened).absolutePath());
+    m_window->openLogDir(m_tmp.filePath(QStringLiteral("runs")));
+    QCOMPARE(m_mode->logDir(), QDir(m_tmp.filePath(QStringLiteral("runs"))).absolutePath());
   }
 
   void startPauseResumeStopContinue() {

@@ -77,8 +77,10 @@ void convert(const events::RunData& run, const events::RunChange& change, const 
       dst.append(TextStep{double(src[i].step), src[i].wallTime, qs(src[i].value)});
   }
   if (change.infoChanged && run.info) {
+    // A run with event files has its epoch metrics there (loss/validation, ...): run.json's
+    // copy is plotted only for runs that have no events (logging off), never twice.
     RunTailer::parseRunJson(QByteArray::fromStdString(run.info->raw),
-                            u.dir + QStringLiteral("/run.json"), u);
+                            u.dir + QStringLiteral("/run.json"), u, run.files.empty());
   }
   if (run.hparams)
     for (const auto& [key, value] : run.hparams->values) {
@@ -149,7 +151,8 @@ void RunTailer::poll() {
   if (!updates.isEmpty()) emit updated(updates);
 }
 
-bool RunTailer::parseRunJson(const QByteArray& text, const QString& path, RunUpdate& update) {
+bool RunTailer::parseRunJson(const QByteArray& text, const QString& path, RunUpdate& update,
+                             bool epochScalars) {
   QJsonParseError error;
   const QJsonDocument doc = QJsonDocument::fromJson(text, &error);
   if (error.error != QJsonParseError::NoError || !doc.isObject()) {
@@ -185,6 +188,7 @@ bool RunTailer::parseRunJson(const QByteArray& text, const QString& path, RunUpd
   if (!error_.isEmpty()) update.textParams.insert(QStringLiteral("error"), error_);
 
   // Per-epoch metrics: the whole list is in every version of the file, so it replaces.
+  if (!epochScalars) return true;
   update.replaceScalars = true;
   for (const QJsonValue& entry : o.value(QStringLiteral("epoch_metrics")).toArray()) {
     const QJsonObject e = entry.toObject();

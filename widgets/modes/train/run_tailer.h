@@ -35,9 +35,11 @@ class RunTailer : public QObject {
   explicit RunTailer(QObject* parent = nullptr);
   ~RunTailer() override;
 
-  /// Parses run.json's text into `update` (status, model, host, hyperparameters, per-epoch
-  /// scalars). False, with update.problem set, when it is not a JSON object.
-  static bool parseRunJson(const QByteArray& text, const QString& path, RunUpdate& update);
+  /// Parses run.json's text into `update` (status, model, host, hyperparameters and, with
+  /// `epochScalars`, the per-epoch metrics as epoch/* scalars). False, with update.problem
+  /// set, when it is not a JSON object.
+  static bool parseRunJson(const QByteArray& text, const QString& path, RunUpdate& update,
+                           bool epochScalars = true);
 
  public slots:
   void setDir(const QString& dir);

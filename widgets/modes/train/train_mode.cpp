@@ -69,6 +69,12 @@ TrainMode::TrainMode(const ModeContext& context, QObject* parent)
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_histograms, &HistogramsPanel::setVisibleRuns);
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_images, &ImagesPanel::setVisibleRuns);
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_confusion, &ConfusionPanel::setVisibleRuns);
+  // New runs go where the dashboard looks: a log directory opened (--logdir, File → Open Log
+  // Directory, the Runs panel) becomes the one Start writes into, so starting keeps the runs
+  // on screen instead of switching the dashboard to ./runs.
+  connect(runs(), &RunStore::runsReset, this, [this] {
+    if (!runs()->logDir().isEmpty()) setLogDir(runs()->logDir());
+  });
   TrainSession* session = training();
   connect(session, &TrainSession::progress, this, &TrainMode::onProgress);
   connect(session, &TrainSession::statusChanged, this, &TrainMode::onStatus);
@@ -163,7 +169,9 @@ QWidget* TrainMode::createRunPanel() {
   cont->setDefaultAction(m_continue);
   cont->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
 
-  m_logDir = new QLineEdit(QDir::current().absoluteFilePath(QStringLiteral("runs")));
+  m_logDir = new QLineEdit(runs()->logDir().isEmpty()
+                               ? QDir::current().absoluteFilePath(QStringLiteral("runs"))
+                               : runs()->logDir());
   m_logDir->setObjectName(QStringLiteral("trainLogDir"));
   m_logDir->setToolTip(tr("New runs are written to <log directory>/<model>-<date-time>/"));
   auto* browse = new QToolButton;
