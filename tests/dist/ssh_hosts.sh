@@ -4,7 +4,9 @@
 # ssh, as it would a cluster's nodes. Nothing contacts any other address.
 #  1. A 2-host run (127.0.0.2 and 127.0.0.3, one rank each, through a hostfile) gives the
 #     parameters of a 1-process run with the same global batch within 1e-5 after 200 steps.
-#  2. `loom launch`'s host check refuses, before anything starts, a host whose sshd is down
+#  2. kill -9 of the rank on 127.0.0.3 ends the job within 10 s, naming rank and host, and no
+#     process of the job is left 30 s later.
+#  3. `loom launch`'s host check refuses, before anything starts, a host whose sshd is down
 #     (127.0.0.4: nothing listens), a host that has no loom at this path and one with another
 #     loom version (127.0.0.5 and .6: real sshd instances whose ForceCommand answers as such a
 #     host's shell would, since every address here shares this machine's files).
@@ -77,6 +79,38 @@ for addr in 127.0.0.2 127.0.0.3; do  # each host's sshd really started a session
 done
 "$python" "$here/compare_checkpoints.py" "$work/np1/checkpoints/last.ckpt" "$work/hosts2/checkpoints/last.ckpt" --rtol 1e-5 | tail -2
 
+echo "== kill -9 of the rank on 127.0.0.3 (a remote host): the job ends naming it, nothing is left"
+rank_pid() {  # rank_pid RUN_DIR RANK
+  local pid
+  for pid in $(pgrep -f -- "--run-dir $1" || true); do
+    [[ $(cat "/proc/$pid/comm" 2>/dev/null) == loom ]] || continue
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && echo "$pid"
+  done
+}
+"$loom" launch --np 2 --hostfile "$work/hosts" -- "$model" --threads 1 --epochs 50 --train-limit 4000 \
+  --no-test --batch-size 16 --run-dir "$work/killed" >"$work/killed.out" 2>&1 &
+launcher=$!
+for ((t = 0; t < 600; t++)); do
+  [[ -f $work/killed/run.json && -n $(rank_pid "$work/killed" 1) ]] && break
+  sleep 0.1
+done
+victim=$(rank_pid "$work/killed" 1)
+[[ -n $victim ]] || { cat "$work/killed.out"; fail "rank 1 of the 2-host run did not start"; }
+sleep 1
+killed_at=$(date +%s.%N)
+kill -9 "$victim"
+rc=0
+wait "$launcher" || rc=$?
+took=$(awk -v a="$killed_at" -v b="$(date +%s.%N)" 'BEGIN { printf "%.2f", b - a }')
+((rc != 0)) || fail "the job exited 0 after its rank was killed"
+awk -v t="$took" 'BEGIN { exit !(t <= 10) }' || fail "the job took $took s to end (limit 10 s)"
+grep -Eq "rank 1 .*on node 127\.0\.0\.3 exited on signal 9" "$work/killed.out" ||
+  { cat "$work/killed.out"; fail "the message does not name rank 1 and host 127.0.0.3"; }
+sleep 30
+left=$(pgrep -f -- "$work/killed" || true)
+[[ -z $left ]] || fail "processes of the killed job remain after 30 s: $left"
+echo "kill -9 of rank 1 on 127.0.0.3: job ended in $took s, exit $rc: $(grep -Eo "mpirun noticed.*" "$work/killed.out" | head -1); nothing left after 30 s"
+
 expect_refusal() {  # expect_refusal NAME HOSTFILE_TEXT REGEX
   local name=$1 text=$2 regex=$3 rc=0 start
   printf '%b' "$text" >"$work/$name.hosts"
@@ -96,4 +130,4 @@ expect_refusal no_loom '127.0.0.2 slots=1\n127.0.0.5 slots=1\n' \
   "hosts:2: host 127\\.0\\.0\\.5: loom is not installed at .* there"
 expect_refusal other_version '127.0.0.6 slots=1\n127.0.0.2 slots=1\n' \
   "hosts:1: host 127\\.0\\.0\\.6: runs \"loom 0\\.0\\.9\", this machine \"loom [0-9.]+\""
-echo "PASS: a 2-host run over ssh matches 1 process within 1e-5; unreachable, loom-less and other-version hosts refused before any start"
+echo "PASS: a 2-host run over ssh matches 1 process within 1e-5; a killed remote rank ends the job, named; unreachable, loom-less and other-version hosts refused before any start"
