@@ -99,8 +99,9 @@ TensorTap TrainingEventLog::tap(TensorTap user) {
                                         bool isGradient) {
     if (user) user(node, value, isGradient);
     if (!m_capture) return;
-    m_captured.emplace_back(node + (isGradient ? "/activation_gradient" : "/activation"),
-                            sampleForHistogram(value, kHistogramSampleLimit));
+    m_captured.emplace_back(
+        node + (isGradient ? event_tags::kActivationGradient : event_tags::kActivation),
+        sampleForHistogram(value, kHistogramSampleLimit));
   };
 }
 

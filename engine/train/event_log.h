@@ -42,6 +42,8 @@ inline constexpr const char* kConfusion = "confusion_matrix/";  ///< + split (te
 inline constexpr const char* kProbeImage = "probe/";            ///< + 2-digit sample index (images)
 inline constexpr const char* kProbeLabels = "probe/labels";     ///< text: true vs predicted
 inline constexpr const char* kModelSummary = "model/summary";   ///< text, once
+inline constexpr const char* kActivation = "/activation";       ///< histograms: "<node>" + this
+inline constexpr const char* kActivationGradient = "/activation_gradient";  ///< "<node>" + this
 /// Histograms: "<node>/activation", "<node>/activation_gradient", "<param>/value",
 /// "<param>/gradient" (param names are "<node>.<param>").
 }  // namespace event_tags

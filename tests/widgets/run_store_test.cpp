@@ -19,6 +19,7 @@
 #include <QtTest>
 
 #include "engine/events/event_writer.h"
+#include "widgets/modes/train/histograms_panel.h"
 #include "widgets/modes/train/run_list_model.h"
 #include "widgets/modes/train/runs_panel.h"
 
@@ -200,6 +201,32 @@ class RunStoreTest : public QObject {
     QCOMPARE(img.size(), QSize(4, 3));
     QCOMPARE(qRed(img.pixel(1, 1)), 128);
     QVERIFY(std::isfinite(store.run(0).startWall));
+  }
+
+  // A run with event files: run.json's epoch metrics are not plotted a second time (the
+  // events hold them), and the Histograms tab opens on an activation, not the first tag.
+  void eventRunsTakeMetricsFromEventsOnly() {
+    QTemporaryDir tmp;
+    {
+      auto writer =
+          loom::events::EventWriter::open(tmp.filePath(QStringLiteral("r")).toStdString());
+      QVERIFY(writer);
+      (*writer)->scalar("loss/train", 5, 0.9);
+      (*writer)->histogram("conv1.bias/gradient", 5, std::vector<float>{0.f, 1.f});
+      (*writer)->histogram("conv1/activation", 5, std::vector<float>{0.f, 1.f, 2.f, 3.f});
+      QVERIFY((*writer)->close().isOk());
+    }
+    write(tmp.filePath(QStringLiteral("r/run.json")), kRunJson);
+    RunStore store;
+    HistogramsPanel histograms(&store);
+    store.setPollIntervalMs(50);
+    store.setLogDir(tmp.path());
+    QTRY_COMPARE(store.count(), 1);
+    QTRY_COMPARE(store.run(0).status, QStringLiteral("completed"));
+    QTRY_COMPARE(store.run(0).histograms.size(), 2);
+    QVERIFY(store.run(0).scalars.contains(QStringLiteral("loss/train")));
+    QVERIFY(!store.run(0).scalars.contains(QStringLiteral("epoch/train_loss")));
+    QTRY_COMPARE(histograms.tag(), QStringLiteral("conv1/activation"));
   }
 
   void runDeletedWhileOpen() {

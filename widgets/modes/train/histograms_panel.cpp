@@ -8,6 +8,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "engine/train/event_log.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/series_math.h"
 
@@ -70,6 +71,16 @@ void HistogramsPanel::setVisibleRuns(const QSet<int>& runs) {
   redraw();
 }
 
+namespace {
+/// The tag shown first: the first node activation (thousands of values, a shape one reads at a
+/// glance) rather than the alphabetically first tag, often a bias gradient of a few values.
+QString firstView(const QStringList& tags) {
+  for (const QString& t : tags)
+    if (t.endsWith(QLatin1String(event_tags::kActivation))) return t;
+  return tags.value(0);
+}
+}  // namespace
+
 void HistogramsPanel::syncTags() {
   const QStringList tags = m_store->histogramTags();
   QStringList shown;
@@ -79,7 +90,7 @@ void HistogramsPanel::syncTags() {
   m_tags->blockSignals(true);
   m_tags->clear();
   m_tags->addItems(tags);
-  m_tags->setCurrentText(tags.contains(current) ? current : tags.value(0));
+  m_tags->setCurrentText(tags.contains(current) ? current : firstView(tags));
   m_tags->blockSignals(false);
 }
 
