@@ -20,6 +20,7 @@
 
 #include "engine/events/event_writer.h"
 #include "widgets/modes/train/histograms_panel.h"
+#include "widgets/modes/train/images_panel.h"
 #include "widgets/modes/train/run_list_model.h"
 #include "widgets/modes/train/runs_panel.h"
 
@@ -227,6 +228,21 @@ class RunStoreTest : public QObject {
     QVERIFY(store.run(0).scalars.contains(QStringLiteral("loss/train")));
     QVERIFY(!store.run(0).scalars.contains(QStringLiteral("epoch/train_loss")));
     QTRY_COMPARE(histograms.tag(), QStringLiteral("conv1/activation"));
+  }
+
+  // The trainer's probe table (engine/train/event_log.cpp writes rows "| k | true | pred |",
+  // a wrong prediction marked ✗) gives each probe image its caption.
+  void probeCaptionsComeFromTheLabelsTable() {
+    const QString table = QStringLiteral(
+        "| sample | true | predicted |\n|---|---|---|\n| 0 | Ankle boot | Ankle boot |\n"
+        "| 1 | Pullover | Shirt ✗ |\n| 12 | Sandal | Sneaker ✗ |\n");
+    QCOMPARE(ImagesPanel::probeCaption(table, 0), QStringLiteral("Ankle boot ✓"));
+    const QString wrong = ImagesPanel::probeCaption(table, 1);
+    QVERIFY2(wrong.contains(QStringLiteral("Shirt ✗")) &&
+                 wrong.contains(QStringLiteral("true: Pullover")),
+             qPrintable(wrong));
+    QVERIFY(ImagesPanel::probeCaption(table, 12).contains(QStringLiteral("true: Sandal")));
+    QVERIFY(ImagesPanel::probeCaption(table, 2).isEmpty());  // "| 2 |" is no row (not "| 12 |")
   }
 
   void runDeletedWhileOpen() {

@@ -12,6 +12,7 @@
 #include <QVBoxLayout>
 #include <algorithm>
 
+#include "engine/train/event_log.h"
 #include "widgets/modes/train/run_store.h"
 
 namespace loom::studio {
@@ -87,6 +88,7 @@ ImagesPanel::ImagesPanel(RunStore* store, QWidget* parent)
     });
   };
   connect(store, &RunStore::imagesChanged, this, queue);
+  connect(store, &RunStore::textsChanged, this, queue);  // the probe labels under the images
   connect(store, &RunStore::runsReset, this, queue);
   connect(store, &RunStore::runAdded, this, queue);
   syncTags();
@@ -161,6 +163,39 @@ const ImageStep* ImagesPanel::at(int run, double step) const {
   return best;
 }
 
+QString ImagesPanel::probeCaption(const QString& labels, int sample) {
+  // Rows of the trainer's table (engine/train/event_log.cpp): "| k | true | predicted[ ✗] |".
+  const QString prefix = QStringLiteral("| %1 |").arg(sample);
+  for (const QString& line : labels.split(QLatin1Char('\n'))) {
+    if (!line.startsWith(prefix)) continue;
+    const QStringList cells = line.split(QLatin1Char('|'));  // "", k, true, predicted, ""
+    if (cells.size() < 4) return {};
+    const QString truth = cells[2].trimmed();
+    QString predicted = cells[3].trimmed();
+    const bool wrong = predicted.endsWith(QStringLiteral("✗"));
+    if (wrong) predicted = predicted.chopped(1).trimmed();
+    return wrong ? QStringLiteral(
+                       "<span style='color:#c0392b'>%1 ✗</span><br><small>true: %2</small>")
+                       .arg(predicted.toHtmlEscaped(), truth.toHtmlEscaped())
+                 : QStringLiteral("%1 ✓").arg(predicted.toHtmlEscaped());
+  }
+  return {};
+}
+
+QString ImagesPanel::captionFor(int run, double step) const {
+  const QString tag = m_tags->currentText();
+  const QString probe = QString::fromLatin1(event_tags::kProbeImage);
+  bool ok = false;
+  const int sample = tag.startsWith(probe) ? tag.mid(probe.size()).toInt(&ok) : -1;
+  if (!ok) return {};
+  const auto it = m_store->run(run).texts.constFind(QString::fromLatin1(event_tags::kProbeLabels));
+  if (it == m_store->run(run).texts.constEnd()) return {};
+  const TextStep* best = nullptr;  // the labels of the image's step (or the last before it)
+  for (const TextStep& t : *it)
+    if (t.step <= step && (!best || t.step >= best->step)) best = &t;
+  return best ? probeCaption(best->text, sample) : QString();
+}
+
 QWidget* ImagesPanel::tile(int run, double step, int size) const {
   auto* box = new QWidget;
   box->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Fixed);
@@ -182,7 +217,17 @@ QWidget* ImagesPanel::tile(int run, double step, int size) const {
           img.scaled(size, size, Qt::KeepAspectRatio,
                      img.width() < size ? Qt::FastTransformation : Qt::SmoothTransformation)));
       label->setToolTip(tr("%1×%2").arg(img.width()).arg(img.height()));
-      row->addWidget(label);
+      const QString caption = captionFor(run, s->step);
+      if (caption.isEmpty()) {
+        row->addWidget(label);
+        continue;
+      }
+      auto* column = new QVBoxLayout;  // the prediction under the image, red when wrong
+      column->addWidget(label);
+      auto* text = new QLabel(caption);
+      text->setObjectName(QStringLiteral("probeCaption"));
+      column->addWidget(text);
+      row->addLayout(column);
     }
   row->addStretch(1);
   layout->addLayout(row);

@@ -33,7 +33,14 @@ class ImagesPanel : public QWidget {
   void compare(int a, int b);
   void setTag(const QString& tag);
 
+  /// The caption under probe image `sample`: the prediction, and in red with the true label
+  /// when wrong, from the trainer's probe/labels table (rich text; empty if `sample` is not
+  /// in it).
+  static QString probeCaption(const QString& labels, int sample);
+
  private:
+  /// probeCaption() for the run's labels at `step`, when the tag is a probe image.
+  QString captionFor(int run, double step) const;
   void syncTags();
   void rebuild();
   void syncSteps();
