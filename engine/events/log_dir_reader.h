@@ -134,6 +134,11 @@ class LogDirReader {
   std::vector<std::string> runNames() const;
   /// The run, or null.
   const RunData* run(const std::string& name) const;
+  /// Moves the scalar series of run `name` out of the reader (empty when there is none):
+  /// for a caller that keeps the points itself (the studio's tailer), so they are not held
+  /// twice. Later polls append to fresh series; their RunChange::scalarsFrom indices count
+  /// from the take.
+  std::map<std::string, ScalarSeries> takeScalars(const std::string& name);
   /// Problems of the root from the last poll (as in LogDirChanges::rootProblems).
   const std::vector<std::string>& rootProblems() const { return m_rootProblems; }
 

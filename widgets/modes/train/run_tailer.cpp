@@ -6,6 +6,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
+#include <algorithm>
+#include <type_traits>
 
 #include "engine/events/log_dir_reader.h"
 
@@ -27,20 +29,31 @@ QString problemsText(const events::RunData& run) {
   return lines.join(QLatin1Char('\n'));
 }
 
-/// Copies the values of `run` that `change` says are new into `u`.
-void convert(const events::RunData& run, const events::RunChange& change, const QString& root,
-             RunUpdate& u) {
+/// The doubles of `src` from `from` on, in one pass (no per-point append).
+template <class T>
+QVector<double> toDoubles(const std::vector<T>& src, std::size_t from) {
+  const auto begin = src.begin() + std::ptrdiff_t(from);
+  if constexpr (std::is_same_v<T, double>) {
+    return QVector<double>(begin, src.end());  // one memcpy
+  } else {
+    QVector<double> out(qsizetype(src.end() - begin));
+    std::transform(begin, src.end(), out.begin(), [](T v) { return double(v); });
+    return out;
+  }
+}
+
+/// Copies the values of `run` that `change` says are new into `u`; the scalars come from
+/// `scalars`, the series the tailer took out of the reader (it keeps no copy of them).
+void convert(const events::RunData& run, const std::map<std::string, events::ScalarSeries>& scalars,
+             const events::RunChange& change, const QString& root, RunUpdate& u) {
   u.dir = qs(run.dir);
   u.name = run.name == "." ? QFileInfo(root).fileName() : qs(run.name);
   for (const auto& [tag, from] : change.scalarsFrom) {
-    const events::ScalarSeries& src = run.scalars.at(tag);
+    const events::ScalarSeries& src = scalars.at(tag);
     ScalarSeries& dst = u.scalars[qs(tag)];
-    const int n = int(src.size() - from);
-    dst.steps.reserve(n);
-    dst.walls.reserve(n);
-    dst.values.reserve(n);
-    for (std::size_t i = from; i < src.size(); ++i)
-      dst.append(double(src.steps[i]), src.wallTimes[i], src.values[i]);
+    dst.steps = toDoubles(src.steps, from);
+    dst.walls = toDoubles(src.wallTimes, from);
+    dst.values = toDoubles(src.values, from);
   }
   for (const auto& [tag, from] : change.histogramsFrom) {
     const auto& src = run.histograms.at(tag);
@@ -135,7 +148,7 @@ void RunTailer::poll() {
     const events::RunData* run = m_reader->run(c.run);
     if (!run) continue;
     RunUpdate u;
-    convert(*run, c, m_dir, u);
+    convert(*run, m_reader->takeScalars(c.run), c, m_dir, u);
     updates.append(std::move(u));
   }
   for (const std::string& gone : changes.removed) {
@@ -185,15 +198,15 @@ bool RunTailer::parseRunJson(const QByteArray& text, const QString& path, RunUpd
   if (!error_.isEmpty()) update.textParams.insert(QStringLiteral("error"), error_);
 
   // Per-epoch metrics: the whole list is in every version of the file, so it replaces.
-  update.replaceScalars = true;
   for (const QJsonValue& entry : o.value(QStringLiteral("epoch_metrics")).toArray()) {
     const QJsonObject e = entry.toObject();
     const double epoch = e.value(QStringLiteral("epoch")).toDouble();
     for (const char* key : kEpochKeys) {
       const QJsonValue v = e.value(QLatin1String(key));
       if (!v.isDouble()) continue;  // absent values are absent (docs/runs.md)
-      update.scalars[QStringLiteral("epoch/") + QLatin1String(key)].append(epoch, NAN,
-                                                                           v.toDouble());
+      const QString tag = QStringLiteral("epoch/") + QLatin1String(key);
+      update.scalars[tag].append(epoch, NAN, v.toDouble());
+      update.replaceTags.insert(tag);
     }
   }
   return true;
