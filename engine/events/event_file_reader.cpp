@@ -62,9 +62,10 @@ EventFileReader::PollResult EventFileReader::poll(std::uint64_t maxBytes, EventS
          true);
     return result;
   }
-  m_fileSize = size;
   if (m_problem && !m_dead) m_problem.reset();  // a read error that went away
   std::uint64_t budget = maxBytes == 0 ? size - m_readEnd : std::min(maxBytes, size - m_readEnd);
+  result.more = budget < size - m_readEnd;
+  m_pollEnd = m_readEnd + budget;
   while (budget > 0) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(budget, kChunk));
     const std::size_t old = m_pending.size();
@@ -121,7 +122,7 @@ void EventFileReader::consume(PollResult& result, EventSink* sink) {
     }
     if (decodeScalarEvent(view.payload, &m_scalarEvent) && fastPathAllowed(m_scalarEvent)) {
       if (sink)
-        sink->scalars(m_scalarEvent, EventSink::Place{recordOffset, view.recordBytes, m_fileSize});
+        sink->scalars(m_scalarEvent, EventSink::Place{recordOffset, view.recordBytes, m_pollEnd});
       else
         result.events.push_back(toDecoded(m_scalarEvent, recordOffset));
       ++m_records;

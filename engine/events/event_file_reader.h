@@ -37,10 +37,11 @@ Expected<DecodedEvent> decodeEvent(std::string_view payload,
 /// every other record as a DecodedEvent. A big log is then never held as decoded events.
 class EventSink {
  public:
-  /// Where a record lies: its byte offset and size, and the size of its file at this poll
-  /// (so a sink can reserve room for the records still to come).
+  /// Where a record lies: its byte offset and size, and the offset up to which this poll
+  /// reads (the file's size, or less under maxBytes), so a sink can reserve room for the
+  /// records still to come in this poll.
   struct Place {
-    std::uint64_t offset = 0, bytes = 0, fileSize = 0;
+    std::uint64_t offset = 0, bytes = 0, pollEnd = 0;
   };
   virtual ~EventSink() = default;
   virtual void scalars(const ScalarEvent& event, const Place& place) = 0;
@@ -55,6 +56,7 @@ class EventFileReader {
   struct PollResult {
     std::vector<DecodedEvent> events;  ///< in file order
     bool grew = false;  ///< bytes were appended since the last poll (even if no record completed)
+    bool more = false;  ///< maxBytes stopped the read: the file has unread bytes
   };
 
   /// Reads what was appended, at most `maxBytes` (0: no limit) so one huge file cannot hold
@@ -87,10 +89,10 @@ class EventFileReader {
   void fail(std::uint64_t offset, const std::string& message, bool dead);
 
   std::string m_path;
-  std::uint64_t m_offset = 0;    ///< file offset of m_pending[0]
-  std::uint64_t m_readEnd = 0;   ///< file offset up to which bytes were read
-  std::uint64_t m_fileSize = 0;  ///< the file's size at the last poll
-  std::string m_pending;         ///< bytes read but not yet a whole record
+  std::uint64_t m_offset = 0;   ///< file offset of m_pending[0]
+  std::uint64_t m_readEnd = 0;  ///< file offset up to which bytes were read
+  std::uint64_t m_pollEnd = 0;  ///< the offset up to which the current poll reads
+  std::string m_pending;        ///< bytes read but not yet a whole record
   std::uint64_t m_records = 0;
   std::map<std::string, std::string> m_pluginByTag;
   std::vector<std::string> m_hparamsTags;  ///< tags m_pluginByTag maps to "hparams"

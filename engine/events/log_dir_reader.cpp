@@ -186,7 +186,7 @@ void LogDirReader::scan(LogDirChanges& changes) {
       }
     }
     state->hasRunJson = f.hasRunJson;
-    readRun(*state, change);
+    readRun(*state, change, &changes.more);
     const bool changed = change.added || change.infoChanged || change.hparamsChanged ||
                          change.problemsChanged || !change.scalarsFrom.empty() ||
                          !change.histogramsFrom.empty() || !change.imagesFrom.empty() ||
@@ -289,7 +289,7 @@ class RunSink : public EventSink {
   /// series then grow once instead of by doubling (each doubling a copy and fresh pages).
   static void reserve(ScalarSeries& s, const Place& place) {
     const std::uint64_t more =
-        (place.fileSize - place.offset) / std::max<std::uint64_t>(place.bytes, 1);
+        (place.pollEnd - place.offset) / std::max<std::uint64_t>(place.bytes, 1);
     std::size_t want = s.size() + static_cast<std::size_t>(std::min<std::uint64_t>(more, 1u << 24));
     if (want <= s.steps.capacity()) return;
     want = std::max(want, 2 * s.steps.capacity());  // still geometric across polls
@@ -309,11 +309,11 @@ class RunSink : public EventSink {
 
 }  // namespace
 
-void LogDirReader::readRun(RunState& state, RunChange& change) {
+void LogDirReader::readRun(RunState& state, RunChange& change, bool* more) {
   RunData& run = state.data;
   RunSink sink(run, change);
   for (const auto& path : state.order)
-    state.readers[path]->poll(m_options.maxBytesPerFilePoll, &sink);
+    if (state.readers[path]->poll(m_options.maxBytesPerFilePoll, &sink).more) *more = true;
   // run.json, re-read when its size or modification time changed.
   const std::string runJson = run.dir + "/run.json";
   struct stat st {};

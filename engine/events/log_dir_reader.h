@@ -110,6 +110,8 @@ struct LogDirChanges {
   std::vector<std::string> removed;  ///< runs whose directory disappeared
   /// Problems of the log directory itself ("no such directory", "no runs found under DIR").
   std::vector<std::string> rootProblems;
+  /// maxBytesPerFilePoll stopped a file's read: poll again soon for the rest.
+  bool more = false;
   bool empty() const { return runs.empty() && removed.empty(); }
 };
 
@@ -145,7 +147,7 @@ class LogDirReader {
  private:
   struct RunState;
   void scan(LogDirChanges& changes);
-  void readRun(RunState& state, RunChange& change);
+  void readRun(RunState& state, RunChange& change, bool* more);
 
   std::string m_root;
   LogDirOptions m_options;

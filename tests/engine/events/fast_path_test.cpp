@@ -125,8 +125,8 @@ void checkDir(const fs::path& root, bool expectFast) {
         for (const unsigned char flip : {0x01, 0x80, 0xFF}) {
           std::string changed = all[r];
           changed[at] = static_cast<char>(changed[at] ^ flip);
-          mutatedTaken += agrees(changed, where + " byte " + std::to_string(at) + " ^ " +
-                                              std::to_string(flip));
+          mutatedTaken +=
+              agrees(changed, where + " byte " + std::to_string(at) + " ^ " + std::to_string(flip));
         }
     }
   }
@@ -178,10 +178,10 @@ void checkReader(const fs::path& root) {
   }
 }
 
-const char* const kForeign[] = {
-    "tfevents-keras-tf2.1-fit-histograms", "tfevents-pytorch1.12-torch-utils-tensorboard",
-    "tfevents-tensorboardX-histograms-images", "tfevents-tf2-scalar-known-answer",
-    "tfevents-tf2.1-summary-image"};
+const char* const kForeign[] = {"tfevents-keras-tf2.1-fit-histograms",
+                                "tfevents-pytorch1.12-torch-utils-tensorboard",
+                                "tfevents-tensorboardX-histograms-images",
+                                "tfevents-tf2-scalar-known-answer", "tfevents-tf2.1-summary-image"};
 
 fs::path foreign(const char* name) {
   const fs::path dir = fs::path(LOOM_FOREIGN_TESTDATA) / name;
