@@ -11,6 +11,7 @@
 //      while they load and draw (tests/widgets/latency_probe.h: a 5 ms timer's worst gap).
 // Usage: loom_bench_dashboard [--points N] [--runs N] [--dir DIR]  (offscreen by default)
 #include <qcustomplot.h>
+#include <sys/resource.h>
 
 #include <QApplication>
 #include <QDir>
@@ -49,6 +50,13 @@ bool writeRun(const QString& dir, int tags, long points) {
     (*writer)->scalars(step, values);
   }
   return (*writer)->close().isOk();
+}
+
+/// Minor page faults of the process so far (each phase prints its own).
+long minorFaults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
 }
 
 long totalPoints(const RunStore& store) {
@@ -112,11 +120,13 @@ int main(int argc, char** argv) {
   {
     // The engine's reader alone (what `loom runs` does), to tell its share of the open time.
     t.restart();
+    const long faults = minorFaults();
     events::LogDirReader reader(tmp.filePath(QStringLiteral("big")).toStdString());
     reader.poll();
     std::size_t n = 0;
     for (const auto& [tag, series] : reader.run("run")->scalars) n += series.size();
-    std::printf("LogDirReader alone: %zu points in %.3f s\n", n, t.elapsed() / 1000.0);
+    std::printf("LogDirReader alone: %zu points in %.3f s, %ld page faults\n", n,
+                t.elapsed() / 1000.0, minorFaults() - faults);
   }
   {
     RunStore store;
@@ -126,13 +136,15 @@ int main(int argc, char** argv) {
     LatencyProbe probe;
     probe.start();
     t.restart();
+    const long faults = minorFaults();
     store.setLogDir(tmp.filePath(QStringLiteral("big")));
     if (!waitFor([&] { return totalPoints(store) == points * tags; }, 600'000)) {
       std::printf("open: timed out with %ld of %ld points\n", totalPoints(store), points * tags);
       return 1;
     }
-    std::printf("open run (%ld points): %.3f s; longest GUI stall while loading %.1f ms\n",
-                points * tags, t.elapsed() / 1000.0, probe.worstMs());
+    std::printf(
+        "open run (%ld points): %.3f s, %ld page faults; longest GUI stall while loading %.1f ms\n",
+        points * tags, t.elapsed() / 1000.0, minorFaults() - faults, probe.worstMs());
     ScalarChart* chart = nullptr;
     waitFor(
         [&] { return (chart = panel.chart(QStringLiteral("metric/0"))) && chart->updates() > 0; },

@@ -21,8 +21,11 @@ const char* const kEpochKeys[] = {"train_loss",          "train_accuracy", "vali
 
 /// Bytes the reader reads per file and round (see poll()).
 constexpr std::uint64_t kChunkBytes = std::uint64_t{16} << 20;
-/// How long one poll gathers before it hands over what it has.
-constexpr qint64 kPollBudgetMs = 2000;
+/// How long one poll gathers before it hands over what it has. Long: a second hand-over of a
+/// big log makes the store append (copy) on the GUI thread what the first one could take as
+/// it is (measured: a 208 ms GUI stall with 2 s, docs/dashboard.md); 10 s is ~50 million
+/// points on the 2-core development VM.
+constexpr qint64 kPollBudgetMs = 10000;
 
 QString qs(const std::string& s) {
   return QString::fromStdString(s);
@@ -143,9 +146,9 @@ void RunTailer::poll() {
   // The reader reads at most kChunkBytes per file and poll: its series stay small and their
   // memory is reused, and each chunk's points are appended to the update right away, so a
   // big log is held once (in the update), not as decoded events plus two copies of series.
-  // One update per run goes to the GUI per poll (each update costs the store a copy of the
-  // series a chart is decimating); past kPollBudgetMs the rest follows in the next poll,
-  // queued at once.
+  // One update per run goes to the GUI per poll (a new tag's arrays are taken as they are;
+  // appending to a tag costs the GUI thread a copy); past kPollBudgetMs the rest follows in
+  // the next poll, queued at once.
   QElapsedTimer clock;
   clock.start();
   std::map<std::string, RunUpdate> pending;  // by run name: the updates go in name order
