@@ -212,5 +212,44 @@ TEST(EventsFastPath, LogDirReaderHoldsTheFullParsesScalars) {
   checkReader(loomRun());
 }
 
+// The studio tailer's pattern: small reads (LogDirChanges::more until the files are read) and
+// the series taken out after every poll; put together, the taken pieces are the full parse's.
+TEST(EventsFastPath, SmallReadsAndTakenSeriesAddUpToTheFullParse) {
+  for (const fs::path& root :
+       {foreign("tfevents-pytorch1.12-torch-utils-tensorboard"), fs::path(loomRun())}) {
+    SCOPED_TRACE(root.string());
+    const auto expected = fullParseScalars(root);
+    LogDirOptions options;
+    options.maxBytesPerFilePoll = 700;
+    LogDirReader reader(root.string(), options);
+    std::map<std::string, std::map<std::string, ScalarSeries>> got;
+    int polls = 0;
+    for (bool more = true; more; ++polls) {
+      ASSERT_LT(polls, 100000);
+      const LogDirChanges changes = reader.poll();
+      more = changes.more;
+      for (const RunChange& c : changes.runs) {
+        for (auto& [tag, s] : reader.takeScalars(c.run)) {
+          ASSERT_EQ(c.scalarsFrom.at(tag), 0u) << tag;  // everything in a taken series is new
+          ScalarSeries& dst = got[c.run][tag];
+          dst.steps.insert(dst.steps.end(), s.steps.begin(), s.steps.end());
+          dst.wallTimes.insert(dst.wallTimes.end(), s.wallTimes.begin(), s.wallTimes.end());
+          dst.values.insert(dst.values.end(), s.values.begin(), s.values.end());
+        }
+      }
+    }
+    EXPECT_GT(polls, 2);  // the reads were split
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [run, tags] : expected) {
+      ASSERT_EQ(got[run].size(), tags.size()) << run;
+      for (const auto& [tag, s] : tags) {
+        EXPECT_EQ(got[run][tag].steps, s.steps) << run << " " << tag;
+        EXPECT_EQ(got[run][tag].wallTimes, s.wallTimes) << run << " " << tag;
+        EXPECT_EQ(got[run][tag].values, s.values) << run << " " << tag;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace loom::events
