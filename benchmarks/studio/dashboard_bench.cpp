@@ -1,15 +1,17 @@
 // loom_bench_dashboard: how the dashboard copes with big and many runs (docs/dashboard.md).
 //
 //   1. one generated run with POINTS points per scalar tag x 20 tags (default 1,000,000):
-//      the time from RunStore::setLogDir until every point is in the store (the engine's
-//      LogDirReader on the tailer thread, conversion, the queued hand-over), then the replot
-//      of a chart of one tag at full resolution (decimated on the worker: the GUI thread only
-//      draws <= 2 points per pixel column) and the worker's smoothing + decimation time;
+//      the engine's LogDirReader reading it alone, then the time from RunStore::setLogDir until
+//      every point is in the store (the engine's LogDirReader on the tailer thread, conversion, the
+//      queued hand-over), then the replot of a chart of one tag at full resolution (decimated on
+//      the worker: the GUI thread only draws <= 2 points per pixel column) and the worker's
+//      smoothing + decimation time;
 //   2. RUNS runs (default 100) of 10,000 points, listed and overlaid in one chart: time until
 //      all are listed with all points, the chart's replot, and the longest GUI-thread stall
 //      while they load and draw (tests/widgets/latency_probe.h: a 5 ms timer's worst gap).
 // Usage: loom_bench_dashboard [--points N] [--runs N] [--dir DIR]  (offscreen by default)
 #include <qcustomplot.h>
+#include <sys/resource.h>
 
 #include <QApplication>
 #include <QDir>
@@ -20,6 +22,7 @@
 #include <cstdio>
 
 #include "engine/events/event_writer.h"
+#include "engine/events/log_dir_reader.h"
 #include "tests/widgets/latency_probe.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/scalar_chart.h"
@@ -47,6 +50,13 @@ bool writeRun(const QString& dir, int tags, long points) {
     (*writer)->scalars(step, values);
   }
   return (*writer)->close().isOk();
+}
+
+/// Minor page faults of the process so far (each phase prints its own).
+long minorFaults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
 }
 
 long totalPoints(const RunStore& store) {
@@ -108,6 +118,17 @@ int main(int argc, char** argv) {
   if (!writeRun(tmp.filePath(QStringLiteral("big/run")), tags, points)) return 1;
   std::printf("write %ld points x %d tags: %.2f s\n", points, tags, t.elapsed() / 1000.0);
   {
+    // The engine's reader alone (what `loom runs` does), to tell its share of the open time.
+    t.restart();
+    const long faults = minorFaults();
+    events::LogDirReader reader(tmp.filePath(QStringLiteral("big")).toStdString());
+    reader.poll();
+    std::size_t n = 0;
+    for (const auto& [tag, series] : reader.run("run")->scalars) n += series.size();
+    std::printf("LogDirReader alone: %zu points in %.3f s, %ld page faults\n", n,
+                t.elapsed() / 1000.0, minorFaults() - faults);
+  }
+  {
     RunStore store;
     ScalarsPanel panel(&store);
     panel.resize(1400, 900);
@@ -115,13 +136,15 @@ int main(int argc, char** argv) {
     LatencyProbe probe;
     probe.start();
     t.restart();
+    const long faults = minorFaults();
     store.setLogDir(tmp.filePath(QStringLiteral("big")));
     if (!waitFor([&] { return totalPoints(store) == points * tags; }, 600'000)) {
       std::printf("open: timed out with %ld of %ld points\n", totalPoints(store), points * tags);
       return 1;
     }
-    std::printf("open run (%ld points): %.3f s; longest GUI stall while loading %.1f ms\n",
-                points * tags, t.elapsed() / 1000.0, probe.worstMs());
+    std::printf(
+        "open run (%ld points): %.3f s, %ld page faults; longest GUI stall while loading %.1f ms\n",
+        points * tags, t.elapsed() / 1000.0, minorFaults() - faults, probe.worstMs());
     ScalarChart* chart = nullptr;
     waitFor(
         [&] { return (chart = panel.chart(QStringLiteral("metric/0"))) && chart->updates() > 0; },

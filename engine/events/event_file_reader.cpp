@@ -15,6 +15,21 @@ namespace {
 /// Bytes read per read(2) call.
 constexpr std::size_t kChunk = std::size_t{1} << 20;
 
+/// The DecodedEvent decodeEvent() gives for a record the fast path took.
+DecodedEvent toDecoded(const ScalarEvent& e, std::uint64_t offset) {
+  DecodedEvent out;
+  out.wallTime = e.wallTime;
+  out.step = e.step;
+  out.offset = offset;
+  out.values.resize(e.values.size());
+  for (std::size_t i = 0; i < e.values.size(); ++i) {
+    out.values[i].tag = std::string(e.values[i].tag);
+    out.values[i].kind = TagKind::Scalar;
+    out.values[i].scalar = e.values[i].value;
+  }
+  return out;
+}
+
 }  // namespace
 
 EventFileReader::EventFileReader(std::string path) : m_path(std::move(path)) {}
@@ -24,7 +39,7 @@ void EventFileReader::fail(std::uint64_t offset, const std::string& message, boo
   m_dead = m_dead || dead;
 }
 
-EventFileReader::PollResult EventFileReader::poll(std::uint64_t maxBytes) {
+EventFileReader::PollResult EventFileReader::poll(std::uint64_t maxBytes, EventSink* sink) {
   PollResult result;
   if (m_dead) return result;
   const int fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -49,6 +64,8 @@ EventFileReader::PollResult EventFileReader::poll(std::uint64_t maxBytes) {
   }
   if (m_problem && !m_dead) m_problem.reset();  // a read error that went away
   std::uint64_t budget = maxBytes == 0 ? size - m_readEnd : std::min(maxBytes, size - m_readEnd);
+  result.more = budget < size - m_readEnd;
+  m_pollEnd = m_readEnd + budget;
   while (budget > 0) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(budget, kChunk));
     const std::size_t old = m_pending.size();
@@ -64,14 +81,22 @@ EventFileReader::PollResult EventFileReader::poll(std::uint64_t maxBytes) {
     m_readEnd += static_cast<std::uint64_t>(got);
     budget -= static_cast<std::uint64_t>(got);
     result.grew = true;
-    consume(result);
+    consume(result, sink);
     if (m_dead) break;
   }
   ::close(fd);
   return result;
 }
 
-void EventFileReader::consume(PollResult& result) {
+bool EventFileReader::fastPathAllowed(const ScalarEvent& event) const {
+  if (m_hparamsTags.empty()) return true;
+  for (const ScalarEvent::Value& v : event.values)
+    for (const std::string& t : m_hparamsTags)
+      if (v.tag == t) return false;
+  return true;
+}
+
+void EventFileReader::consume(PollResult& result, EventSink* sink) {
   std::size_t at = 0;
   while (!m_dead) {
     RecordView view;
@@ -95,6 +120,15 @@ void EventFileReader::consume(PollResult& result) {
            true);
       break;
     }
+    if (decodeScalarEvent(view.payload, &m_scalarEvent) && fastPathAllowed(m_scalarEvent)) {
+      if (sink)
+        sink->scalars(m_scalarEvent, EventSink::Place{recordOffset, view.recordBytes, m_pollEnd});
+      else
+        result.events.push_back(toDecoded(m_scalarEvent, recordOffset));
+      ++m_records;
+      at += view.recordBytes;
+      continue;
+    }
     auto event = decodeEvent(view.payload, &m_pluginByTag);
     if (!event.hasValue()) {
       fail(recordOffset,
@@ -105,7 +139,15 @@ void EventFileReader::consume(PollResult& result) {
       break;
     }
     event->offset = recordOffset;
-    result.events.push_back(std::move(*event));
+    if (!event->values.empty()) {  // it may have named a tag's plugin
+      m_hparamsTags.clear();
+      for (const auto& [tag, plugin] : m_pluginByTag)
+        if (plugin == "hparams") m_hparamsTags.push_back(tag);
+    }
+    if (sink)
+      sink->event(std::move(*event));
+    else
+      result.events.push_back(std::move(*event));
     ++m_records;
     at += view.recordBytes;
   }

@@ -19,6 +19,7 @@
 
 #include "engine/core/status.h"
 #include "engine/events/event_types.h"
+#include "engine/events/scalar_decode.h"
 
 namespace loom::events {
 
@@ -30,6 +31,23 @@ namespace loom::events {
 Expected<DecodedEvent> decodeEvent(std::string_view payload,
                                    std::map<std::string, std::string>* pluginByTag = nullptr);
 
+/// Where EventFileReader::poll() hands the events of a poll as it decodes them, in file
+/// order, instead of collecting them: scalar-only records (the bulk of a training log) come
+/// as ScalarEvent views (decoded without protobuf, scalar_decode.h; valid during the call),
+/// every other record as a DecodedEvent. A big log is then never held as decoded events.
+class EventSink {
+ public:
+  /// Where a record lies: its byte offset and size, and the offset up to which this poll
+  /// reads (the file's size, or less under maxBytes), so a sink can reserve room for the
+  /// records still to come in this poll.
+  struct Place {
+    std::uint64_t offset = 0, bytes = 0, pollEnd = 0;
+  };
+  virtual ~EventSink() = default;
+  virtual void scalars(const ScalarEvent& event, const Place& place) = 0;
+  virtual void event(DecodedEvent&& event) = 0;
+};
+
 class EventFileReader {
  public:
   /// A reader of `path`; nothing is read until poll().
@@ -38,6 +56,7 @@ class EventFileReader {
   struct PollResult {
     std::vector<DecodedEvent> events;  ///< in file order
     bool grew = false;  ///< bytes were appended since the last poll (even if no record completed)
+    bool more = false;  ///< maxBytes stopped the read: the file has unread bytes
   };
 
   /// Reads what was appended, at most `maxBytes` (0: no limit) so one huge file cannot hold
@@ -46,7 +65,9 @@ class EventFileReader {
   /// and returns nothing; it is retried on the next poll (a file that comes back or becomes
   /// readable is read on). A file that shrank below the bytes already read (rewritten) is
   /// reported and ends, like corruption.
-  PollResult poll(std::uint64_t maxBytes = 0);
+  /// With a `sink`, the events go to it as they are decoded and PollResult::events stays
+  /// empty (the same events, in the same order; a scalar-only record as a ScalarEvent).
+  PollResult poll(std::uint64_t maxBytes = 0, EventSink* sink = nullptr);
 
   const std::string& path() const { return m_path; }
   /// Bytes consumed as whole records (the offset of the next record).
@@ -61,15 +82,21 @@ class EventFileReader {
   bool dead() const { return m_dead; }
 
  private:
-  void consume(PollResult& result);
+  void consume(PollResult& result, EventSink* sink);
+  /// Whether the fast path may take `event`: no value's tag was declared an hparams tag
+  /// earlier in the file (decodeEvent then gives it the hparams kind).
+  bool fastPathAllowed(const ScalarEvent& event) const;
   void fail(std::uint64_t offset, const std::string& message, bool dead);
 
   std::string m_path;
   std::uint64_t m_offset = 0;   ///< file offset of m_pending[0]
   std::uint64_t m_readEnd = 0;  ///< file offset up to which bytes were read
+  std::uint64_t m_pollEnd = 0;  ///< the offset up to which the current poll reads
   std::string m_pending;        ///< bytes read but not yet a whole record
   std::uint64_t m_records = 0;
   std::map<std::string, std::string> m_pluginByTag;
+  std::vector<std::string> m_hparamsTags;  ///< tags m_pluginByTag maps to "hparams"
+  ScalarEvent m_scalarEvent;               ///< reused by the fast path
   std::optional<FileProblem> m_problem;
   bool m_dead = false;
 };

@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "engine/core/file_util.h"
 
@@ -185,7 +186,7 @@ void LogDirReader::scan(LogDirChanges& changes) {
       }
     }
     state->hasRunJson = f.hasRunJson;
-    readRun(*state, change);
+    readRun(*state, change, &changes.more);
     const bool changed = change.added || change.infoChanged || change.hparamsChanged ||
                          change.problemsChanged || !change.scalarsFrom.empty() ||
                          !change.histogramsFrom.empty() || !change.imagesFrom.empty() ||
@@ -194,66 +195,125 @@ void LogDirReader::scan(LogDirChanges& changes) {
   }
 }
 
-void LogDirReader::readRun(RunState& state, RunChange& change) {
-  RunData& run = state.data;
-  for (const auto& path : state.order) {
-    EventFileReader& reader = *state.readers[path];
-    EventFileReader::PollResult polled = reader.poll(m_options.maxBytesPerFilePoll);
-    for (DecodedEvent& e : polled.events) {
-      ++run.events;
-      if (e.wallTime > 0 && (run.startTime == 0 || e.wallTime < run.startTime)) {
-        run.startTime = e.wallTime;
+namespace {
+
+/// Adds one decoded event's values to `run` (the full parse's events: histograms, images,
+/// texts, hparams, and scalars in forms the fast path does not take).
+void addEvent(RunData& run, RunChange& change, DecodedEvent& e) {
+  ++run.events;
+  if (e.wallTime > 0 && (run.startTime == 0 || e.wallTime < run.startTime)) {
+    run.startTime = e.wallTime;
+  }
+  if (!e.otherKind.empty()) ++run.otherTags["<" + e.otherKind + ">"];
+  for (SummaryValue& v : e.values) {
+    switch (v.kind) {
+      case TagKind::Scalar: {
+        ScalarSeries& s = run.scalars[v.tag];
+        markFrom(change.scalarsFrom, v.tag, s.size());
+        s.steps.push_back(e.step);
+        s.wallTimes.push_back(e.wallTime);
+        s.values.push_back(v.scalar);
+        break;
       }
-      if (!e.otherKind.empty()) ++run.otherTags["<" + e.otherKind + ">"];
-      for (SummaryValue& v : e.values) {
-        switch (v.kind) {
-          case TagKind::Scalar: {
-            ScalarSeries& s = run.scalars[v.tag];
-            markFrom(change.scalarsFrom, v.tag, s.size());
-            s.steps.push_back(e.step);
-            s.wallTimes.push_back(e.wallTime);
-            s.values.push_back(v.scalar);
-            break;
-          }
-          case TagKind::Histogram: {
-            auto& h = run.histograms[v.tag];
-            markFrom(change.histogramsFrom, v.tag, h.size());
-            h.push_back({e.step, e.wallTime, std::move(v.histogram)});
-            break;
-          }
-          case TagKind::Image: {
-            auto& i = run.images[v.tag];
-            markFrom(change.imagesFrom, v.tag, i.size());
-            i.push_back({e.step, e.wallTime, std::move(v.images)});
-            break;
-          }
-          case TagKind::Text: {
-            auto& t = run.texts[v.tag];
-            markFrom(change.textsFrom, v.tag, t.size());
-            t.push_back({e.step, e.wallTime, std::move(v.text)});
-            break;
-          }
-          case TagKind::HParams: {
-            if (!run.hparams) run.hparams = HParams{};
-            if (!v.hparams.values.empty() || v.hparams.startTime != 0) {
-              run.hparams->values = v.hparams.values;
-              run.hparams->groupName = v.hparams.groupName;
-              run.hparams->startTime = v.hparams.startTime;
-            }
-            if (!v.hparams.endStatus.empty()) {
-              run.hparams->endStatus = v.hparams.endStatus;
-              run.hparams->endTime = v.hparams.endTime;
-            }
-            change.hparamsChanged = true;
-            break;
-          }
-          case TagKind::Other:
-            ++run.otherTags[v.tag];
-            break;
+      case TagKind::Histogram: {
+        auto& h = run.histograms[v.tag];
+        markFrom(change.histogramsFrom, v.tag, h.size());
+        h.push_back({e.step, e.wallTime, std::move(v.histogram)});
+        break;
+      }
+      case TagKind::Image: {
+        auto& i = run.images[v.tag];
+        markFrom(change.imagesFrom, v.tag, i.size());
+        i.push_back({e.step, e.wallTime, std::move(v.images)});
+        break;
+      }
+      case TagKind::Text: {
+        auto& t = run.texts[v.tag];
+        markFrom(change.textsFrom, v.tag, t.size());
+        t.push_back({e.step, e.wallTime, std::move(v.text)});
+        break;
+      }
+      case TagKind::HParams: {
+        if (!run.hparams) run.hparams = HParams{};
+        if (!v.hparams.values.empty() || v.hparams.startTime != 0) {
+          run.hparams->values = v.hparams.values;
+          run.hparams->groupName = v.hparams.groupName;
+          run.hparams->startTime = v.hparams.startTime;
         }
+        if (!v.hparams.endStatus.empty()) {
+          run.hparams->endStatus = v.hparams.endStatus;
+          run.hparams->endTime = v.hparams.endTime;
+        }
+        change.hparamsChanged = true;
+        break;
       }
+      case TagKind::Other:
+        ++run.otherTags[v.tag];
+        break;
     }
   }
+}
+
+/// Receives a run's events straight from its files' readers (no per-poll event vectors):
+/// scalar-only records append to the series through a cache of the series of the tag at each
+/// position of the record (a training log writes the same tags in the same order), so a point
+/// costs no tag lookup.
+class RunSink : public EventSink {
+ public:
+  RunSink(RunData& run, RunChange& change) : m_run(run), m_change(change) {}
+
+  void scalars(const ScalarEvent& e, const Place& place) override {
+    ++m_run.events;
+    if (e.wallTime > 0 && (m_run.startTime == 0 || e.wallTime < m_run.startTime)) {
+      m_run.startTime = e.wallTime;
+    }
+    if (m_cache.size() < e.values.size()) m_cache.resize(e.values.size());
+    for (std::size_t i = 0; i < e.values.size(); ++i) {
+      Slot& slot = m_cache[i];
+      if (!slot.series || slot.tag != e.values[i].tag) {
+        slot.tag.assign(e.values[i].tag);
+        slot.series = &m_run.scalars[slot.tag];  // std::map: the node stays put
+        markFrom(m_change.scalarsFrom, slot.tag, slot.series->size());
+        reserve(*slot.series, place);
+      }
+      slot.series->steps.push_back(e.step);
+      slot.series->wallTimes.push_back(e.wallTime);
+      slot.series->values.push_back(e.values[i].value);
+    }
+  }
+
+  void event(DecodedEvent&& e) override { addEvent(m_run, m_change, e); }
+
+ private:
+  /// Room for one point per record like this one in the rest of the file: a big log's
+  /// series then grow once instead of by doubling (each doubling a copy and fresh pages).
+  static void reserve(ScalarSeries& s, const Place& place) {
+    const std::uint64_t more =
+        (place.pollEnd - place.offset) / std::max<std::uint64_t>(place.bytes, 1);
+    std::size_t want = s.size() + static_cast<std::size_t>(std::min<std::uint64_t>(more, 1u << 24));
+    if (want <= s.steps.capacity()) return;
+    want = std::max(want, 2 * s.steps.capacity());  // still geometric across polls
+    s.steps.reserve(want);
+    s.wallTimes.reserve(want);
+    s.values.reserve(want);
+  }
+
+  struct Slot {
+    std::string tag;
+    ScalarSeries* series = nullptr;
+  };
+  RunData& m_run;
+  RunChange& m_change;
+  std::vector<Slot> m_cache;
+};
+
+}  // namespace
+
+void LogDirReader::readRun(RunState& state, RunChange& change, bool* more) {
+  RunData& run = state.data;
+  RunSink sink(run, change);
+  for (const auto& path : state.order)
+    if (state.readers[path]->poll(m_options.maxBytesPerFilePoll, &sink).more) *more = true;
   // run.json, re-read when its size or modification time changed.
   const std::string runJson = run.dir + "/run.json";
   struct stat st {};
@@ -293,6 +353,12 @@ void LogDirReader::readRun(RunState& state, RunChange& change) {
     run.problems = std::move(problems);
     change.problemsChanged = true;
   }
+}
+
+std::map<std::string, ScalarSeries> LogDirReader::takeScalars(const std::string& name) {
+  const auto it = m_runs.find(name);
+  if (it == m_runs.end()) return {};
+  return std::exchange(it->second->data.scalars, {});
 }
 
 LogDirChanges LogDirReader::poll() {

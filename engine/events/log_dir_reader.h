@@ -110,6 +110,8 @@ struct LogDirChanges {
   std::vector<std::string> removed;  ///< runs whose directory disappeared
   /// Problems of the log directory itself ("no such directory", "no runs found under DIR").
   std::vector<std::string> rootProblems;
+  /// maxBytesPerFilePoll stopped a file's read: poll again soon for the rest.
+  bool more = false;
   bool empty() const { return runs.empty() && removed.empty(); }
 };
 
@@ -134,13 +136,18 @@ class LogDirReader {
   std::vector<std::string> runNames() const;
   /// The run, or null.
   const RunData* run(const std::string& name) const;
+  /// Moves the scalar series of run `name` out of the reader (empty when there is none):
+  /// for a caller that keeps the points itself (the studio's tailer), so they are not held
+  /// twice. Later polls append to fresh series; their RunChange::scalarsFrom indices count
+  /// from the take.
+  std::map<std::string, ScalarSeries> takeScalars(const std::string& name);
   /// Problems of the root from the last poll (as in LogDirChanges::rootProblems).
   const std::vector<std::string>& rootProblems() const { return m_rootProblems; }
 
  private:
   struct RunState;
   void scan(LogDirChanges& changes);
-  void readRun(RunState& state, RunChange& change);
+  void readRun(RunState& state, RunChange& change, bool* more);
 
   std::string m_root;
   LogDirOptions m_options;

@@ -13,3 +13,6 @@ loom_add_test(events_test
 # The confusion matrix's per-class scores against scikit-learn, on a real run's matrices.
 loom_add_test(events_confusion_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/confusion_test.cpp
   LIBS nlohmann_json::nlohmann_json LABELS engine)
+# The scalar fast path of the reader against the full protobuf parse, on real files.
+loom_add_test(events_fast_path_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/fast_path_test.cpp
+  LIBS loom_event_proto LABELS engine)

@@ -151,7 +151,7 @@ void RunStore::apply(const QVector<RunUpdate>& updates) {
       ScalarSeries& series = run.scalars[it.key()];
       // A new tag takes the update's arrays as they are (implicitly shared, no copy): the
       // first poll of a big run hands over millions of points.
-      if (u.replaceScalars || series.size() == 0)
+      if (u.replaceTags.contains(it.key()) || series.size() == 0)
         series = it.value();
       else
         series.append(it.value());

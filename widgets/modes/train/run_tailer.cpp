@@ -1,11 +1,13 @@
 #include "widgets/modes/train/run_tailer.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTimer>
+#include <algorithm>
 
 #include "engine/events/log_dir_reader.h"
 
@@ -17,6 +19,14 @@ namespace {
 const char* const kEpochKeys[] = {"train_loss",          "train_accuracy", "validation_loss",
                                   "validation_accuracy", "learning_rate",  "samples_per_second"};
 
+/// Bytes the reader reads per file and round (see poll()).
+constexpr std::uint64_t kChunkBytes = std::uint64_t{16} << 20;
+/// How long one poll gathers before it hands over what it has. Long: a second hand-over of a
+/// big log makes the store append (copy) on the GUI thread what the first one could take as
+/// it is (measured: a 208 ms GUI stall with 2 s, docs/dashboard.md); 10 s is ~50 million
+/// points on the 2-core development VM.
+constexpr qint64 kPollBudgetMs = 10000;
+
 QString qs(const std::string& s) {
   return QString::fromStdString(s);
 }
@@ -27,20 +37,29 @@ QString problemsText(const events::RunData& run) {
   return lines.join(QLatin1Char('\n'));
 }
 
-/// Copies the values of `run` that `change` says are new into `u`.
-void convert(const events::RunData& run, const events::RunChange& change, const QString& root,
-             RunUpdate& u) {
+/// Appends the elements of `src` from `from` on to `dst`, as doubles, in one pass.
+template <class T>
+void appendDoubles(QVector<double>& dst, const std::vector<T>& src, std::size_t from) {
+  const auto begin = src.begin() + std::ptrdiff_t(from);
+  const qsizetype old = dst.size();
+  dst.resize(old + qsizetype(src.end() - begin));
+  std::transform(begin, src.end(), dst.begin() + old, [](T v) { return double(v); });
+}
+
+/// Appends the values of `run` that `change` says are new to `u` (a poll of the tailer may
+/// gather several of the reader's); the scalars come from `scalars`, the series the tailer
+/// took out of the reader (which so keeps no copy of them).
+void convert(const events::RunData& run, const std::map<std::string, events::ScalarSeries>& scalars,
+             const events::RunChange& change, const QString& root, RunUpdate& u) {
   u.dir = qs(run.dir);
   u.name = run.name == "." ? QFileInfo(root).fileName() : qs(run.name);
   for (const auto& [tag, from] : change.scalarsFrom) {
-    const events::ScalarSeries& src = run.scalars.at(tag);
+    const events::ScalarSeries& src = scalars.at(tag);
     ScalarSeries& dst = u.scalars[qs(tag)];
-    const int n = int(src.size() - from);
-    dst.steps.reserve(n);
-    dst.walls.reserve(n);
-    dst.values.reserve(n);
-    for (std::size_t i = from; i < src.size(); ++i)
-      dst.append(double(src.steps[i]), src.wallTimes[i], src.values[i]);
+    if (src.size() <= from) continue;
+    appendDoubles(dst.steps, src.steps, from);
+    appendDoubles(dst.walls, src.wallTimes, from);
+    appendDoubles(dst.values, src.values, from);
   }
   for (const auto& [tag, from] : change.histogramsFrom) {
     const auto& src = run.histograms.at(tag);
@@ -113,7 +132,9 @@ void RunTailer::setDir(const QString& dir) {
     m_timer->stop();
     return;
   }
-  m_reader = std::make_unique<events::LogDirReader>(dir.toStdString());
+  events::LogDirOptions options;
+  options.maxBytesPerFilePoll = kChunkBytes;
+  m_reader = std::make_unique<events::LogDirReader>(dir.toStdString(), options);
   poll();
   m_timer->start();
 }
@@ -124,30 +145,47 @@ void RunTailer::setIntervalMs(int ms) {
 
 void RunTailer::poll() {
   if (!m_reader) return;
-  const events::LogDirChanges changes = m_reader->poll();
-  QStringList rootProblems;
-  for (const std::string& p : m_reader->rootProblems()) rootProblems << qs(p);
-  const QString problem = rootProblems.join(QLatin1Char('\n'));
-  if (problem != m_lastDirProblem) {
-    m_lastDirProblem = problem;
-    emit dirProblem(problem);
+  // The reader reads at most kChunkBytes per file and poll: its series stay small and their
+  // memory is reused, and each chunk's points are appended to the update right away, so a
+  // big log is held once (in the update), not as decoded events plus two copies of series.
+  // One update per run goes to the GUI per poll (a new tag's arrays are taken as they are;
+  // appending to a tag costs the GUI thread a copy); past kPollBudgetMs the rest follows in
+  // the next poll, queued at once.
+  QElapsedTimer clock;
+  clock.start();
+  std::map<std::string, RunUpdate> pending;  // by run name: the updates go in name order
+  QVector<RunUpdate> removals;
+  bool more = true;
+  while (more) {
+    const events::LogDirChanges changes = m_reader->poll();
+    more = changes.more;
+    QStringList rootProblems;
+    for (const std::string& p : m_reader->rootProblems()) rootProblems << qs(p);
+    const QString problem = rootProblems.join(QLatin1Char('\n'));
+    if (problem != m_lastDirProblem) {
+      m_lastDirProblem = problem;
+      emit dirProblem(problem);
+    }
+    for (const events::RunChange& c : changes.runs) {
+      const events::RunData* run = m_reader->run(c.run);
+      if (run) convert(*run, m_reader->takeScalars(c.run), c, m_dir, pending[c.run]);
+    }
+    for (const std::string& gone : changes.removed) {
+      RunUpdate u;
+      u.dir = gone == "." ? QDir(m_dir).absolutePath() : QDir(m_dir).absoluteFilePath(qs(gone));
+      u.removed = true;
+      u.problem =
+          tr("The run directory %1 was deleted; the data read before is still shown.").arg(u.dir);
+      removals.append(u);
+    }
+    if (more && clock.elapsed() > kPollBudgetMs) {
+      QTimer::singleShot(0, this, &RunTailer::poll);
+      break;
+    }
   }
   QVector<RunUpdate> updates;
-  for (const events::RunChange& c : changes.runs) {
-    const events::RunData* run = m_reader->run(c.run);
-    if (!run) continue;
-    RunUpdate u;
-    convert(*run, c, m_dir, u);
-    updates.append(std::move(u));
-  }
-  for (const std::string& gone : changes.removed) {
-    RunUpdate u;
-    u.dir = gone == "." ? QDir(m_dir).absolutePath() : QDir(m_dir).absoluteFilePath(qs(gone));
-    u.removed = true;
-    u.problem =
-        tr("The run directory %1 was deleted; the data read before is still shown.").arg(u.dir);
-    updates.append(u);
-  }
+  for (auto& [name, u] : pending) updates.append(std::move(u));
+  updates += removals;
   if (!updates.isEmpty()) emit updated(updates);
 }
 
@@ -187,17 +225,20 @@ bool RunTailer::parseRunJson(const QByteArray& text, const QString& path, RunUpd
   const QString error_ = o.value(QStringLiteral("error")).toString();
   if (!error_.isEmpty()) update.textParams.insert(QStringLiteral("error"), error_);
 
-  // Per-epoch metrics: the whole list is in every version of the file, so it replaces.
   if (!epochScalars) return true;
-  update.replaceScalars = true;
+  // Per-epoch metrics: the whole list is in every version of the file, so it replaces (also
+  // an earlier version's list gathered in the same update).
+  for (const char* key : kEpochKeys)
+    update.scalars.remove(QStringLiteral("epoch/") + QLatin1String(key));
   for (const QJsonValue& entry : o.value(QStringLiteral("epoch_metrics")).toArray()) {
     const QJsonObject e = entry.toObject();
     const double epoch = e.value(QStringLiteral("epoch")).toDouble();
     for (const char* key : kEpochKeys) {
       const QJsonValue v = e.value(QLatin1String(key));
       if (!v.isDouble()) continue;  // absent values are absent (docs/runs.md)
-      update.scalars[QStringLiteral("epoch/") + QLatin1String(key)].append(epoch, NAN,
-                                                                           v.toDouble());
+      const QString tag = QStringLiteral("epoch/") + QLatin1String(key);
+      update.scalars[tag].append(epoch, NAN, v.toDouble());
+      update.replaceTags.insert(tag);
     }
   }
   return true;

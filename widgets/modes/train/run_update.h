@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QImage>
 #include <QMetaType>
+#include <QSet>
 #include <QString>
 #include <QVector>
 #include <cmath>
@@ -61,10 +62,11 @@ struct RunUpdate {
   std::optional<QString> problem;  ///< set: replaces the run's problem text ("" clears it)
   QHash<QString, double> hparams;  ///< replaces the run's when non-empty
   QHash<QString, QString> textParams;
-  /// Scalars: when `replaceScalars`, these series replace the run's tags of the same name;
-  /// otherwise their points are appended.
+  /// Scalars: the series of the tags in `replaceTags` (run.json's per-epoch metrics, whole
+  /// in every version of the file) replace the run's; the others' points are appended (the
+  /// event files' new points).
   QHash<QString, ScalarSeries> scalars;
-  bool replaceScalars = false;
+  QSet<QString> replaceTags;
   QHash<QString, QVector<HistogramStep>> histograms;  ///< appended
   QHash<QString, QVector<ImageStep>> images;          ///< appended
   QHash<QString, QVector<TextStep>> texts;            ///< appended

@@ -1,0 +1,255 @@
+// The scalar fast path (engine/events/scalar_decode.h) against the full protobuf parse
+// (decodeEvent) on real files: the logs TensorFlow, Keras, PyTorch and tensorboardX wrote
+// (../shared/testdata/foreign) and a run the Trainer writes here. Every record the fast path
+// takes must decode to exactly what the full parse gives; every prefix and every one-byte
+// change of such records must be refused by the fast path or, where it still takes them, agree
+// with the full parse. Then LogDirReader (which uses the fast path) must hold, per run and
+// tag, the series a reader built on the full parse alone holds.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "engine/events/event_file_reader.h"
+#include "engine/events/log_dir_reader.h"
+#include "engine/events/scalar_decode.h"
+#include "engine/events/tfrecord.h"
+#include "engine/graph/model.h"
+#include "engine/train/trainer.h"
+#include "tests/engine/events/events_test_util.h"
+
+namespace loom::events {
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kModel = R"(
+format_version: 2
+name: "fast"
+graph {
+  node { name: "image" op: "Input" attr { name: "shape" ints { v: [1, 28, 28] } } }
+  node { name: "flatten" op: "Flatten" input: "image" }
+  node { name: "logits" op: "Dense" input: "flatten" attr { name: "units" i: 10 } }
+}
+training {
+  epochs: 1 batch_size: 32 seed: 5 threads: 1 validation_fraction: 0.25
+  optimizer { type: "adam" learning_rate: 0.002 }
+  logging { histogram_every: 2 }
+}
+dataset { train_limit: 256 test_limit: 64 }
+)";
+
+/// A real Loom run directory (scalars, histograms, images, texts, hparams), written once.
+const std::string& loomRun() {
+  static const std::string dir = [] {
+    const fs::path d = test::scratch("fast_path_run");
+    auto m = parseModel(kModel, "fast.loom");
+    EXPECT_TRUE(m.hasValue()) << m.status().message();
+    TrainOptions o;
+    o.runDir = d.string();
+    auto trainer = Trainer::create(*m, o);
+    EXPECT_TRUE(trainer.hasValue()) << trainer.status().message();
+    if (trainer.hasValue()) {
+      auto result = (*trainer)->run();
+      EXPECT_TRUE(result.hasValue()) << result.status().message();
+    }
+    return d.string();
+  }();
+  return dir;
+}
+
+std::vector<fs::path> eventFiles(const fs::path& root) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::recursive_directory_iterator(root))
+    if (e.is_regular_file() && e.path().filename().string().find("tfevents") != std::string::npos &&
+        e.path().extension() != ".profile-empty")
+      out.push_back(e.path());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+/// The payloads of every complete record of a file.
+std::vector<std::string> payloads(const fs::path& file) {
+  const std::string bytes = test::slurp(file);
+  std::vector<std::string> out;
+  std::string_view rest(bytes);
+  RecordView view;
+  while (parseRecord(rest, &view) == RecordParse::Complete) {
+    out.emplace_back(view.payload);
+    rest.remove_prefix(view.recordBytes);
+  }
+  EXPECT_TRUE(rest.empty()) << file << ": " << rest.size() << " bytes after the last record";
+  return out;
+}
+
+/// Where the fast path takes `payload`, the full parse agrees (same wall time, step, tags,
+/// values; no other content). Returns whether the fast path took it.
+bool agrees(const std::string& payload, const std::string& where) {
+  ScalarEvent fast;
+  if (!decodeScalarEvent(payload, &fast)) return false;
+  const auto full = decodeEvent(payload);  // no plugin map: these records name no plugin
+  EXPECT_TRUE(full.hasValue()) << where << ": the fast path took a record the full parse rejects";
+  if (!full.hasValue()) return true;
+  EXPECT_EQ(full->wallTime, fast.wallTime) << where;  // never NaN: both refuse that
+  EXPECT_EQ(full->step, fast.step) << where;
+  EXPECT_EQ(full->fileVersion, "") << where;
+  EXPECT_EQ(full->otherKind, "") << where;
+  EXPECT_EQ(full->values.size(), fast.values.size()) << where;
+  for (std::size_t i = 0; i < std::min(full->values.size(), fast.values.size()); ++i) {
+    EXPECT_EQ(full->values[i].tag, fast.values[i].tag) << where;
+    EXPECT_EQ(full->values[i].kind, TagKind::Scalar) << where;
+    EXPECT_EQ(full->values[i].plugin, "") << where;
+    const double a = full->values[i].scalar, b = fast.values[i].value;
+    EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b))) << where << ": " << a << " vs " << b;
+  }
+  return true;
+}
+
+void checkDir(const fs::path& root, bool expectFast) {
+  const auto files = eventFiles(root);
+  ASSERT_FALSE(files.empty()) << "no event files under " << root;
+  std::size_t taken = 0, records = 0, mutatedTaken = 0;
+  for (const auto& file : files) {
+    const auto all = payloads(file);
+    records += all.size();
+    std::size_t mutatedRecords = 0;
+    for (std::size_t r = 0; r < all.size(); ++r) {
+      const std::string where = file.string() + " record " + std::to_string(r);
+      if (!agrees(all[r], where)) continue;
+      ++taken;
+      if (mutatedRecords++ >= 20) continue;  // prefixes and byte changes of 20 per file
+      for (std::size_t cut = 0; cut < all[r].size(); ++cut)
+        mutatedTaken += agrees(all[r].substr(0, cut), where + " cut at " + std::to_string(cut));
+      for (std::size_t at = 0; at < all[r].size(); ++at)
+        for (const unsigned char flip : {0x01, 0x80, 0xFF}) {
+          std::string changed = all[r];
+          changed[at] = static_cast<char>(changed[at] ^ flip);
+          mutatedTaken +=
+              agrees(changed, where + " byte " + std::to_string(at) + " ^ " + std::to_string(flip));
+        }
+    }
+  }
+  std::printf("%s: %zu of %zu records on the fast path (%zu changed records it took)\n",
+              root.string().c_str(), taken, records, mutatedTaken);
+  if (expectFast) {
+    EXPECT_GT(taken, 0u) << root;
+  }
+}
+
+/// The scalars of every run under `root` as a reader built on decodeEvent alone sees them.
+std::map<std::string, std::map<std::string, ScalarSeries>> fullParseScalars(const fs::path& root) {
+  std::map<std::string, std::map<std::string, ScalarSeries>> out;
+  for (const auto& file : eventFiles(root)) {
+    std::string run = fs::relative(file.parent_path(), root).string();
+    if (run.empty()) run = ".";
+    std::map<std::string, std::string> plugins;
+    for (const auto& payload : payloads(file)) {
+      const auto e = decodeEvent(payload, &plugins);
+      EXPECT_TRUE(e.hasValue()) << file << ": " << e.status().message();
+      if (!e.hasValue()) break;
+      for (const auto& v : e->values) {
+        if (v.kind != TagKind::Scalar) continue;
+        ScalarSeries& s = out[run][v.tag];
+        s.steps.push_back(e->step);
+        s.wallTimes.push_back(e->wallTime);
+        s.values.push_back(v.scalar);
+      }
+    }
+  }
+  return out;
+}
+
+void checkReader(const fs::path& root) {
+  const auto expected = fullParseScalars(root);
+  LogDirReader reader(root.string());
+  reader.poll();
+  for (const auto& [run, tags] : expected) {
+    const RunData* data = reader.run(run);
+    ASSERT_NE(data, nullptr) << root << ": run " << run;
+    for (const auto& p : data->problems) ADD_FAILURE() << p.file << ": " << p.message;
+    ASSERT_EQ(data->scalars.size(), tags.size()) << root << " " << run;
+    for (const auto& [tag, s] : tags) {
+      const ScalarSeries& got = data->scalars.at(tag);
+      EXPECT_EQ(got.steps, s.steps) << run << " " << tag;
+      EXPECT_EQ(got.wallTimes, s.wallTimes) << run << " " << tag;
+      EXPECT_EQ(got.values, s.values) << run << " " << tag;
+    }
+  }
+}
+
+const char* const kForeign[] = {"tfevents-keras-tf2.1-fit-histograms",
+                                "tfevents-pytorch1.12-torch-utils-tensorboard",
+                                "tfevents-tensorboardX-histograms-images",
+                                "tfevents-tf2-scalar-known-answer", "tfevents-tf2.1-summary-image"};
+
+fs::path foreign(const char* name) {
+  const fs::path dir = fs::path(LOOM_FOREIGN_TESTDATA) / name;
+  EXPECT_TRUE(fs::is_directory(dir)) << "the foreign test logs are missing: " << dir;
+  return dir;
+}
+
+TEST(EventsFastPath, AgreesWithTheFullParseOnForeignLogs) {
+  for (const char* name : kForeign) {
+    SCOPED_TRACE(name);
+    // Keras (TF 2.1's epoch scalars) and PyTorch write simple_value scalars; TF 2's
+    // tf.summary.scalar writes tensors; the tensorboardX and image logs hold no scalars.
+    const std::string n = name;
+    checkDir(foreign(name),
+             n.find("keras") != std::string::npos || n.find("pytorch") != std::string::npos);
+  }
+}
+
+TEST(EventsFastPath, AgreesWithTheFullParseOnALoomRun) {
+  checkDir(loomRun(), true);
+}
+
+TEST(EventsFastPath, LogDirReaderHoldsTheFullParsesScalars) {
+  for (const char* name : kForeign) {
+    SCOPED_TRACE(name);
+    checkReader(foreign(name));
+  }
+  checkReader(loomRun());
+}
+
+// The studio tailer's pattern: small reads (LogDirChanges::more until the files are read) and
+// the series taken out after every poll; put together, the taken pieces are the full parse's.
+TEST(EventsFastPath, SmallReadsAndTakenSeriesAddUpToTheFullParse) {
+  for (const fs::path& root :
+       {foreign("tfevents-pytorch1.12-torch-utils-tensorboard"), fs::path(loomRun())}) {
+    SCOPED_TRACE(root.string());
+    const auto expected = fullParseScalars(root);
+    LogDirOptions options;
+    options.maxBytesPerFilePoll = 700;
+    LogDirReader reader(root.string(), options);
+    std::map<std::string, std::map<std::string, ScalarSeries>> got;
+    int polls = 0;
+    for (bool more = true; more; ++polls) {
+      ASSERT_LT(polls, 100000);
+      const LogDirChanges changes = reader.poll();
+      more = changes.more;
+      for (const RunChange& c : changes.runs) {
+        for (auto& [tag, s] : reader.takeScalars(c.run)) {
+          ASSERT_EQ(c.scalarsFrom.at(tag), 0u) << tag;  // everything in a taken series is new
+          ScalarSeries& dst = got[c.run][tag];
+          dst.steps.insert(dst.steps.end(), s.steps.begin(), s.steps.end());
+          dst.wallTimes.insert(dst.wallTimes.end(), s.wallTimes.begin(), s.wallTimes.end());
+          dst.values.insert(dst.values.end(), s.values.begin(), s.values.end());
+        }
+      }
+    }
+    EXPECT_GT(polls, 2);  // the reads were split
+    ASSERT_EQ(got.size(), expected.size());
+    for (const auto& [run, tags] : expected) {
+      ASSERT_EQ(got[run].size(), tags.size()) << run;
+      for (const auto& [tag, s] : tags) {
+        EXPECT_EQ(got[run][tag].steps, s.steps) << run << " " << tag;
+        EXPECT_EQ(got[run][tag].wallTimes, s.wallTimes) << run << " " << tag;
+        EXPECT_EQ(got[run][tag].values, s.values) << run << " " << tag;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace loom::events
