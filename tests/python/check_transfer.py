@@ -27,17 +27,6 @@ def fail(message):
     sys.exit(1)
 
 
-def ancestors(model, node):
-    inputs = {n.name: n.inputs for n in model.nodes}
-    seen, todo = {node}, [node]
-    while todo:
-        for i in inputs[todo.pop()]:
-            if i not in seen:
-                seen.add(i)
-                todo.append(i)
-    return seen
-
-
 def owner(param):
     return param.rsplit(".", 1)[0]
 
@@ -50,7 +39,7 @@ def main(onnx_path, imported_path, trained_path, run_json, feature, min_accuracy
     frozen = run.get("frozen")
     if not frozen or frozen.get("until") != feature:
         fail("run.json has no frozen block for %r: %r" % (feature, frozen))
-    expected = ancestors(imported, feature)
+    expected = l2t.ancestors(imported, feature)
     if set(frozen["nodes"]) != expected:
         fail("run.json froze %s, the graph's ancestors of %s are %s"
              % (sorted(frozen["nodes"]), feature, sorted(expected)))

@@ -775,19 +775,22 @@ def make_optimizer(params, training, learning_rate=None):
 # Command line
 # ---------------------------------------------------------------------------------------
 
-def frozen_nodes(model):
-    """training.freeze_until and every node it depends on (empty when unset)."""
-    until = model.training.get1("freeze_until", "") or ""
-    if not until:
-        return set()
+def ancestors(model, node):
+    """`node` and every node it depends on (towards the inputs)."""
     inputs = {n.name: n.inputs for n in model.nodes}
-    seen, todo = {until}, [until]
+    seen, todo = {node}, [node]
     while todo:
         for i in inputs[todo.pop()]:
             if i not in seen:
                 seen.add(i)
                 todo.append(i)
     return seen
+
+
+def frozen_nodes(model):
+    """training.freeze_until and every node it depends on (empty when unset)."""
+    until = model.training.get1("freeze_until", "") or ""
+    return ancestors(model, until) if until else set()
 
 
 def run_step(directory):
