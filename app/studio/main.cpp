@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/studio/studio_flags.h"
+#include "engine/core/version.h"
 #include "engine/graph/model.h"
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
   QApplication app(argc, argv);
   QApplication::setOrganizationName(QStringLiteral("Loom"));
   QApplication::setApplicationName(QStringLiteral("Loom Studio"));
-  QApplication::setApplicationVersion(QStringLiteral(LOOM_VERSION));
+  QApplication::setApplicationVersion(QString::fromLatin1(loom::kLoomVersion));
   QApplication::setDesktopFileName(QStringLiteral("loom-studio"));
 
   QCommandLineParser parser;
