@@ -84,8 +84,9 @@ rank_pid() {  # rank_pid RUN_DIR RANK
   local pid
   for pid in $(pgrep -f -- "--run-dir $1" || true); do
     [[ $(cat "/proc/$pid/comm" 2>/dev/null) == loom ]] || continue
-    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$2" && echo "$pid"
+    tr '\0' '\n' <"/proc/$pid/environ" 2>/dev/null | grep -x "OMPI_COMM_WORLD_RANK=$2" >/dev/null && echo "$pid"
   done
+  return 0  # the last candidate may be another rank; under set -e, victim=$(...) must not fail
 }
 "$loom" launch --np 2 --hostfile "$work/hosts" -- "$model" --threads 1 --epochs 50 --train-limit 4000 \
   --no-test --batch-size 16 --run-dir "$work/killed" >"$work/killed.out" 2>&1 &
