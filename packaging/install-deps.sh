@@ -19,6 +19,7 @@ packages=(
   libgtest-dev python3-torch python3-onnx python3-numpy dataset-fashion-mnist
   python3-protobuf python3-sklearn python3-skimage python3-opencv   # event-file, projection, superpixel references
   libopenblas0-pthread   # PyTorch's fastest Dense layers, for the side-by-side benchmark
+  libjemalloc2 libtcmalloc-minimal4   # allocators the benchmark tries for PyTorch (LD_PRELOAD)
 )
 
 missing=()

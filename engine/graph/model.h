@@ -13,7 +13,7 @@
 namespace loom {
 
 /// Current `.loom` format version. Bump it together with an upgrade step in upgrade.cpp.
-inline constexpr int kModelFormatVersion = 2;
+inline constexpr int kModelFormatVersion = 3;
 
 struct Model {
   std::string name;
@@ -35,13 +35,22 @@ struct Model {
 void applyDefaults(Model& model);
 
 /// Parses `.loom` text. `sourceName` is used in messages: "model.loom:12:7: ...".
-/// Upgrades older format versions; rejects newer ones.
+/// Upgrades older format versions; rejects newer ones. Parameters must be in the text: a text
+/// that refers to a parameter file (`parameter_file`) needs loadModel(), which knows where the
+/// file lies, and is refused here with a message that says so.
 Expected<Model> parseModel(const std::string& text, const std::string& sourceName);
-/// Reads and parses a file. A missing file is NotFound naming the path.
+/// Reads and parses a file, with its parameter file if it refers to one
+/// (engine/graph/parameter_file.h: checked for size, CRC and layout before use). A missing
+/// file is NotFound naming the path.
 Expected<Model> loadModel(const std::string& path);
-/// Serialises to `.loom` text. Deterministic: equal models give identical bytes.
+/// Serialises to `.loom` text with the parameters in the text (protobuf text format), as the
+/// clipboard and the studio's autosave use it. Deterministic: equal models give identical
+/// bytes.
 std::string serializeModel(const Model& model, bool withParameters = true);
-/// Writes atomically (temporary file, fsync, rename).
+/// Writes the model to `path` atomically (temporary file, fsync, rename). With parameters (and
+/// `withParameters`), they go to a binary parameter file beside it, `<file name>.<crc>.params`,
+/// written first; the text refers to it, and the parameter file the previous text at `path`
+/// referred to is removed afterwards. A copy of a model file needs its parameter file.
 Status saveModel(const Model& model, const std::string& path, bool withParameters = true);
 
 /// A stable hash of the graph structure (ops, names, wiring, attributes; not canvas

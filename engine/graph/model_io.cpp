@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -11,6 +12,7 @@
 #include "engine/core/file_util.h"
 #include "engine/core/utf8.h"
 #include "engine/graph/model.h"
+#include "engine/graph/parameter_file.h"
 #include "engine/graph/upgrade.h"
 
 namespace loom {
@@ -186,9 +188,16 @@ pb::Model modelToProto(const Model& m, bool withParameters) {
   return p;
 }
 
-}  // namespace
+std::string printModelProto(const pb::Model& proto) {
+  google::protobuf::TextFormat::Printer printer;
+  printer.SetUseShortRepeatedPrimitives(true);
+  std::string text;
+  printer.PrintToString(proto, &text);
+  return text;
+}
 
-Expected<Model> parseModel(const std::string& text, const std::string& sourceName) {
+// Parses the text into its message, upgraded to the current version.
+Expected<pb::Model> parseModelProto(const std::string& text, const std::string& sourceName) {
   // An empty text parses as a valid, empty message; say what the file is instead of letting
   // validation report "the graph is empty" without naming it.
   if (text.find_first_not_of(" \t\r\n") == std::string::npos)
@@ -205,25 +214,66 @@ Expected<Model> parseModel(const std::string& text, const std::string& sourceNam
   }
   Status upgraded = upgradeModelProto(proto, kModelFormatVersion);
   if (!upgraded) return upgraded.withContext(sourceName);
+  if (proto.has_parameter_file() && proto.parameter_size() > 0)
+    return Status(ErrorCode::ParseError,
+                  sourceName + ": the file has both parameter blocks and a parameter_file (" +
+                      printable(proto.parameter_file().path()) + "); keep one of them");
+  return proto;
+}
+
+// Writes the sidecar, then the text that references it, then removes the sidecar the file's
+// previous text referenced (if another): a crash at any point leaves a consistent pair.
+Status saveWithParameterFile(const Model& model, const std::string& path) {
+  std::string previous;
+  if (Expected<std::string> old = readFile(path)) {
+    if (Expected<pb::Model> p = parseModelProto(*old, path); p && p->has_parameter_file())
+      previous = p->parameter_file().path();
+  }
+  const EncodedParameterFile sidecar = encodeParameterFile(model.parameters, path);
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  LOOM_RETURN_IF_ERROR(
+      writeFileAtomically((dir / sidecar.reference.path()).string(), sidecar.bytes));
+  pb::Model proto = modelToProto(model, false);
+  *proto.mutable_parameter_file() = sidecar.reference;
+  LOOM_RETURN_IF_ERROR(writeFileAtomically(path, printModelProto(proto)));
+  if (!previous.empty() && previous != sidecar.reference.path() &&
+      previous.find('/') == std::string::npos && previous != "..") {
+    std::error_code ignored;  // a stale file left behind is harmless; the save succeeded
+    std::filesystem::remove(dir / previous, ignored);
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Expected<Model> parseModel(const std::string& text, const std::string& sourceName) {
+  LOOM_ASSIGN_OR_RETURN(pb::Model proto, parseModelProto(text, sourceName));
+  if (proto.has_parameter_file())
+    return Status(ErrorCode::InvalidArgument,
+                  sourceName + ": the model's parameters are in the file \"" +
+                      printable(proto.parameter_file().path()) +
+                      "\" beside it, but this text was not read from a file; open the file "
+                      "with loadModel()");
   return modelFromProto(proto, sourceName);
 }
 
 Expected<Model> loadModel(const std::string& path) {
   LOOM_ASSIGN_OR_RETURN(std::string text, readFile(path));
-  return parseModel(text, path);
+  LOOM_ASSIGN_OR_RETURN(pb::Model proto, parseModelProto(text, path));
+  LOOM_ASSIGN_OR_RETURN(Model model, modelFromProto(proto, path));
+  if (proto.has_parameter_file()) {
+    LOOM_ASSIGN_OR_RETURN(model.parameters, readParameterFile(proto.parameter_file(), path));
+  }
+  return model;
 }
 
 std::string serializeModel(const Model& model, bool withParameters) {
-  pb::Model proto = modelToProto(model, withParameters);
-  google::protobuf::TextFormat::Printer printer;
-  printer.SetUseShortRepeatedPrimitives(true);
-  std::string text;
-  printer.PrintToString(proto, &text);
-  return text;
+  return printModelProto(modelToProto(model, withParameters));
 }
 
 Status saveModel(const Model& model, const std::string& path, bool withParameters) {
-  return writeFileAtomically(path, serializeModel(model, withParameters));
+  if (withParameters && !model.parameters.empty()) return saveWithParameterFile(model, path);
+  return writeFileAtomically(path, serializeModel(model, false));
 }
 
 std::string modelStructureHash(const Model& model) {

@@ -24,6 +24,10 @@ Status upgradeModelProto(pb::Model& model, int target) {
     upgrade1to2(model);
     version = 2;
   }
+  // Version 2 -> 3 adds `parameter_file` (parameters in a binary sidecar); a version-2 file
+  // has none, so it reads unchanged. The step exists so an older Loom refuses a version-3
+  // file as newer instead of failing on the unknown field.
+  if (version == 2 && target >= 3) version = 3;
   model.set_format_version(version);
   return Status::ok();
 }

@@ -44,6 +44,9 @@ echo "== two 2-rank runs"
 for f in pwned pwned2 pwned3; do [[ ! -e $work/$f ]] || fail "a metacharacter in an argument was executed ($f)"; done
 "$python" "$here/compare_checkpoints.py" "$work/np2/checkpoints/last.ckpt" "$odd/checkpoints/last.ckpt" --identical | tail -1
 cmp "$work/np2/trained.loom" "$odd/trained.loom" || fail "the two 2-rank trained models differ"
+for p in "$work"/np2/trained.loom.*.params; do  # the same name: the same CRC; compare the bytes
+  cmp "$p" "$odd/$(basename "$p")" || fail "the two 2-rank parameter files differ"
+done
 for n in 1 2 4; do
   dir=$work/np$n
   ws=$("$python" -c 'import json,sys; print(json.load(open(sys.argv[1]))["world_size"])' "$dir/run.json")

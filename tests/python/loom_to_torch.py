@@ -64,7 +64,7 @@ torch = exchange.require("torch")
 nn = exchange.require("torch.nn")
 F = exchange.require("torch.nn.functional")
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 
 # ---------------------------------------------------------------------------------------
@@ -327,8 +327,8 @@ def _toposort(nodes):
     return order
 
 
-def parse_loom(text, source="<text>"):
-    """Parses .loom text into a LoomModel."""
+def parse_loom(text, source="<text>", directory=None):
+    """Parses .loom text into a LoomModel; `directory` holds its parameter file, if any."""
     msg = parse_text_format(text)
     version = msg.get1("format_version", 0) or 1
     if version > FORMAT_VERSION:
@@ -357,6 +357,11 @@ def parse_loom(text, source="<text>"):
     for p in msg.all("parameter"):
         dims = [int(v) for v in p.all("dims")]
         params[p.get1("name")] = np.asarray(p.all("values"), dtype=np.float32).reshape(dims)
+    reference = msg.get1("parameter_file", None)
+    if reference is not None:
+        if directory is None:
+            raise ValueError(f"{source}: the parameters are in a parameter file; use load_loom")
+        params = read_parameter_file(reference, directory, source)
     training = msg.get1("training", Message())
     dataset = msg.get1("dataset", Message())
     _apply_training_defaults(training, dataset)
@@ -365,7 +370,100 @@ def parse_loom(text, source="<text>"):
 
 def load_loom(path):
     with open(path, encoding="utf-8") as f:
-        return parse_loom(f.read(), path)
+        return parse_loom(f.read(), path, os.path.dirname(os.path.abspath(path)))
+
+
+# ---------------------------------------------------------------------------------------
+# Parameter files (docs/formats.md#parameter-files), read from the layout's description:
+# "LOOMPRMS" | u32 version | u64 payload bytes | payload | u32 CRC-32C, the payload a
+# loom.pb.ParameterSet in protobuf's wire format, decoded here by hand (field 1: TensorData
+# {1: name, 2: dims, 3: packed float values}) so Loom's generated code is not the reference.
+# ---------------------------------------------------------------------------------------
+
+PARAMETER_FILE_VERSION = 1
+_VERIFY_CRC_BELOW = 8 << 20  # the pure-Python CRC takes ~0.3 s per MB; tests_format checks it
+
+
+def _varint(data, pos):
+    result = shift = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        result |= (b & 0x7F) << shift
+        if not b & 0x80:
+            return result, pos
+        shift += 7
+
+
+def _wire_fields(data):
+    """(field number, wire type, value) of a message: bytes for length-delimited fields."""
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            n, pos = _varint(data, pos)
+            value, pos = bytes(data[pos:pos + n]), pos + n
+        elif wire == 5:
+            value, pos = bytes(data[pos:pos + 4]), pos + 4
+        elif wire == 1:
+            value, pos = bytes(data[pos:pos + 8]), pos + 8
+        else:
+            raise ValueError(f"wire type {wire} in a parameter set")
+        yield number, wire, value
+
+
+def _tensor_data(data):
+    name, dims, values = None, [], []
+    for number, wire, value in _wire_fields(data):
+        if number == 1:
+            name = value.decode("utf-8")
+        elif number == 2 and wire == 2:  # packed int64 dims
+            pos = 0
+            while pos < len(value):
+                d, pos = _varint(value, pos)
+                dims.append(d)
+        elif number == 2:
+            dims.append(value)
+        elif number == 3 and wire == 2:
+            values.append(np.frombuffer(value, dtype="<f4"))
+        elif number == 3:
+            values.append(np.frombuffer(value, dtype="<f4"))
+    flat = np.concatenate(values) if values else np.zeros(0, np.float32)
+    return name, flat.astype(np.float32).reshape(dims)
+
+
+def read_parameter_file(reference, directory, source="<model>", verify_crc=None):
+    """The parameters a model text's `parameter_file { path bytes crc32c }` refers to."""
+    import struct
+    from crc32c import crc32c
+    name = reference.get1("path", "")
+    if not name or "/" in name or name in (".", ".."):
+        raise ValueError(f"{source}: parameter_file.path {name!r} is not a plain file name")
+    with open(os.path.join(directory, name), "rb") as f:
+        data = f.read()
+    if len(data) != int(reference.get1("bytes", 0)):
+        raise ValueError(f"{source}: {name} has {len(data)} bytes, the model says "
+                         f"{reference.get1('bytes', 0)}")
+    if data[:8] != b"LOOMPRMS":
+        raise ValueError(f"{source}: {name} is not a Loom parameter file")
+    version, payload_bytes = struct.unpack_from("<IQ", data, 8)
+    (stored,) = struct.unpack_from("<I", data, len(data) - 4)
+    if version > PARAMETER_FILE_VERSION or payload_bytes != len(data) - 24:
+        raise ValueError(f"{source}: {name}: version {version}, payload {payload_bytes}")
+    if stored != int(reference.get1("crc32c", 0)):
+        raise ValueError(f"{source}: {name}: CRC {stored:08x} is not the model's")
+    if verify_crc if verify_crc is not None else len(data) < _VERIFY_CRC_BELOW:
+        if crc32c(data[:-4]) != stored:
+            raise ValueError(f"{source}: {name} fails its CRC-32C check")
+    params = {}
+    for number, _, value in _wire_fields(memoryview(data)[20:-4]):
+        if number == 1:
+            key, array = _tensor_data(value)
+            params[key] = array
+    return params
 
 
 # ---------------------------------------------------------------------------------------
