@@ -7,6 +7,11 @@
 
 namespace loom {
 
+const std::vector<std::string>& opencvMissingOnnxOps() {
+  static const std::vector<std::string> ops = {"Erf"};
+  return ops;
+}
+
 struct OpenCvOnnxModel::Impl {
   cv::dnn::Net net;
 };

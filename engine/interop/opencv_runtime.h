@@ -6,11 +6,17 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/core/status.h"
 #include "engine/core/tensor.h"
 
 namespace loom {
+
+/// ONNX operators Loom may write that this OpenCV (4.6) has no layer for: Erf (GELU's exact
+/// form). A file using one cannot be run through OpenCV, so the parity check says so instead
+/// of failing (export_job.h). onnx_export_test checks the list against OpenCV itself.
+const std::vector<std::string>& opencvMissingOnnxOps();
 
 class OpenCvOnnxModel {
  public:

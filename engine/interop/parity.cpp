@@ -68,7 +68,8 @@ std::int64_t argmaxRow(const Tensor& t, std::int64_t row) {
 
 Expected<ParityResult> checkParity(const Model& model, const std::string& onnxPath,
                                    const Tensor& images, const std::vector<std::int64_t>& labels,
-                                   std::int64_t batch, const std::string& outputName) {
+                                   std::int64_t batch, const std::string& outputName,
+                                   const ParityBatchFn& onBatch) {
   LOOM_ASSIGN_OR_RETURN(auto loom, LoomInference::create(model));
   LOOM_ASSIGN_OR_RETURN(auto cv, OpenCvOnnxModel::load(onnxPath));
   ParityResult r;
@@ -100,6 +101,9 @@ Expected<ParityResult> checkParity(const Model& model, const std::string& onnxPa
         r.opencvCorrect += argmaxRow(b.reshaped(a.dims()), i) == want;
       }
     r.samples += end - begin;
+    if (onBatch && !onBatch(r.samples))
+      return Status(ErrorCode::Cancelled,
+                    "parity check cancelled after " + std::to_string(r.samples) + " images");
   }
   return r;
 }
