@@ -28,7 +28,7 @@ const std::vector<ExportOptionSpec>& exportOptionSpecs() {
       {ExportOption::NoParity, "--no-parity", "Skip parity check", "",
        "skip the parity check against OpenCV's DNN runtime (the card says so)"},
       {ExportOption::ParityImages, "--parity-images", "Parity images", "N", "test images compared"},
-      {ExportOption::ParityBatches, "--parity-batch", "Parity batches", "B ...",
+      {ExportOption::ParityBatches, "--parity-batch", "Parity batches", "B",
        "batch sizes both runtimes run at"},
       {ExportOption::Tolerance, "--tolerance", "Tolerance", "T",
        "largest allowed |loom - opencv| / max(1, |loom|)"},

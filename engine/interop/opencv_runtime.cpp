@@ -12,6 +12,10 @@ const std::vector<std::string>& opencvMissingOnnxOps() {
   return ops;
 }
 
+void setOpenCvThreads(int threads) {
+  cv::setNumThreads(threads > 0 ? threads : -1);  // -1: OpenCV's default
+}
+
 struct OpenCvOnnxModel::Impl {
   cv::dnn::Net net;
 };

@@ -18,6 +18,11 @@ namespace loom {
 /// of failing (export_job.h). onnx_export_test checks the list against OpenCV itself.
 const std::vector<std::string>& opencvMissingOnnxOps();
 
+/// Sets how many threads OpenCV's DNN layers use (its TBB pool). Process-wide, unlike the
+/// engine's per-thread OpenMP team (core/threads.h): 0 (or below) gives back OpenCV's default
+/// of every core. The parity check sets it from the model's thread setting.
+void setOpenCvThreads(int threads);
+
 class OpenCvOnnxModel {
  public:
   ~OpenCvOnnxModel();

@@ -38,7 +38,8 @@ struct ParityResult {
 using ParityBatchFn = std::function<bool(std::int64_t done)>;
 
 /// Runs `images` through `model` (Loom) and `onnxPath` (OpenCV) in batches of `batch` (the
-/// last one may be smaller) and compares. Fails with the runtime's error, InvalidArgument
+/// last one may be smaller) and compares. Both runtimes use model.training.threads() threads
+/// (0: every core; core/threads.h). Fails with the runtime's error, InvalidArgument
 /// when the two outputs' shapes differ, or Cancelled when `onBatch` returns false.
 Expected<ParityResult> checkParity(const Model& model, const std::string& onnxPath,
                                    const Tensor& images, const std::vector<std::int64_t>& labels,

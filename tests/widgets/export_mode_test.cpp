@@ -125,7 +125,11 @@ class ExportModeTest : public QObject {
         ->setText(QStringLiteral("1 64"));
 
     test::LatencyProbe probe;
-    probe.phase("export and parity check");
+    probe.phase("starting the export");
+    connect(m_mode->runner(), &ExportRunner::progress, &probe,
+            [&probe] { probe.phase("export and parity check"); });
+    connect(m_mode, &ExportMode::exportFinished, &probe,
+            [&probe] { probe.phase("showing the results"); });
     QVERIFY(exportAndWait(&probe));
     qInfo(
         "export of cnn.loom with parity on 500 images at batch 1 and 64: worst GUI stall "

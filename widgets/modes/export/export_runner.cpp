@@ -4,8 +4,10 @@
 #include <QMetaObject>
 #include <QPointer>
 #include <QtConcurrent>
+#include <algorithm>
 
 #include "engine/core/exception_boundary.h"
+#include "engine/core/threads.h"
 
 namespace loom::studio {
 
@@ -63,16 +65,18 @@ bool ExportRunner::start(const Model& model, const QString& source,
     }
     return !shared->cancel.load();
   };
-  m_watcher->setFuture(QtConcurrent::run(
-      [model, source = source.toStdString(), options, onProgress]() -> Expected<ExportJobReport> {
-        Expected<ExportJobReport> out = Status(ErrorCode::Internal, "export did not run");
-        const Status st = guarded("exporting " + source, [&] {
-          out = runExportJob(model, source, options, "Loom Studio (Export mode)", onProgress);
-          return Status::ok();
-        });
-        if (!st) return st;
-        return out;
-      }));
+  Model copy = model;
+  if (copy.training.threads() <= 0) copy.training.set_threads(std::max(1, availableCores() - 1));
+  m_watcher->setFuture(QtConcurrent::run([model = std::move(copy), source = source.toStdString(),
+                                          options, onProgress]() -> Expected<ExportJobReport> {
+    Expected<ExportJobReport> out = Status(ErrorCode::Internal, "export did not run");
+    const Status st = guarded("exporting " + source, [&] {
+      out = runExportJob(model, source, options, "Loom Studio (Export mode)", onProgress);
+      return Status::ok();
+    });
+    if (!st) return st;
+    return out;
+  }));
   return true;
 }
 
