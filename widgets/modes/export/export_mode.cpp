@@ -116,10 +116,12 @@ QWidget* ExportMode::buildWidget() {
 
   auto* left = new QWidget;
   auto* leftLayout = new QVBoxLayout(left);
-  leftLayout->addWidget(group(tr("Pre-flight"), m_preflight, "exportPreflightGroup"), 2);
+  // Pre-flight and parity hold a few rows each; the card on the right takes the height.
+  leftLayout->addWidget(group(tr("Pre-flight"), m_preflight, "exportPreflightGroup"));
   leftLayout->addWidget(group(tr("Options"), optionsBox, "exportOptionsGroup"));
   leftLayout->addWidget(
-      group(tr("Parity check (Loom vs OpenCV DNN)"), m_parity, "exportParityGroup"), 2);
+      group(tr("Parity check (Loom vs OpenCV DNN)"), m_parity, "exportParityGroup"));
+  leftLayout->addStretch(1);
 
   m_card->setObjectName(QStringLiteral("exportCardView"));
   m_card->setOpenExternalLinks(false);

@@ -27,6 +27,8 @@ PreflightPanel::PreflightPanel(Document* document, QWidget* parent)
   m_list->setObjectName(QStringLiteral("exportPreflightList"));
   m_list->setWordWrap(true);
   m_list->setAlternatingRowColors(true);
+  m_list->setMinimumHeight(60);
+  m_list->setMaximumHeight(160);  // a handful of rows; more scroll
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_summary);
