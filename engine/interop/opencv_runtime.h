@@ -13,9 +13,9 @@
 
 namespace loom {
 
-/// ONNX operators Loom may write that this OpenCV (4.6) has no layer for: Erf (GELU's exact
-/// form). A file using one cannot be run through OpenCV, so the parity check says so instead
-/// of failing (export_job.h). onnx_export_test checks the list against OpenCV itself.
+/// ONNX operators Loom may write that this OpenCV (4.6) has no layer for: none today (it runs
+/// Erf, GELU's exact form, as onnx_export_test checks). A file using one would not be run
+/// through OpenCV; the parity check would say so instead of failing (export_job.h).
 const std::vector<std::string>& opencvMissingOnnxOps();
 
 /// Sets how many threads OpenCV's DNN layers use (its TBB pool). Process-wide, unlike the

@@ -1,10 +1,8 @@
 #!/usr/bin/env bash
 # GELU export (docs/onnx.md): a model with GELU, trained briefly, exports in both forms at
-# opsets 13 and 17 and passes ONNX's full check. The exact form (Erf) cannot run in OpenCV 4.6
-# (no Erf layer: `loom export` says parity was not checked), so NumPy with SciPy's erf
-# evaluates the written graph (tests/python/onnx_numpy_eval.py) on 500 Fashion-MNIST test
-# images and must give Loom's outputs within 1e-4; the tanh form runs in OpenCV and passes
-# loom export's own parity check.
+# opsets 13 and 17, passes ONNX's full check and loom export's OpenCV parity check at batch 1
+# and 64; the exact form (Erf) is also evaluated by NumPy with SciPy's erf
+# (tests/python/onnx_numpy_eval.py) on 500 Fashion-MNIST test images, within 1e-4 of Loom.
 #   gelu_export.sh LOOM PYTHON SOURCE_DIR WORK_DIR
 set -euo pipefail
 loom=$1 python=$2 src=$3 work=$4
@@ -15,10 +13,9 @@ sed 's/op: "GELU"/op: "GELU" attr { name: "approximate" s: "tanh" }/' "$work/gel
   >"$work/gelu_tanh.loom"
 grep -q '"tanh"' "$work/gelu_tanh.loom"
 for opset in 13 17; do
-  out=$("$loom" export "$work/gelu.loom" -o "$work/erf_$opset.onnx" --opset "$opset" 2>&1)
-  echo "$out" | grep -q "parity not checked: OpenCV 4.6's DNN module has no layer for ONNX's Erf" \
-    || { echo "$out"; exit 1; }
-  grep -q "Not run: OpenCV 4.6" "$work/erf_$opset.md"
+  out=$("$loom" export "$work/gelu.loom" -o "$work/erf_$opset.onnx" --opset "$opset" \
+    --parity-images 1000 --parity-batch 1 64 2>&1) || { echo "$out"; exit 1; }
+  [[ $(echo "$out" | grep -cE "^  fc2 +(1|64) .* pass$") == 2 ]] || { echo "$out"; exit 1; }
   "$python" "$src/tests/python/onnx_full_check.py" "$work/erf_$opset.onnx" "$opset"
   "$python" "$src/tests/python/onnx_numpy_eval.py" input "$work/erf_$opset.onnx" 500 "$work/x.npy"
   "$loom" predict "$work/gelu.loom" --input "$work/x.npy" --save-outputs "$work/y_loom.npy" \
