@@ -1,4 +1,6 @@
-// `loom info MODEL`: per-node table of output shape, parameters and FLOPs, and totals.
+// `loom info MODEL`: per-node table of output shape, parameters and FLOPs, and totals, with
+// the parameters training.freeze_until freezes (engine/train/freeze.h) counted apart.
+#include <algorithm>
 #include <cstdio>
 
 #include "app/cli/commands.h"
@@ -8,6 +10,7 @@
 #include "engine/exec/plan.h"
 #include "engine/graph/analysis.h"
 #include "engine/graph/model.h"
+#include "engine/train/freeze.h"
 
 namespace loom::cli {
 
@@ -24,6 +27,28 @@ std::string human(double v, const char* unit) {
   return buf;
 }
 
+/// Trainable, frozen and buffer elements (BatchNorm's running statistics are buffers: never
+/// trained, frozen or not).
+struct ParameterSplit {
+  std::int64_t trainable = 0, frozen = 0, buffers = 0;
+};
+
+ParameterSplit splitParameters(const Graph& graph, const GraphAnalysis& a,
+                               const std::vector<std::string>& frozenNodes) {
+  ParameterSplit split;
+  for (int idx : a.order) {
+    const bool frozen =
+        std::find(frozenNodes.begin(), frozenNodes.end(),
+                  graph.nodes()[static_cast<size_t>(idx)].name) != frozenNodes.end();
+    for (const ParamInfo& p : a.nodes[static_cast<size_t>(idx)].shape.params) {
+      std::int64_t n = 1;
+      for (std::int64_t d : p.dims) n *= d;
+      (!p.trainable ? split.buffers : frozen ? split.frozen : split.trainable) += n;
+    }
+  }
+  return split;
+}
+
 }  // namespace
 
 int reportError(const Status& status) {
@@ -36,6 +61,8 @@ int runInfo(const InfoArgs& args) {
   if (!model) return reportError(model.status());
   if (args.batchSize < 1) return reportError(invalidArgument("--batch-size must be at least 1"));
   GraphAnalysis a = analyzeGraph(model->graph, OpRegistry::global(), args.batchSize);
+  auto frozen = resolveFrozenSet(model->graph, model->training.freeze_until());
+  if (!frozen) return reportError(frozen.status().withContext(args.model));
   std::printf("%s — %s\n\n", model->name.c_str(), model->description.c_str());
   std::printf("%-20s %-14s %-22s %12s %14s\n", "node", "op", "output", "params", "FLOPs");
   std::printf("%s\n", std::string(86, '-').c_str());
@@ -47,9 +74,12 @@ int runInfo(const InfoArgs& args) {
                   ("error: " + na.status.message()).c_str());
       continue;
     }
-    std::printf("%-20s %-14s %-22s %12lld %14s\n", n.name.c_str(), n.op.c_str(),
+    const bool isFrozen =
+        std::find(frozen->nodes.begin(), frozen->nodes.end(), n.name) != frozen->nodes.end();
+    std::printf("%-20s %-14s %-22s %12lld %14s%s\n", n.name.c_str(), n.op.c_str(),
                 dimsToString(na.shape.output).c_str(), static_cast<long long>(na.cost.params),
-                human(static_cast<double>(na.cost.flops), "FLOP").c_str());
+                human(static_cast<double>(na.cost.flops), "FLOP").c_str(),
+                isFrozen ? "  frozen" : "");
   }
   std::printf("%s\n", std::string(86, '-').c_str());
   std::printf(
@@ -61,6 +91,16 @@ int runInfo(const InfoArgs& args) {
       human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
       formatBytes(static_cast<double>(a.total.activationBytes)).c_str());
   if (!a.status.isOk()) return reportError(a.status.withContext(args.model));
+  const ParameterSplit split = splitParameters(model->graph, a, frozen->nodes);
+  std::printf("       %lld trainable, %lld frozen", static_cast<long long>(split.trainable),
+              static_cast<long long>(split.frozen));
+  if (!frozen->until.empty())
+    std::printf(" (training.freeze_until \"%s\": %zu nodes)", frozen->until.c_str(),
+                frozen->nodes.size());
+  if (split.buffers > 0)
+    std::printf(", %lld in buffers (running statistics, never trained)",
+                static_cast<long long>(split.buffers));
+  std::printf("\n");
 
   if (args.kernels) {
     auto params = ParameterSet::create(model->graph, a, model->parameters, model->training.seed());

@@ -8,7 +8,12 @@
 
 #include "engine/core/status.h"
 #include "engine/graph/model.h"
+#include "engine/interop/export_job.h"
 #include "engine/train/settings.h"
+
+namespace CLI {
+class App;
+}
 
 namespace loom::cli {
 
@@ -74,17 +79,16 @@ struct EmbedArgs {
 
 int runEmbed(const EmbedArgs& args);
 
+/// `loom export` (cmd_export.cpp): the options are the engine's (interop/export_job.h), shared
+/// with the studio's Export mode.
 struct ExportArgs {
   std::string model;
-  std::string checkpoint;
-  std::string output;
-  int opset = 13;
-  bool foldBn = false;
-  bool noParity = false;
-  std::int64_t parityImages = 1000;
-  std::vector<std::int64_t> parityBatches = {1, 64};
-  double tolerance = 1e-4;
+  ExportJobOptions job;
+  bool noParity = false;  ///< --no-parity (job.parity is its negation)
 };
+
+/// Adds the `export` subcommand to `app`, its options built from exportOptionSpecs().
+CLI::App* addExportCommand(CLI::App& app, ExportArgs& args);
 
 struct PredictArgs {
   std::string model;                ///< .loom (Loom's engine) or .onnx (OpenCV's runtime)

@@ -145,19 +145,7 @@ static int runLoom(int argc, char** argv) {
       ->required();
 
   ExportArgs exp;
-  auto* x = app.add_subcommand("export", "Export a model to ONNX, check it against OpenCV's DNN");
-  x->add_option("model", exp.model, "Model file (.loom)")->required();
-  x->add_option("--checkpoint", exp.checkpoint, "Checkpoint whose parameters to export");
-  x->add_option("-o,--output", exp.output, "ONNX file to write (a model card .md goes beside it)")
-      ->required();
-  x->add_option("--opset", exp.opset, "ONNX opset: 13 (default) or 17")
-      ->check(CLI::IsMember({13, 17}));
-  x->add_flag("--fold-bn", exp.foldBn, "Fold each BatchNorm into the convolution before it");
-  x->add_flag("--no-parity", exp.noParity, "Skip the parity check against OpenCV's DNN runtime");
-  x->add_option("--parity-images", exp.parityImages, "Test images to compare (default 1000)");
-  x->add_option("--parity-batch", exp.parityBatches, "Batch sizes to compare at (default 1 64)");
-  x->add_option("--tolerance", exp.tolerance,
-                "Largest allowed |loom - opencv| / max(1, |loom|) (default 1e-4)");
+  auto* x = addExportCommand(app, exp);
 
   PredictArgs pred;
   auto* p = app.add_subcommand("predict", "Top-k labels from a .loom (Loom) or .onnx (OpenCV)");

@@ -61,7 +61,7 @@ std::string modelCardMarkdown(const ModelCardInput& in) {
      << m.training.batch_size() << ", " << m.training.epochs() << " epoch(s) configured\n";
   md << "- Parameters: " << (m.parameters.empty() ? "untrained" : "trained") << "\n\n";
   md << "## Export\n\n";
-  md << "- Command: `loom export` at opset " << in.options.opset
+  md << "- By: " << in.producer << " at opset " << in.options.opset
      << (in.options.foldBatchNorm ? " with `--fold-bn`" : "") << "\n";
   md << "- BatchNorm in inference form (running statistics)";
   if (!in.result.foldedNodes.empty()) {
@@ -72,7 +72,7 @@ std::string modelCardMarkdown(const ModelCardInput& in) {
   md << "## Parity check (Loom vs OpenCV "
      << "DNN)\n\n";
   if (in.parity.empty()) {
-    md << "Not run (`--no-parity`).\n";
+    md << "Not run: " << (in.parityNotRun.empty() ? "`--no-parity`" : in.parityNotRun) << ".\n";
   } else {
     md << "| output | batch | images | max abs diff | max rel diff | Loom top-1 | OpenCV top-1 "
           "| verdict |\n|---|---|---|---|---|---|---|---|\n";

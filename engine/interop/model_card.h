@@ -22,7 +22,9 @@ struct ModelCardInput {
   std::vector<std::string> labels;
   Dims inputDims, outputDims;        ///< per sample
   std::vector<ParityResult> parity;  ///< empty: not checked
+  std::string parityNotRun;          ///< why it was not checked (shown when parity is empty)
   double tolerance = 1e-4;
+  std::string producer = "loom export";  ///< what ran the export ("Loom Studio (Export mode)")
 };
 
 std::string modelCardMarkdown(const ModelCardInput& in);

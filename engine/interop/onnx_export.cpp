@@ -233,7 +233,7 @@ Expected<OnnxExportResult> exportOnnx(const Model& model, const OnnxExportOption
   std::map<int, int> convToBn;
   for (auto [bn, conv] : folds) convToBn[conv] = bn;
   std::map<std::string, std::string> valueOf;
-  std::set<std::string> initializerNames;
+  std::set<std::string> initializerNames, opTypes;
   for (int index : p.analysis.order) {
     const Node& node = model.graph.nodes()[static_cast<size_t>(index)];
     const NodeAnalysis& na = p.analysis.nodes[static_cast<size_t>(index)];
@@ -265,6 +265,7 @@ Expected<OnnxExportResult> exportOnnx(const Model& model, const OnnxExportOption
       onnx::NodeProto& out = *graph.add_node();
       out.set_name(n.name);
       out.set_op_type(n.opType);
+      opTypes.insert(n.opType);
       for (const std::string& in : n.inputs) out.add_input(in);
       for (const std::string& o : n.outputs) out.add_output(o);
       for (const auto& [name, value] : n.attrs) setAttr(*out.add_attribute(), name, value);
@@ -278,6 +279,7 @@ Expected<OnnxExportResult> exportOnnx(const Model& model, const OnnxExportOption
   LOOM_RETURN_IF_ERROR(checkOnnxModel(proto, "exported model \"" + model.name + "\""));
   result.onnxNodes = graph.node_size();
   result.initializers = graph.initializer_size();
+  result.opTypes.assign(opTypes.begin(), opTypes.end());
   if (!proto.SerializeToString(&result.bytes))
     return internalError("could not serialise the ONNX model");
   return result;

@@ -42,6 +42,7 @@ struct OnnxExportResult {
   std::string bytes;                     ///< the serialized ModelProto
   std::string inputName, outputName;     ///< graph input and output value names
   std::vector<std::string> foldedNodes;  ///< BatchNorm nodes folded into their convolution
+  std::vector<std::string> opTypes;      ///< the ONNX operators written, sorted, once each
   int onnxNodes = 0;
   int initializers = 0;
 };

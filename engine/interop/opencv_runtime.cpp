@@ -7,6 +7,15 @@
 
 namespace loom {
 
+const std::vector<std::string>& opencvMissingOnnxOps() {
+  static const std::vector<std::string> ops = {};  // 4.6 runs every op Loom writes, Erf too
+  return ops;
+}
+
+void setOpenCvThreads(int threads) {
+  cv::setNumThreads(threads > 0 ? threads : -1);  // -1: OpenCV's default
+}
+
 struct OpenCvOnnxModel::Impl {
   cv::dnn::Net net;
 };

@@ -6,11 +6,22 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/core/status.h"
 #include "engine/core/tensor.h"
 
 namespace loom {
+
+/// ONNX operators Loom may write that this OpenCV (4.6) has no layer for: none today (it runs
+/// Erf, GELU's exact form, as onnx_export_test checks). A file using one would not be run
+/// through OpenCV; the parity check would say so instead of failing (export_job.h).
+const std::vector<std::string>& opencvMissingOnnxOps();
+
+/// Sets how many threads OpenCV's DNN layers use (its TBB pool). Process-wide, unlike the
+/// engine's per-thread OpenMP team (core/threads.h): 0 (or below) gives back OpenCV's default
+/// of every core. The parity check sets it from the model's thread setting.
+void setOpenCvThreads(int threads);
 
 class OpenCvOnnxModel {
  public:

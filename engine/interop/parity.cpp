@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "engine/core/threads.h"
 #include "engine/data/dataset_registry.h"
 #include "engine/data/transforms.h"
 #include "engine/interop/loom_inference.h"
@@ -68,7 +69,11 @@ std::int64_t argmaxRow(const Tensor& t, std::int64_t row) {
 
 Expected<ParityResult> checkParity(const Model& model, const std::string& onnxPath,
                                    const Tensor& images, const std::vector<std::int64_t>& labels,
-                                   std::int64_t batch, const std::string& outputName) {
+                                   std::int64_t batch, const std::string& outputName,
+                                   const ParityBatchFn& onBatch) {
+  ScopedComputeThreads threads(model.training.threads());
+  setOpenCvThreads(model.training.threads() > 0 ? resolveComputeThreads(model.training.threads())
+                                                : 0);
   LOOM_ASSIGN_OR_RETURN(auto loom, LoomInference::create(model));
   LOOM_ASSIGN_OR_RETURN(auto cv, OpenCvOnnxModel::load(onnxPath));
   ParityResult r;
@@ -100,6 +105,9 @@ Expected<ParityResult> checkParity(const Model& model, const std::string& onnxPa
         r.opencvCorrect += argmaxRow(b.reshaped(a.dims()), i) == want;
       }
     r.samples += end - begin;
+    if (onBatch && !onBatch(r.samples))
+      return Status(ErrorCode::Cancelled,
+                    "parity check cancelled after " + std::to_string(r.samples) + " images");
   }
   return r;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -32,12 +33,18 @@ struct ParityResult {
   std::int64_t loomCorrect = 0, opencvCorrect = 0;  ///< top-1 hits, when labels are given
 };
 
+/// Called after each batch with the number of images compared so far; returning false stops
+/// the check (Cancelled).
+using ParityBatchFn = std::function<bool(std::int64_t done)>;
+
 /// Runs `images` through `model` (Loom) and `onnxPath` (OpenCV) in batches of `batch` (the
-/// last one may be smaller) and compares. Fails with the runtime's error, or InvalidArgument
-/// when the two outputs' shapes differ.
+/// last one may be smaller) and compares. Both runtimes use model.training.threads() threads
+/// (0: every core; core/threads.h). Fails with the runtime's error, InvalidArgument
+/// when the two outputs' shapes differ, or Cancelled when `onBatch` returns false.
 Expected<ParityResult> checkParity(const Model& model, const std::string& onnxPath,
                                    const Tensor& images, const std::vector<std::int64_t>& labels,
-                                   std::int64_t batch, const std::string& outputName);
+                                   std::int64_t batch, const std::string& outputName,
+                                   const ParityBatchFn& onBatch = {});
 
 /// Rows [begin, end) of a batch-first tensor (a copy).
 Tensor sliceBatch(const Tensor& t, std::int64_t begin, std::int64_t end);

@@ -11,6 +11,7 @@ namespace loom {
 namespace {
 
 constexpr float kInvSqrt2 = 0.70710678118654752f;     // 1 / sqrt(2)
+constexpr float kSqrt2 = 1.41421356237309505f;        // sqrt(2)
 constexpr float kInvSqrt2Pi = 0.39894228040143268f;   // 1 / sqrt(2 pi)
 constexpr float kSqrt2OverPi = 0.79788456080286536f;  // sqrt(2 / pi)
 constexpr float kCubic = 0.044715f;
@@ -31,10 +32,37 @@ class GELUOp final : public UnaryOp {
  public:
   GELUOp() : UnaryOp(geluSchema(), 8) {}
 
-  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment&) const override {
-    return unsupported("GELU has no ONNX operator before opset 20 (Loom writes opset " +
-                       std::to_string(ctx.opset) +
-                       "); an Erf/Tanh decomposition is not exported yet");
+  // ONNX has no Gelu before opset 20: the formula itself, in the form PyTorch's exporter
+  // writes (so runtimes that fuse GELU recognise it), with [1]-shaped constants that broadcast.
+  Status toOnnx(const OnnxExportContext& ctx, OnnxFragment& f) const override {
+    const std::string& x = ctx.inputs.at(0);
+    const std::string p = ctx.nodeName + "/";
+    auto constant = [&](const char* name, float value) {
+      Tensor t({1});
+      t.f32()[0] = value;
+      f.initializers.push_back({p + name, t});
+      return p + name;
+    };
+    auto step = [&](const char* op, const char* name, std::string a, std::string b) {
+      f.nodes.push_back(onnxNode(op, p + name, {std::move(a), std::move(b)}, p + name));
+      return p + name;
+    };
+    std::string inner;  // 1 + erf(x / sqrt 2), or 1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))
+    if (ctx.attrs->s("approximate") == "tanh") {
+      const std::string cube = step("Mul", "cube", step("Mul", "square", x, x), x);
+      const std::string sum =
+          step("Add", "sum", x, step("Mul", "cubic", cube, constant("c", kCubic)));
+      const std::string u = step("Mul", "scaled", sum, constant("sqrt_2_over_pi", kSqrt2OverPi));
+      f.nodes.push_back(onnxNode("Tanh", p + "tanh", {u}, p + "tanh"));
+      inner = step("Add", "one_plus", p + "tanh", constant("one", 1.0f));
+    } else {
+      const std::string scaled = step("Div", "scaled", x, constant("sqrt2", kSqrt2));
+      f.nodes.push_back(onnxNode("Erf", p + "erf", {scaled}, p + "erf"));
+      inner = step("Add", "one_plus", p + "erf", constant("one", 1.0f));
+    }
+    const std::string product = step("Mul", "times_x", x, inner);
+    f.nodes.push_back(onnxNode("Mul", ctx.nodeName, {product, constant("half", 0.5f)}, ctx.output));
+    return Status::ok();
   }
 
  protected:

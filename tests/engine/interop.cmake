@@ -4,6 +4,7 @@ loom_add_test(onnx_import_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/interop/onnx_im
               LIBS loom_interop onnx_proto nlohmann_json::nlohmann_json LABELS "engine;interop")
 loom_add_test(onnx_export_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/interop/onnx_export_test.cpp
               LIBS loom_interop onnx_proto LABELS "engine;interop")
+target_compile_definitions(onnx_export_test PRIVATE LOOM_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
 # Every example, trained briefly, at opset 13 and 17: Python's checker and OpenCV parity.
 add_test(NAME onnx_export_examples
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/export_examples.sh $<TARGET_FILE:loom>
@@ -15,3 +16,9 @@ add_test(NAME onnx_torch_cnn
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/torch_cnn.sh $<TARGET_FILE:loom>
                  ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/onnx_torch)
 set_tests_properties(onnx_torch_cnn PROPERTIES LABELS "engine;interop" TIMEOUT 900)
+# GELU exported as its formula: Erf checked by a NumPy evaluation of the file (OpenCV 4.6 has
+# no Erf), Tanh by loom export's OpenCV parity check.
+add_test(NAME onnx_gelu_export
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/gelu_export.sh $<TARGET_FILE:loom>
+                 ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/onnx_gelu)
+set_tests_properties(onnx_gelu_export PROPERTIES LABELS "engine;interop" TIMEOUT 600)
