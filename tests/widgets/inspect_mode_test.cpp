@@ -231,9 +231,7 @@ class InspectModeTest : public QObject {
     QVERIFY(m_mode->weightsLabel()->text().contains(QStringLiteral("last.ckpt")));
   }
 
-  // Without a chosen checkpoint the mode says which weights it would use (none trained here:
-  // the studio's own Train run has not run), and a checkpoint of another model is refused
-  // with the loader's message.
+  // The chosen checkpoint comes first (the studio's own Train run has not run here).
   void weightsComeFromTheChosenCheckpoint() {
     QString how;
     QCOMPARE(m_mode->weightsSource(&how), m_checkpoint);
@@ -341,7 +339,7 @@ class InspectModeTest : public QObject {
     m_latency.stop();  // theme switches restyle every widget at once
     m_mode->setMethods({QStringLiteral("gradient"), QStringLiteral("ig"),
                         QStringLiteral("smoothgrad"), QStringLiteral("gradcam"),
-                        QStringLiteral("occlusion"), QStringLiteral("shap")});
+                        QStringLiteral("shap")});
     waitExplained();
     QTest::mouseMove(m_mode->view(), m_mode->view()->tileRect(0, 1).center());
     QTest::qWait(300);
@@ -403,6 +401,32 @@ class InspectModeTest : public QObject {
     QVERIFY(m_mode->selectSample(samples->predictionAt(done)->index));
     waitExplained();
     checkMapsAgainstEngine();
+  }
+
+  // A file that is not a checkpoint is refused with a message naming it; without a chosen
+  // checkpoint (and no Train run, no parameters in the file) the mode says it explains the
+  // untrained initial weights.
+  void badCheckpointIsRefusedThenUntrainedWeightsAreNamed() {
+    m_latency.phase("bad checkpoint");
+    const QString bad = m_tmp.filePath(QStringLiteral("garbage.ckpt"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("not a checkpoint");
+    f.close();
+    QSignalSpy loaded(m_mode, &InspectMode::loadFinished);
+    m_mode->setCheckpoint(bad);
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 1, 30000);
+    QVERIFY(!loaded[0][0].toBool());
+    const QString message = loaded[0][1].toString();
+    qInfo("refused: %s", qPrintable(message));
+    QVERIFY2(message.contains(QStringLiteral("garbage.ckpt")), qPrintable(message));
+    QVERIFY(m_mode->weightsLabel()->text().contains(message));
+    QVERIFY(!m_mode->isLoaded());
+    m_mode->setCheckpoint({});
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 60000);
+    QVERIFY(loaded[1][0].toBool());
+    QVERIFY2(m_mode->weightsLabel()->text().contains(QStringLiteral("untrained initial weights")),
+             qPrintable(m_mode->weightsLabel()->text()));
   }
 
   void latency() {

@@ -13,19 +13,25 @@ namespace loom::studio {
 
 namespace {
 
-constexpr int kMargin = 16, kGap = 14, kCaption = 30, kTitle = 22, kBar = 30, kMetrics = 20,
-              kRowGap = 18, kLegend = 64, kLeft = 132;
+constexpr int kMargin = 16, kGap = 12, kCaption = 30, kTitle = 22, kBar = 28, kMetrics = 34,
+              kRowGap = 18, kLegend = 64, kLeft = 116;
 
 int cellKey(int row, int column) {
   return row * 1000 + column;
 }
 
-QString number(double v) {
+QString number(double v) {  // 2 significant digits: a scale, not a measurement
   if (!std::isfinite(v)) return QStringLiteral("–");
-  return QString::number(v, 'g', 3);
+  return QString::number(v, 'g', 2);
 }
 
 }  // namespace
+
+QFont AttributionView::smallFont() const {
+  QFont f = font();
+  f.setPointSizeF(f.pointSizeF() * 0.85);
+  return f;
+}
 
 AttributionView::AttributionView(QWidget* parent) : QWidget(parent) {
   setMouseTracking(true);
@@ -107,9 +113,11 @@ QSize AttributionView::sizeHint() const {
 }
 
 QSize AttributionView::minimumSizeHint() const {
+  // The height the grid takes at the current width, so a scroll area scrolls instead of
+  // squeezing it; the width of the smallest tiles.
+  const Geometry g = geometry();
   return {kMargin * 2 + kLeft + (columns() + 1) * (84 + kGap),
-          kMargin + kCaption + std::max(rows(), 1) * (kTitle + 84 + kBar + kMetrics + kRowGap) +
-              kLegend + kMargin};
+          g.top + std::max(rows(), 1) * g.rowHeight + kLegend + kMargin};
 }
 
 void AttributionView::resizeEvent(QResizeEvent* event) {
@@ -186,18 +194,22 @@ void AttributionView::paintTile(QPainter& p, const QRect& r, int row, int column
     p.drawImage(r, layer(row, column));
     p.setOpacity(1);
     paintColourBar(p, QRect(r.x(), r.bottom() + 6, r.width(), kBar - 6), *m);
-    QStringList facts;
+    QStringList lines;
     const double del = m->metric("deletion_auc"), ins = m->metric("insertion_auc");
-    if (std::isfinite(del)) facts << tr("del %1").arg(del, 0, 'f', 3);
-    if (std::isfinite(ins)) facts << tr("ins %1").arg(ins, 0, 'f', 3);
+    if (std::isfinite(del) && std::isfinite(ins))
+      lines << tr("del %1 · ins %2").arg(del, 0, 'f', 3).arg(ins, 0, 'f', 3);
     if (const double gap = m->metric("completeness_gap"); std::isfinite(gap))
-      facts << tr("gap %1").arg(number(gap));
+      lines << tr("completeness gap %1").arg(number(gap));
     if (const double r2 = m->metric("r2"); std::isfinite(r2))
-      facts << tr("R² %1").arg(r2, 0, 'f', 2);
+      lines << tr("fit R² %1").arg(r2, 0, 'f', 2);
+    p.setFont(smallFont());
     p.setPen(palette().placeholderText().color());
-    p.drawText(
-        QRect(r.x(), r.bottom() + kBar, r.width(), kMetrics), Qt::AlignLeft | Qt::AlignTop,
-        p.fontMetrics().elidedText(facts.join(QStringLiteral(" · ")), Qt::ElideRight, r.width()));
+    const int lh = p.fontMetrics().height();
+    for (int k = 0; k < lines.size() && k < 2; ++k)
+      p.drawText(QRect(r.x(), r.bottom() + kBar + k * lh, r.width(), lh),
+                 Qt::AlignLeft | Qt::AlignTop,
+                 p.fontMetrics().elidedText(lines[k], Qt::ElideRight, r.width()));
+    p.setFont(font());
   }
   p.setPen(QPen(palette().mid().color(), 1));
   p.setBrush(Qt::NoBrush);
@@ -225,13 +237,18 @@ void AttributionView::paintColourBar(QPainter& p, const QRect& r, const Attribut
                               (1 - a) * 0.5 + a * c.b / 255));
     p.drawLine(bar.x() + x, bar.y(), bar.x() + x, bar.bottom());
   }
+  p.setFont(smallFont());
   p.setPen(palette().placeholderText().color());
   const QRect labels(r.x(), bar.bottom() + 2, r.width(), r.height() - bar.height() - 2);
-  p.drawText(labels, Qt::AlignLeft | Qt::AlignTop,
-             diverging ? QStringLiteral("−%1").arg(number(top)) : QStringLiteral("0"));
-  if (diverging) p.drawText(labels, Qt::AlignHCenter | Qt::AlignTop, QStringLiteral("0"));
-  p.drawText(labels, Qt::AlignRight | Qt::AlignTop,
-             (diverging ? QStringLiteral("+") : QString()) + number(top));
+  const QString low = diverging ? QStringLiteral("−%1").arg(number(top)) : QStringLiteral("0");
+  const QString high = (diverging ? QStringLiteral("+") : QString()) + number(top);
+  p.drawText(labels, Qt::AlignLeft | Qt::AlignTop, low);
+  p.drawText(labels, Qt::AlignRight | Qt::AlignTop, high);
+  const QFontMetrics fm = p.fontMetrics();
+  const int room = r.width() - 2 * std::max(fm.horizontalAdvance(low), fm.horizontalAdvance(high));
+  if (diverging && room > 3 * fm.horizontalAdvance(QLatin1Char('0')))
+    p.drawText(labels, Qt::AlignHCenter | Qt::AlignTop, QStringLiteral("0"));
+  p.setFont(font());
 }
 
 void AttributionView::paintLegend(QPainter& p, int y) const {
@@ -285,7 +302,7 @@ void AttributionView::setHover(int row, int column, int px, int py) {
     } else if (const AttributionMap* m = mapAt(row, column); m && m->error.isEmpty()) {
       const double v = m->saliency[static_cast<size_t>(py * m->width + px)];
       text = tr("%1 · %2 · pixel (%3, %4): %5")
-                 .arg(m->title, m_rowLabels.value(row))
+                 .arg(m->title, m_rowLabels.value(row).section(QLatin1Char('\n'), 0, 0))
                  .arg(px)
                  .arg(py)
                  .arg(QString::asprintf("%+.4g", v));

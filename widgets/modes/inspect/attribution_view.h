@@ -83,6 +83,7 @@ class AttributionView : public QWidget {
   void paintTile(QPainter& p, const QRect& r, int row, int column) const;
   void paintColourBar(QPainter& p, const QRect& r, const AttributionMap& m) const;
   void paintLegend(QPainter& p, int y) const;
+  QFont smallFont() const;
   /// The colour layer of `m` (ARGB, alpha = the scale's opacity), cached by cell.
   const QImage& layer(int row, int column) const;
   void setHover(int row, int column, int px, int py);

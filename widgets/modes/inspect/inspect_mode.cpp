@@ -98,7 +98,7 @@ QIcon InspectMode::icon() const {
 void InspectMode::arrangeDocks(QMainWindow* window) {
   window->addDockWidget(Qt::LeftDockWidgetArea, m_samplesDock);
   window->addDockWidget(Qt::RightDockWidgetArea, m_explainDock);
-  window->resizeDocks({m_samplesDock, m_explainDock}, {380, 270}, Qt::Horizontal);
+  window->resizeDocks({m_samplesDock, m_explainDock}, {350, 240}, Qt::Horizontal);
 }
 
 void InspectMode::activate() {
@@ -237,7 +237,7 @@ void InspectMode::fillClassCombos() {
 // ---- browsing ----
 
 void InspectMode::applyFilter() {
-  if (!m_trueClass) return;  // still building the panels
+  if (!m_table) return;  // still building the panels
   SampleFilter f;
   f.trueClass = m_trueClass->currentData().isValid() ? m_trueClass->currentData().toInt() : -1;
   f.predictedClass =
@@ -349,7 +349,6 @@ void InspectMode::explain() {
     rowLabels << QStringLiteral("%1\n(%2)").arg(className(c), role);
   }
   m_view->setGrid(names, titles, classes, rowLabels);
-  m_view->resize(m_view->width(), m_view->sizeHint().height());
   m_expectedMaps = static_cast<int>(names.size() * static_cast<int>(classes.size()));
   m_receivedMaps = 0;
   m_explaining = m_expectedMaps > 0;
@@ -373,6 +372,10 @@ void InspectMode::onMap(int generation, const AttributionMap& map) {
 
 bool InspectMode::isBatchRunning() const {
   return m_worker->isBatchRunning();
+}
+
+bool InspectMode::isExplaining() const {
+  return m_explaining || m_explainTimer->isActive();
 }
 
 std::vector<int> InspectMode::batchSamples() const {

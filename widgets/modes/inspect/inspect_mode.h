@@ -95,8 +95,8 @@ class InspectMode : public StudioMode {
   std::vector<int> targets() const;
   const InspectModelInfo& info() const { return m_info; }
   bool isLoaded() const { return m_loaded; }
-  /// True while an explanation of the current request is outstanding.
-  bool isExplaining() const { return m_explaining; }
+  /// True while an explanation is scheduled or maps of the current request are outstanding.
+  bool isExplaining() const;
   bool isBatchRunning() const;
 
   AttributionView* view() const { return m_view; }

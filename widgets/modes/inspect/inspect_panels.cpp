@@ -190,8 +190,11 @@ QWidget* InspectMode::createSamplesPanel() {
   m_table->verticalHeader()->setDefaultSectionSize(32);
   m_table->setIconSize(QSize(28, 28));
   m_table->setAlternatingRowColors(true);
-  m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_table->horizontalHeader()->setStretchLastSection(true);
+  QHeaderView* header = m_table->horizontalHeader();
+  header->setSectionResizeMode(QHeaderView::ResizeToContents);
+  header->setSectionResizeMode(SampleTableModel::True, QHeaderView::Stretch);
+  header->setSectionResizeMode(SampleTableModel::Predicted, QHeaderView::Stretch);
+  m_table->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   layout->addWidget(m_table, 1);
 
   connect(m_trueClass, &QComboBox::currentIndexChanged, this, &InspectMode::applyFilter);

@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "engine/backends/backend.h"
+#include "engine/core/threads.h"
 #include "engine/data/dataset_registry.h"
 #include "engine/data/transforms.h"
 #include "engine/exec/parameters.h"
@@ -88,6 +89,8 @@ InspectWorker::InspectWorker(QObject* parent)
   m_thread->setObjectName(QStringLiteral("inspect-worker"));
   m_context->moveToThread(m_thread);
   m_thread->start();
+  // oneDNN's OpenMP team spins while it waits: one core stays free for the GUI thread.
+  submit([] { setComputeThreads(std::max(1, availableCores() - 1)); });
 }
 
 InspectWorker::~InspectWorker() {
