@@ -15,6 +15,7 @@
 #include "engine/core/npy.h"
 #include "engine/explain/gradient_methods.h"
 #include "engine/explain/registry.h"
+#include "engine/explain/session.h"
 
 namespace loom {
 
@@ -93,52 +94,17 @@ std::string csvField(const std::string& s) {
   return q + "\"";
 }
 
-Status validate(const ExplainJobOptions& o, ModelProbe& probe,
-                const std::vector<ExplainInput>& inputs, const std::string& convNode) {
-  const ExplainerRegistry& reg = ExplainerRegistry::global();
+Status validate(const ExplainJobOptions& o, ExplainSession& session,
+                const std::vector<ExplainInput>& inputs) {
   if (o.methods.empty()) return invalidArgument("no --method given");
-  for (const auto& m : o.methods) {
-    const ExplainerInfo* info = reg.find(m);
-    if (!info) {
-      std::string all;
-      for (const auto& n : reg.names()) all += (all.empty() ? "" : ", ") + n;
-      return invalidArgument("method \"" + m + "\" is not one of: " + all);
-    }
-    auto opts = o.methodOptions.find(m);
-    if (opts != o.methodOptions.end())
-      for (const auto& [key, value] : opts->second) {
-        bool known = false;
-        for (const auto& opt : info->options) known |= opt.name == key;
-        if (!known) {
-          std::string list;
-          for (const auto& opt : info->options) list += (list.empty() ? "" : ", ") + opt.name;
-          return invalidArgument("option \"" + key + "\" is not an option of " + m + " (" +
-                                 (list.empty() ? std::string("it has none") : list) + ")");
-        }
-      }
-    if (info->needsConvNode) LOOM_RETURN_IF_ERROR(checkConvNode(probe, convNode));
-  }
+  for (const auto& m : o.methods) LOOM_RETURN_IF_ERROR(session.checkMethod(m));
   for (const auto& [m, opts] : o.methodOptions)
     if (std::find(o.methods.begin(), o.methods.end(), m) == o.methods.end())
       return invalidArgument("options given for method \"" + m + "\", which is not in --method");
-  if (o.targetClass) LOOM_RETURN_IF_ERROR(probe.checkClass(*o.targetClass));
-  LOOM_RETURN_IF_ERROR(probe.checkScoreKind(o.kind));
-  const bool ig = std::find(o.methods.begin(), o.methods.end(), "ig") != o.methods.end();
-  for (const auto& in : inputs) {
-    if (in.x.dims() != probe.sampleDims())
-      return shapeMismatch("image \"" + in.name + "\" has shape " + dimsToString(in.x.dims()) +
-                           " but the model's input takes " + dimsToString(probe.sampleDims()));
-    if (ig) {
-      std::vector<float> base(static_cast<size_t>(in.x.numel()));
-      LOOM_RETURN_IF_ERROR(
-          makeBaseline(o.baseline, probe.sampleDims(), in.x.f32(), 0, base.data()));
-      if (std::memcmp(base.data(), in.x.f32(), in.x.bytes()) == 0)
-        return invalidArgument("image \"" + in.name + "\": the baseline \"" +
-                               baselineName(o.baseline.kind) +
-                               "\" equals the input (every pixel), so Integrated Gradients "
-                               "would attribute nothing; choose another --baseline");
-    }
-  }
+  if (o.targetClass) LOOM_RETURN_IF_ERROR(session.probe().checkClass(*o.targetClass));
+  LOOM_RETURN_IF_ERROR(session.probe().checkScoreKind(o.kind));
+  for (const auto& in : inputs)
+    for (const auto& m : o.methods) LOOM_RETURN_IF_ERROR(session.checkInput(in, m));
   return Status::ok();
 }
 
@@ -148,28 +114,25 @@ Expected<ExplainJobResult> runExplainJob(const Graph& graph, ParameterSet& param
                                          const std::vector<ExplainInput>& inputs,
                                          const ExplainJobOptions& o) {
   const ExplainerRegistry& reg = ExplainerRegistry::global();
-  ProbeOptions po;
-  po.backends = o.backends;
-  po.memoryBudgetBytes = o.memoryBudgetBytes;
-  // Grad-CAM's node, resolved before the probe is built (the probe must keep it).
-  std::string convNode = o.convNode;
+  ExplainSessionOptions so;
+  so.kind = o.kind;
+  so.baseline = o.baseline;
+  so.convNode = o.convNode;
+  so.superpixels = o.superpixels;
+  so.faithfulness = o.faithfulness;
+  so.curves = o.curves;
+  so.methodOptions = o.methodOptions;
+  so.seed = o.seed;
+  so.memoryBudgetBytes = o.memoryBudgetBytes;
+  so.backends = o.backends;
+  auto sessionOr = ExplainSession::create(graph, params, so);
+  if (!sessionOr) return sessionOr.status();
+  ExplainSession& session = *sessionOr;
+  LOOM_RETURN_IF_ERROR(validate(o, session, inputs));
+  ModelProbe& probe = session.probe();
   bool wantsConv = false;
-  for (const auto& m : o.methods)
-    if (const ExplainerInfo* info = reg.find(m)) wantsConv |= info->needsConvNode;
-  {
-    auto plain = ModelProbe::create(graph, params, po);
-    if (!plain) return plain.status();
-    if (wantsConv && convNode.empty()) {
-      auto last = lastConvNode(*plain);
-      if (!last) return last.status();
-      convNode = *last;
-    }
-    LOOM_RETURN_IF_ERROR(validate(o, *plain, inputs, convNode));
-  }
-  if (wantsConv) po.keepNodes = {convNode};
-  auto probeOr = ModelProbe::create(graph, params, po);
-  if (!probeOr) return probeOr.status();
-  ModelProbe& probe = *probeOr;
+  for (const auto& m : o.methods) wantsConv |= reg.find(m)->needsConvNode;
+  const std::string& convNode = session.convNode();
 
   std::error_code ec;
   fs::create_directories(o.outputDir, ec);
@@ -222,16 +185,6 @@ Expected<ExplainJobResult> runExplainJob(const Graph& graph, ParameterSet& param
     LOOM_RETURN_IF_ERROR(
         writePng((dir / "image.png").string(), renderImage(in.display, o.style.scale)));
 
-    ExplainRequest req;
-    req.probe = &probe;
-    req.images = &x;
-    req.targets = {target};
-    req.kind = o.kind;
-    req.baseline = o.baseline;
-    req.seed = o.seed ^ (0x9E37ull * (i + 1));
-    req.convNode = convNode;
-    bool superpixelsDone = false;
-
     nlohmann::json img = {{"name", in.name},
                           {"dir", stem},
                           {"predicted", predicted},
@@ -250,25 +203,8 @@ Expected<ExplainJobResult> runExplainJob(const Graph& graph, ParameterSet& param
       progress.current =
           "image " + std::to_string(i + 1) + "/" + std::to_string(inputs.size()) + ", " + m;
       if (o.onProgress) o.onProgress(progress);
-      const ExplainerInfo* info = reg.find(m);
-      if (info->needsSuperpixels && !superpixelsDone) {
-        auto seg = slicSuperpixels(in.display, o.superpixels);
-        if (!seg) return seg.status().withContext("image \"" + in.name + "\"");
-        req.segments = {*seg};
-        superpixelsDone = true;
-      }
-      auto opts = o.methodOptions.find(m);
-      req.options =
-          opts == o.methodOptions.end() ? std::map<std::string, std::string>{} : opts->second;
-      auto e = reg.run(m, req);
-      if (!e) return e.status().withContext("image \"" + in.name + "\", method " + m);
-      if (o.faithfulness) {
-        CurveOptions co = o.curves;
-        auto curves = deletionInsertion(probe, x, *e, co);
-        if (!curves) return curves.status().withContext("image \"" + in.name + "\", method " + m);
-        e->metrics["deletion_auc"] = curves->deletionAuc;
-        e->metrics["insertion_auc"] = curves->insertionAuc;
-      }
+      auto e = session.explain(in, static_cast<std::int64_t>(i), m, target);
+      if (!e) return e.status();
       LOOM_RETURN_IF_ERROR(writeNpy((dir / (m + ".npy")).string(), e->map));
       Tensor overlay = renderOverlay(in.display, pixelSaliency(e->map, 0, false), o.style);
       LOOM_RETURN_IF_ERROR(writePng((dir / (m + ".png")).string(), overlay));

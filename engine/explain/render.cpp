@@ -58,34 +58,41 @@ Tensor renderImage(const Tensor& image, int scale) {
   return out;
 }
 
+bool overlayIsDiverging(const std::vector<double>& saliency) {
+  return std::any_of(saliency.begin(), saliency.end(), [](double v) { return v < 0; });
+}
+
+double overlayFullScale(const std::vector<double>& saliency) {
+  double top = percentileAbs(saliency, 0.99);
+  if (top <= 0) top = percentileAbs(saliency, 1.0);
+  return top > 0 ? top : 1;
+}
+
+OverlayColor overlayColor(double v, bool diverging) {
+  v = std::clamp(v, -1.0, 1.0);
+  if (diverging) return {v > 0 ? 230.0 : 40.0, 40.0, v > 0 ? 40.0 : 230.0, std::fabs(v)};
+  v = std::max(v, 0.0);
+  return {255.0, 255 * (1 - v), 0.0, v};  // transparent -> yellow -> red
+}
+
 Tensor renderOverlay(const Tensor& image, const std::vector<double>& saliency,
                      const OverlayStyle& style) {
   const std::int64_t h = image.dim(1), w = image.dim(2), sc = style.scale;
   Tensor out = renderImage(image, style.scale);
-  const bool diverging =
-      std::any_of(saliency.begin(), saliency.end(), [](double v) { return v < 0; });
-  double top = percentileAbs(saliency, 0.99);
-  if (top <= 0) top = percentileAbs(saliency, 1.0);
-  if (top <= 0) top = 1;
+  const bool diverging = overlayIsDiverging(saliency);
+  const double top = overlayFullScale(saliency);
   std::uint8_t* d = out.data<std::uint8_t>();
   const std::int64_t plane = h * sc * w * sc;
   for (std::int64_t y = 0; y < h * sc; ++y)
     for (std::int64_t x = 0; x < w * sc; ++x) {
-      const double v =
-          std::clamp(saliency[static_cast<size_t>((y / sc) * w + x / sc)] / top, -1.0, 1.0);
-      double r, g, b, a;
-      if (diverging) {
-        r = v > 0 ? 230 : 40, g = 40, b = v > 0 ? 40 : 230, a = std::fabs(v);
-      } else {  // transparent -> yellow -> red
-        r = 255, g = 255 * (1 - v), b = 0, a = v;
-      }
-      a *= style.opacity;
+      const OverlayColor c =
+          overlayColor(saliency[static_cast<size_t>((y / sc) * w + x / sc)] / top, diverging);
+      const double a = c.alpha * style.opacity;
       const std::int64_t at = y * w * sc + x;
-      const double grey = d[at];
-      d[at] = static_cast<std::uint8_t>(std::lround((1 - a) * grey + a * r));
-      d[plane + at] = static_cast<std::uint8_t>(std::lround((1 - a) * d[plane + at] + a * g));
+      d[at] = static_cast<std::uint8_t>(std::lround((1 - a) * d[at] + a * c.r));
+      d[plane + at] = static_cast<std::uint8_t>(std::lround((1 - a) * d[plane + at] + a * c.g));
       d[2 * plane + at] =
-          static_cast<std::uint8_t>(std::lround((1 - a) * d[2 * plane + at] + a * b));
+          static_cast<std::uint8_t>(std::lround((1 - a) * d[2 * plane + at] + a * c.b));
     }
   return out;
 }

@@ -21,6 +21,21 @@ struct OverlayStyle {
   double opacity = 0.65;  ///< of the colour at full scale
 };
 
+/// The colour scale of renderOverlay as data, so a legend draws exactly what the overlay
+/// uses. A map is drawn diverging when any value is negative.
+bool overlayIsDiverging(const std::vector<double>& saliency);
+/// The |value| drawn at full colour: the 99th percentile of |value| (the largest |value| when
+/// that is 0; 1 for an all-zero map). Values beyond it are clamped.
+double overlayFullScale(const std::vector<double>& saliency);
+/// An 8-bit RGB colour and its opacity in [0, 1] (before OverlayStyle::opacity).
+struct OverlayColor {
+  double r = 0, g = 0, b = 0, alpha = 0;
+};
+/// The colour of `v`, a value divided by overlayFullScale() (clamped to [-1, 1]): diverging,
+/// red (230, 40, 40) for v > 0 and blue (40, 40, 230) for v < 0 with alpha |v|; sequential,
+/// yellow (255, 255, 0) to red (255, 0, 0) with alpha v (v < 0 as 0).
+OverlayColor overlayColor(double v, bool diverging);
+
 /// The overlay of `saliency` (H * W values) on `image` (U8 [C, H, W], C = 1 or 3 in RGB
 /// order) as an 8-bit RGB image U8 [3, H*scale, W*scale].
 Tensor renderOverlay(const Tensor& image, const std::vector<double>& saliency,

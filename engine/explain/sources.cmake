@@ -12,6 +12,7 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/probe.cpp
   ${CMAKE_CURRENT_LIST_DIR}/registry.cpp
   ${CMAKE_CURRENT_LIST_DIR}/render.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/session.cpp
   ${CMAKE_CURRENT_LIST_DIR}/superpixels.cpp)
 target_include_directories(loom_engine SYSTEM PRIVATE ${OpenCV_INCLUDE_DIRS})
 target_link_libraries(loom_engine PRIVATE opencv_core opencv_imgproc opencv_imgcodecs
