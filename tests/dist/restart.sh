@@ -15,9 +15,10 @@ rm -rf "$work" && mkdir -p "$work"
 RANDOM=$seed  # reproducible choices; pass another seed to try other moments
 host=$(hostname)
 fail() { echo "FAIL: $*"; exit 1; }
-# Long enough that KILLS attempts of up to ~3 s of training each cannot finish it.
-common=(--threads 1 --epochs 2 --train-limit 6000 --validation-fraction 0.1 --no-test
-        --batch-size 16 --checkpoint-every 20 --max-steps $((60 + 40 * kills)))
+# Long enough (about 3 ms a step here) that KILLS attempts of up to ~3 s of training each
+# cannot finish it; epochs of 112 steps, so restarts land before and after epoch ends.
+common=(--threads 1 --epochs 100 --train-limit 6000 --validation-fraction 0.1 --no-test
+        --batch-size 16 --checkpoint-every 50 --max-steps $((1200 * (kills + 1))))
 
 start=$(date +%s.%N)
 "$loom" launch --np "$ranks" -- "$model" "${common[@]}" --run-dir "$work/reference" \
@@ -73,7 +74,7 @@ rc=0
 wait "$launcher" || rc=$?
 ((rc == 0)) || { cat "$log"; fail "the restarted job exited $rc"; }
 grep -q "the job completed after $kills restart(s)" "$log" || { cat "$log"; fail "the launcher did not report $kills restarts"; }
-resumes=$(grep -c "resuming from .*(global step [0-9]*)" "$log" || true)
+resumes=$(grep -c "rank 0 (.*): resuming from .*(global step [0-9]*)" "$log" || true)
 echo "restarts that resumed from a checkpoint: $resumes of $kills"
 "$python" "$here/compare_checkpoints.py" "$work/reference/checkpoints/last.ckpt" "$run/checkpoints/last.ckpt" --identical | tail -1
 cmp "$work/reference/trained.loom" "$run/trained.loom" || fail "the trained models differ"

@@ -16,8 +16,9 @@ RANDOM=$seed
 host=$(hostname)
 ranks=3
 fail() { echo "FAIL: $*"; exit 1; }
-common=(--threads 1 --epochs 2 --train-limit 6000 --validation-fraction 0.1 --no-test
-        --batch-size 16 --checkpoint-every 20 --max-steps 160 --stall-timeout "$timeout")
+# About 3 ms a step here: the run outlasts the random moment of the SIGSTOP (up to 2.4 s).
+common=(--threads 1 --epochs 100 --train-limit 6000 --validation-fraction 0.1 --no-test
+        --batch-size 16 --checkpoint-every 50 --max-steps 1500 --stall-timeout "$timeout")
 # The stall is reported after the timeout and the answers' grace period (timeout / 2, 1 to
 # 10 s); mpirun then needs a moment to end every rank.
 limit=$(awk -v t="$timeout" 'BEGIN { g = t / 2; if (g < 1) g = 1; if (g > 10) g = 10; printf "%d", t + g + 10 }')
