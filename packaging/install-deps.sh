@@ -11,6 +11,7 @@ packages=(
   libprotobuf-dev protobuf-compiler zlib1g-dev libcli11-dev nlohmann-json3-dev
   libopencv-dev libopencv-contrib-dev libonnx-dev openmpi-bin libopenmpi-dev
   openssh-server   # the distributed tests start their own sshd "hosts" on loopback addresses
+  slurmctld slurmd slurm-client munge   # dist_slurm starts its own one-machine Slurm cluster
   libeigen3-dev libhnswlib-dev   # projections (PCA, least squares) and approximate neighbours
   # studio
   qt6-base-dev qt6-svg-dev libqt6opengl6-dev libxkbcommon-dev libqcustomplot-dev

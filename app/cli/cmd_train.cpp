@@ -61,7 +61,24 @@ Expected<std::shared_ptr<MpiCommunicator>> joinJob(int worldSize) {
       return invalidArgument(std::string("this process is one of ") + ranks +
                              " ranks started by mpirun, but loom train was not given "
                              "--world-size; start distributed runs with loom launch");
+    const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+    if (tasks && std::atoi(tasks) > 1)
+      return invalidArgument(std::string("this process is one of ") + tasks +
+                             " tasks started by srun, but loom train was not given "
+                             "--world-size; start distributed runs with loom launch --slurm");
     return std::shared_ptr<MpiCommunicator>();
+  }
+  // srun without PMIx (its default --mpi=none) gives Open MPI nothing to join: every task
+  // would fail inside MPI_Init with a page about building Open MPI. Say what to do instead.
+  if (std::getenv("SLURM_STEP_ID") && !std::getenv("PMIX_RANK") && !std::getenv("PMI_RANK") &&
+      !std::getenv("OMPI_COMM_WORLD_RANK")) {
+    const char* task = std::getenv("SLURM_PROCID");
+    const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+    return invalidArgument(std::string("task ") + (task ? task : "?") + " of " +
+                           (tasks ? tasks : "?") +
+                           " was started by srun without PMIx, so it cannot join a job of " +
+                           std::to_string(worldSize) +
+                           " ranks: use srun --mpi=pmix (loom launch --slurm does), or mpirun");
   }
   LOOM_ASSIGN_OR_RETURN(auto mpi, MpiCommunicator::create(nullptr, nullptr));
   if (mpi->size() != worldSize)
@@ -79,6 +96,10 @@ void printEffectiveSettings(const Model& model, const std::string& path) {
                 settingValueText(getSetting(s, model.training, model.dataset)).c_str());
 }
 }  // namespace
+
+std::string defaultRunDir(const Model& model) {
+  return "runs/" + (model.name.empty() ? std::string("model") : model.name);
+}
 
 int runTrain(const TrainArgs& args) {
   auto loaded = loadModel(args.model);
@@ -109,9 +130,8 @@ int runTrain(const TrainArgs& args) {
 
   TrainOptions options;
   options.communicator = mpi;
-  options.runDir = args.runDir.empty()
-                       ? "runs/" + (model.name.empty() ? std::string("model") : model.name)
-                       : args.runDir;
+  options.runDir = args.runDir.empty() ? defaultRunDir(model) : args.runDir;
+  options.timelinePath = args.timeline;
   options.resume = args.resume;
   options.checkpointEverySteps = args.checkpointEvery;
   options.maxSteps = args.maxSteps;

@@ -29,6 +29,7 @@ struct TrainArgs {
   std::int64_t maxSteps = 0;
   bool noTest = false;
   bool profile = false;
+  std::string timeline;  ///< --timeline FILE: this rank's Chrome trace (engine/dist/timeline.h)
   std::string output;
   /// --world-size N (set by `loom launch`): run as one rank of an MPI job of N ranks and
   /// refuse to start if MPI reports another size. 0: one process, no MPI.
@@ -144,6 +145,9 @@ struct ExplainArgs {
 };
 
 int runTrain(const TrainArgs& args);
+/// The run directory `loom train` uses without --run-dir: runs/<model name> ("model" when
+/// the model has none).
+std::string defaultRunDir(const Model& model);
 int runExplain(const ExplainArgs& args);
 int runEval(const EvalArgs& args);
 int runInfo(const InfoArgs& args);
@@ -162,6 +166,10 @@ struct LaunchArgs {
   int ranks = 0;
   std::string hostfile;
   bool dryRun = false;
+  bool slurm = false;           ///< srun instead of mpirun (docs/distributed.md, "Slurm")
+  std::string sbatchScript;     ///< write an sbatch script running the srun command, and stop
+  int maxRestarts = 0;          ///< restart a failed job up to this many times (0: never)
+  double restartBackoff = 1.0;  ///< seconds before the first restart; doubles each time
   std::vector<std::string> trainArgs;  ///< MODEL.loom first, then `loom train` options
 };
 int runLaunch(const LaunchArgs& args);

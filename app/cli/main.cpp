@@ -85,6 +85,8 @@ static int runLoom(int argc, char** argv) {
   t->add_option("--max-steps", train.maxSteps, "Stop after N optimizer steps in total");
   t->add_flag("--no-test", train.noTest, "Skip the final test-set report");
   t->add_flag("--profile", train.profile, "Print where the time went: per node and per loop phase");
+  t->add_option("--timeline", train.timeline,
+                "Write a Chrome trace of every step's phases (per rank: FILE.rankR.json)");
   t->add_option("--output", train.output,
                 "Write the trained model here (default <run-dir>/trained.loom)");
   t->add_option("--world-size", train.worldSize,
@@ -188,11 +190,21 @@ static int runLoom(int argc, char** argv) {
 
   LaunchArgs launch;
   auto* la = app.add_subcommand(
-      "launch", "Train data-parallel on N ranks through Open MPI (mpirun; docs/distributed.md)");
+      "launch",
+      "Train data-parallel on N ranks through Open MPI (mpirun or srun; docs/distributed.md)");
   la->add_option("--np", launch.ranks, "Number of ranks (processes)")->required();
   la->add_option("--hostfile", launch.hostfile,
                  "Open MPI hostfile (HOST [slots=N] per line); default: all ranks here");
   la->add_flag("--dry-run", launch.dryRun, "Print the mpirun command, one argument per line");
+  la->add_flag(
+      "--slurm", launch.slurm,
+      "Start the ranks with srun --mpi=pmix (in or outside an allocation) instead of mpirun");
+  la->add_option("--sbatch-script", launch.sbatchScript,
+                 "Write a batch script running the srun command (for sbatch FILE), start nothing");
+  la->add_option("--max-restarts", launch.maxRestarts,
+                 "Restart a failed job up to N times, resuming from its last checkpoint");
+  la->add_option("--restart-backoff", launch.restartBackoff,
+                 "Seconds before the first restart, doubling each time (default 1)");
   la->add_option("train", launch.trainArgs, "-- MODEL.loom [loom train options]")->required();
 
   try {

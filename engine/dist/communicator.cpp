@@ -10,6 +10,10 @@ std::string Communicator::hostName() const {
   return buf;
 }
 
+std::string Communicator::hostOf(int) const {
+  return hostName();
+}
+
 namespace {
 class LocalCommunicator final : public Communicator {
  public:

@@ -13,6 +13,12 @@
 // adds in the same order (MPI fixes the algorithm per message size and communicator), so two
 // runs at the same rank count give bit-identical results. Results at different rank counts
 // differ only by float rounding (docs/distributed.md).
+//
+// Stalls: a rank that stops (SIGSTOP, a hung file system, a deadlock) leaves the others
+// waiting in their next collective call forever. setStallTimeout() makes an implementation
+// end such a wait: after the timeout the waiting ranks find out which ranks are still alive
+// and the call returns an error naming the ranks that did not answer, their hosts, and where
+// the others wait (setActivity()'s text). The trainer sets both (training.stall_timeout_s).
 #pragma once
 
 #include <cstddef>
@@ -48,6 +54,17 @@ class Communicator {
   virtual Status broadcastBytes(std::span<std::byte> data, int root) = 0;
   /// Returns once every rank has called it.
   virtual Status barrier() = 0;
+
+  /// The host of rank `rank` (0 .. size() - 1), for messages naming another rank; this
+  /// rank's own for others when an implementation does not know them.
+  virtual std::string hostOf(int rank) const;
+  /// Ends any collective call that has not completed `seconds` after it started with an
+  /// Internal error naming the ranks that stopped answering (see the top of this file).
+  /// 0 (the default): wait forever. Implementations without waits ignore it.
+  virtual void setStallTimeout(double seconds) { (void)seconds; }
+  /// What the next collective calls are for, in words, for stall reports: "the gradient
+  /// allreduce of global step 12". Kept until the next call; empty: "a collective call".
+  virtual void setActivity(std::string what) { (void)what; }
 };
 
 /// One process: rank 0 of 1.

@@ -1,5 +1,6 @@
 #include "engine/dist/launcher.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <fstream>
@@ -72,7 +73,9 @@ Expected<std::vector<HostfileEntry>> readHostfile(const std::string& path) {
   return hosts;
 }
 
-Expected<std::vector<std::string>> mpirunArgv(const LaunchRequest& r) {
+namespace {
+/// What every launch command needs: ranks, a model path first, no --world-size.
+Status checkTrainRequest(const LaunchRequest& r) {
   if (r.ranks < 1)
     return invalidArgument("--np must be at least 1, got " + std::to_string(r.ranks));
   if (r.trainArgs.empty())
@@ -85,6 +88,51 @@ Expected<std::vector<std::string>> mpirunArgv(const LaunchRequest& r) {
     if (a == "--world-size" || a.rfind("--world-size=", 0) == 0)
       return invalidArgument("--world-size is set by loom launch (from --np); remove \"" + a +
                              "\"");
+  return Status::ok();
+}
+
+/// LOOM train MODEL [options] --world-size N: what every rank runs.
+void appendWorker(std::vector<std::string>& argv, const LaunchRequest& r) {
+  argv.insert(argv.end(), {r.loom, "train"});
+  argv.insert(argv.end(), r.trainArgs.begin(), r.trainArgs.end());
+  argv.insert(argv.end(), {"--world-size", std::to_string(r.ranks)});
+}
+}  // namespace
+
+Expected<std::vector<std::string>> srunArgv(const LaunchRequest& r) {
+  LOOM_RETURN_IF_ERROR(checkTrainRequest(r));
+  if (!r.hostfile.empty())
+    return invalidArgument(
+        "--hostfile does not go with --slurm: under Slurm the allocation "
+        "names the hosts");
+  std::vector<std::string> argv = {r.srun, "--mpi=pmix", "--ntasks=" + std::to_string(r.ranks),
+                                   "--kill-on-bad-exit=1"};
+  appendWorker(argv, r);
+  return argv;
+}
+
+Expected<std::string> sbatchScript(const LaunchRequest& r, const std::string& jobName,
+                                   const std::string& output) {
+  LOOM_ASSIGN_OR_RETURN(auto argv, srunArgv(r));
+  if (jobName.empty() ||
+      jobName.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMN"
+                                "OPQRSTUVWXYZ0123456789-_.") != std::string::npos)
+    return invalidArgument("the Slurm job name \"" + jobName +
+                           "\" may hold only letters, digits, '-', '_' and '.'");
+  if (output.find_first_of("\n\r") != std::string::npos)
+    return invalidArgument("the Slurm output path must not contain a line break");
+  std::string script =
+      "#!/bin/bash\n# Written by loom launch --sbatch-script (docs/distributed.md).\n";
+  script += "#SBATCH --job-name=" + jobName + "\n";
+  script += "#SBATCH --ntasks=" + std::to_string(r.ranks) + "\n";
+  if (!output.empty()) script += "#SBATCH --output=" + output + "\n";
+  script += "set -euo pipefail\nexec";
+  for (const std::string& a : argv) script += " " + shellQuote(a);
+  return script + "\n";
+}
+
+Expected<std::vector<std::string>> mpirunArgv(const LaunchRequest& r) {
+  LOOM_RETURN_IF_ERROR(checkTrainRequest(r));
   std::vector<std::string> argv = {r.mpirun};
   if (r.asRoot) argv.push_back("--allow-run-as-root");
   argv.insert(argv.end(), {"-np", std::to_string(r.ranks)});
@@ -101,10 +149,51 @@ Expected<std::vector<std::string>> mpirunArgv(const LaunchRequest& r) {
   // Open MPI binds each rank to one core by default (np <= 2): that would squeeze a rank's
   // OpenMP team onto a single core.
   argv.insert(argv.end(), {"--bind-to", "none"});
-  argv.insert(argv.end(), {r.loom, "train"});
-  argv.insert(argv.end(), r.trainArgs.begin(), r.trainArgs.end());
-  argv.insert(argv.end(), {"--world-size", std::to_string(r.ranks)});
+  appendWorker(argv, r);
   return argv;
+}
+
+double restartDelay(const RestartPolicy& policy, int restart) {
+  double delay = policy.backoffSeconds;
+  for (int i = 1; i < restart && delay < 300; ++i) delay *= 2;
+  return std::min(delay, 300.0);
+}
+
+std::string runDirArgument(const std::vector<std::string>& trainArgs) {
+  std::string dir;
+  for (size_t i = 0; i < trainArgs.size(); ++i) {
+    if (trainArgs[i] == "--run-dir" && i + 1 < trainArgs.size())
+      dir = trainArgs[++i];
+    else if (trainArgs[i].rfind("--run-dir=", 0) == 0)
+      dir = trainArgs[i].substr(10);
+  }
+  return dir;
+}
+
+std::vector<std::string> withResume(std::vector<std::string> trainArgs) {
+  if (std::find(trainArgs.begin(), trainArgs.end(), "--resume") == trainArgs.end())
+    trainArgs.push_back("--resume");
+  return trainArgs;
+}
+
+std::string jobFailureReason(const std::string& output) {
+  // Best first: the rank's own words, then what mpirun saw.
+  const char* markers[] = {"loom: error: rank ", "noticed that process rank ",
+                           "srun: error: ", "MPI_ABORT was invoked on rank "};
+  for (const char* marker : markers) {
+    std::istringstream lines(output);
+    for (std::string line; std::getline(lines, line);) {
+      const auto at = line.find(marker);
+      if (at == std::string::npos) continue;
+      // A progress bar redraws with '\r': keep what follows the last redraw before the marker.
+      const auto cr = line.rfind('\r', at);
+      line = line.substr(cr == std::string::npos ? 0 : cr + 1);
+      const auto first = line.find_first_not_of(" \t");
+      const auto last = line.find_last_not_of(" \t\r");
+      return line.substr(first, last - first + 1);
+    }
+  }
+  return {};
 }
 
 std::string shellQuote(const std::string& s) {

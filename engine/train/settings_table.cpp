@@ -122,6 +122,18 @@ std::vector<SettingSpec> runSettings() {
   s.flag = "--bucket-kib";
   s.range = closed(1, 4194304);  // 4 GiB: past any model's gradients; keeps bytes in range
   v.push_back(s);
+
+  // 600 s is PyTorch's NCCL watchdog default; it must exceed the longest wait a healthy run
+  // has: a step of the slowest rank, and the other ranks waiting while rank 0 validates.
+  s = withDefault(spec("training.stall_timeout_s", SettingType::Float, "Run", "Stall timeout",
+                       "Data-parallel runs (loom launch): a collective call (gradient "
+                       "allreduce, broadcast) waiting longer than this is a stall; the ranks "
+                       "that stopped answering are named and the job ends."),
+                  600.0);
+  s.units = "s";
+  s.flag = "--stall-timeout";
+  s.range = closed(0.5, 86400);
+  v.push_back(s);
   return v;
 }
 

@@ -109,7 +109,16 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   r.evalPlans =
       std::make_unique<EvalPlans>(r.model.graph, r.params, r.analysis, r.batchSize, backends);
   r.diffLogits = Tensor(Dims{r.batchSize, r.data.classes});
+  // Stall detection (communicator.h) covers every collective call from here on.
+  r.comm->setStallTimeout(r.model.training.stall_timeout_s());
+  r.comm->setActivity("the parameter broadcast before the first step");
   LOOM_RETURN_IF_ERROR(r.sync->broadcastParameters(r.params.all()));
+  if (!opt.timelinePath.empty()) {
+    LOOM_ASSIGN_OR_RETURN(
+        r.timeline,
+        Timeline::open(timelinePathForRank(opt.timelinePath, r.comm->rank(), r.worldSize),
+                       r.comm->rank(), r.comm->hostName()));
+  }
 
   // Run directory.
   if (r.writesRunDir) {

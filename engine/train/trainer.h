@@ -73,6 +73,10 @@ struct TrainOptions {
   /// world_size, events, checkpoints), validates and evaluates the test split. Every rank
   /// reads the checkpoint to resume from (same machine or shared file system).
   std::shared_ptr<Communicator> communicator;
+  /// Writes this rank's Chrome trace of the run's phases there (engine/dist/timeline.h):
+  /// the path itself for one process, with ".rankR" before the extension for rank R of a
+  /// data-parallel run. Empty: none.
+  std::string timelinePath;
   /// Set to stop at the next step boundary, as stop() does (for signal handlers, which may
   /// only touch an atomic). Read by the training thread between steps.
   const std::atomic<bool>* cancel = nullptr;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/dist/gradient_sync.h"
+#include "engine/dist/timeline.h"
 #include "engine/exec/plan.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
@@ -87,8 +88,9 @@ struct Trainer::Impl {
   std::unique_ptr<RunLog> log;
   /// The run's TensorBoard event file (null with training.logging.events "off" or rank > 0).
   std::unique_ptr<TrainingEventLog> eventLog;
-  TensorTap userTap;                 ///< Trainer::setTap's, composed with the event log's
-  std::optional<Dataset> probeData;  ///< the test split, loaded for the probe batch
+  std::unique_ptr<Timeline> timeline;  ///< TrainOptions::timelinePath's (null: none)
+  TensorTap userTap;                   ///< Trainer::setTap's, composed with the event log's
+  std::optional<Dataset> probeData;    ///< the test split, loaded for the probe batch
   std::vector<std::int64_t> probeIndices;
 
   // This Trainer's own accounting (a resumed run starts these afresh).
@@ -133,6 +135,22 @@ struct Trainer::Impl {
   /// is always one a run can continue from.
   Status saveCheckpoint(const std::string& path) {
     if (!writesRunDir) return Status::ok();
+    const auto start = trainer_detail::Clock::now();
+    Status st = writeCheckpointNow(path);
+    if (timeline)
+      timeline->span("checkpoint", "io", start, trainer_detail::Clock::now(), state.globalStep);
+    return st;
+  }
+
+  /// Records [start, now) as `name` of global step `step` (1-based: the step it belongs to)
+  /// in the timeline, if there is one.
+  void trace(const char* name, const char* category, trainer_detail::Clock::time_point start,
+             std::int64_t step) {
+    if (timeline) timeline->span(name, category, start, trainer_detail::Clock::now(), step);
+  }
+
+ private:
+  Status writeCheckpointNow(const std::string& path) {
     if (!allFinite(params.all())) {
       const Status at = plan.checkFinite();
       return Status(ErrorCode::NonFinite, "refusing to write checkpoint \"" + path +

@@ -65,17 +65,19 @@ Status Trainer::stepUnchecked() {
     r.windowSamples = 0;
     r.rate = 0;
   }
+  const std::int64_t epoch = s.epoch, step = s.stepInEpoch, thisStep = s.globalStep + 1;
   auto t = stepStart;
-  auto lap = [&](double& acc) {
-    if (!opt.profile) return;
+  // Ends the phase that began at `t`: --profile's totals and the timeline's event.
+  auto lap = [&](double& acc, const char* name, const char* category) {
+    if (!opt.profile && !r.timeline) return;
     const auto now = Clock::now();
     acc += std::chrono::duration<double>(now - t).count();
+    if (r.timeline) r.timeline->span(name, category, t, now, thisStep);
     t = now;
   };
-  const std::int64_t epoch = s.epoch, step = s.stepInEpoch;
   auto batch = r.data.train->next();
   const double dataWait = secondsSince(stepStart);
-  lap(r.phases.data);
+  lap(r.phases.data, "wait for data", "wait");
   if (!batch) {
     LOOM_RETURN_IF_ERROR(r.data.train->failure());
     return internalError("the data loader ended early at step " + std::to_string(step));
@@ -86,10 +88,10 @@ Status Trainer::stepUnchecked() {
                       static_cast<std::uint64_t>(epoch), static_cast<std::uint64_t>(step)});
   if (r.eventLog) r.eventLog->beginStep(s.globalStep + 1);
   LOOM_RETURN_IF_ERROR(r.plan.forward({{r.data.input, &batch->x}}, true, key));
-  lap(r.phases.forward);
+  lap(r.phases.forward, "forward", "compute");
   const Tensor& logits = r.plan.output();
   LOOM_ASSIGN_OR_RETURN(double loss, computeLoss(tc.loss(), logits, batch->y, &r.diffLogits));
-  lap(r.phases.loss);
+  lap(r.phases.loss, "loss", "compute");
   const std::string at = "training diverged at epoch " + std::to_string(epoch + 1) + ", step " +
                          std::to_string(step + 1);
   if (!std::isfinite(loss)) {
@@ -100,11 +102,14 @@ Status Trainer::stepUnchecked() {
                       "): " + (cause.isOk() ? "the loss itself overflowed" : cause.message()));
   }
   LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
-  lap(r.phases.backward);
+  lap(r.phases.backward, "backward", "compute");
+  if (r.worldSize > 1)
+    r.comm->setActivity("the gradient allreduce of global step " + std::to_string(thisStep));
   const auto allreduceStart = Clock::now();
   LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
   const double allreduceSeconds = secondsSince(allreduceStart);
-  if (r.worldSize > 1) lap(r.phases.allreduce);  // includes waiting for the slowest rank
+  if (r.worldSize > 1)
+    lap(r.phases.allreduce, "gradient allreduce", "comm");  // includes waiting for the slowest rank
   if (tc.clip_grad_norm() > 0)
     LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
   LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));
@@ -123,7 +128,7 @@ Status Trainer::stepUnchecked() {
                                             formatNumber(lr) + ") left non-finite parameters: " +
                                             (cause.isOk() ? "a parameter" : cause.message()));
   }
-  lap(r.phases.optimizer);
+  lap(r.phases.optimizer, "optimizer", "compute");
 
   LOOM_ASSIGN_OR_RETURN(std::int64_t top1, countTopKCorrect(logits, batch->y, 1));
   if (r.worldSize > 1) {  // the step's loss and accuracy over the global batch, as 1 process
@@ -140,7 +145,10 @@ Status Trainer::stepUnchecked() {
     sums[2] = wantsStop ? 1.0f : 0.0f;
     for (size_t i = 0; i < 3; ++i)
       sums[3 + 3 * static_cast<size_t>(r.comm->rank()) + i] = static_cast<float>(r.lastHealth[i]);
+    r.comm->setActivity("the step summary allreduce of global step " + std::to_string(thisStep));
+    const auto summaryStart = Clock::now();
     LOOM_RETURN_IF_ERROR(r.comm->allreduce(sums, ReduceOp::Sum));
+    r.trace("step summary allreduce", "comm", summaryStart, thisStep);
     loss = static_cast<double>(sums[0]) / r.worldSize;
     top1 = static_cast<std::int64_t>(std::lround(sums[1]));
     r.stopAgreed = sums[2] > 0;
@@ -239,6 +247,7 @@ Status Trainer::endEpoch(double learningRate) {
     // Rank 0 validates (the parameters are the same on every rank) and tells the others, so
     // that early stopping decides the same everywhere.
     double scores[2] = {0, 0};
+    const auto validationStart = Clock::now();
     if (r.writesRunDir) {
       LOOM_ASSIGN_OR_RETURN(
           EvalMetrics v,
@@ -248,9 +257,15 @@ Status Trainer::endEpoch(double learningRate) {
               r.eventLog ? confusion.observer() : EvalBatchObserver{}));
       scores[0] = v.loss;
       scores[1] = v.accuracy;
+      r.trace("validation", "compute", validationStart, s.globalStep);
     }
-    if (r.worldSize > 1)
+    if (r.worldSize > 1) {
+      r.comm->setActivity("the broadcast of rank 0's validation result after epoch " +
+                          std::to_string(s.epoch + 1));
+      const auto broadcastStart = Clock::now();
       LOOM_RETURN_IF_ERROR(r.comm->broadcastBytes(std::as_writable_bytes(std::span(scores)), 0));
+      r.trace("validation broadcast", "comm", broadcastStart, s.globalStep);
+    }
     em.validationLoss = scores[0];
     em.validationAccuracy = scores[1];
     if (em.validationLoss < s.bestValidationLoss) {

@@ -6,6 +6,8 @@
 #include <climits>
 #include <cstdlib>
 
+#include "engine/dist/mpi/stall_watch.h"
+
 namespace loom {
 
 namespace {
@@ -32,10 +34,20 @@ Expected<std::shared_ptr<MpiCommunicator>> MpiCommunicator::create(int* argc, ch
   int length = 0;
   MPI_Get_processor_name(host, &length);
   c->m_host.assign(host, static_cast<size_t>(length));
+  // Every rank's host, once, so a report can name the host of a rank that stopped answering.
+  std::vector<char> all(static_cast<size_t>(MPI_MAX_PROCESSOR_NAME) * c->m_size, '\0');
+  if (int rc = MPI_Allgather(host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(),
+                             MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
+      rc != MPI_SUCCESS)
+    return c->check(rc, "MPI_Allgather");
+  for (int r = 0; r < c->m_size; ++r)
+    c->m_hosts.emplace_back(all.data() + static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME);
+  c->m_watch = std::make_unique<StallWatch>(MPI_COMM_WORLD, c->m_hosts);
   return c;
 }
 
 MpiCommunicator::~MpiCommunicator() {
+  m_watch.reset();  // frees its communicator before MPI_Finalize
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (!finalized) MPI_Finalize();
@@ -52,14 +64,15 @@ Status MpiCommunicator::check(int rc, const char* what) const {
 }
 
 Status MpiCommunicator::allreduce(std::span<float> data, ReduceOp op) {
-  if (data.empty())  // still a collective call: every rank stays in step
-    return check(MPI_Allreduce(MPI_IN_PLACE, nullptr, 0, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
-                 "MPI_Allreduce");
-  for (size_t first = 0; first < data.size(); first += kMaxChunk) {
+  // An empty span is still a collective call (one of 0 floats): every rank stays in step.
+  for (size_t first = 0; first == 0 || first < data.size(); first += kMaxChunk) {
     const size_t n = std::min(kMaxChunk, data.size() - first);
-    LOOM_RETURN_IF_ERROR(check(MPI_Allreduce(MPI_IN_PLACE, data.data() + first, static_cast<int>(n),
-                                             MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD),
-                               "MPI_Allreduce"));
+    MPI_Request request = MPI_REQUEST_NULL;
+    LOOM_RETURN_IF_ERROR(
+        check(MPI_Iallreduce(MPI_IN_PLACE, n ? data.data() + first : nullptr, static_cast<int>(n),
+                             MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &request),
+              "MPI_Iallreduce"));
+    LOOM_RETURN_IF_ERROR(m_watch->wait(request, "MPI_Iallreduce"));
   }
   if (op == ReduceOp::Average && m_size > 1) {
     const float scale = 1.0f / static_cast<float>(m_size);
@@ -76,19 +89,34 @@ Status MpiCommunicator::broadcastBytes(std::span<std::byte> data, int root) {
   if (root < 0 || root >= m_size)
     return invalidArgument("broadcast root " + std::to_string(root) + " is outside [0, " +
                            std::to_string(m_size) + ") ranks");
-  if (data.empty())
-    return check(MPI_Bcast(nullptr, 0, MPI_BYTE, root, MPI_COMM_WORLD), "MPI_Bcast");
-  for (size_t first = 0; first < data.size(); first += kMaxChunk) {
+  for (size_t first = 0; first == 0 || first < data.size(); first += kMaxChunk) {
     const size_t n = std::min(kMaxChunk, data.size() - first);
-    LOOM_RETURN_IF_ERROR(
-        check(MPI_Bcast(data.data() + first, static_cast<int>(n), MPI_BYTE, root, MPI_COMM_WORLD),
-              "MPI_Bcast"));
+    MPI_Request request = MPI_REQUEST_NULL;
+    LOOM_RETURN_IF_ERROR(check(MPI_Ibcast(n ? data.data() + first : nullptr, static_cast<int>(n),
+                                          MPI_BYTE, root, MPI_COMM_WORLD, &request),
+                               "MPI_Ibcast"));
+    LOOM_RETURN_IF_ERROR(m_watch->wait(request, "MPI_Ibcast"));
   }
   return Status::ok();
 }
 
 Status MpiCommunicator::barrier() {
-  return check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  MPI_Request request = MPI_REQUEST_NULL;
+  LOOM_RETURN_IF_ERROR(check(MPI_Ibarrier(MPI_COMM_WORLD, &request), "MPI_Ibarrier"));
+  return m_watch->wait(request, "MPI_Ibarrier");
+}
+
+std::string MpiCommunicator::hostOf(int rank) const {
+  if (rank < 0 || rank >= m_size) return "no host (rank " + std::to_string(rank) + ")";
+  return m_hosts[static_cast<size_t>(rank)];
+}
+
+void MpiCommunicator::setStallTimeout(double seconds) {
+  m_watch->setTimeout(seconds);
+}
+
+void MpiCommunicator::setActivity(std::string what) {
+  m_watch->setActivity(std::move(what));
 }
 
 void MpiCommunicator::abortJob(int exitCode) {

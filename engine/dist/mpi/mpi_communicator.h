@@ -7,13 +7,20 @@
 // of aborting, so a failed call becomes a Status naming the operation and the rank. A rank
 // whose training fails calls abortJob(): MPI_Abort takes the whole job down at once (mpirun
 // names the rank), rather than leaving the others blocked in the next allreduce.
+//
+// Every collective is started non-blocking and completed by a StallWatch (stall_watch.h),
+// which ends a wait longer than setStallTimeout() with an error naming the ranks that stopped
+// answering. create() gathers every rank's host name once, for hostOf() and those reports.
 #pragma once
 
 #include <memory>
+#include <vector>
 
 #include "engine/dist/communicator.h"
 
 namespace loom {
+
+class StallWatch;
 
 class MpiCommunicator final : public Communicator {
  public:
@@ -31,6 +38,9 @@ class MpiCommunicator final : public Communicator {
   Status broadcast(std::span<float> data, int root) override;
   Status broadcastBytes(std::span<std::byte> data, int root) override;
   Status barrier() override;
+  std::string hostOf(int rank) const override;
+  void setStallTimeout(double seconds) override;
+  void setActivity(std::string what) override;
 
   /// Ends every rank of the job with `exitCode` (MPI_Abort); does not return.
   [[noreturn]] void abortJob(int exitCode);
@@ -42,6 +52,8 @@ class MpiCommunicator final : public Communicator {
   int m_rank = 0;
   int m_size = 1;
   std::string m_host;
+  std::vector<std::string> m_hosts;     ///< by rank
+  std::unique_ptr<StallWatch> m_watch;  ///< completes every collective call
 };
 
 }  // namespace loom
