@@ -21,6 +21,7 @@ endmacro()
 # ---- The studio's modes, in mode-bar order (Ctrl+1 is the first): one line each. ----
 loom_studio_mode(design createDesignMode)
 loom_studio_mode(train createTrainMode)
+loom_studio_mode(embeddings createEmbeddingsMode)
 
 # studioModes() (modes.h), written from the lines above.
 configure_file(${LOOM_MODES_DIR}/modes.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/modes/modes.cpp @ONLY)
