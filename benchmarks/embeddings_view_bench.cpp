@@ -2,8 +2,9 @@
 // rotating N points (default 1,000,000) in 3-D, and panning them in 2-D (docs/embeddings.md).
 // Run under Xvfb with the xcb platform so the view gets a real GL context; the renderer it got
 // (Mesa's llvmpipe there: the CPU draws) is printed with the figures:
-//   xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb \
+//   xvfb-run -a -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb
 //       build/release/benchmarks/loom_bench_embeddings_view [--points N] [--frames F]
+// (one command line).
 // Two figures per view: "draw" is one paintGL plus glFinish (the GPU work of a frame, what a
 // faster machine changes); "frame" is update() to QOpenGLWidget::frameSwapped, i.e. what the user
 // sees including Qt's composition of the widget into the window.
@@ -78,7 +79,7 @@ int main(int argc, char** argv) {
   for (auto& c : centres)
     for (float& x : c) x = place(rng);
   auto positions = std::make_shared<std::vector<float>>(std::size_t(points) * 3);
-  std::vector<std::uint32_t> colors(std::size_t(points));
+  std::vector<std::uint32_t> colors(static_cast<std::size_t>(points));
   const auto& palette = loom::studio::categoryPalette();
   for (std::int64_t i = 0; i < points; ++i) {
     const int k = int(i % 10);

@@ -1,10 +1,15 @@
 #include "widgets/modes/embeddings/projection_job.h"
 
 #include <QMetaObject>
+#include <chrono>
 
 #include "widgets/modes/embeddings/embedding_set.h"
 
 namespace loom::studio {
+
+namespace {
+constexpr int kProgressIntervalMs = 100;
+}  // namespace
 
 ProjectionJob::ProjectionJob(QObject* parent) : QObject(parent) {
   qRegisterMetaType<Positions>("loom::studio::ProjectionJob::Positions");
@@ -59,7 +64,18 @@ bool ProjectionJob::start(const Tensor& points, const embed::ProjectionOptions& 
     embed::EmbedControl control;
     control.cancel = &m_cancel;
     control.layoutEvery = 25;
-    control.onProgress = [this](const embed::EmbedProgress& p) {
+    // Progress is thinned to one report per kProgressIntervalMs (plus every stage change and
+    // stage end): t-SNE reports every iteration, and each report repaints the progress bar,
+    // which under a software GL compositor (llvmpipe) costs the GUI thread milliseconds.
+    auto lastPost = std::make_shared<std::chrono::steady_clock::time_point>();
+    auto lastStage = std::make_shared<std::string>();
+    control.onProgress = [this, lastPost, lastStage](const embed::EmbedProgress& p) {
+      const auto now = std::chrono::steady_clock::now();
+      if (p.stage == *lastStage && p.done < p.total &&
+          now - *lastPost < std::chrono::milliseconds(kProgressIntervalMs))
+        return;
+      *lastPost = now;
+      *lastStage = p.stage;
       const QString stage = QString::fromStdString(p.stage);
       QMetaObject::invokeMethod(
           this, [this, stage, p] { emit progress(stage, p.done, p.total, p.value); },

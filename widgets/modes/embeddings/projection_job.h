@@ -38,7 +38,8 @@ class ProjectionJob : public QObject {
   bool running() const { return m_running; }
 
  signals:
-  /// `done` of `total` units of engine stage `stage`; `value` is the KL estimate for t-SNE.
+  /// `done` of `total` units of engine stage `stage`; `value` is the KL estimate for t-SNE. At
+  /// most one report per 100 ms within a stage, plus the first and the last of each stage.
   void progress(const QString& stage, qint64 done, qint64 total, double value);
   /// An intermediate layout (world coordinates, N x 3) at `iteration`.
   void layout(qint64 iteration, loom::studio::ProjectionJob::Positions positions);

@@ -8,6 +8,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QThread>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -74,6 +75,10 @@ embed::ProjectionOptions ProjectionPanel::options() const {
   o.tsne.perplexity = m_perplexity->value();
   o.tsne.iterations = m_iterations->value();
   o.umap.nNeighbors = m_neighbors->value();
+  // One core stays free for the GUI thread and the GL compositor (with llvmpipe the CPU draws
+  // the window too): the projection gets the others.
+  const int threads = std::max(1, QThread::idealThreadCount() - 1);
+  o.pca.threads = o.tsne.threads = o.umap.threads = threads;
   return o;
 }
 
@@ -88,7 +93,6 @@ void ProjectionPanel::setRunning(bool running) {
   m_run->setEnabled(!running);
   m_cancel->setEnabled(running);
   m_method->setEnabled(!running);
-  if (!running) m_progress->setRange(0, 1);
 }
 
 void ProjectionPanel::showProgress(const QString& stage, qint64 done, qint64 total, double value) {

@@ -22,7 +22,8 @@ class ProjectionPanel : public QWidget {
  public:
   explicit ProjectionPanel(QWidget* parent = nullptr);
 
-  /// The settings shown, as the engine takes them (defaults where a field is not shown).
+  /// The settings shown, as the engine takes them (defaults where a field is not shown), on all
+  /// cores but one (QThread::idealThreadCount() - 1, at least 1).
   embed::ProjectionOptions options() const;
   /// Buttons and fields while a projection runs (Run off, Cancel on) or not.
   void setRunning(bool running);
