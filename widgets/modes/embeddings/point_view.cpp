@@ -1,0 +1,473 @@
+#include "widgets/modes/embeddings/point_view.h"
+
+#include <QElapsedTimer>
+#include <QMouseEvent>
+#include <QOpenGLShaderProgram>
+#include <QOpenGLVertexArrayObject>
+#include <QPainter>
+#include <QSurfaceFormat>
+#include <QVector2D>
+#include <QWheelEvent>
+#include <algorithm>
+#include <cmath>
+
+namespace loom::studio {
+
+namespace {
+
+constexpr double kPickRadius = 12;
+constexpr int kMaxTextureSide = 4096;
+constexpr std::uint32_t kDefaultColor =
+    0xffa7794e;  // #4e79a7: bytes R, G, B, A in memory (little endian)
+const QColor kBackground(250, 250, 252);
+
+const char* kVertexShader = R"(#version 330 core
+layout(location = 0) in vec3 posA;
+layout(location = 1) in vec3 posB;
+layout(location = 2) in vec4 color;
+layout(location = 3) in uint flags;
+uniform mat4 mvp;
+uniform float t;
+uniform float dotSize;
+uniform float spriteSize;
+uniform int sprites;
+out vec4 vColor;
+flat out uint vFlags;
+flat out int vIndex;
+void main() {
+  vFlags = flags;
+  vIndex = gl_VertexID;
+  vColor = color;
+  if ((flags & 4u) != 0u) { gl_Position = vec4(2.0, 2.0, 2.0, 1.0); gl_PointSize = 1.0; return; }
+  gl_Position = mvp * vec4(mix(posA, posB, t), 1.0);
+  float size = sprites == 1 ? spriteSize : dotSize;
+  if ((flags & 1u) != 0u && sprites == 0) size += 3.0;
+  gl_PointSize = size;
+})";
+
+const char* kFragmentShader = R"(#version 330 core
+in vec4 vColor;
+flat in uint vFlags;
+flat in int vIndex;
+uniform int sprites;
+uniform sampler2D sheet;
+uniform int columns;
+uniform vec2 cell;  // one cell's size in texture coordinates
+out vec4 fragColor;
+void main() {
+  vec2 c = gl_PointCoord;
+  bool dimmed = (vFlags & 2u) != 0u;
+  bool selected = (vFlags & 1u) != 0u;
+  if (sprites == 1) {
+    vec2 cellIndex = vec2(float(vIndex % columns), float(vIndex / columns));
+    vec3 image = texture(sheet, (cellIndex + c) * cell).rgb;
+    float border = selected ? 0.12 : 0.07;
+    bool edge = c.x < border || c.y < border || c.x > 1.0 - border || c.y > 1.0 - border;
+    vec3 rgb = edge ? vColor.rgb : image;
+    fragColor = vec4(rgb, dimmed ? 0.15 : 1.0);
+    return;
+  }
+  float r = length(c - vec2(0.5)) * 2.0;
+  if (r > 1.0) discard;
+  float alpha = clamp((1.0 - r) * 3.0, 0.0, 1.0);
+  vec3 rgb = dimmed ? vec3(0.72) : vColor.rgb;
+  if (selected && r > 0.62) rgb = vec3(0.1);
+  fragColor = vec4(rgb, (dimmed ? 0.25 : 0.9) * alpha);
+})";
+
+}  // namespace
+
+PointView::PointView(QWidget* parent) : QOpenGLWidget(parent) {
+  QSurfaceFormat format;
+  format.setVersion(3, 3);
+  format.setProfile(QSurfaceFormat::CoreProfile);
+  setFormat(format);
+  setMinimumSize(200, 150);
+  setMouseTracking(false);
+  setFocusPolicy(Qt::StrongFocus);
+}
+
+PointView::~PointView() {
+  if (!m_glReady) return;
+  makeCurrent();
+  glDeleteBuffers(4, m_buffers);
+  if (m_texture) glDeleteTextures(1, &m_texture);
+  delete m_vao;
+  delete m_program;
+  doneCurrent();
+}
+
+void PointView::setFrames(Positions a, Positions b, double t) {
+  if (!a) return;
+  if (!b || b->size() != a->size()) b = a;
+  const auto n = std::int64_t(a->size() / 3);
+  if (n != m_points) {
+    m_points = n;
+    m_selected.clear();
+    m_selectedCount = 0;
+    m_matches.clear();
+    m_picked = -1;
+    m_neighbors.clear();
+    m_colors.assign(std::size_t(n), kDefaultColor);
+    m_dirtyColors = true;
+    rebuildFlags();
+  }
+  m_a = std::move(a);
+  m_b = std::move(b);
+  m_t = std::clamp(t, 0.0, 1.0);
+  m_dirtyPositions = true;
+  update();
+}
+
+QVector3D PointView::position(std::int64_t i) const {
+  if (i < 0 || i >= m_points) return {};
+  const float* a = m_a->data() + i * 3;
+  const float* b = m_b->data() + i * 3;
+  const auto t = float(m_t);
+  return {a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1]), a[2] + t * (b[2] - a[2])};
+}
+
+void PointView::setColors(std::vector<std::uint32_t> rgba) {
+  if (std::int64_t(rgba.size()) != m_points) return;
+  m_colors = std::move(rgba);
+  m_dirtyColors = true;
+  update();
+}
+
+void PointView::setSprite(const QImage& sheet, int cellWidth, int cellHeight) {
+  m_sprite = sheet;
+  m_cellW = cellWidth;
+  m_cellH = cellHeight;
+  m_dirtySprite = true;
+  update();
+}
+
+void PointView::setCamera(const ViewCamera& camera) {
+  m_camera = camera;
+  update();
+  emit cameraChanged();
+}
+
+void PointView::setThreeD(bool on) {
+  m_camera = ViewCamera{};
+  m_camera.threeD = on;
+  update();
+  emit cameraChanged();
+}
+
+void PointView::setSpriteMode(SpriteMode mode) {
+  m_spriteMode = mode;
+  update();
+}
+
+void PointView::setSelection(std::vector<std::uint8_t> selected) {
+  if (!selected.empty() && std::int64_t(selected.size()) != m_points) return;
+  m_selected = std::move(selected);
+  m_selectedCount = std::count(m_selected.begin(), m_selected.end(), std::uint8_t(1));
+  if (m_selectedCount == 0) m_selected.clear();
+  rebuildFlags();
+  emit selectionChanged(m_selectedCount);
+}
+
+void PointView::setMatches(std::vector<std::uint8_t> matches) {
+  if (!matches.empty() && std::int64_t(matches.size()) != m_points) return;
+  m_matches = std::move(matches);
+  rebuildFlags();
+}
+
+void PointView::setIsolated(bool on) {
+  m_isolated = on;
+  rebuildFlags();
+}
+
+bool PointView::isShown(std::int64_t i) const {
+  return i >= 0 && i < m_points && !(m_flags[std::size_t(i)] & Hidden);
+}
+
+void PointView::setPicked(std::int64_t picked, std::vector<std::int64_t> neighbors) {
+  m_picked = picked;
+  m_neighbors = std::move(neighbors);
+  update();
+}
+
+void PointView::rebuildFlags() {
+  m_flags.assign(std::size_t(m_points), 0);
+  const bool isolate = m_isolated && m_selectedCount > 0;
+  for (std::size_t i = 0; i < m_flags.size(); ++i) {
+    std::uint8_t f = 0;
+    if (!m_selected.empty() && m_selected[i]) f |= Selected;
+    if (!m_matches.empty() && !m_matches[i]) f |= Dimmed;
+    if (isolate && !(f & Selected)) f |= Hidden;
+    m_flags[i] = f;
+  }
+  m_dirtyFlags = true;
+  update();
+}
+
+std::int64_t PointView::pickAt(QPointF pixel) const {
+  const QMatrix4x4 m = m_camera.mvp(size());
+  std::int64_t best = -1;
+  double bestD2 = kPickRadius * kPickRadius;
+  for (std::int64_t i = 0; i < m_points; ++i) {
+    if (m_flags[std::size_t(i)] & Hidden) continue;
+    const auto p = m_camera.toPixel(m, size(), position(i));
+    if (!p) continue;
+    const double dx = p->x() - pixel.x(), dy = p->y() - pixel.y(), d2 = dx * dx + dy * dy;
+    if (d2 < bestD2) bestD2 = d2, best = i;
+  }
+  return best;
+}
+
+std::vector<std::uint8_t> PointView::pointsInside(const QPolygonF& polygon) const {
+  std::vector<std::uint8_t> inside(std::size_t(m_points), 0);
+  if (polygon.size() < 3) return inside;
+  const QRectF box = polygon.boundingRect();
+  const QMatrix4x4 m = m_camera.mvp(size());
+  for (std::int64_t i = 0; i < m_points; ++i) {
+    if (m_flags[std::size_t(i)] & Hidden) continue;
+    const auto p = m_camera.toPixel(m, size(), position(i));
+    if (p && box.contains(*p) && polygon.containsPoint(*p, Qt::OddEvenFill))
+      inside[std::size_t(i)] = 1;
+  }
+  return inside;
+}
+
+float PointView::dotPixels() const {
+  // Fewer points, bigger dots; zooming in grows them a little.
+  const double base =
+      std::clamp(9.0 - 1.2 * std::log10(double(std::max<std::int64_t>(m_points, 1))), 2.0, 7.0);
+  return float(std::clamp(base * std::pow(m_camera.zoom / 0.9, 0.3), 2.0, 14.0) *
+               devicePixelRatioF());
+}
+
+bool PointView::decideSprites(const QMatrix4x4& mvp) const {
+  if (m_sprite.isNull() || m_cellW <= 0 || m_spriteMode == SpriteMode::Never) return false;
+  if (m_spriteMode == SpriteMode::Always) return true;
+  const double budget = 0.5 * width() * height() / double(spritePixels() * spritePixels());
+  std::int64_t inView = 0;
+  for (std::int64_t i = 0; i < m_points; ++i) {
+    if (m_flags[std::size_t(i)] & Hidden) continue;
+    const auto p = m_camera.toPixel(mvp, size(), position(i));
+    if (p && p->x() >= 0 && p->y() >= 0 && p->x() < width() && p->y() < height())
+      if (++inView > budget) return false;
+  }
+  return true;
+}
+
+// ---- GL ----
+
+void PointView::initializeGL() {
+  initializeOpenGLFunctions();
+  m_renderer = QString::fromLatin1(reinterpret_cast<const char*>(glGetString(GL_RENDERER)));
+  m_program = new QOpenGLShaderProgram;
+  if (!m_program->addShaderFromSourceCode(QOpenGLShader::Vertex, kVertexShader) ||
+      !m_program->addShaderFromSourceCode(QOpenGLShader::Fragment, kFragmentShader) ||
+      !m_program->link()) {
+    qWarning("PointView: shaders failed: %s", qPrintable(m_program->log()));
+    return;
+  }
+  m_vao = new QOpenGLVertexArrayObject;
+  m_vao->create();
+  glGenBuffers(4, m_buffers);
+  m_glReady = true;
+  m_dirtyPositions = m_dirtyColors = m_dirtyFlags = m_dirtySprite = true;
+}
+
+void PointView::uploadAll() {
+  m_vao->bind();
+  const auto n = std::size_t(m_points);
+  if (m_dirtyPositions && m_a) {
+    // Upload only the frames that changed: moving the slider within two frames uploads nothing.
+    if (m_uploadedA != m_a.get()) {
+      glBindBuffer(GL_ARRAY_BUFFER, m_buffers[0]);
+      glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(n * 3 * sizeof(float)), m_a->data(),
+                   GL_DYNAMIC_DRAW);
+      glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 0, nullptr);
+      glEnableVertexAttribArray(0);
+      m_uploadedA = m_a.get();
+    }
+    if (m_uploadedB != m_b.get()) {
+      glBindBuffer(GL_ARRAY_BUFFER, m_buffers[1]);
+      glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(n * 3 * sizeof(float)), m_b->data(),
+                   GL_DYNAMIC_DRAW);
+      glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 0, nullptr);
+      glEnableVertexAttribArray(1);
+      m_uploadedB = m_b.get();
+    }
+  }
+  if (m_dirtyColors) {
+    glBindBuffer(GL_ARRAY_BUFFER, m_buffers[2]);
+    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(n * 4), m_colors.data(), GL_DYNAMIC_DRAW);
+    glVertexAttribPointer(2, 4, GL_UNSIGNED_BYTE, GL_TRUE, 0, nullptr);
+    glEnableVertexAttribArray(2);
+  }
+  if (m_dirtyFlags) {
+    glBindBuffer(GL_ARRAY_BUFFER, m_buffers[3]);
+    glBufferData(GL_ARRAY_BUFFER, GLsizeiptr(n), m_flags.data(), GL_DYNAMIC_DRAW);
+    glVertexAttribIPointer(3, 1, GL_UNSIGNED_BYTE, 0, nullptr);
+    glEnableVertexAttribArray(3);
+  }
+  glBindBuffer(GL_ARRAY_BUFFER, 0);
+  m_vao->release();
+  m_dirtyPositions = m_dirtyColors = m_dirtyFlags = false;
+  if (m_dirtySprite) uploadSprite();
+}
+
+void PointView::uploadSprite() {
+  m_dirtySprite = false;
+  if (m_texture) glDeleteTextures(1, &m_texture);
+  m_texture = 0;
+  if (m_sprite.isNull()) return;
+  QImage sheet = m_sprite;
+  if (sheet.width() > kMaxTextureSide || sheet.height() > kMaxTextureSide)
+    sheet = sheet.scaled(kMaxTextureSide, kMaxTextureSide, Qt::KeepAspectRatio,
+                         Qt::SmoothTransformation);
+  sheet = sheet.convertToFormat(QImage::Format_RGBA8888);
+  glGenTextures(1, &m_texture);
+  glBindTexture(GL_TEXTURE_2D, m_texture);
+  glPixelStorei(GL_UNPACK_ALIGNMENT, 4);
+  glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, sheet.width(), sheet.height(), 0, GL_RGBA,
+               GL_UNSIGNED_BYTE, sheet.constBits());
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_LINEAR);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_S, GL_CLAMP_TO_EDGE);
+  glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_WRAP_T, GL_CLAMP_TO_EDGE);
+  glBindTexture(GL_TEXTURE_2D, 0);
+}
+
+void PointView::paintGL() {
+  glClearColor(kBackground.redF(), kBackground.greenF(), kBackground.blueF(), 1.f);
+  glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+  const QMatrix4x4 mvp = m_camera.mvp(size());
+  if (m_glReady && m_points > 0 && m_a) {
+    uploadAll();
+    m_spritesShown = decideSprites(mvp) && m_texture != 0;
+    glEnable(GL_PROGRAM_POINT_SIZE);
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    glDisable(GL_DEPTH_TEST);
+    m_program->bind();
+    m_program->setUniformValue("mvp", mvp);
+    m_program->setUniformValue("t", float(m_t));
+    m_program->setUniformValue("dotSize", dotPixels());
+    m_program->setUniformValue("spriteSize", float(spritePixels() * devicePixelRatioF()));
+    m_program->setUniformValue("sprites", m_spritesShown ? 1 : 0);
+    if (m_spritesShown) {
+      glActiveTexture(GL_TEXTURE0);
+      glBindTexture(GL_TEXTURE_2D, m_texture);
+      const int columns = std::max(1, m_sprite.width() / m_cellW);
+      m_program->setUniformValue("sheet", 0);
+      m_program->setUniformValue("columns", columns);
+      m_program->setUniformValue("cell", QVector2D(float(m_cellW) / float(m_sprite.width()),
+                                                   float(m_cellH) / float(m_sprite.height())));
+    }
+    m_vao->bind();
+    glDrawArrays(GL_POINTS, 0, GLsizei(m_points));
+    m_vao->release();
+    m_program->release();
+    glBindTexture(GL_TEXTURE_2D, 0);
+  }
+  drawOverlay(mvp);
+}
+
+void PointView::drawOverlay(const QMatrix4x4& mvp) {
+  if (m_picked < 0 && m_lasso.isEmpty()) return;
+  QPainter painter(this);
+  painter.setRenderHint(QPainter::Antialiasing);
+  const double ring =
+      m_spritesShown ? spritePixels() * 0.75 : dotPixels() / devicePixelRatioF() + 5;
+  painter.setBrush(Qt::NoBrush);
+  painter.setPen(QPen(QColor(230, 120, 20), 2));
+  for (std::int64_t n : m_neighbors)
+    if (isShown(n))
+      if (auto p = m_camera.toPixel(mvp, size(), position(n))) painter.drawEllipse(*p, ring, ring);
+  if (isShown(m_picked))
+    if (auto p = m_camera.toPixel(mvp, size(), position(m_picked))) {
+      painter.setPen(QPen(QColor(20, 20, 20), 3));
+      painter.drawEllipse(*p, ring + 3, ring + 3);
+    }
+  if (!m_lasso.isEmpty()) {
+    painter.setPen(QPen(QColor(30, 30, 30), 1.5, Qt::DashLine));
+    painter.setBrush(QColor(60, 120, 200, 40));
+    painter.drawPolygon(m_lasso);
+  }
+}
+
+double PointView::drawAndWait() {
+  makeCurrent();
+  QElapsedTimer timer;
+  timer.start();
+  paintGL();
+  glFinish();
+  const double ms = timer.nsecsElapsed() / 1e6;
+  doneCurrent();
+  return ms;
+}
+
+// ---- gestures ----
+
+void PointView::mousePressEvent(QMouseEvent* event) {
+  m_pressPos = m_lastPos = event->position();
+  m_dragButton = event->button();
+  m_dragged = false;
+  m_lassoing = event->button() == Qt::LeftButton &&
+               (m_tool == Tool::Lasso || (event->modifiers() & Qt::ShiftModifier));
+  if (m_lassoing) m_lasso = QPolygonF{m_pressPos};
+  event->accept();
+}
+
+void PointView::mouseMoveEvent(QMouseEvent* event) {
+  const QPointF pos = event->position();
+  if (m_dragButton == Qt::NoButton) return;
+  if ((pos - m_pressPos).manhattanLength() > 3) m_dragged = true;
+  if (m_lassoing) {
+    m_lasso << pos;
+    update();
+  } else if (m_dragButton == Qt::LeftButton && m_camera.threeD) {
+    m_camera.orbit(pos - m_lastPos);
+    update();
+    emit cameraChanged();
+  } else {
+    m_camera.pan(pos - m_lastPos, size());
+    update();
+    emit cameraChanged();
+  }
+  m_lastPos = pos;
+}
+
+void PointView::mouseReleaseEvent(QMouseEvent* event) {
+  if (event->button() != m_dragButton) return;
+  m_dragButton = Qt::NoButton;
+  if (m_lassoing) {
+    m_lassoing = false;
+    m_lasso << event->position();
+    if (m_dragged && m_lasso.size() >= 3) {
+      std::vector<std::uint8_t> inside = pointsInside(m_lasso);
+      if ((event->modifiers() & Qt::ControlModifier) && !m_selected.empty())
+        for (std::size_t i = 0; i < inside.size(); ++i) inside[i] |= m_selected[i];
+      m_lasso.clear();
+      setSelection(std::move(inside));
+      return;
+    }
+    m_lasso.clear();
+    update();
+  }
+  if (!m_dragged && event->button() == Qt::LeftButton) emit pointClicked(pickAt(event->position()));
+}
+
+void PointView::mouseDoubleClickEvent(QMouseEvent* event) {
+  m_camera.reset();
+  update();
+  emit cameraChanged();
+  event->accept();
+}
+
+void PointView::wheelEvent(QWheelEvent* event) {
+  const double steps = event->angleDelta().y() / 120.0;
+  if (steps == 0) return;
+  m_camera.zoomBy(std::pow(1.2, steps), event->position(), size());
+  update();
+  emit cameraChanged();
+}
+
+}  // namespace loom::studio
