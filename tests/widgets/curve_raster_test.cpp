@@ -45,6 +45,14 @@ Curves makeCurves(int runs, int points, int columns, double lo, double hi) {
   return c;
 }
 
+/// The plot as the widget shows it: replotted into its paint buffers, which paintEvent copies
+/// (QCustomPlot::toPixmap would draw with QCPPainter::pmNoCaching, which strokes lines
+/// another way).
+QImage shot(QCustomPlot& plot) {
+  plot.replot(QCustomPlot::rpImmediateRefresh);
+  return plot.grab().toImage().convertToFormat(QImage::Format_ARGB32_Premultiplied);
+}
+
 /// Pixels of `a` and `b` inside `rect` that differ by more than `tolerance` in a channel.
 int differing(const QImage& a, const QImage& b, const QRect& rect, int tolerance) {
   int n = 0;
@@ -64,6 +72,8 @@ void compareWithQCustomPlot(bool logY) {
   const double lo = 0, hi = 5000;
   QCustomPlot plot;
   plot.resize(900, 560);
+  plot.show();  // a hidden widget would lay out at another size
+  QVERIFY(QTest::qWaitForWindowExposed(&plot));
   plot.setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
   plot.xAxis->setRange(lo, hi);
   if (logY) {
@@ -78,7 +88,7 @@ void compareWithQCustomPlot(bool logY) {
   const Curves c = makeCurves(runs, 5000, rect.width(), lo, hi);
 
   // QCustomPlot's drawing: the background and axes alone, then with the graphs.
-  const QImage background = plot.toPixmap(plot.width(), plot.height()).toImage();
+  const QImage background = shot(plot);
   for (int r = 0; r < runs; ++r) {
     const CurveStyle style = curveStyle(c.colours[r], true);
     QCPGraph* raw = plot.addGraph();
@@ -95,7 +105,7 @@ void compareWithQCustomPlot(bool logY) {
       smooth->setScatterStyle(
           QCPScatterStyle(QCPScatterStyle::ssDisc, c.colours[r], c.colours[r], kMarkerSize));
   }
-  const QImage reference = plot.toPixmap(plot.width(), plot.height()).toImage();
+  const QImage reference = shot(plot);
   QCOMPARE(plot.axisRect()->rect(), rect);
 
   // The raster over the same background, at the axis rect's top - 1 (PlotFrame).
@@ -110,7 +120,7 @@ void compareWithQCustomPlot(bool logY) {
   for (int r = 0; r < runs; ++r) curves.append({&c.raw[r], &c.smoothed[r], c.colours[r]});
   const QImage raster = rasterizeCurves(frame, curves, true);
   QCOMPARE(raster.size(), rect.size());
-  QImage composed = background.convertToFormat(QImage::Format_ARGB32_Premultiplied);
+  QImage composed = background;
   {
     QPainter p(&composed);
     p.drawImage(QPoint(rect.left(), rect.top() - 1), raster);
@@ -187,17 +197,16 @@ class CurveRasterTest : public QObject {
           20000);
       QTRY_COMPARE_WITH_TIMEOUT(chart->drawsImage(), many, 10000);
       // Every run's colour is on the chart, drawn by the graphs or from the image.
-      chart->plot()->replot(QCustomPlot::rpImmediateRefresh);
-      const QImage shot = chart->plot()->toPixmap().toImage();
+      const QImage image = shot(*chart->plot());
       const QRect rect = chart->plot()->axisRect()->rect();
       for (int r = 0; r < store.count(); ++r) {
         const QRgb want = store.run(r).colour.rgb();
         bool seen = false;
         for (int y = rect.top(); y < rect.bottom() && !seen; ++y)
           for (int x = rect.left(); x < rect.right() && !seen; ++x)
-            seen = qAbs(qRed(shot.pixel(x, y)) - qRed(want)) <= 2 &&
-                   qAbs(qGreen(shot.pixel(x, y)) - qGreen(want)) <= 2 &&
-                   qAbs(qBlue(shot.pixel(x, y)) - qBlue(want)) <= 2;
+            seen = qAbs(qRed(image.pixel(x, y)) - qRed(want)) <= 2 &&
+                   qAbs(qGreen(image.pixel(x, y)) - qGreen(want)) <= 2 &&
+                   qAbs(qBlue(image.pixel(x, y)) - qBlue(want)) <= 2;
         QVERIFY2(seen, qPrintable(QStringLiteral("%1 runs: colour of %2 not drawn")
                                       .arg(runs)
                                       .arg(store.run(r).name)));

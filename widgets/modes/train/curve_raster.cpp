@@ -43,6 +43,20 @@ QPolygonF toPixels(const PlotFrame& frame, const XY& xy) {
     line[i] = QPointF(frame.xPixel(xy.x[i]), frame.yPixel(xy.y[i]));
   return line;
 }
+
+/// Strokes `line` as QCPGraph does with QCP::phFastPolylines (the charts' hint): one line per
+/// segment, its ends rounded to whole pixels when not antialiased (QCPPainter::drawLine), so
+/// the image has QCustomPlot's pixels (a polyline would round differently, and a faint pen's
+/// joints would not be drawn twice).
+void stroke(QPainter& painter, const QPolygonF& line, bool antialiased) {
+  for (qsizetype i = 1; i < line.size(); ++i) {
+    const QLineF segment(line[i - 1], line[i]);
+    if (antialiased)
+      painter.drawLine(segment);
+    else
+      painter.drawLine(segment.toLine());
+  }
+}
 }  // namespace
 
 QImage rasterizeCurves(const PlotFrame& frame, const QVector<RasterCurve>& curves, bool showRaw) {
@@ -59,12 +73,12 @@ QImage rasterizeCurves(const PlotFrame& frame, const QVector<RasterCurve>& curve
     painter.setBrush(Qt::NoBrush);
     if (showRaw && c.raw && c.raw->x.size() > 1) {
       painter.setPen(style.raw);
-      painter.drawPolyline(toPixels(frame, *c.raw));
+      stroke(painter, toPixels(frame, *c.raw), style.antialiased);
     }
     if (!c.smoothed || c.smoothed->x.isEmpty()) continue;
     const QPolygonF line = toPixels(frame, *c.smoothed);
     painter.setPen(style.smoothed);
-    if (line.size() > 1) painter.drawPolyline(line);
+    stroke(painter, line, style.antialiased);
     if (line.size() <= kMarkersUpTo) {  // as QCPScatterStyle::ssDisc (antialiased scatters)
       painter.setRenderHint(QPainter::Antialiasing, true);
       painter.setPen(QPen(c.colour));

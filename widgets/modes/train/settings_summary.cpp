@@ -51,7 +51,7 @@ SettingsSummary::SettingsSummary(Document* doc, QWidget* parent)
   connect(doc, &Document::trainingSettingsChanged, this, &SettingsSummary::refresh);
   connect(doc, &Document::modelReset, this, &SettingsSummary::refresh);
   connect(doc, &Document::graphChanged, this, [this] {
-    if (m_caption->isVisible() == hasModel()) refresh();  // the first node: the model's rows
+    if (m_caption->isHidden() != hasModel()) refresh();  // the first node: the model's rows
   });
   connect(doc, &Document::filePathChanged, this, &SettingsSummary::refresh);
   refresh();
@@ -70,7 +70,7 @@ void SettingsSummary::setRun(const QString& name, const QString& dir) {
 }
 
 QString SettingsSummary::source() const {
-  return m_caption->isVisible() ? m_caption->text() : QString();
+  return m_caption->isHidden() ? QString() : m_caption->text();
 }
 
 bool SettingsSummary::hasModel() const {
