@@ -2,7 +2,7 @@
 // the decimation worker draws must look like QCustomPlot's own drawing of the same curves
 // with the same pens (the reference: QCustomPlot's graphs, which draw charts of few runs), on
 // a linear and a log y axis; and a real chart over a real log directory switches to the image
-// above kAntialiasedRunsUpTo runs, with every run's colour in it.
+// above kAntialiasedRunsUpTo runs, with every run's colour in it, and redraws it for a zoom.
 #include "widgets/modes/train/curve_raster.h"
 
 #include <qcustomplot.h>
@@ -211,6 +211,18 @@ class CurveRasterTest : public QObject {
                                       .arg(runs)
                                       .arg(store.run(r).name)));
       }
+      if (!many) continue;
+      // A zoom (as the wheel does it: both axes) asks for a new image of the new ranges; the
+      // chart then no longer follows the data, and a double-click fits it again.
+      const int before = chart->updates();
+      chart->plot()->xAxis->setRange(100, 200);
+      chart->plot()->yAxis->setRange(0, 0.5);
+      QTRY_VERIFY_WITH_TIMEOUT(chart->updates() > before, 10000);
+      QVERIFY(chart->drawsImage());
+      QCOMPARE(chart->plot()->xAxis->range().lower, 100.0);
+      QCOMPARE(chart->plot()->yAxis->range().upper, 0.5);
+      const QImage zoomed = shot(*chart->plot());
+      QVERIFY(differing(zoomed, image, rect, 0) > 0);
     }
   }
 };
