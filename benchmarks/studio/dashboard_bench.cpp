@@ -8,7 +8,9 @@
 //      smoothing + decimation time;
 //   2. RUNS runs (default 100) of 10,000 points, listed and overlaid in one chart: time until
 //      all are listed with all points, the chart's replot, and the longest GUI-thread stall
-//      while they load and draw (tests/widgets/latency_probe.h: a 5 ms timer's worst gap).
+//      while they load and draw (tests/widgets/latency_probe.h: a 5 ms timer's worst gap),
+//      and the worker's time for that chart (smoothing, decimation and, above
+//      kAntialiasedRunsUpTo runs, drawing the curves into the image the chart blits).
 // Usage: loom_bench_dashboard [--points N] [--runs N] [--dir DIR]  (offscreen by default)
 #include <qcustomplot.h>
 #include <sys/resource.h>
@@ -24,6 +26,7 @@
 #include "engine/events/event_writer.h"
 #include "engine/events/log_dir_reader.h"
 #include "tests/widgets/latency_probe.h"
+#include "widgets/modes/train/decimator.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/train/scalar_chart.h"
 #include "widgets/modes/train/scalars_panel.h"
@@ -188,10 +191,35 @@ int main(int argc, char** argv) {
         },
         60'000);
     std::printf(
-        "%d runs listed with all points: %.3f s; overlaid: %d curves; longest GUI stall "
+        "%d runs listed with all points: %.3f s; overlaid: %d curves (%s); longest GUI stall "
         "%.1f ms; replot %.2f ms\n",
-        runs, listed, chart ? chart->plot()->graphCount() / 2 : 0, probe.worstMs(),
-        chart ? replotMs(chart->plot()) : -1.0);
+        runs, listed, chart ? chart->plot()->graphCount() / 2 : 0,
+        chart && chart->drawsImage() ? "drawn from the worker's image" : "drawn by the graphs",
+        probe.worstMs(), chart ? replotMs(chart->plot()) : -1.0);
+    if (chart) {
+      // The worker's share: the same request the chart sends, processed here.
+      DecimationRequest request;
+      request.columns = chart->plot()->axisRect()->width();
+      request.rasterize = runs > kAntialiasedRunsUpTo;
+      request.plotSize = chart->plot()->axisRect()->rect().size();
+      for (int i = 0; i < store.count(); ++i) {
+        const ScalarSeries& s = store.run(i).scalars[QStringLiteral("metric/0")];
+        request.curves.append({i, s.steps, s.walls, s.values, 0, store.run(i).colour});
+      }
+      Decimator worker;
+      std::vector<double> times;
+      for (int k = 0; k < 5; ++k) {
+        QElapsedTimer w;
+        w.start();
+        worker.process(request);
+        times.push_back(w.nsecsElapsed() / 1e6);
+      }
+      std::sort(times.begin(), times.end());
+      std::printf("worker for that chart (%d curves, %s): %.1f ms (median of 5)\n",
+                  int(request.curves.size()),
+                  request.rasterize ? "EMA, decimation, image" : "EMA, decimation",
+                  times[times.size() / 2]);
+    }
   }
   return 0;
 }

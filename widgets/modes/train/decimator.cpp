@@ -34,6 +34,24 @@ void extendY(const XY& xy, double& lo, double& hi) {
 }
 }  // namespace
 
+void fitRanges(double lo, double hi, double yMin, double yMax, bool logY,
+               DecimationResult& result) {
+  result.found =
+      std::isfinite(lo) && std::isfinite(hi) && std::isfinite(yMin) && std::isfinite(yMax);
+  if (!result.found) return;
+  const double pad = hi > lo ? 0 : 0.5;
+  result.xLo = lo - pad;
+  result.xHi = hi + pad;
+  if (logY) {
+    result.yLo = std::max(yMin, 1e-12) * 0.9;
+    result.yHi = yMax * 1.1;
+  } else {
+    const double margin = (yMax - yMin) * 0.05 + (yMax == yMin ? 0.5 : 0);
+    result.yLo = yMin - margin;
+    result.yHi = yMax + margin;
+  }
+}
+
 void Decimator::process(const DecimationRequest& request) {
   DecimationResult result;
   result.chart = request.chart;
@@ -54,6 +72,7 @@ void Decimator::process(const DecimationRequest& request) {
   result.lo = lo;
   result.hi = hi;
   result.curves.reserve(request.curves.size());
+  double yLo = NAN, yHi = NAN;  // raw and smoothed: what the chart's y axis fits
   for (int i = 0; i < request.curves.size(); ++i) {
     DecimationResult::Curve out;
     out.run = request.curves[i].run;
@@ -65,7 +84,32 @@ void Decimator::process(const DecimationRequest& request) {
       out.smoothed = decimateMinMax(xs[i], smooth, lo, hi, request.columns);
     }
     extendY(out.raw, result.yMin, result.yMax);
+    extendY(out.raw, yLo, yHi);
+    extendY(out.smoothed, yLo, yHi);
     result.curves.append(std::move(out));
+  }
+  if (request.fit) {
+    fitRanges(lo, hi, yLo, yHi, request.logY, result);
+  } else {
+    result.xLo = request.lo;
+    result.xHi = request.hi;
+    result.yLo = request.yLo;
+    result.yHi = request.yHi;
+    result.found = true;
+  }
+  if (request.rasterize && result.found) {
+    result.frame.size = request.plotSize;
+    result.frame.devicePixelRatio = request.devicePixelRatio;
+    result.frame.xLo = result.xLo;
+    result.frame.xHi = result.xHi;
+    result.frame.yLo = result.yLo;
+    result.frame.yHi = result.yHi;
+    result.frame.logY = request.logY;
+    QVector<RasterCurve> curves;
+    curves.reserve(result.curves.size());
+    for (int i = 0; i < result.curves.size(); ++i)
+      curves.append({&result.curves[i].raw, &result.curves[i].smoothed, request.curves[i].colour});
+    result.image = rasterizeCurves(result.frame, curves, request.showRaw);
   }
   emit decimated(result);
 }

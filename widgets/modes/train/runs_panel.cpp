@@ -103,7 +103,17 @@ RunsPanel::RunsPanel(RunStore* store, QWidget* parent)
   connect(store, &RunStore::runsReset, this, [this] {
     m_dir->setText(m_store->logDir().isEmpty() ? tr("No log directory") : m_store->logDir());
     m_dir->setToolTip(m_store->logDir());
+    emit currentRunChanged(currentRun());
   });
+  connect(store, &RunStore::runAdded, this, [this] { emit currentRunChanged(currentRun()); });
+  connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+          [this] { emit currentRunChanged(currentRun()); });
+}
+
+int RunsPanel::currentRun() const {
+  QModelIndex index = m_table->currentIndex();
+  if (!index.isValid()) index = m_proxy->index(0, 0);
+  return index.isValid() ? m_proxy->mapToSource(index).row() : -1;
 }
 
 void RunsPanel::showProblem(const QString& problem) {

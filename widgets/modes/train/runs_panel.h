@@ -30,11 +30,15 @@ class RunsPanel : public QWidget {
   RunListModel* model() const { return m_model; }
   /// Checked runs whose name matches the filter (RunStore indices).
   QSet<int> visibleRuns() const;
+  /// The run of the table's current row, or else the first row's (RunStore index; -1: none).
+  int currentRun() const;
   /// The runs table with hyperparameters and final metrics, as CSV.
   bool exportCsv(const QString& path, QString* error = nullptr) const;
 
  signals:
   void visibleRunsChanged(const QSet<int>& runs);
+  /// currentRun() may have changed (a click, new runs, another log directory).
+  void currentRunChanged(int run);
 
  private:
   void chooseLogDir();

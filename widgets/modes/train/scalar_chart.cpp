@@ -15,14 +15,55 @@ namespace loom::studio {
 
 namespace {
 std::atomic<quint64> g_nextChartId{1};
-/// Above this many runs a chart draws 1 px lines without antialiasing (onDecimated).
-constexpr int kAntialiasedRunsUpTo = 10;
 
 QString formatValue(double v) {
   if (!std::isfinite(v)) return QString::number(v);
   return QString::number(v, 'g', 5);
 }
 }  // namespace
+
+/// The curves of a chart of many runs: the worker's image (curve_raster.h), drawn in the axis
+/// rect. When the axes moved since it was drawn (a drag or zoom whose new image is still on
+/// the way), it is stretched onto the ranges it was drawn for.
+class CurveImage : public QCPLayerable {
+ public:
+  explicit CurveImage(QCustomPlot* plot) : QCPLayerable(plot) {}
+
+  void set(const QImage& image, const PlotFrame& frame) {
+    m_image = image;
+    m_frame = frame;
+  }
+  const QImage& image() const { return m_image; }
+  const PlotFrame& frame() const { return m_frame; }
+
+ protected:
+  void applyDefaultAntialiasingHint(QCPPainter* painter) const override {
+    painter->setAntialiasing(false);
+  }
+  QRect clipRect() const override { return mParentPlot->axisRect()->rect(); }
+  void draw(QCPPainter* painter) override {
+    if (m_image.isNull()) return;
+    const QRect rect = mParentPlot->axisRect()->rect();
+    const QCPAxis* x = mParentPlot->xAxis;
+    const QCPAxis* y = mParentPlot->yAxis;
+    const QRectF target(QPointF(x->coordToPixel(m_frame.xLo), y->coordToPixel(m_frame.yHi)),
+                        QPointF(x->coordToPixel(m_frame.xHi), y->coordToPixel(m_frame.yLo)));
+    // Row 0 of the image is the rect's top - 1 (PlotFrame). Unmoved axes: a plain blit.
+    const QRectF unmoved(QPointF(rect.left(), rect.top() - 1), QSizeF(m_frame.size));
+    const bool same = std::abs(target.left() - unmoved.left()) < 1e-3 &&
+                      std::abs(target.top() - unmoved.top()) < 1e-3 &&
+                      std::abs(target.width() - unmoved.width()) < 1e-3 &&
+                      std::abs(target.height() - unmoved.height()) < 1e-3;
+    if (same)
+      painter->drawImage(unmoved.topLeft().toPoint(), m_image);
+    else
+      painter->drawImage(target, m_image);
+  }
+
+ private:
+  QImage m_image;
+  PlotFrame m_frame;
+};
 
 ScalarChart::ScalarChart(RunStore* store, const QString& tag, QWidget* parent)
     : QWidget(parent),
@@ -47,6 +88,7 @@ ScalarChart::ScalarChart(RunStore* store, const QString& tag, QWidget* parent)
   m_plot->xAxis->grid()->setSubGridVisible(false);
   m_plot->yAxis->grid()->setSubGridVisible(false);
 
+  m_curveImage = new CurveImage(m_plot);  // before the items: they draw over it
   m_cursor = new QCPItemStraightLine(m_plot);
   m_cursor->setPen(QPen(QColor(0, 0, 0, 80), 1, Qt::DashLine));
   m_cursor->setVisible(false);
@@ -60,10 +102,19 @@ ScalarChart::ScalarChart(RunStore* store, const QString& tag, QWidget* parent)
   m_readout->setPen(QPen(QColor(0, 0, 0, 60)));
   m_readout->setVisible(false);
 
-  connect(m_plot->xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
-    if (m_settingRange) return;
-    m_userZoomed = true;
-    refresh();
+  // A drag or zoom of either axis stops the chart following the data (double-click fits).
+  for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis})
+    connect(axis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+      if (m_settingRange) return;
+      m_userZoomed = true;
+      refresh();
+    });
+  // The axis rect changes size when the tick labels do (a new y range): an image drawn for
+  // the old size would be stretched, so a new one is asked for.
+  connect(m_plot, &QCustomPlot::afterReplot, this, [this] {
+    if (!m_curveImage->image().isNull() &&
+        m_curveImage->frame().size != m_plot->axisRect()->rect().size())
+      refresh();
   });
   connect(m_plot, &QCustomPlot::mouseMove, this, &ScalarChart::hover);
   connect(m_plot, &QCustomPlot::mouseDoubleClick, this, [this] { fitX(); });
@@ -74,9 +125,14 @@ ScalarChart::ScalarChart(RunStore* store, const QString& tag, QWidget* parent)
   connect(store, &RunStore::runsReset, this, [this] { refresh(); });
 }
 
+bool ScalarChart::drawsImage() const {
+  return !m_curveImage->image().isNull();
+}
+
 void ScalarChart::setSettings(const ChartSettings& settings) {
   const bool axisChanged = settings.x != m_settings.x;
   m_settings = settings;
+  m_settingRange = true;  // a new scale or ticker may move the ranges: not the user's zoom
   m_plot->yAxis->setScaleType(settings.logY ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
   if (settings.logY)
     m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
@@ -91,6 +147,7 @@ void ScalarChart::setSettings(const ChartSettings& settings) {
     m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTicker>::create());
     m_plot->xAxis->setLabel(settings.x == XAxisKind::Step ? tr("step") : tr("relative time (s)"));
   }
+  m_settingRange = false;
   if (axisChanged) m_userZoomed = false;
   refresh();
 }
@@ -127,6 +184,7 @@ DecimationRequest::Curve ScalarChart::curveFor(int run) const {
   c.walls = it->walls;
   c.values = it->values;
   c.wallOrigin = std::isfinite(r.startWall) ? r.startWall : 0;
+  c.colour = r.colour;
   return c;
 }
 
@@ -137,6 +195,9 @@ void ScalarChart::send() {
   request.fit = !m_userZoomed;
   request.lo = m_plot->xAxis->range().lower;
   request.hi = m_plot->xAxis->range().upper;
+  request.yLo = m_plot->yAxis->range().lower;
+  request.yHi = m_plot->yAxis->range().upper;
+  request.logY = m_settings.logY;
   request.x = m_settings.x;
   request.columns = std::max(16, m_plot->axisRect()->width());
   request.smoothing = m_settings.smoothing;
@@ -144,6 +205,11 @@ void ScalarChart::send() {
   request.window = m_settings.window;
   for (int i = 0; i < m_store->count(); ++i)
     if (shows(i) && m_store->run(i).scalars.contains(m_tag)) request.curves.append(curveFor(i));
+  // Many runs: the worker also draws the curves (curve_raster.h), the GUI thread blits them.
+  request.rasterize = request.curves.size() > kAntialiasedRunsUpTo;
+  request.plotSize = m_plot->axisRect()->rect().size();
+  request.devicePixelRatio = m_plot->devicePixelRatioF();
+  request.showRaw = m_settings.showRaw;
   m_inFlight = true;
   m_dirty = false;
   emit requestDecimation(request);
@@ -153,35 +219,34 @@ void ScalarChart::onDecimated(const DecimationResult& result) {
   if (result.chart != m_id) return;
   m_inFlight = false;
   if (result.generation == m_generation) {
-    // Two graphs per run (raw, then smoothed), reused across updates.
+    // Two graphs per run (raw, then smoothed), reused across updates. With many runs they
+    // are hidden and hold the data for the readout; the worker's image shows the curves.
     const int needed = 2 * result.curves.size();
     while (m_plot->graphCount() > needed) m_plot->removeGraph(m_plot->graphCount() - 1);
     while (m_plot->graphCount() < needed) m_plot->addGraph()->setAdaptiveSampling(false);
     m_pointsDrawn = 0;
-    // Many runs overlaid: 1 px lines without antialiasing (QPainter's fast path). Antialiased
-    // 2 px pens cost ~20x more per segment, which made a 100-run chart replot in ~360 ms.
     const bool many = result.curves.size() > kAntialiasedRunsUpTo;
+    const bool imaged = many && !result.image.isNull();
+    m_curveImage->set(imaged ? result.image : QImage(), result.frame);
     for (int i = 0; i < result.curves.size(); ++i) {
       const DecimationResult::Curve& c = result.curves[i];
       const QColor colour =
           c.run < m_store->count() ? m_store->run(c.run).colour : QColor(Qt::gray);
+      const CurveStyle style = curveStyle(colour, many);
       QCPGraph* raw = m_plot->graph(2 * i);
       QCPGraph* smooth = m_plot->graph(2 * i + 1);
-      QColor faint = colour;
-      faint.setAlpha(60);
-      raw->setPen(QPen(faint, 1));
-      raw->setAntialiased(!many);
-      smooth->setAntialiased(!many);
-      raw->setVisible(m_settings.showRaw);
+      raw->setPen(style.raw);
+      raw->setAntialiased(style.antialiased);
+      smooth->setAntialiased(style.antialiased);
+      raw->setVisible(m_settings.showRaw && !imaged);
+      smooth->setVisible(!imaged);
       raw->setData(c.raw.x, c.raw.y, true);
-      smooth->setPen(QPen(colour, many ? 1 : 2));
+      smooth->setPen(style.smoothed);
       smooth->setData(c.smoothed.x, c.smoothed.y, true);
-      // A line needs two points: a curve of a few (the test accuracy, per-epoch values) also
-      // gets markers, so a single point is seen at all.
-      constexpr qsizetype kMarkersUpTo = 32;
-      smooth->setScatterStyle(c.smoothed.x.size() <= kMarkersUpTo
-                                  ? QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, 6)
-                                  : QCPScatterStyle(QCPScatterStyle::ssNone));
+      smooth->setScatterStyle(
+          c.smoothed.x.size() <= kMarkersUpTo
+              ? QCPScatterStyle(QCPScatterStyle::ssDisc, colour, colour, kMarkerSize)
+              : QCPScatterStyle(QCPScatterStyle::ssNone));
       smooth->setName(c.run < m_store->count() ? m_store->run(c.run).name : QString());
       smooth->setProperty("run", c.run);
       m_pointsDrawn += c.raw.x.size() + c.smoothed.x.size();
@@ -191,23 +256,7 @@ void ScalarChart::onDecimated(const DecimationResult& result) {
       const double pad = result.hi > result.lo ? 0 : 0.5;
       m_plot->xAxis->setRange(result.lo - pad, result.hi + pad);
     }
-    if (!m_userZoomed) {
-      bool found = false;
-      QCPRange y = m_plot->graphCount() ? m_plot->graph(0)->getValueRange(found) : QCPRange();
-      for (int g = 1; g < m_plot->graphCount(); ++g) {
-        bool f = false;
-        const QCPRange r = m_plot->graph(g)->getValueRange(f);
-        if (f) y = found ? QCPRange(std::min(y.lower, r.lower), std::max(y.upper, r.upper)) : r;
-        found = found || f;
-      }
-      if (found) {
-        const double margin = (y.upper - y.lower) * 0.05 + (y.upper == y.lower ? 0.5 : 0);
-        if (m_settings.logY)
-          m_plot->yAxis->setRange(std::max(y.lower, 1e-12) * 0.9, y.upper * 1.1);
-        else
-          m_plot->yAxis->setRange(y.lower - margin, y.upper + margin);
-      }
-    }
+    if (!m_userZoomed && result.found) m_plot->yAxis->setRange(result.yLo, result.yHi);
     m_settingRange = false;
     ++m_updates;
     m_plot->replot(QCustomPlot::rpQueuedReplot);

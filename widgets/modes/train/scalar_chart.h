@@ -7,6 +7,11 @@
 // thread; the result comes back by queued connection (onDecimated) and the chart calls a
 // queued replot. While a request is in flight further changes only mark it dirty, so a fast
 // stream of points costs one request at a time.
+//
+// Up to kAntialiasedRunsUpTo runs the chart's QCustomPlot graphs draw the curves. With more,
+// the worker also rasterizes them (curve_raster.h) and the chart blits that image; the graphs
+// stay, hidden, with the decimated data (the readout reads them). A drag or zoom of either
+// axis stops the chart following the data; double-click fits it again.
 #pragma once
 
 #include <QPair>
@@ -25,6 +30,7 @@ class QLabel;
 namespace loom::studio {
 
 class RunStore;
+class CurveImage;
 
 struct ChartSettings {
   XAxisKind x = XAxisKind::Step;
@@ -55,6 +61,9 @@ class ScalarChart : public QWidget {
   int updates() const { return m_updates; }
   /// Points drawn in total (raw + smoothed), after decimation.
   int pointsDrawn() const { return m_pointsDrawn; }
+  /// Whether the curves are drawn from the worker's image (more than kAntialiasedRunsUpTo
+  /// runs) rather than by the graphs.
+  bool drawsImage() const;
   /// The readout text at plot x coordinate `x` (what hovering shows).
   QString readoutAt(double x) const;
 
@@ -80,6 +89,7 @@ class ScalarChart : public QWidget {
   QString m_tag;
   quint64 m_id;
   QCustomPlot* m_plot;
+  CurveImage* m_curveImage = nullptr;  ///< owned by m_plot
   QCPItemText* m_readout = nullptr;
   QCPItemStraightLine* m_cursor = nullptr;
   ChartSettings m_settings;

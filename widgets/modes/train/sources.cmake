@@ -5,6 +5,8 @@ target_link_libraries(loom_widgets PUBLIC QCustomPlotQt6::QCustomPlotQt6)
 target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/confusion_panel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/confusion_panel.h
+  ${CMAKE_CURRENT_LIST_DIR}/curve_raster.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/curve_raster.h
   ${CMAKE_CURRENT_LIST_DIR}/decimator.cpp
   ${CMAKE_CURRENT_LIST_DIR}/decimator.h
   ${CMAKE_CURRENT_LIST_DIR}/histograms_panel.cpp

@@ -69,6 +69,12 @@ TrainMode::TrainMode(const ModeContext& context, QObject* parent)
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_histograms, &HistogramsPanel::setVisibleRuns);
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_images, &ImagesPanel::setVisibleRuns);
   connect(m_runs, &RunsPanel::visibleRunsChanged, m_confusion, &ConfusionPanel::setVisibleRuns);
+  // With no model open, the settings panel shows the current run's (SettingsSummary).
+  connect(m_runs, &RunsPanel::currentRunChanged, this, [this](int run) {
+    const bool known = run >= 0 && run < runs()->count();
+    m_settings->setRun(known ? runs()->run(run).name : QString(),
+                       known ? runs()->run(run).dir : QString());
+  });
   // New runs go where the dashboard looks: a log directory opened (--logdir, File → Open Log
   // Directory, the Runs panel) becomes the one Start writes into, so starting keeps the runs
   // on screen instead of switching the dashboard to ./runs.
