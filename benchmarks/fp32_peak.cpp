@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "dnnl_sgemm failed\n");
       return 1;
     }
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (r > 0) best = std::min(best, s);
   }
   const double gflops = 2.0 * static_cast<double>(n) * n * n / best / 1e9;

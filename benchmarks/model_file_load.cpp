@@ -16,7 +16,8 @@ double bestLoadSeconds(const std::string& path, int repeats, std::size_t* values
   for (int i = 0; i < repeats; ++i) {
     const auto start = std::chrono::steady_clock::now();
     auto model = loom::loadModel(path);
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (!model) {
       std::fprintf(stderr, "%s\n", model.status().message().c_str());
       std::exit(1);

@@ -26,7 +26,9 @@ constexpr std::array kFlags{
     StudioFlagSpec{ScreenshotDelay, "screenshot-delay", "MS",
                    "Wait MS milliseconds (default 400) before --screenshot grabs.",
                    FlagUse::TestsAndScreenshots},
-    StudioFlagSpec{Mode, "mode", "ID", "Make mode ID (design, train) current after the start.",
+    StudioFlagSpec{Mode, "mode", "ID",
+                   "Make mode ID current after the start: design, train, export, inspect or "
+                   "embeddings (the mode bar, widgets/modes/sources.cmake).",
                    FlagUse::TestsAndScreenshots},
     StudioFlagSpec{Tab, "tab", "NAME", "Train mode: show the dashboard tab NAME (e.g. Scalars).",
                    FlagUse::TestsAndScreenshots},

@@ -125,7 +125,10 @@ Expected<std::string> sbatchScript(const LaunchRequest& r, const std::string& jo
       "#!/bin/bash\n# Written by loom launch --sbatch-script (docs/distributed.md).\n";
   script += "#SBATCH --job-name=" + jobName + "\n";
   script += "#SBATCH --ntasks=" + std::to_string(r.ranks) + "\n";
-  if (!output.empty()) script += "#SBATCH --output=" + output + "\n";
+  // sbatch reads #SBATCH lines without a shell: a path with spaces or shell characters would
+  // be cut there, so such a path is given to srun's --output in the quoted command instead.
+  const bool plainOutput = output.find_first_of(" \t\"'\\;$`&|<>()*?[]{}#~!") == std::string::npos;
+  if (!output.empty() && plainOutput) script += "#SBATCH --output=" + output + "\n";
   script += "set -euo pipefail\nexec";
   for (const std::string& a : argv) script += " " + shellQuote(a);
   return script + "\n";

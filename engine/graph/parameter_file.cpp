@@ -42,8 +42,9 @@ Status checkPlainName(const std::string& name, const std::string& modelPath) {
   if (name.empty()) return Status(ErrorCode::InvalidArgument, where + " is empty");
   if (name.find('/') != std::string::npos || name.find('\\') != std::string::npos)
     return Status(ErrorCode::InvalidArgument,
-                  where + " has a directory part: a parameter file must lie beside the model "
-                          "file, named without a path");
+                  where +
+                      " has a directory part: a parameter file must lie beside the model "
+                      "file, named without a path");
   if (name == "." || name == ".." || name.find('\0') != std::string::npos)
     return Status(ErrorCode::InvalidArgument, where + " is not a file name");
   return Status::ok();
@@ -54,8 +55,7 @@ Expected<Tensor> tensorFromProto(const pb::TensorData& t, const std::string& whe
   const auto elements = checkedNumElements(dims);
   if (!elements || *elements != t.values_size())
     return dataCorrupt(where + ": parameter \"" + printable(t.name()) + "\" has dims " +
-                       dimsToString(dims) + " but " + std::to_string(t.values_size()) +
-                       " values");
+                       dimsToString(dims) + " but " + std::to_string(t.values_size()) + " values");
   Tensor tensor(dims);
   if (t.values_size() > 0)
     std::memcpy(tensor.f32(), t.values().data(), sizeof(float) * t.values_size());
@@ -105,8 +105,8 @@ Expected<std::map<std::string, Tensor>> decodeParameterFile(const std::string& b
   const std::uint32_t stored = load<std::uint32_t>(bytes, bytes.size() - kTrailerBytes);
   const std::uint32_t actual = crc32c(bytes.data(), bytes.size() - kTrailerBytes);
   if (stored != actual)
-    return dataCorrupt(where + " fails its CRC-32C check (stored " + hex8(stored) +
-                       ", computed " + hex8(actual) + "): the file is damaged");
+    return dataCorrupt(where + " fails its CRC-32C check (stored " + hex8(stored) + ", computed " +
+                       hex8(actual) + "): the file is damaged");
   if (expected && expected->crc32c() != stored)
     return Status(ErrorCode::ModelMismatch,
                   where + " is intact but is not the file this model was saved with (CRC-32C " +
@@ -118,8 +118,8 @@ Expected<std::map<std::string, Tensor>> decodeParameterFile(const std::string& b
                        std::to_string(kParameterFileFormatVersion) + "); update Loom");
   const auto payloadBytes = load<std::uint64_t>(bytes, sizeof kMagic + 4);
   if (payloadBytes != bytes.size() - kHeaderBytes - kTrailerBytes)
-    return dataCorrupt(where + " claims a " + std::to_string(payloadBytes) +
-                       "-byte payload in a " + std::to_string(bytes.size()) + "-byte file");
+    return dataCorrupt(where + " claims a " + std::to_string(payloadBytes) + "-byte payload in a " +
+                       std::to_string(bytes.size()) + "-byte file");
   // Protobuf's binary parser takes an int size; a payload this large is refused here.
   if (payloadBytes > static_cast<std::uint64_t>(INT32_MAX))
     return unsupported(where + ": parameter payloads above 2 GiB are not supported");
@@ -147,12 +147,14 @@ Expected<std::map<std::string, Tensor>> readParameterFile(const pb::ParameterFil
   const std::string where = "parameter file \"" + sidecar.string() + "\" (of " + modelPath + ")";
   struct stat st {};
   if (::lstat(sidecar.c_str(), &st) != 0)
-    return notFound(where + " does not exist: a model file and its .params file travel "
-                            "together");
+    return notFound(where +
+                    " does not exist: a model file and its .params file travel "
+                    "together");
   if (S_ISLNK(st.st_mode))
     return Status(ErrorCode::InvalidArgument,
-                  where + " is a symbolic link; parameter files are read only as regular files "
-                          "beside the model");
+                  where +
+                      " is a symbolic link; parameter files are read only as regular files "
+                      "beside the model");
   if (static_cast<std::uint64_t>(st.st_size) != reference.bytes())
     return dataCorrupt(where + " has " + std::to_string(st.st_size) +
                        " bytes, the model file says " + std::to_string(reference.bytes()) +

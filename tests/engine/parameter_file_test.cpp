@@ -3,6 +3,8 @@
 // replaces only the file the old text referenced; every kind of damage or hostile reference is
 // refused with a message that names the files. The bytes are also read by an independent
 // Python reader (tests/python/check_parameter_file.py, ctest cli_parameter_file_*).
+#include "engine/graph/parameter_file.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -14,7 +16,6 @@
 #include "engine/core/crc32c.h"
 #include "engine/core/file_util.h"
 #include "engine/graph/model.h"
-#include "engine/graph/parameter_file.h"
 #include "tests/support/tiny_models.h"
 
 namespace loom {
@@ -72,8 +73,8 @@ class ParameterFileTest : public ::testing::Test {
     std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
   }
   // Replaces the text's parameter_file reference (path, bytes, crc32c).
-  void rewriteReference(const std::string& model, const std::string& newPath,
-                        std::uint64_t bytes, std::uint32_t crc) {
+  void rewriteReference(const std::string& model, const std::string& newPath, std::uint64_t bytes,
+                        std::uint32_t crc) {
     std::string text = *readFile(path(model));
     const auto at = text.find("parameter_file {");
     ASSERT_NE(at, std::string::npos);
@@ -149,7 +150,8 @@ TEST_F(ParameterFileTest, AResaveRemovesOnlyTheFileTheOldTextReferenced) {
   EXPECT_TRUE(fs::exists(path("m.loom.0badf00d.params"))) << "an unrelated file was removed";
   auto back = loadModel(path("m.loom"));
   ASSERT_TRUE(back) << back.status().message();
-  EXPECT_EQ(back->parameters.at("hidden.bias").f32()[3], m_model.parameters["hidden.bias"].f32()[3]);
+  EXPECT_EQ(back->parameters.at("hidden.bias").f32()[3],
+            m_model.parameters["hidden.bias"].f32()[3]);
 }
 
 TEST_F(ParameterFileTest, AModelWithoutParametersIsTextOnly) {
@@ -192,9 +194,9 @@ TEST_F(ParameterFileTest, ReferencesOutsideTheModelsDirectoryAreRefusedUnread) {
   fs::create_directories(m_dir / "sub");
   writeBytes(path("sub/p.params"), bytes);
   writeBytes((m_dir.parent_path() / "loom_params_outside.params").string(), bytes);
-  for (const std::string ref : {std::string("../loom_params_outside.params"),
-                                (m_dir / "sub/p.params").string(), std::string("sub/p.params"),
-                                std::string(".."), std::string("")}) {
+  for (const std::string ref :
+       {std::string("../loom_params_outside.params"), (m_dir / "sub/p.params").string(),
+        std::string("sub/p.params"), std::string(".."), std::string("")}) {
     rewriteReference("m.loom", ref, bytes.size(), crc);
     const Status s = loadError("m.loom");
     EXPECT_EQ(s.code(), ErrorCode::InvalidArgument) << ref << ": " << s.message();
@@ -297,8 +299,7 @@ TEST_F(ParameterFileTest, TextWithBothFormsOrAReferenceWithoutAFileIsRefused) {
   EXPECT_EQ(parsed.status().code(), ErrorCode::InvalidArgument);
   EXPECT_NE(parsed.status().message().find("was not read from a file"), std::string::npos);
 
-  writeBytes(path("both.loom"),
-             text + "parameter { name: \"logits.bias\" dims: 1 values: 0.5 }\n");
+  writeBytes(path("both.loom"), text + "parameter { name: \"logits.bias\" dims: 1 values: 0.5 }\n");
   const Status s = loadError("both.loom");
   EXPECT_EQ(s.code(), ErrorCode::ParseError);
   EXPECT_NE(s.message().find("both parameter blocks and a parameter_file"), std::string::npos)
