@@ -75,25 +75,9 @@ Expected<std::vector<ExplainInput>> testSamples(const Model& model, std::int64_t
                            std::to_string(first) + ": the test set " + data->source + " has " +
                            std::to_string(data->size()) + " samples");
   classNames = data->classNames;
-  const Dims sample(data->images.dims().begin() + 1, data->images.dims().end());
-  const std::int64_t per = numElements(sample), c = sample[0], plane = per / c;
   std::vector<ExplainInput> out;
-  for (std::int64_t i = first; i < first + n; ++i) {
-    ExplainInput in;
-    in.name = "test_" + std::to_string(i);
-    in.label = data->labels.data<std::int64_t>()[i];
-    in.display = Tensor(sample, DType::U8);
-    std::memcpy(in.display.raw(), data->images.data<std::uint8_t>() + i * per,
-                static_cast<size_t>(per));
-    in.x = Tensor(sample);
-    for (std::int64_t k = 0; k < per; ++k) {
-      const size_t ch = static_cast<size_t>(k / plane);
-      const double m = norm.mean[std::min(ch, norm.mean.size() - 1)];
-      const double s = norm.std[std::min(ch, norm.std.size() - 1)];
-      in.x.f32()[k] = static_cast<float>((in.display.data<std::uint8_t>()[k] / 255.0 - m) / s);
-    }
-    out.push_back(std::move(in));
-  }
+  for (std::int64_t i = first; i < first + n; ++i)
+    out.push_back(explainInputFromImages(data->images, data->labels, i, norm.mean, norm.std));
   return out;
 }
 

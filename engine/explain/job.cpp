@@ -21,6 +21,26 @@ namespace loom {
 
 namespace fs = std::filesystem;
 
+ExplainInput explainInputFromImages(const Tensor& images, const Tensor& labels, std::int64_t i,
+                                    const std::vector<double>& mean,
+                                    const std::vector<double>& std) {
+  const Dims sample(images.dims().begin() + 1, images.dims().end());
+  const std::int64_t per = numElements(sample), plane = per / sample[0];
+  ExplainInput in;
+  in.name = "test_" + std::to_string(i);
+  in.label = labels.data<std::int64_t>()[i];
+  in.display = Tensor(sample, DType::U8);
+  std::memcpy(in.display.raw(), images.data<std::uint8_t>() + i * per, static_cast<size_t>(per));
+  in.x = Tensor(sample);
+  for (std::int64_t k = 0; k < per; ++k) {
+    const size_t ch = static_cast<size_t>(k / plane);
+    const double m = mean[std::min(ch, mean.size() - 1)];
+    const double s = std[std::min(ch, std.size() - 1)];
+    in.x.f32()[k] = static_cast<float>((in.display.data<std::uint8_t>()[k] / 255.0 - m) / s);
+  }
+  return in;
+}
+
 Expected<ExplainInput> readExplainImage(const std::string& path, const Dims& sample,
                                         const std::vector<double>& mean,
                                         const std::vector<double>& std) {

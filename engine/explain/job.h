@@ -51,6 +51,13 @@ Expected<ExplainInput> readExplainImage(const std::string& path, const Dims& sam
                                         const std::vector<double>& mean,
                                         const std::vector<double>& std);
 
+/// Sample `i` of a U8 image data set (`images` [N, C, H, W], `labels` I64 [N]) as an
+/// ExplainInput named "test_<i>", normalised per channel by (pixel / 255 - mean) / std (the
+/// last mean/std value serves channels beyond the list). The caller checks `i` is in range.
+ExplainInput explainInputFromImages(const Tensor& images, const Tensor& labels, std::int64_t i,
+                                    const std::vector<double>& mean,
+                                    const std::vector<double>& std);
+
 /// Progress in units of (image, method) pairs.
 struct ExplainProgress {
   std::int64_t done = 0, total = 0;

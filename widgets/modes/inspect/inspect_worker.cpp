@@ -40,23 +40,7 @@ struct InspectWorker::State {
 
   /// Test sample `i` as the engine's explanation input (normalised like the model's data).
   ExplainInput input(int i) const {
-    const auto& dims = data->images.dims();
-    const Dims sample(dims.begin() + 1, dims.end());
-    const std::int64_t per = numElements(sample), plane = per / sample[0];
-    ExplainInput in;
-    in.name = "test_" + std::to_string(i);
-    in.label = data->labels.data<std::int64_t>()[i];
-    in.display = Tensor(sample, DType::U8);
-    std::memcpy(in.display.raw(), data->images.data<std::uint8_t>() + i * per,
-                static_cast<size_t>(per));
-    in.x = Tensor(sample);
-    for (std::int64_t k = 0; k < per; ++k) {
-      const size_t ch = static_cast<size_t>(k / plane);
-      const double m = norm.mean[std::min(ch, norm.mean.size() - 1)];
-      const double s = norm.std[std::min(ch, norm.std.size() - 1)];
-      in.x.f32()[k] = static_cast<float>((in.display.data<std::uint8_t>()[k] / 255.0 - m) / s);
-    }
-    return in;
+    return explainInputFromImages(data->images, data->labels, i, norm.mean, norm.std);
   }
 };
 
