@@ -15,7 +15,7 @@ common=(--threads 1 --max-steps 40 --train-limit 2000 --validation-fraction 0.1 
 [[ ! -e $work/trace.json ]] || fail "a 2-rank run wrote trace.json instead of trace.rankR.json"
 "$python" "$here/check_timeline.py" "$work/trace" "$work/np2" 2 40
 one=("${common[@]}")
-one[2]=5  # --max-steps 40 -> 5 (the option may be given once)
+one[3]=5  # --max-steps 40 -> 5 (the option may be given once)
 "$loom" train "$model" "${one[@]}" --run-dir "$work/np1" --timeline "$work/one.json" \
   >"$work/np1.log" 2>&1 || { cat "$work/np1.log"; fail "the 1-process run failed"; }
 "$python" -c '
