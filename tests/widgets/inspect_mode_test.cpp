@@ -29,6 +29,7 @@
 #include <QtTest>
 #include <cmath>
 #include <cstring>
+#include <map>
 
 #include "engine/backends/backend.h"
 #include "engine/data/dataset_registry.h"
@@ -75,10 +76,16 @@ struct Reference {
     auto out = probe->outputs(input(i));
     return std::vector<float>(out->f32(), out->f32() + out->numel());
   }
+  /// The engine's class for sample i, remembered: the test asks again after the first pass,
+  /// and each forward pass runs on the GUI thread, where the latency probe would see it.
   int predicted(int i) {
+    if (auto it = predictedCache.find(i); it != predictedCache.end()) return it->second;
     const auto row = outputs(i);
-    return static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+    const int c = static_cast<int>(std::max_element(row.begin(), row.end()) - row.begin());
+    predictedCache.emplace(i, c);
+    return c;
   }
+  std::map<int, int> predictedCache;
   double confidence(int i) {
     const auto row = outputs(i);
     const int c = predicted(i);
@@ -143,8 +150,11 @@ class InspectModeTest : public QObject {
     QVERIFY(at >= 0);
     box->setCurrentIndex(at);
   }
-  /// Every map on screen equals the engine's for its sample and class.
+  /// Every map on screen equals the engine's for its sample and class. The references are
+  /// computed here, on the GUI thread, so the latency probe is paused meanwhile: their time is
+  /// the test's, not the window's (this was the "13 s freeze" of the fifth session).
   void checkMapsAgainstEngine() {
+    LatencyProbe::Paused paused(m_latency);
     AttributionView* view = m_mode->view();
     for (int r = 0; r < view->rows(); ++r)
       for (int c = 0; c < view->columns(); ++c) {
@@ -241,11 +251,14 @@ class InspectModeTest : public QObject {
   void filterCountsEqualADirectCount() {
     m_latency.phase("filters");
     int wrong = 0, ofClass3 = 0, confident = 0;
-    for (int i = 0; i < kTestSamples; ++i) {
-      const int p = m_ref.predicted(i);
-      wrong += p != m_ref.label(i);
-      ofClass3 += m_ref.label(i) == 3;
-      confident += m_ref.confidence(i) >= 0.9;
+    {
+      LatencyProbe::Paused paused(m_latency);  // the test's own forward passes
+      for (int i = 0; i < kTestSamples; ++i) {
+        const int p = m_ref.predicted(i);
+        wrong += p != m_ref.label(i);
+        ofClass3 += m_ref.label(i) == 3;
+        confident += m_ref.confidence(i) >= 0.9;
+      }
     }
     qInfo("direct count: %d of %d misclassified, %d of class 3, %d with confidence >= 90 %%", wrong,
           kTestSamples, ofClass3, confident);
@@ -307,6 +320,7 @@ class InspectModeTest : public QObject {
   }
 
   void hoverShowsTheValue() {
+    m_latency.phase("hover");
     AttributionView* view = m_mode->view();
     const QRect r = view->tileRect(0, 1);  // Integrated Gradients, first row
     QVERIFY(!r.isEmpty());
@@ -327,10 +341,27 @@ class InspectModeTest : public QObject {
 
   void exportWritesThePicture() {
     const QString path = m_tmp.filePath(QStringLiteral("export.png"));
+    m_latency.phase("export PNG");
+    QSignalSpy exported(m_mode, &InspectMode::pngExported);
     QVERIFY(m_mode->exportPng(path));
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 20000);  // encoded on a worker thread
+    QCOMPARE(exported.at(0).at(0).toString(), path);
+    QVERIFY2(exported.at(0).at(1).toString().isEmpty(),
+             qPrintable(exported.at(0).at(1).toString()));
+    LatencyProbe::Paused paused(m_latency);  // decoding the file is the test's work
     QImage img(path);
     QVERIFY(!img.isNull());
     QCOMPARE(img.size(), m_mode->view()->size() * 2);
+  }
+
+  void exportIntoAMissingDirectorySaysWhere() {
+    const QString path = m_tmp.filePath(QStringLiteral("no-such-dir/export.png"));
+    QSignalSpy exported(m_mode, &InspectMode::pngExported);
+    QVERIFY(m_mode->exportPng(path));
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 20000);
+    const QString error = exported.at(0).at(1).toString();
+    QVERIFY2(error.contains(path), qPrintable(error));
+    QVERIFY(!QFileInfo::exists(path));
   }
 
   void screenshots() {
@@ -436,13 +467,6 @@ class InspectModeTest : public QObject {
     // The goal is < 50 ms (issue 9), measured on a quiet machine with LOOM_STRICT_TIMING=1;
     // in the suite other tests share the cores, so only a freeze (> 1 s) fails here.
     const double limitMs = qEnvironmentVariableIsSet("LOOM_STRICT_TIMING") ? 50 : 1000;
-    // KNOWN BUG (issue 9 note, 2026-12-02): a 13 s freeze during "explain four methods" was seen
-    // under ctest -j2 on the merged tree; until it is found, outside strict mode it is a warning.
-    if (!qEnvironmentVariableIsSet("LOOM_STRICT_TIMING") && m_latency.worstMs() >= limitMs) {
-      qWarning("KNOWN BUG: GUI stalled %.1f ms during %s", m_latency.worstMs(),
-               m_latency.worstPhase());
-      return;
-    }
     QVERIFY2(m_latency.worstMs() < limitMs,
              qPrintable(QStringLiteral("GUI stalled %1 ms during %2")
                             .arg(m_latency.worstMs())

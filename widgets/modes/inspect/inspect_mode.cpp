@@ -25,6 +25,7 @@
 #include "widgets/modes/inspect/inspect_worker.h"
 #include "widgets/modes/inspect/sample_table_model.h"
 #include "widgets/modes/train/train_session.h"
+#include "widgets/shell/image_export.h"
 
 namespace loom::studio {
 
@@ -452,12 +453,10 @@ bool InspectMode::exportPng(const QString& path) {
     emit statusMessage(tr("Nothing to export: explain a sample first."));
     return false;
   }
-  const QImage image = m_view->renderImage(2.0);
-  if (!image.save(path, "PNG")) {
-    emit statusMessage(tr("Cannot write \"%1\".").arg(path));
-    return false;
-  }
-  emit statusMessage(tr("Exported %1").arg(path));
+  saveImageInBackground(m_view->renderImage(2.0), path, this, [this, path](const QString& error) {
+    emit statusMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error);
+    emit pngExported(path, error);
+  });
   return true;
 }
 

@@ -88,7 +88,8 @@ class InspectMode : public StudioMode {
   /// Runs the batch method over the chosen set (batchSetCombo()); false when nothing to do.
   bool runOverSet();
   void cancelRun();
-  /// Writes the maps picture as PNG (2× the view's size). False with a status message if not.
+  /// Renders the maps picture (2× the view's size) and writes it as PNG on a worker thread;
+  /// pngExported() follows. False at once, with a status message, when there is nothing to draw.
   bool exportPng(const QString& path);
 
   /// The classes explained for the current sample: the target, then the compare class.
@@ -129,6 +130,8 @@ class InspectMode : public StudioMode {
   /// Every map of the current request has arrived.
   void explained();
   void batchFinished(int done, int total, bool cancelled);
+  /// An exportPng() ended: `error` is empty when the file was written.
+  void pngExported(const QString& path, const QString& error);
 
  private:
   QWidget* createCentral();

@@ -1,0 +1,31 @@
+// Writing a rendered picture to disk without blocking the GUI thread.
+//
+//   const QImage picture = view->renderImage(2.0);           // rendering: GUI thread
+//   saveImageInBackground(picture, path, this, [this, path](const QString& error) {
+//     emit statusMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error);
+//   });
+//
+// A widget can only be rendered on the GUI thread, but encoding a 2x PNG of a full view takes
+// 100-200 ms, a visible freeze; so the image (QImage is implicitly shared and safe to read from
+// another thread) is encoded and written on a pool thread. The file is written through QSaveFile:
+// a failed or cancelled write never leaves half a picture where the old file was.
+#pragma once
+
+#include <QImage>
+#include <QString>
+#include <functional>
+
+class QObject;
+
+namespace loom::studio {
+
+/// Encodes `image` as PNG into `path` on a worker thread. `done` runs later on `context`'s thread
+/// with an empty string on success or a message naming the path and the cause; it is not called
+/// if `context` is destroyed first. Returns at once.
+void saveImageInBackground(QImage image, const QString& path, QObject* context,
+                           std::function<void(const QString& error)> done);
+
+/// The same work, synchronously, for the worker and for the command line: empty on success.
+QString savePng(const QImage& image, const QString& path);
+
+}  // namespace loom::studio
