@@ -10,6 +10,7 @@
 // sees including Qt's composition of the widget into the window.
 #include <QApplication>
 #include <QElapsedTimer>
+#include <QOpenGLWidget>
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -46,14 +47,14 @@ template <class Step>
 std::vector<double> swappedFrames(PointView& view, int frames, Step step) {
   int swapped = 0;
   const auto connection =
-      QObject::connect(&view, &QOpenGLWidget::frameSwapped, [&swapped] { ++swapped; });
+      QObject::connect(view.canvas(), &QOpenGLWidget::frameSwapped, [&swapped] { ++swapped; });
   std::vector<double> ms;
   for (int f = 0; f < frames; ++f) {
     const int before = swapped;
     step();
     QElapsedTimer timer;
     timer.start();
-    view.update();
+    view.canvas()->update();
     while (swapped == before) QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     ms.push_back(timer.nsecsElapsed() / 1e6);
   }
@@ -96,6 +97,10 @@ int main(int argc, char** argv) {
   view.setFrames(positions, positions, 0);
   view.setColors(std::move(colors));
   view.show();
+  if (!view.canvas()) {
+    std::fprintf(stderr, "loom_bench_embeddings_view: %s\n", qPrintable(view.unavailableReason()));
+    return 1;
+  }
   while (view.renderer().isEmpty()) QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
   std::printf("renderer: %s\npoints: %lld, view 1280 x 800, %d frames each\n",
               qPrintable(view.renderer()), static_cast<long long>(points), frames);

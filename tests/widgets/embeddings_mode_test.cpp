@@ -25,6 +25,7 @@
 #include <QFile>
 #include <QLabel>
 #include <QListWidget>
+#include <QPainter>
 #include <QProcess>
 #include <QProgressBar>
 #include <QPushButton>
@@ -164,7 +165,7 @@ class EmbeddingsModeTest : public QObject {
   PointView* m_view = nullptr;
   LatencyProbe m_probe;
   double m_worstMs = 0;
-  const char* m_worstPhase = "";
+  QByteArray m_worstPhase;
 
   void pauseProbe() {
     m_probe.stop();
@@ -176,8 +177,35 @@ class EmbeddingsModeTest : public QObject {
     if (dir.isEmpty()) return;
     pauseProbe();
     QTest::qWait(200);
-    QVERIFY(m_window->grab().save(dir + QStringLiteral("/embeddings-%1.png").arg(name)));
+    // The window's grab, with the canvas's own last frame over the view: the pick rings and the
+    // lasso are painted into that frame, which a grab of the window does not always include.
+    QImage shot = m_window->grab().toImage();
+    {
+      QPainter painter(&shot);
+      const QPoint at = m_view->mapTo(m_window.get(), QPoint(0, 0));
+      painter.drawImage(QRect(at, m_view->size()), m_view->grabFramebuffer());
+    }
+    QVERIFY(shot.save(dir + QStringLiteral("/embeddings-%1.png").arg(name)));
     m_probe.start();
+  }
+  // The drawn frame shows a dark ring (the pick marker) around world point `p`: most pixels of
+  // an annulus 8-24 px from its centre are near-black, as nothing else on screen is.
+  void checkRingAround(QVector3D p) {
+    QTest::qWait(100);
+    const QImage frame = m_view->grabFramebuffer();
+    const double dpr = frame.devicePixelRatio();
+    const QMatrix4x4 mvp = m_view->camera().mvp(m_view->size());
+    const QPointF c = *m_view->camera().toPixel(mvp, m_view->size(), p) * dpr;
+    int dark = 0, all = 0;
+    for (int y = int(c.y() - 25 * dpr); y <= int(c.y() + 25 * dpr); ++y)
+      for (int x = int(c.x() - 25 * dpr); x <= int(c.x() + 25 * dpr); ++x) {
+        const double r = std::hypot(x - c.x(), y - c.y()) / dpr;
+        if (r < 8 || r > 24 || !frame.valid(x, y)) continue;
+        ++all;
+        dark += qGray(frame.pixel(x, y)) < 70;
+      }
+    qInfo("pick ring: %d of %d annulus pixels dark", dark, all);
+    QVERIFY2(dark >= all / 10, qPrintable(QStringLiteral("%1 of %2 dark").arg(dark).arg(all)));
   }
   // Points of the current 2-D frame in pixels, as the test computes them.
   std::vector<QPointF> expectedPixels(const std::vector<double>& world) const {
@@ -345,6 +373,7 @@ class EmbeddingsModeTest : public QObject {
     const std::int64_t picked = panel->point();
     QVERIFY(picked >= 0);
     QCOMPARE(m_view->picked(), picked);
+    checkRingAround(m_view->position(picked));
     const Tensor& original = entry(m_files, "relu2@step5")->values;
     QCOMPARE(original.dim(1), std::int64_t(128));
     for (bool cosine : {false, true}) {
@@ -434,7 +463,11 @@ class EmbeddingsModeTest : public QObject {
     m_mode->isolateAction()->setChecked(false);
     QVERIFY(m_view->isShown(0) || m_view->isShown(1));
     const QString png = m_tmp.filePath(QStringLiteral("view.png"));
+    QSignalSpy exported(m_mode, &EmbeddingsMode::pngExported);
     QVERIFY2(m_mode->exportPng(png, &error), qPrintable(error));
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 20000);  // written on a worker thread
+    QVERIFY2(exported.at(0).at(1).toString().isEmpty(),
+             qPrintable(exported.at(0).at(1).toString()));
     const QImage image(png);
     QCOMPARE(image.size(), m_view->size() * m_view->devicePixelRatio());
     QVERIFY(image.pixel(image.width() / 2, image.height() / 2) != image.pixel(0, 0) ||
@@ -516,7 +549,7 @@ class EmbeddingsModeTest : public QObject {
 
   void guiNeverStalled() {
     pauseProbe();
-    qInfo("longest GUI-thread stall: %.1f ms (during: %s)", m_worstMs, m_worstPhase);
+    qInfo("longest GUI-thread stall: %.1f ms (during: %s)", m_worstMs, m_worstPhase.constData());
     const double limitMs = qEnvironmentVariableIsSet("LOOM_STRICT_TIMING") ? 50 : 1000;
     QVERIFY2(m_worstMs < limitMs, qPrintable(QStringLiteral("GUI stalled %1 ms").arg(m_worstMs)));
   }

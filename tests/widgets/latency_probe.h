@@ -61,16 +61,14 @@ class LatencyProbe : public QObject {
   double worstMs() const { return m_worst / 1e6; }
   /// What the test was doing when the worst stall happened (set with phase()).
   const char* worstPhase() const { return m_worstPhase.constData(); }
-  void phase(const char* what) { m_phase = what; }
+  void phase(const char* what) { m_phase = what; }  // copied: `what` may be a temporary
 
  private:
   void tick() {
     const qint64 now = m_clock.nsecsElapsed();
     // A gap that began in one phase and ended in another names both: the work that blocked
     // may belong to the first (a test's slow check before the next step starts).
-    const QByteArray during = m_lastPhase == m_phase
-                                  ? QByteArray(m_phase)
-                                  : QByteArray(m_lastPhase) + " .. " + QByteArray(m_phase);
+    const QByteArray during = m_lastPhase == m_phase ? m_phase : m_lastPhase + " .. " + m_phase;
     // LOOM_LATENCY_LOG=1 lists every stall over 50 ms with its phases, to find what blocks.
     if (m_log && m_last >= 0 && now - m_last > 50'000'000)
       qInfo("stall %.1f ms at %.3f s (during: %s)", (now - m_last) / 1e6, now / 1e9,
@@ -87,8 +85,8 @@ class LatencyProbe : public QObject {
   QElapsedTimer m_clock;
   qint64 m_last = -1;
   qint64 m_worst = 0;
-  const char* m_phase = "";
-  const char* m_lastPhase = "";  // the phase at the previous tick
+  QByteArray m_phase;
+  QByteArray m_lastPhase;  // the phase at the previous tick
   QByteArray m_worstPhase;
   const bool m_log = qEnvironmentVariableIsSet("LOOM_LATENCY_LOG");
 };

@@ -23,8 +23,7 @@ loom_studio_mode(design createDesignMode)
 loom_studio_mode(train createTrainMode)
 loom_studio_mode(export createExportMode)
 loom_studio_mode(inspect createInspectMode)
-# loom_studio_mode(embeddings createEmbeddingsMode)  # off until its QOpenGLWidget is created on first
-# activation: created with the main window it crashes every offscreen studio test (status.md)
+loom_studio_mode(embeddings createEmbeddingsMode)
 
 # studioModes() (modes.h), written from the lines above.
 configure_file(${LOOM_MODES_DIR}/modes.cpp.in ${CMAKE_CURRENT_BINARY_DIR}/modes/modes.cpp @ONLY)

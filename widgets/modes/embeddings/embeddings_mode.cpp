@@ -28,6 +28,7 @@
 #include "widgets/modes/embeddings/points_panel.h"
 #include "widgets/modes/embeddings/projection_job.h"
 #include "widgets/modes/embeddings/projection_panel.h"
+#include "widgets/shell/image_export.h"
 
 namespace loom::studio {
 
@@ -458,11 +459,18 @@ void EmbeddingsMode::onLiveLayout(const std::shared_ptr<const std::vector<float>
 // ---- export ----
 
 bool EmbeddingsMode::exportPng(const QString& path, QString* error) {
-  const QImage image = m_view->grabFramebuffer();
-  if (image.isNull() || !image.save(path, "PNG")) {
-    if (error) *error = tr("could not write %1").arg(path);
+  QImage image = m_view->grabFramebuffer();
+  if (image.isNull()) {
+    if (error)
+      *error = m_view->unavailableReason().isEmpty()
+                   ? tr("nothing to export yet: the view has not drawn a frame")
+                   : m_view->unavailableReason();
     return false;
   }
+  saveImageInBackground(std::move(image), path, this, [this, path](const QString& failure) {
+    emit statusMessage(failure.isEmpty() ? tr("Exported %1").arg(path) : failure);
+    emit pngExported(path, failure);
+  });
   return true;
 }
 

@@ -77,8 +77,10 @@ class EmbeddingsMode : public StudioMode {
   /// Starts the Projection dock's method on the current original; false if one is running or
   /// nothing is loaded.
   bool runProjection();
-  /// Writes the view as PNG / the selection as CSV; false with the reason in `error`.
+  /// Grabs the view's last frame and writes it as PNG on a worker thread; pngExported()
+  /// follows. False at once, with the reason in `error`, when there is no frame (no OpenGL).
   bool exportPng(const QString& path, QString* error = nullptr);
+  /// Writes the selection as CSV; false with the reason in `error`.
   bool exportSelectionCsv(const QString& path, QString* error = nullptr);
 
   PointView* view() const { return m_view; }
@@ -99,6 +101,8 @@ class EmbeddingsMode : public StudioMode {
  signals:
   /// A read finished: ok, or the reason (shown in the status line too).
   void loaded(bool ok, const QString& message);
+  /// An exportPng() ended: `error` is empty when the file was written.
+  void pngExported(const QString& path, const QString& error);
 
  private:
   QWidget* createCentre();

@@ -1,11 +1,16 @@
 #include "widgets/modes/embeddings/point_view.h"
 
 #include <QElapsedTimer>
+#include <QGuiApplication>
 #include <QMouseEvent>
+#include <QOffscreenSurface>
+#include <QOpenGLContext>
 #include <QOpenGLShaderProgram>
 #include <QOpenGLVertexArrayObject>
+#include <QOpenGLWidget>
 #include <QPainter>
 #include <QSurfaceFormat>
+#include <QVBoxLayout>
 #include <QVector2D>
 #include <QWheelEvent>
 #include <algorithm>
@@ -75,26 +80,112 @@ void main() {
   fragColor = vec4(rgb, (dimmed ? 0.25 : 0.9) * alpha);
 })";
 
-}  // namespace
-
-PointView::PointView(QWidget* parent) : QOpenGLWidget(parent) {
+QSurfaceFormat glFormat() {
   QSurfaceFormat format;
   format.setVersion(3, 3);
   format.setProfile(QSurfaceFormat::CoreProfile);
-  setFormat(format);
+  return format;
+}
+
+/// Empty when an OpenGL 3.3 core context can be created and made current here; otherwise
+/// why not. Tried once per process, with a throw-away context, before any QOpenGLWidget exists.
+QString openGlUnavailableReason() {
+  static const QString reason = [] {
+    const QString platform = QGuiApplication::platformName();
+    auto tr = [](const char* text) { return PointView::tr(text); };
+    QOpenGLContext context;
+    context.setFormat(glFormat());
+    if (!context.create())
+      return tr("OpenGL is not available on the \"%1\" display, so the points cannot be "
+                "drawn. Selection, search and neighbours still work.")
+          .arg(platform);
+    QOffscreenSurface surface;
+    surface.setFormat(context.format());
+    surface.create();
+    if (!surface.isValid() || !context.makeCurrent(&surface))
+      return tr("An OpenGL context could not be made current on the \"%1\" display, so the "
+                "points cannot be drawn.")
+          .arg(platform);
+    const QSurfaceFormat got = context.format();
+    context.doneCurrent();
+    if (got.version() < qMakePair(3, 3))
+      return tr("The points need OpenGL 3.3; this display offers %1.%2.")
+          .arg(got.majorVersion())
+          .arg(got.minorVersion());
+    return QString();
+  }();
+  return reason;
+}
+
+}  // namespace
+
+/// The QOpenGLWidget that draws PointView's points; all state and logic stay in PointView.
+class PointCanvas : public QOpenGLWidget {
+ public:
+  explicit PointCanvas(PointView* owner) : QOpenGLWidget(owner), m_owner(owner) {
+    setFormat(glFormat());
+    setAttribute(Qt::WA_TransparentForMouseEvents);  // gestures are PointView's
+  }
+
+ protected:
+  void initializeGL() override { m_owner->initializeGL(); }
+  void paintGL() override { m_owner->paintGL(this); }
+
+ private:
+  PointView* m_owner;
+};
+
+PointView::PointView(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(0, 0, 0, 0);
   setMinimumSize(200, 150);
   setMouseTracking(false);
   setFocusPolicy(Qt::StrongFocus);
 }
 
 PointView::~PointView() {
-  if (!m_glReady) return;
-  makeCurrent();
+  if (!m_glReady || !m_canvas) return;
+  m_canvas->makeCurrent();
   glDeleteBuffers(4, m_buffers);
   if (m_texture) glDeleteTextures(1, &m_texture);
   delete m_vao;
   delete m_program;
-  doneCurrent();
+  m_canvas->doneCurrent();
+}
+
+void PointView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (!m_canvas && m_unavailable.isEmpty()) createCanvas();
+}
+
+void PointView::createCanvas() {
+  m_unavailable = openGlUnavailableReason();
+  if (!m_unavailable.isEmpty()) {
+    qWarning("PointView: %s", qPrintable(m_unavailable));
+    update();
+    return;
+  }
+  m_canvas = new PointCanvas(this);
+  layout()->addWidget(m_canvas);
+  m_canvas->show();
+}
+
+void PointView::redraw() {
+  if (m_canvas)
+    m_canvas->update();
+  else
+    update();
+}
+
+void PointView::paintEvent(QPaintEvent* event) {
+  QWidget::paintEvent(event);
+  if (m_canvas) return;
+  QPainter painter(this);
+  painter.fillRect(rect(), kBackground);
+  if (m_unavailable.isEmpty()) return;  // not shown yet: the canvas comes with the first show
+  painter.setPen(QColor(90, 90, 100));
+  painter.drawText(rect().adjusted(40, 40, -40, -40), Qt::AlignCenter | Qt::TextWordWrap,
+                   m_unavailable);
 }
 
 void PointView::setFrames(Positions a, Positions b, double t) {
@@ -116,7 +207,7 @@ void PointView::setFrames(Positions a, Positions b, double t) {
   m_b = std::move(b);
   m_t = std::clamp(t, 0.0, 1.0);
   m_dirtyPositions = true;
-  update();
+  redraw();
 }
 
 QVector3D PointView::position(std::int64_t i) const {
@@ -131,7 +222,7 @@ void PointView::setColors(std::vector<std::uint32_t> rgba) {
   if (std::int64_t(rgba.size()) != m_points) return;
   m_colors = std::move(rgba);
   m_dirtyColors = true;
-  update();
+  redraw();
 }
 
 void PointView::setSprite(const QImage& sheet, int cellWidth, int cellHeight) {
@@ -139,25 +230,25 @@ void PointView::setSprite(const QImage& sheet, int cellWidth, int cellHeight) {
   m_cellW = cellWidth;
   m_cellH = cellHeight;
   m_dirtySprite = true;
-  update();
+  redraw();
 }
 
 void PointView::setCamera(const ViewCamera& camera) {
   m_camera = camera;
-  update();
+  redraw();
   emit cameraChanged();
 }
 
 void PointView::setThreeD(bool on) {
   m_camera = ViewCamera{};
   m_camera.threeD = on;
-  update();
+  redraw();
   emit cameraChanged();
 }
 
 void PointView::setSpriteMode(SpriteMode mode) {
   m_spriteMode = mode;
-  update();
+  redraw();
 }
 
 void PointView::setSelection(std::vector<std::uint8_t> selected) {
@@ -187,7 +278,7 @@ bool PointView::isShown(std::int64_t i) const {
 void PointView::setPicked(std::int64_t picked, std::vector<std::int64_t> neighbors) {
   m_picked = picked;
   m_neighbors = std::move(neighbors);
-  update();
+  redraw();
 }
 
 void PointView::rebuildFlags() {
@@ -201,7 +292,7 @@ void PointView::rebuildFlags() {
     m_flags[i] = f;
   }
   m_dirtyFlags = true;
-  update();
+  redraw();
 }
 
 std::int64_t PointView::pickAt(QPointF pixel) const {
@@ -235,7 +326,7 @@ std::vector<std::uint8_t> PointView::pointsInside(const QPolygonF& polygon) cons
 float PointView::dotPixels() const {
   // Fewer points, bigger dots; zooming in grows them a little.
   const double base =
-      std::clamp(9.0 - 1.2 * std::log10(double(std::max<std::int64_t>(m_points, 1))), 2.0, 7.0);
+      std::clamp(10.5 - 1.4 * std::log10(double(std::max<std::int64_t>(m_points, 1))), 2.0, 8.0);
   return float(std::clamp(base * std::pow(m_camera.zoom / 0.9, 0.3), 2.0, 14.0) *
                devicePixelRatioF());
 }
@@ -335,7 +426,7 @@ void PointView::uploadSprite() {
   glBindTexture(GL_TEXTURE_2D, 0);
 }
 
-void PointView::paintGL() {
+void PointView::paintGL(QPaintDevice* canvas) {
   glClearColor(kBackground.redF(), kBackground.greenF(), kBackground.blueF(), 1.f);
   glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
   const QMatrix4x4 mvp = m_camera.mvp(size());
@@ -344,7 +435,10 @@ void PointView::paintGL() {
     m_spritesShown = decideSprites(mvp) && m_texture != 0;
     glEnable(GL_PROGRAM_POINT_SIZE);
     glEnable(GL_BLEND);
-    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    // Colour blends over what is drawn; alpha stays 1. With plain glBlendFunc the framebuffer's
+    // alpha drops below 1 under every translucent dot, and the window, which composites the
+    // canvas as premultiplied, then shows dark rims around each dot.
+    glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     glDisable(GL_DEPTH_TEST);
     m_program->bind();
     m_program->setUniformValue("mvp", mvp);
@@ -367,12 +461,12 @@ void PointView::paintGL() {
     m_program->release();
     glBindTexture(GL_TEXTURE_2D, 0);
   }
-  drawOverlay(mvp);
+  drawOverlay(canvas, mvp);
 }
 
-void PointView::drawOverlay(const QMatrix4x4& mvp) {
+void PointView::drawOverlay(QPaintDevice* canvas, const QMatrix4x4& mvp) {
   if (m_picked < 0 && m_lasso.isEmpty()) return;
-  QPainter painter(this);
+  QPainter painter(canvas);
   painter.setRenderHint(QPainter::Antialiasing);
   const double ring =
       m_spritesShown ? spritePixels() * 0.75 : dotPixels() / devicePixelRatioF() + 5;
@@ -394,14 +488,23 @@ void PointView::drawOverlay(const QMatrix4x4& mvp) {
 }
 
 double PointView::drawAndWait() {
-  makeCurrent();
+  if (!m_canvas) return -1;
+  m_canvas->makeCurrent();
   QElapsedTimer timer;
   timer.start();
-  paintGL();
+  paintGL(m_canvas);
   glFinish();
   const double ms = timer.nsecsElapsed() / 1e6;
-  doneCurrent();
+  m_canvas->doneCurrent();
   return ms;
+}
+
+QOpenGLWidget* PointView::canvas() const {
+  return m_canvas;
+}
+
+QImage PointView::grabFramebuffer() {
+  return m_canvas ? m_canvas->grabFramebuffer() : QImage();
 }
 
 // ---- gestures ----
@@ -422,14 +525,14 @@ void PointView::mouseMoveEvent(QMouseEvent* event) {
   if ((pos - m_pressPos).manhattanLength() > 3) m_dragged = true;
   if (m_lassoing) {
     m_lasso << pos;
-    update();
+    redraw();
   } else if (m_dragButton == Qt::LeftButton && m_camera.threeD) {
     m_camera.orbit(pos - m_lastPos);
-    update();
+    redraw();
     emit cameraChanged();
   } else {
     m_camera.pan(pos - m_lastPos, size());
-    update();
+    redraw();
     emit cameraChanged();
   }
   m_lastPos = pos;
@@ -450,14 +553,14 @@ void PointView::mouseReleaseEvent(QMouseEvent* event) {
       return;
     }
     m_lasso.clear();
-    update();
+    redraw();
   }
   if (!m_dragged && event->button() == Qt::LeftButton) emit pointClicked(pickAt(event->position()));
 }
 
 void PointView::mouseDoubleClickEvent(QMouseEvent* event) {
   m_camera.reset();
-  update();
+  redraw();
   emit cameraChanged();
   event->accept();
 }
@@ -466,7 +569,7 @@ void PointView::wheelEvent(QWheelEvent* event) {
   const double steps = event->angleDelta().y() / 120.0;
   if (steps == 0) return;
   m_camera.zoomBy(std::pow(1.2, steps), event->position(), size());
-  update();
+  redraw();
   emit cameraChanged();
 }
 

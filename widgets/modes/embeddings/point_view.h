@@ -18,14 +18,22 @@
 // without a drag picks the nearest drawn point within 12 pixels (pointClicked, -1 for none).
 //
 // Data ownership: the view copies what it is given (positions are shared, never written).
-// Every setter may be called before the GL context exists (under a platform without OpenGL the
-// view stays blank and everything but drawing still works: picking, lasso, selection).
+//
+// The OpenGL canvas. PointView itself is a plain QWidget that owns all the state; the
+// QOpenGLWidget that draws (PointCanvas, in point_view.cpp) is created inside it the first time
+// the view is shown, and only where an OpenGL 3.3 context can be made. Why: a QOpenGLWidget
+// switches its whole top-level window to OpenGL composition as soon as it is created, so one
+// built with the main window made every window of the studio depend on OpenGL, and the
+// offscreen platform (the studio tests, --screenshot) crashed. Until the canvas exists, and for
+// good where there is no OpenGL, the view paints a note saying why it is blank; everything but
+// drawing still works (setters, picking, lasso, selection). Pointer events always reach
+// PointView (the canvas is transparent to them).
 #pragma once
 
 #include <QImage>
 #include <QOpenGLExtraFunctions>
-#include <QOpenGLWidget>
 #include <QPolygonF>
+#include <QWidget>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -33,11 +41,14 @@
 #include "widgets/modes/embeddings/view_camera.h"
 
 class QOpenGLShaderProgram;
+class QOpenGLWidget;
 class QOpenGLVertexArrayObject;
 
 namespace loom::studio {
 
-class PointView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
+class PointCanvas;
+
+class PointView : public QWidget, protected QOpenGLExtraFunctions {
   Q_OBJECT
 
  public:
@@ -97,11 +108,21 @@ class PointView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
   /// Points shown whose pixel positions lie inside `polygon` (even-odd), as a 0/1 mask.
   std::vector<std::uint8_t> pointsInside(const QPolygonF& polygon) const;
 
-  /// The GL renderer string ("llvmpipe (LLVM 15.0.6, 256 bits)"), empty before initializeGL.
+  /// The GL renderer string ("llvmpipe (LLVM 15.0.6, 256 bits)"), empty before the canvas
+  /// has drawn its first frame.
   QString renderer() const { return m_renderer; }
-  /// Draws one frame into the widget's framebuffer now and waits for the GPU (glFinish);
-  /// returns the milliseconds taken. For the benchmark; needs a shown widget.
+  /// Why nothing is drawn: empty while drawing works or has not been tried yet; otherwise
+  /// the reason shown in the view ("OpenGL 3.3 is not available on the offscreen platform").
+  QString unavailableReason() const { return m_unavailable; }
+  /// Draws one frame into the canvas's framebuffer now and waits for the GPU (glFinish);
+  /// returns the milliseconds taken, or -1 without a canvas. For the benchmark.
   double drawAndWait();
+  /// The QOpenGLWidget drawing the points: null until the view is first shown, and for good
+  /// without OpenGL. For frame timing (its frameSwapped signal).
+  QOpenGLWidget* canvas() const;
+  /// The last frame as an image at device pixels (what Export PNG writes); null without a
+  /// canvas.
+  QImage grabFramebuffer();
 
  signals:
   void pointClicked(std::int64_t index);
@@ -110,8 +131,8 @@ class PointView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
   void cameraChanged();
 
  protected:
-  void initializeGL() override;
-  void paintGL() override;
+  void showEvent(QShowEvent* event) override;
+  void paintEvent(QPaintEvent* event) override;  // the note, while there is no canvas
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
@@ -119,12 +140,19 @@ class PointView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
   void wheelEvent(QWheelEvent* event) override;
 
  private:
+  friend class PointCanvas;
+  /// Creates the canvas if OpenGL can be had here; else sets m_unavailable.
+  void createCanvas();
+  /// Schedules a repaint of whatever shows the points (the canvas, or the note).
+  void redraw();
+  void initializeGL();                 // called by the canvas, its context current
+  void paintGL(QPaintDevice* canvas);  // likewise; the overlay is painted onto `canvas`
   enum Flag : std::uint8_t { Selected = 1, Dimmed = 2, Hidden = 4 };
   void rebuildFlags();
   void uploadAll();
   void uploadSprite();
   bool decideSprites(const QMatrix4x4& mvp) const;
-  void drawOverlay(const QMatrix4x4& mvp);
+  void drawOverlay(QPaintDevice* canvas, const QMatrix4x4& mvp);
   float dotPixels() const;
 
   std::int64_t m_points = 0;
@@ -150,6 +178,8 @@ class PointView : public QOpenGLWidget, protected QOpenGLExtraFunctions {
   QPolygonF m_lasso;
 
   // GL state (valid after initializeGL; m_glReady false without a context)
+  PointCanvas* m_canvas = nullptr;
+  QString m_unavailable;
   bool m_glReady = false;
   bool m_dirtyPositions = true, m_dirtyColors = true, m_dirtyFlags = true, m_dirtySprite = true;
   QOpenGLShaderProgram* m_program = nullptr;
