@@ -333,11 +333,19 @@ class ModesTest : public QObject {
     QCOMPARE(QGuiApplication::platformName(), QStringLiteral("offscreen"));
     Fixture f;
     QVERIFY(f.window->newDocument());
+    f.window->resize(1440, 900);
     for (const QString& id : registeredIds()) {
       f.clickMode(id.toLatin1().constData());
       QCOMPARE(f.modes()->current()->id(), id);
       QVERIFY2(f.centre()->isVisible(), qPrintable(id));
       QTest::qWait(50);
+      // Every toolbar button of the mode has room (none behind the toolbar's >> button).
+      auto* bar = f.window->findChild<QToolBar*>(QStringLiteral("toolBar_") + id);
+      for (QAction* a : f.modes()->current()->actions().toolBar) {
+        QVERIFY(bar);
+        QWidget* button = bar->widgetForAction(a);
+        QVERIFY2(button && button->isVisible(), qPrintable(id + QLatin1Char(' ') + a->text()));
+      }
     }
     auto* embeddings = qobject_cast<EmbeddingsMode*>(f.modes()->current());
     QVERIFY2(embeddings, "the last registered mode is Embeddings");

@@ -160,6 +160,7 @@ void ModeManager::showMode(StudioMode* mode, bool shown) {
   if (entry.toolBar) entry.toolBar->setVisible(shown);
   for (QDockWidget* dock : mode->docks())
     dock->setVisible(shown && !entry.hiddenDocks.contains(dock->objectName()));
+  if (shown) fitToolBarRow();
 }
 
 QStringList ModeManager::closedDocks(StudioMode* mode) const {
@@ -243,6 +244,15 @@ void ModeManager::restoreState(QSettings& settings) {
   if (saved && saved != m_current) switchTo(saved);
   // QMainWindow::restoreState() set every dock's visibility from the last session's window.
   for (StudioMode* mode : m_modes) showMode(mode, mode == m_current);
+}
+
+void ModeManager::fitToolBarRow() {
+  // QMenuBar sizes its corner widget only when it lays itself out (setCornerWidget, resize),
+  // not when the widget's size hint changes; another mode's toolbar changes the row's width,
+  // and without this the new one was cut to the old one's width behind a >> button.
+  QWidget* row = m_toolBarRow->parentWidget();
+  row->adjustSize();
+  m_window->menuBar()->setCornerWidget(row, Qt::TopRightCorner);
 }
 
 }  // namespace loom::studio

@@ -113,6 +113,7 @@ class ModeManager : public QObject {
   void switchTo(StudioMode* mode);
   void addMenuEntries(QMenu* menu, QList<QAction*> ModeActions::*list);
   void showMode(StudioMode* mode, bool shown);
+  void fitToolBarRow();
   QStringList closedDocks(StudioMode* mode) const;
 
   QMainWindow* m_window;
