@@ -174,6 +174,10 @@ QWidget* EmbeddingsMode::createCentre() {
   m_status = new QLabel;
   m_status->setObjectName(QStringLiteral("embeddingsStatus"));
   m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  // Wrapped, so a long path in "Could not open …" never widens the window past the screen (it
+  // did: an unwrapped label's minimum width is its whole text, and the window grew to 2,050 px).
+  m_status->setWordWrap(true);
+  m_status->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
   auto* open = new QPushButton(tr("Open Projector…"));
   connect(open, &QPushButton::clicked, this, &EmbeddingsMode::openDialog);
 
