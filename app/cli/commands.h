@@ -43,6 +43,10 @@ struct EvalArgs {
   std::vector<SettingOverride> settings;  ///< --threads, --test-limit
 };
 
+struct ExitCodesArgs {
+  bool markdown = false;
+};
+
 struct SettingsArgs {
   bool markdown = false;  ///< the table of docs/optim.md instead of the terminal listing
 };
@@ -157,6 +161,7 @@ int runPluginInfo(const InfoArgs& args);
 /// a refused plugin is skipped, with a warning on stderr when `warnAboutRefused`.
 void loadPlugins(bool warnAboutRefused);
 int runSettings(const SettingsArgs& args);
+int runExitCodes(const ExitCodesArgs& args);
 /// `loom runs LOGDIR` (cmd_runs.cpp).
 int runRuns(const RunsArgs& args);
 

@@ -1,6 +1,8 @@
 // The `loom` command's exit codes (documented in docs/cli.md and `loom --help`).
 #pragma once
 
+#include <string>
+
 #include "engine/core/status.h"
 
 namespace loom::cli {
@@ -50,10 +52,41 @@ inline int exitCodeFor(const Status& status) {
   return kExitInternal;
 }
 
-inline constexpr const char* kExitCodeHelp =
-    "Exit codes: 0 success, 1 internal error, 2 bad command line, 3 invalid model file,\n"
-    "4 missing or corrupt data/checkpoint, 5 checkpoint of another model, 6 training\n"
-    "diverged (NaN/Inf), 7 I/O error, 8 out of memory, 9 exported file failed the parity\n"
-    "check, 130 cancelled by Ctrl+C.";
+/// Every exit code, as data: `loom --help`'s footer, `loom exit-codes` and the table in
+/// docs/cli.md (checked by ctest `cli_docs_exit_codes_match`) are all printed from it.
+struct ExitCodeInfo {
+  int code;
+  const char* brief;    ///< a few words, for --help
+  const char* meaning;  ///< the table's sentence
+};
+inline constexpr ExitCodeInfo kExitCodes[] = {
+    {kExitOk, "success", "success"},
+    {kExitInternal, "internal error", "internal error (a bug) or unsupported request"},
+    {kExitUsage, "bad command line", "bad command line or argument"},
+    {kExitModel, "invalid model file",
+     "model file does not parse or is invalid (syntax error with file:line:column, unknown op, "
+     "shape mismatch naming the node and both shapes, a size beyond the memory budget)"},
+    {kExitData, "missing or corrupt data/checkpoint",
+     "data set or file missing (names the path and the Debian package) or corrupt (truncated "
+     "IDX, truncated or bad-checksum checkpoint)"},
+    {kExitCheckpoint, "checkpoint of another model", "checkpoint belongs to a different model"},
+    {kExitDiverged, "training diverged (NaN/Inf)",
+     "training or evaluation produced NaN/Inf, naming the first node that produced it"},
+    {kExitIo, "I/O error",
+     "the operating system refused a read or write, or the path is not a regular file"},
+    {kExitMemory, "out of memory",
+     "out of memory: an allocation failed (the message gives the memory budget, "
+     "`LOOM_MEMORY_BUDGET`)"},
+    {kExitParity, "exported file failed the parity check",
+     "`loom export`: the exported file failed the parity check (OpenCV's numbers differ from "
+     "Loom's above the tolerance)"},
+    {kExitCancelled, "cancelled by Ctrl+C",
+     "cancelled with Ctrl+C or SIGTERM (a checkpoint was written first)"},
+};
+
+/// "Exit codes: 0 success, 1 internal error, …" for `loom --help`.
+std::string exitCodeHelp();
+/// The Markdown table of docs/cli.md.
+std::string exitCodesMarkdown();
 
 }  // namespace loom::cli

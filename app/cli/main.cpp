@@ -6,6 +6,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/exit_codes.h"
 #include "engine/core/exception_boundary.h"
+#include "engine/core/memory_budget.h"
 #include "engine/core/version.h"
 #include "engine/explain/registry.h"
 
@@ -67,8 +68,12 @@ const loom::SettingSpec& setting(const char* path) {
 /// Parses the command line and runs the chosen command.
 static int runLoom(int argc, char** argv) {
   using namespace loom::cli;
+  if (const std::string problem = loom::memoryBudgetProblem(); !problem.empty()) {
+    std::fprintf(stderr, "loom: error: %s\n", problem.c_str());
+    return kExitUsage;
+  }
   CLI::App app{"Loom: design, train and inspect neural networks.\n"};
-  app.footer(kExitCodeHelp);
+  app.footer(exitCodeHelp());
   app.require_subcommand(1);
   app.set_version_flag("--version", loom::kLoomVersionLine);
 
@@ -131,6 +136,10 @@ static int runLoom(int argc, char** argv) {
   SettingsArgs settings;
   auto* s = app.add_subcommand("settings", "Print every training setting: range, default, flag");
   s->add_flag("--markdown", settings.markdown, "As the Markdown table of docs/optim.md");
+
+  ExitCodesArgs exitCodes;
+  auto* xc = app.add_subcommand("exit-codes", "Print every exit code of loom and its meaning");
+  xc->add_flag("--markdown", exitCodes.markdown, "As the Markdown table of docs/cli.md");
 
   InfoArgs info;
   auto* i = app.add_subcommand("info", "Print every node's output shape, parameters and FLOPs");
@@ -224,6 +233,7 @@ static int runLoom(int argc, char** argv) {
     return reportError(loom::invalidArgument("loom info needs a model file (or --plugins)"));
   if (*i) return runInfo(info);
   if (*s) return runSettings(settings);
+  if (*xc) return runExitCodes(exitCodes);
   if (*r) return runRuns(runs);
   if (*x) return runExport(exp);
   if (*p) return runPredict(pred);

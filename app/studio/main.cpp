@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "app/studio/studio_flags.h"
+#include "engine/core/memory_budget.h"
 #include "engine/core/version.h"
 #include "engine/graph/model.h"
 #include "engine/plugin/plugin_loader.h"
@@ -72,6 +73,10 @@ int main(int argc, char** argv) {
   if (argc == 2 && std::string_view(argv[1]) == "--flags-markdown") {
     std::fputs(loom::studio::studioFlagsMarkdown().c_str(), stdout);
     return 0;
+  }
+  if (const std::string problem = loom::memoryBudgetProblem(); !problem.empty()) {
+    std::fprintf(stderr, "loom-studio: %s\n", problem.c_str());
+    return 2;
   }
   // Without a display Qt would abort inside QApplication; say what to do instead.
   if (!hasDisplay()) {

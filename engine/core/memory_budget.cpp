@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 
@@ -11,7 +12,7 @@ namespace {
 std::int64_t parseBudget(const char* text) {
   char* end = nullptr;
   const double v = std::strtod(text, &end);
-  if (end == text || !(v > 0)) return 0;
+  if (end == text || !(v > 0) || !std::isfinite(v)) return 0;
   double scale = 1;
   switch (*end) {
     case 'T':
@@ -30,10 +31,19 @@ std::int64_t parseBudget(const char* text) {
     case 'k':
       scale *= 1024;
       break;
-    default:
+    case '\0':
       break;
+    default:
+      return 0;  // "10X": not a size
+  }
+  if (*end != '\0') {
+    ++end;
+    if (*end == 'i') ++end;  // "8GiB", "8GB", "8G" all mean 8 * 1024^3
+    if (*end == 'B' || *end == 'b') ++end;
+    if (*end != '\0') return 0;
   }
   const double bytes = v * scale;
+  if (bytes < 1) return 0;
   return bytes >= 9.2e18 ? INT64_MAX : static_cast<std::int64_t>(bytes);
 }
 
@@ -43,6 +53,14 @@ std::int64_t physicalMemory() {
   return static_cast<std::int64_t>(pages) * page;
 }
 }  // namespace
+
+std::string memoryBudgetProblem() {
+  const char* env = std::getenv("LOOM_MEMORY_BUDGET");
+  if (!env || parseBudget(env) > 0) return {};
+  return std::string("LOOM_MEMORY_BUDGET=\"") + env +
+         "\" is not a size: give a positive number of bytes, optionally with K, M, G or T "
+         "(powers of 1024), e.g. LOOM_MEMORY_BUDGET=8G";
+}
 
 std::int64_t memoryBudgetBytes() {
   static const std::int64_t budget = [] {

@@ -61,3 +61,11 @@ add_test(NAME cli_docs_settings_table_matches_schema
           "-DMARKER=loom settings --markdown" -DDOC=${PROJECT_SOURCE_DIR}/docs/optim.md
           -P ${CMAKE_CURRENT_SOURCE_DIR}/docs_match_generated.cmake)
 set_tests_properties(cli_docs_settings_table_matches_schema PROPERTIES LABELS cli)
+
+# docs/cli.md's exit-code table is the one `loom exit-codes --markdown` prints from
+# app/cli/exit_codes.h (the page once listed 8 twice, parity's 9 as 8).
+add_test(NAME cli_docs_exit_codes_match
+  COMMAND ${CMAKE_COMMAND} "-DGENERATOR=${LOOM_BIN};exit-codes;--markdown"
+          "-DMARKER=loom exit-codes --markdown" -DDOC=${PROJECT_SOURCE_DIR}/docs/cli.md
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/docs_match_generated.cmake)
+set_tests_properties(cli_docs_exit_codes_match PROPERTIES LABELS cli)

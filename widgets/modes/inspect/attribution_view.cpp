@@ -13,7 +13,7 @@ namespace loom::studio {
 
 namespace {
 
-constexpr int kMargin = 16, kGap = 12, kCaption = 30, kTitle = 22, kBar = 28, kMetrics = 34,
+constexpr int kMargin = 16, kGap = 12, kCaption = 30, kTitle = 38, kBar = 28, kMetrics = 34,
               kRowGap = 18, kLegend = 64, kLeft = 116;
 
 int cellKey(int row, int column) {
@@ -176,11 +176,11 @@ void AttributionView::paintEvent(QPaintEvent*) {
 
 void AttributionView::paintTile(QPainter& p, const QRect& r, int row, int column) const {
   const QColor text = palette().text().color();
+  // Two lines, so "Integrated Gradients" over a 100-pixel tile wraps instead of being cut.
   const QRect title(r.x(), r.y() - kTitle, r.width(), kTitle - 4);
   p.setPen(text);
   const QString name = column < 0 ? tr("Image") : m_titles.value(column, m_methods.value(column));
-  p.drawText(title, Qt::AlignLeft | Qt::AlignBottom,
-             p.fontMetrics().elidedText(name, Qt::ElideRight, r.width()));
+  p.drawText(title, Qt::AlignLeft | Qt::AlignBottom | Qt::TextWordWrap, name);
   p.setRenderHint(QPainter::SmoothPixmapTransform, false);
   p.drawImage(r, m_image);
   const AttributionMap* m = column < 0 ? nullptr : mapAt(row, column);
@@ -199,7 +199,7 @@ void AttributionView::paintTile(QPainter& p, const QRect& r, int row, int column
     if (std::isfinite(del) && std::isfinite(ins))
       lines << tr("del %1 · ins %2").arg(del, 0, 'f', 3).arg(ins, 0, 'f', 3);
     if (const double gap = m->metric("completeness_gap"); std::isfinite(gap))
-      lines << tr("completeness gap %1").arg(number(gap));
+      lines << tr("gap %1").arg(number(gap));  // the legend explains it
     if (const double r2 = m->metric("r2"); std::isfinite(r2))
       lines << tr("fit R² %1").arg(r2, 0, 'f', 2);
     p.setFont(smallFont());
@@ -271,8 +271,9 @@ void AttributionView::paintLegend(QPainter& p, int y) const {
              Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap,
              tr("Each map has its own scale: the number at the end of its bar is drawn at full "
                 "colour (99th percentile of |value|). del / ins: deletion and insertion AUC of the "
-                "class's probability (lower del, higher ins = more faithful). Hover a map to read "
-                "its values."));
+                "class's probability (lower del, higher ins = more faithful). gap: Integrated "
+                "Gradients' completeness gap, sum of attributions minus (f(x) - f(baseline)). "
+                "Hover a map to read its values."));
 }
 
 void AttributionView::mouseMoveEvent(QMouseEvent* event) {

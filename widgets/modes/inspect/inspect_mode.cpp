@@ -99,7 +99,7 @@ QIcon InspectMode::icon() const {
 void InspectMode::arrangeDocks(QMainWindow* window) {
   window->addDockWidget(Qt::LeftDockWidgetArea, m_samplesDock);
   window->addDockWidget(Qt::RightDockWidgetArea, m_explainDock);
-  window->resizeDocks({m_samplesDock, m_explainDock}, {350, 240}, Qt::Horizontal);
+  window->resizeDocks({m_samplesDock, m_explainDock}, {400, 250}, Qt::Horizontal);
 }
 
 void InspectMode::activate() {

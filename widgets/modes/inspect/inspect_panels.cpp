@@ -190,6 +190,9 @@ QWidget* InspectMode::createSamplesPanel() {
   m_table->verticalHeader()->setDefaultSectionSize(32);
   m_table->setIconSize(QSize(28, 28));
   m_table->setAlternatingRowColors(true);
+  m_table->setMinimumWidth(380);  // room for "Predicted" and class names beside the thumbnail
+  m_table->setWordWrap(false);    // one line per sample: "Ankle boot" wrapped made rows uneven
+  m_table->setTextElideMode(Qt::ElideRight);
   QHeaderView* header = m_table->horizontalHeader();
   header->setSectionResizeMode(QHeaderView::ResizeToContents);
   header->setSectionResizeMode(SampleTableModel::True, QHeaderView::Stretch);

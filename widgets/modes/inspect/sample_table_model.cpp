@@ -137,7 +137,7 @@ QVariant SampleTableModel::headerData(int section, Qt::Orientation orientation, 
   if (role == Qt::DisplayRole) {
     switch (static_cast<Column>(section)) {
       case Index:
-        return tr("Sample");
+        return tr("#");  // the thumbnail and index: a narrow column
       case True:
         return tr("True");
       case Predicted:
