@@ -13,7 +13,7 @@ namespace loom::studio {
 
 namespace {
 
-constexpr int kMargin = 16, kGap = 12, kCaption = 30, kTitle = 38, kBar = 28, kMetrics = 34,
+constexpr int kMargin = 16, kGap = 12, kCaption = 30, kTitle = 38, kBar = 28, kMetrics = 48,
               kRowGap = 18, kLegend = 64, kLeft = 116;
 
 int cellKey(int row, int column) {
@@ -196,8 +196,8 @@ void AttributionView::paintTile(QPainter& p, const QRect& r, int row, int column
     paintColourBar(p, QRect(r.x(), r.bottom() + 6, r.width(), kBar - 6), *m);
     QStringList lines;
     const double del = m->metric("deletion_auc"), ins = m->metric("insertion_auc");
-    if (std::isfinite(del) && std::isfinite(ins))
-      lines << tr("del %1 · ins %2").arg(del, 0, 'f', 3).arg(ins, 0, 'f', 3);
+    if (std::isfinite(del) && std::isfinite(ins))  // one line each: tiles can be 84 px wide
+      lines << tr("del %1").arg(del, 0, 'f', 3) << tr("ins %1").arg(ins, 0, 'f', 3);
     if (const double gap = m->metric("completeness_gap"); std::isfinite(gap))
       lines << tr("gap %1").arg(number(gap));  // the legend explains it
     if (const double r2 = m->metric("r2"); std::isfinite(r2))
@@ -205,7 +205,7 @@ void AttributionView::paintTile(QPainter& p, const QRect& r, int row, int column
     p.setFont(smallFont());
     p.setPen(palette().placeholderText().color());
     const int lh = p.fontMetrics().height();
-    for (int k = 0; k < lines.size() && k < 2; ++k)
+    for (int k = 0; k < lines.size() && k < 3; ++k)
       p.drawText(QRect(r.x(), r.bottom() + kBar + k * lh, r.width(), lh),
                  Qt::AlignLeft | Qt::AlignTop,
                  p.fontMetrics().elidedText(lines[k], Qt::ElideRight, r.width()));
