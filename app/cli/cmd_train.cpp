@@ -122,7 +122,12 @@ int runTrain(const TrainArgs& args) {
       mpi ? "rank " + std::to_string(rank) + " (" + mpi->hostName() + "): " : std::string();
   // A rank that fails takes the job down at once (mpirun names it); a stop is agreed by every
   // rank at the same step (trainer), so each ends normally.
-  auto fail = [&](const Status& st) {
+  auto fail = [&](const Status& given) {
+    // An error in the model (analysis: a shape, a size beyond the memory budget) names the
+    // file, as `loom info` does; the trainer itself knows only the graph.
+    const bool ofTheModel =
+        exitCodeFor(given) == kExitModel && given.message().rfind(args.model, 0) != 0;
+    const Status st = ofTheModel ? given.withContext(args.model) : given;
     const int code = reportError(mpi ? st.withContext(who.substr(0, who.size() - 2)) : st);
     if (mpi && mpi->size() > 1 && st.code() != ErrorCode::Cancelled) mpi->abortJob(code);
     return code;
