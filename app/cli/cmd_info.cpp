@@ -82,6 +82,9 @@ int runInfo(const InfoArgs& args) {
                 isFrozen ? "  frozen" : "");
   }
   std::printf("%s\n", std::string(86, '-').c_str());
+  // Totals of a graph that failed analysis would be those of the nodes before the error
+  // (0 parameters, "0 FLOP"): misleading, so the table ends with the error instead.
+  if (!a.status.isOk()) return reportError(a.status.withContext(args.model));
   std::printf(
       "total: %lld parameters (%s), %s forward per batch of %d (%s per sample),\n"
       "       activations %s per batch\n",
@@ -90,7 +93,6 @@ int runInfo(const InfoArgs& args) {
       human(static_cast<double>(a.total.flops), "FLOP").c_str(), args.batchSize,
       human(static_cast<double>(a.total.flops) / args.batchSize, "FLOP").c_str(),
       formatBytes(static_cast<double>(a.total.activationBytes)).c_str());
-  if (!a.status.isOk()) return reportError(a.status.withContext(args.model));
   const ParameterSplit split = splitParameters(model->graph, a, frozen->nodes);
   std::printf("       %lld trainable, %lld frozen", static_cast<long long>(split.trainable),
               static_cast<long long>(split.frozen));
