@@ -323,8 +323,6 @@ class ModesTest : public QObject {
     QVERIFY(!f.dock("stampsDock")->isVisible());
   }
 
-  // A click in a mode's dock that points into its widget leaves the start page
-  // (StudioMode::activationRequested); here a Problems row, which changes nothing in the model.
   // Every registered mode opens in a window on the offscreen platform (no OpenGL there). The
   // Embeddings view's QOpenGLWidget, once created with the main window, crashed every studio
   // test; now it is made on the first show and only where OpenGL 3.3 can be had, and the view
@@ -360,6 +358,8 @@ class ModesTest : public QObject {
     QCOMPARE(f.modes()->current()->id(), QStringLiteral("design"));
   }
 
+  // A click in a mode's dock that points into its widget leaves the start page
+  // (StudioMode::activationRequested); here a Problems row, which changes nothing in the model.
   void aDockOfTheModeLeavesTheStartPage() {
     Fixture f;
     QVERIFY(f.window->newDocument());

@@ -25,7 +25,7 @@ namespace loom::studio {
 void saveImageInBackground(QImage image, const QString& path, QObject* context,
                            std::function<void(const QString& error)> done);
 
-/// The same work, synchronously, for the worker and for the command line: empty on success.
+/// The same work, synchronously (what the worker runs): empty on success, else the message.
 QString savePng(const QImage& image, const QString& path);
 
 }  // namespace loom::studio
