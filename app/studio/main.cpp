@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/cli/exit_codes.h"
 #include "app/studio/studio_flags.h"
 #include "engine/core/memory_budget.h"
 #include "engine/core/version.h"
@@ -196,14 +197,15 @@ int main(int argc, char** argv) {
   int maxSteps = 0, shotDelay = 400;
   if (!positiveInt(maxStepsOpt, maxSteps) || !positiveInt(delayOpt, shotDelay)) return 2;
   // Non-interactive runs (screenshots, dumps) report a file that does not load on stderr and
-  // exit: the window's error dialog is modal and nobody would ever close it.
+  // exit: the window's error dialog is modal and nobody would ever close it. The exit code is
+  // the one `loom` gives for the same error (one table, app/cli/exit_codes.h).
   const bool interactive = !parser.isSet(shotOpt) && !parser.isSet(dumpOpt);
   if (!files.isEmpty() && !interactive) {
     const auto model = loom::loadModel(files.front().toStdString());
     if (!model) {
       std::fprintf(stderr, "loom-studio: cannot open %s: %s\n", qPrintable(files.front()),
                    model.status().message().c_str());
-      return 3;
+      return loom::cli::exitCodeFor(model.status());
     }
   }
   if (!files.isEmpty() && !window.openFile(files.front())) return 1;

@@ -63,4 +63,24 @@ std::string printable(std::string_view s, std::size_t maxBytes) {
   return out;
 }
 
+std::optional<std::string> utf8TextProblem(std::string_view text, const std::string& source) {
+  const std::optional<std::size_t> bad = firstInvalidUtf8(text);
+  if (!bad) return std::nullopt;
+  std::size_t line = 1, column = 1;
+  for (std::size_t i = 0; i < *bad; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else if ((c & 0xC0) != 0x80) {  // a continuation byte is part of the last character
+      ++column;
+    }
+  }
+  static const char* const kHex = "0123456789abcdef";
+  const auto b = static_cast<unsigned char>(text[*bad]);
+  return source + ":" + std::to_string(line) + ":" + std::to_string(column) +
+         ": not UTF-8 text (byte 0x" + kHex[b >> 4] + kHex[b & 15] + " at byte offset " +
+         std::to_string(*bad) + ")";
+}
+
 }  // namespace loom

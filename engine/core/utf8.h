@@ -19,4 +19,10 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view s);
 /// name or hash must not put raw bytes, newlines or 5,000 characters into an error).
 std::string printable(std::string_view s, std::size_t maxBytes = 80);
 
+/// For a whole text file's contents: nullopt if `text` is valid UTF-8, otherwise the message
+/// "SOURCE:LINE:COLUMN: not UTF-8 text (byte 0xNN at byte offset K)". Lines and columns count
+/// from 1; the column counts characters, not bytes (the text before the bad byte is valid, so
+/// an editor's column agrees).
+std::optional<std::string> utf8TextProblem(std::string_view text, const std::string& source);
+
 }  // namespace loom

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "engine/core/file_util.h"
+#include "engine/core/utf8.h"
 
 namespace loom {
 
@@ -77,6 +78,9 @@ std::string quoteCell(const std::string& cell) {
 
 Expected<Dataset> readCsv(const std::string& path, const CsvOptions& options) {
   LOOM_ASSIGN_OR_RETURN(const std::string text, readFile(path));
+  // Class names come from the label cells and go into run.json and the studio: refuse bytes
+  // that are not text here, where the line and column can still be named.
+  if (auto problem = utf8TextProblem(text, path)) return dataCorrupt(*problem);
 
   // Rows with their 1-based line numbers, blank lines dropped.
   std::vector<std::pair<int, std::vector<std::string>>> rows;

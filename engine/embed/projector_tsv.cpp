@@ -65,9 +65,7 @@ std::string quoted(std::string_view s) {
 }
 
 Status checkUtf8(std::string_view text, const std::string& source) {
-  if (auto bad = firstInvalidUtf8(text))
-    return dataCorrupt(source + ": not UTF-8 text (invalid byte at offset " + std::to_string(*bad) +
-                       ")");
+  if (auto problem = utf8TextProblem(text, source)) return dataCorrupt(*problem);
   return Status::ok();
 }
 

@@ -188,7 +188,7 @@ loom_cli_hostile_case(checkpoint_dims_1882000_by_1882000 4
   "checkpoint \"[^\"]*c\\.ckpt\": tensor \"param/logits\\.weights\" has dims \\[1882000, 1882000\\] that do not match its 31360 bytes"
   SETUP "${SETUP_dims_square}"
   ARGS eval ${HOSTILE_DATA}/tiny.loom --checkpoint ${HOSTILE}/dims_square/c.ckpt --test-limit 256)
-loom_cli_hostile_case(non_utf8_model_name_train 3 "non_utf8\\.loom: name is not valid UTF-8"
+loom_cli_hostile_case(non_utf8_model_name_train 3 "non_utf8\\.loom:[0-9]+:[0-9]+: name is not valid UTF-8"
   ARGS train ${HOSTILE_DATA}/non_utf8.loom ${HQUICK} --run-dir ${HOSTILE}/non_utf8)
 hostile_ckpt_setup(byte_count byte_count)
 loom_cli_hostile_case(checkpoint_byte_count_2_64_minus_126 4
@@ -312,21 +312,28 @@ loom_cli_hostile_case(resume_with_another_optimizer_says_so 5
   "checkpoint \"[^\"]*last\\.ckpt\" has no optimizer state \"adam\\.exp_avg/logits\\.weights\": was the run started with another optimizer\\?"
   SETUP "rm -rf ${HOSTILE}/other_optimizer && ${LOOM_BIN} train ${HOSTILE_DATA}/tiny.loom --max-steps 3 --train-limit 512 --no-test --run-dir ${HOSTILE}/other_optimizer >/dev/null 2>&1"
   ARGS train ${HOSTILE_DATA}/tiny.loom --resume --optimizer adam --run-dir ${HOSTILE}/other_optimizer --max-steps 5 --train-limit 512 --no-test)
-# The studio's non-interactive open (--screenshot) of a directory and of /dev/zero: the error
-# and exit 3 at once (it showed an empty model and "Opened", or read /dev/zero without end).
+# The studio's non-interactive open (--screenshot) of a directory, a FIFO with no writer and
+# /dev/zero: the error at once, with the exit code `loom` gives for it (7, not a regular file;
+# it showed an empty model and "Opened", or read /dev/zero without end).
 if(TARGET loom-studio)
-  foreach(kind directory dev_zero)
+  foreach(kind directory fifo dev_zero)
+    set(setup "true")
     if(kind STREQUAL "directory")
       set(target ${HOSTILE_DATA})
       set(says "cannot read \"[^\"]*hostile_data\": it is a directory")
+    elseif(kind STREQUAL "fifo")
+      set(target ${HOSTILE}/studio_model.fifo)
+      set(setup "rm -f ${target} && mkfifo ${target}")
+      set(says "cannot read \"[^\"]*studio_model\\.fifo\": it is a FIFO")
     else()
       set(target /dev/zero)
       set(says "cannot read \"/dev/zero\": it is a character device")
     endif()
-    loom_cli_hostile_case(studio_opens_a_${kind} 3 "loom-studio: cannot open [^:]*: ${says}"
+    loom_cli_hostile_case(studio_opens_a_${kind} 7 "loom-studio: cannot open [^:]*: ${says}"
       BIN $<TARGET_FILE:loom-studio>
       ENV QT_QPA_PLATFORM=offscreen XDG_CONFIG_HOME=${HOSTILE}/studio_config
       TIMEOUT 30
+      SETUP "${setup}"
       ARGS --screenshot ${HOSTILE}/studio_${kind}.png ${target})
   endforeach()
 endif()

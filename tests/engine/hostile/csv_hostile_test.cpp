@@ -26,3 +26,18 @@ TEST(CsvHostile, NaNAndInfCellsAreNamedByLineAndColumn) {
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST(CsvHostile, ALabelThatIsNotUtf8IsNamedByLineAndColumn) {
+  const auto dir =
+      std::filesystem::temp_directory_path() / ("loom_csv_utf8_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "labels.csv").string();
+  // Line 3 is "1,2,café b\xFF": the two-byte é is one column, so 0xFF is in column 11
+  // (and at byte 29 of the file).
+  std::ofstream(path) << "a,b,label\n1,2,cat\n1,2,caf\xC3\xA9 b\xFF\n";
+  auto r = readCsv(path);
+  ASSERT_FALSE(r.hasValue());
+  EXPECT_EQ(r.status().code(), ErrorCode::DataCorrupt);
+  EXPECT_EQ(r.status().message(), path + ":3:11: not UTF-8 text (byte 0xff at byte offset 29)");
+  std::filesystem::remove_all(dir);
+}

@@ -30,21 +30,37 @@ TEST(Utf8, KnownAnswers) {
   EXPECT_EQ(firstInvalidUtf8(std::string_view("\xFF", 1)), 0u);
 }
 
-TEST(ModelFileHostile, NonUtf8NameIsAParseErrorNamingTheField) {
-  auto m =
-      parseModel("format_version: 2 name: \"\\200\" graph { node { name: \"in\" op: \"Input\" } }",
-                 "bad.loom");
+TEST(Utf8, TextProblemNamesLineAndCharacterColumn) {
+  EXPECT_FALSE(utf8TextProblem("line one\nzwei \xC3\xA9\n", "ok.txt"));
+  EXPECT_EQ(utf8TextProblem("ab\n\x80", "f.tsv"),
+            "f.tsv:2:1: not UTF-8 text (byte 0x80 at byte offset 3)");
+  // "\xE2\x82\xAC" (the euro sign) is one column: the cut-off sequence starts in column 3.
+  EXPECT_EQ(utf8TextProblem("\n\n\xE2\x82\xAC.\xE2\x82", "g.csv"),
+            "g.csv:3:3: not UTF-8 text (byte 0xe2 at byte offset 6)");
+}
+
+TEST(ModelFileHostile, NonUtf8StringIsAParseErrorAtItsLineAndColumn) {
+  const std::string text =
+      "format_version: 2 name: \"\\200\" graph { node { name: \"in\" op: \"Input\" } }";
+  auto m = parseModel(text, "bad.loom");
   ASSERT_FALSE(m.hasValue());
   EXPECT_EQ(m.status().code(), ErrorCode::ParseError);
-  EXPECT_NE(m.status().message().find("bad.loom: name is not valid UTF-8"), std::string::npos)
+  // Column of the field `name`, counted from 1 (independent of the parser's own count).
+  const std::string at = "bad.loom:1:" + std::to_string(text.find("name:") + 1) + ": ";
+  EXPECT_NE(
+      m.status().message().find(at + "name is not valid UTF-8 (byte 0 of the string is \\x80)"),
+      std::string::npos)
       << m.status().message();
 
+  // On the third line, the second node's first input, after a valid multi-byte name.
   m = parseModel(
-      "graph { node { name: \"in\" op: \"Input\" } node { name: \"r\" op: \"ReLU\" input: "
-      "\"in\\377\" } }",
+      "graph {\n  node { name: \"in\" op: \"Input\" }\n"
+      "  node { name: \"r\xC3\xA9\" op: \"ReLU\" input: \"in\\377\" } }",
       "bad2.loom");
   ASSERT_FALSE(m.hasValue());
-  EXPECT_NE(m.status().message().find("graph.node[1].input[0]"), std::string::npos)
+  EXPECT_NE(m.status().message().find("bad2.loom:3:"), std::string::npos) << m.status().message();
+  EXPECT_NE(m.status().message().find("graph.node[1].input[0] is not valid UTF-8 (byte 2 "),
+            std::string::npos)
       << m.status().message();
 }
 
