@@ -95,7 +95,7 @@ Document::Document(QObject* parent)
     : QObject(parent), m_runner(std::make_unique<AnalysisRunner>()) {
   m_model.name = "untitled";
   applyDefaults(m_model);
-  m_savedGraph = m_model.graph;
+  m_savedGraph = graphSnapshot();
   m_savedTraining = m_model.training;
   m_savedDataset = m_model.dataset;
   connect(&m_runner->watcher, &QFutureWatcher<AnalysisRunner::Result>::finished, this, [this] {
@@ -125,12 +125,21 @@ void Document::scheduleAnalysis() {
   startAnalysis();
 }
 
+std::shared_ptr<const Graph> Document::graphSnapshot() const {
+  if (!m_snapshot || m_snapshotRevision != m_revision) {
+    m_snapshot = std::make_shared<const Graph>(m_model.graph);
+    m_snapshotRevision = m_revision;
+  }
+  return m_snapshot;
+}
+
 void Document::startAnalysis() {
   m_runner->dirty = false;
-  Graph copy = m_model.graph;
+  std::shared_ptr<const Graph> snapshot = graphSnapshot();
   const std::int64_t batch = m_batch;
   const std::uint64_t rev = m_structureRevision;
-  m_runner->watcher.setFuture(QtConcurrent::run([copy = std::move(copy), batch, rev] {
+  m_runner->watcher.setFuture(QtConcurrent::run([snapshot = std::move(snapshot), batch, rev] {
+    const Graph& copy = *snapshot;
     // The engine reports model errors as statuses; anything that still throws (an allocation
     // the size checks missed) must not take the studio down with unsaved work.
     GraphAnalysis analysis;
@@ -191,7 +200,8 @@ void Document::applyTrainingSettings(const pb::TrainingConfig& training,
 }
 
 void Document::updateModified() {
-  setModified(!(m_model.graph == m_savedGraph) || !sameMessage(m_model.training, m_savedTraining) ||
+  setModified(!(m_model.graph == *m_savedGraph) ||
+              !sameMessage(m_model.training, m_savedTraining) ||
               !sameMessage(m_model.dataset, m_savedDataset));
 }
 
@@ -476,14 +486,19 @@ Status Document::setTrainingSettings(const pb::TrainingConfig& training,
 
 // ---- files -------------------------------------------------------------------------------------
 
-void Document::resetModel(const Model& model, const QString& filePath) {
-  m_model = model;
-  m_savedGraph = m_model.graph;
-  m_savedTraining = m_model.training;
-  m_savedDataset = m_model.dataset;
+void Document::resetModel(Model model, const QString& filePath,
+                          std::shared_ptr<const Graph> graphCopy) {
+  m_model = std::move(model);
   m_undo.clear();
   m_undo.setClean();
   ++m_revision;
+  if (graphCopy) {
+    m_snapshot = std::move(graphCopy);
+    m_snapshotRevision = m_revision;
+  }
+  m_savedGraph = graphSnapshot();
+  m_savedTraining = m_model.training;
+  m_savedDataset = m_model.dataset;
   ++m_structureRevision;
   setModified(false);
   if (filePath != m_filePath) {
@@ -496,7 +511,7 @@ void Document::resetModel(const Model& model, const QString& filePath) {
 
 Status Document::load(const QString& path) {
   LOOM_ASSIGN_OR_RETURN(Model model, loadModel(str(path)));
-  resetModel(model, path);
+  resetModel(std::move(model), path);
   return Status::ok();
 }
 
@@ -524,7 +539,7 @@ Status Document::restoreAutosave(const QString& autosavePath, const QString& ori
 
 Status Document::save(const QString& path) {
   LOOM_RETURN_IF_ERROR(saveModel(m_model, str(path)));
-  m_savedGraph = m_model.graph;
+  m_savedGraph = graphSnapshot();
   m_savedTraining = m_model.training;
   m_savedDataset = m_model.dataset;
   m_undo.setClean();

@@ -41,6 +41,10 @@ class Document : public QObject {
 
   const Model& model() const { return m_model; }
   const Graph& graph() const { return m_model.graph; }
+  /// An immutable copy of graph() for worker threads (analysis, export pre-flight, the saved
+  /// state): made at most once per revision and shared by all of them, so an open or an edit
+  /// of a 100,000-node graph costs the GUI thread one copy instead of one per consumer.
+  std::shared_ptr<const Graph> graphSnapshot() const;
   QUndoStack* undoStack() { return &m_undo; }
 
   /// Latest completed analysis (may lag the newest edit by one worker run).
@@ -118,7 +122,12 @@ class Document : public QObject {
 
   // ---- files ----
   /// Replaces the model (New / template / Open). Clears the undo stack; not modified.
-  void resetModel(const Model& model, const QString& filePath = {});
+  /// Taken by value: a caller that moves its model in spares the GUI thread a copy (a
+  /// 100,000-node graph takes ~150 ms to copy). `graphCopy`, when given, must equal
+  /// model.graph: a copy made off the GUI thread, used as graphSnapshot() (the file opener
+  /// makes it on its worker).
+  void resetModel(Model model, const QString& filePath = {},
+                  std::shared_ptr<const Graph> graphCopy = {});
   Status load(const QString& path);
   /// Writes the `.loom` file atomically and marks the undo stack clean.
   Status save(const QString& path);
@@ -175,7 +184,9 @@ class Document : public QObject {
   QHash<QString, int> m_analysisIndex;  // node name -> index in m_analysis.nodes
   std::int64_t m_batch = 1;
   QString m_filePath;
-  Graph m_savedGraph;                  // the graph as last saved / loaded, for isModified()
+  std::shared_ptr<const Graph> m_savedGraph;        // as last saved / loaded, for isModified()
+  mutable std::shared_ptr<const Graph> m_snapshot;  // graphSnapshot() of m_snapshotRevision
+  mutable std::uint64_t m_snapshotRevision = ~std::uint64_t{0};
   pb::TrainingConfig m_savedTraining;  // likewise the settings
   pb::DatasetConfig m_savedDataset;
   bool m_modified = false;

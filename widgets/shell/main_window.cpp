@@ -412,7 +412,9 @@ Expected<MainWindow::CanvasModel> MainWindow::loadForCanvas(const std::string& p
   LOOM_ASSIGN_OR_RETURN(Model model, loadModel(path));
   const bool unplaced = lacksPlacement(model.graph);
   if (unplaced) placeByDepth(model.graph);
-  return CanvasModel{std::move(model), unplaced};
+  // The document's snapshot, copied here: on a worker for large files (Document::resetModel).
+  auto graphCopy = std::make_shared<const Graph>(model.graph);
+  return CanvasModel{std::move(model), unplaced, std::move(graphCopy)};
 }
 
 void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
@@ -425,7 +427,11 @@ void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
   statusBar()->addPermanentWidget(busy);
   statusBar()->showMessage(tr("Opening %1 (%2)…").arg(shown, formatBytes(bytes)));
   const std::uint64_t revision = m_doc->revision();
-  auto* watcher = new QFutureWatcher<Expected<CanvasModel>>(this);
+  // The result travels in a shared_ptr: QFuture hands results over with move_if_noexcept, and
+  // Expected<CanvasModel> cannot move noexcept (protobuf messages), so a plain result would be
+  // copied on this thread (~150 ms for a 100,000-node graph).
+  using Loaded = std::shared_ptr<Expected<CanvasModel>>;
+  auto* watcher = new QFutureWatcher<Loaded>(this);
   connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, busy, path, revision] {
     watcher->deleteLater();
     busy->deleteLater();
@@ -433,10 +439,11 @@ void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
     m_opening = false;
     // Edits made while the file was loading would be dropped: ask again if there are any.
     if (m_doc->revision() != revision && !maybeDiscardChanges()) return;
-    finishOpen(path, watcher->result());
+    finishOpen(path, std::move(*watcher->result()));
   });
   watcher->setFuture(QtConcurrent::run([p = path.toStdString()] {
-    return guarded("opening " + p, [&] { return loadForCanvas(p); });
+    return std::make_shared<Expected<CanvasModel>>(
+        guarded("opening " + p, [&] { return loadForCanvas(p); }));
   }));
 }
 
@@ -446,7 +453,7 @@ bool MainWindow::finishOpen(const QString& path, Expected<CanvasModel> loaded) {
                          QString::fromStdString(loaded.status().message()));
     return false;
   }
-  m_doc->resetModel(loaded->model, path);
+  m_doc->resetModel(std::move(loaded->model), path, std::move(loaded->graphCopy));
   m_untitledName.clear();
   m_autosaver->discard();
   addRecentFile(path);

@@ -24,6 +24,7 @@
 #include <QList>
 #include <QMainWindow>
 #include <QStringList>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -153,6 +154,7 @@ class MainWindow : public QMainWindow {
   struct CanvasModel {
     Model model;
     bool placedByDepth = false;
+    std::shared_ptr<const Graph> graphCopy;  ///< equal to model.graph, made by the loader
   };
   /// Reads and places `path`; thread-safe (runs on a worker for large files).
   static Expected<CanvasModel> loadForCanvas(const std::string& path);

@@ -68,19 +68,22 @@ void PreflightPanel::startCheck() {
   options.opset = m_opset;
   // The graph and seed only: pre-flight does not read trained values, and copying a big model's
   // parameters on the GUI thread after every edit would cost more than the check.
-  Model model;
-  model.name = m_document->model().name;
-  model.graph = m_document->graph();
-  model.training = m_document->model().training;
-  m_watcher->setFuture(QtConcurrent::run([model = std::move(model), options] {
-    std::vector<OnnxExportProblem> problems;
-    const Status st = guarded("export pre-flight", [&] {
-      problems = preflightOnnx(model, options);
-      return Status::ok();
-    });
-    if (!st) problems = {{"", "", st.message()}};
-    return problems;
-  }));
+  // The graph is the document's shared snapshot, copied into a Model on the worker.
+  m_watcher->setFuture(
+      QtConcurrent::run([graph = m_document->graphSnapshot(), name = m_document->model().name,
+                         training = m_document->model().training, options] {
+        Model model;
+        model.name = name;
+        model.graph = *graph;
+        model.training = training;
+        std::vector<OnnxExportProblem> problems;
+        const Status st = guarded("export pre-flight", [&] {
+          problems = preflightOnnx(model, options);
+          return Status::ok();
+        });
+        if (!st) problems = {{"", "", st.message()}};
+        return problems;
+      }));
 }
 
 void PreflightPanel::showProblems(std::vector<OnnxExportProblem> problems, quint64 revision) {
