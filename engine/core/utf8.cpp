@@ -2,6 +2,10 @@
 
 namespace loom {
 
+namespace {
+constexpr const char* kHex = "0123456789abcdef";  // for "\xNN" and "0xNN" in messages
+}  // namespace
+
 std::optional<std::size_t> firstInvalidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const std::size_t n = s.size();
@@ -37,7 +41,6 @@ std::optional<std::size_t> firstInvalidUtf8(std::string_view s) {
 }
 
 std::string printable(std::string_view s, std::size_t maxBytes) {
-  static const char* const kHex = "0123456789abcdef";
   std::string out;
   std::size_t i = 0;
   while (i < s.size() && out.size() < maxBytes) {
@@ -76,7 +79,6 @@ std::optional<std::string> utf8TextProblem(std::string_view text, const std::str
       ++column;
     }
   }
-  static const char* const kHex = "0123456789abcdef";
   const auto b = static_cast<unsigned char>(text[*bad]);
   return source + ":" + std::to_string(line) + ":" + std::to_string(column) +
          ": not UTF-8 text (byte 0x" + kHex[b >> 4] + kHex[b & 15] + " at byte offset " +
