@@ -15,6 +15,7 @@
 #include "engine/core/memory_budget.h"
 #include "engine/graph/placement.h"
 #include "engine/interop/onnx_file.h"
+#include "engine/interop/onnx_import_patterns.h"
 #include "engine/ops/op.h"
 #include "engine/ops/op_helpers.h"
 
@@ -151,6 +152,8 @@ class Importer {
   Status importSoftmax(const onnx::NodeProto& n);
   Status importConstant(const onnx::NodeProto& n);
   Status importShapeOps(const onnx::NodeProto& n);
+  // One Loom node for a multi-node pattern (onnx_import_patterns.h), at its last node.
+  Status importPattern(const onnx::NodeProto& last, const OnnxPatternMatch& p);
 
   Expected<std::array<std::int64_t, 4>> windowPads(const onnx::NodeProto& n, const Dims& in,
                                                    const std::vector<std::int64_t>& k,
@@ -944,6 +947,16 @@ Status Importer::importShapeOps(const onnx::NodeProto& n) {
   return unsupportedNode(n, "not imported");
 }
 
+Status Importer::importPattern(const onnx::NodeProto& last, const OnnxPatternMatch& p) {
+  auto x = m_values.find(p.input);
+  if (x == m_values.end())
+    return unsupportedNode(last, "input \"" + p.input + "\" of " + p.op + " was not imported");
+  if (x->second.kind != Value::Runtime)
+    return unsupportedNode(last, p.op + " of a constant is not imported (nothing to compute)");
+  m_notes.push_back(p.summary);
+  return addNode(last, p.op, {p.input}, p.attrs, {}, p.output, p.name);
+}
+
 Status Importer::importNode(const onnx::NodeProto& n) {
   if (!n.domain().empty() && n.domain() != "ai.onnx")
     return unsupportedNode(n, "operator domain \"" + n.domain() + "\" is not ONNX's");
@@ -1009,13 +1022,29 @@ Expected<OnnxImportResult> Importer::run() {
   LOOM_RETURN_IF_ERROR(loadInitializers());
   LOOM_RETURN_IF_ERROR(declareInputs());
   LOOM_ASSIGN_OR_RETURN(std::vector<int> order, nodeOrder());
+  // Patterns are found on the whole graph first: a matched node is imported at the pattern's
+  // last node (as one Loom node), the others are skipped.
+  const OnnxPatternScan patterns = findOnnxPatterns(m_proto.graph());
+  std::map<int, const OnnxPatternMatch*> patternAt;
+  std::set<int> replaced;
+  for (const OnnxPatternMatch& p : patterns.matches) {
+    patternAt[p.last] = &p;
+    replaced.insert(p.nodes.begin(), p.nodes.end());
+  }
   std::vector<std::string> problems;
   std::set<std::string> poisoned;  // outputs of refused nodes: their consumers stay quiet
   for (int i : order) {
     const onnx::NodeProto& n = m_proto.graph().node(i);
-    const bool downstream = std::any_of(n.input().begin(), n.input().end(),
+    const auto pattern = patternAt.find(i);
+    if (pattern == patternAt.end() && replaced.count(i)) continue;
+    const std::vector<std::string> reads =
+        pattern != patternAt.end() ? std::vector<std::string>{pattern->second->input}
+                                   : std::vector<std::string>(n.input().begin(), n.input().end());
+    const bool downstream = std::any_of(reads.begin(), reads.end(),
                                         [&](const std::string& s) { return poisoned.count(s); });
-    Status st = downstream ? unsupported("") : importNode(n);
+    Status st = downstream                   ? unsupported("")
+                : pattern != patternAt.end() ? importPattern(n, *pattern->second)
+                                             : importNode(n);
     if (!st) {
       if (!downstream) problems.push_back(st.message());
       for (const std::string& o : n.output()) poisoned.insert(o);
@@ -1025,6 +1054,9 @@ Expected<OnnxImportResult> Importer::run() {
     std::string text =
         m_source + ": " + std::to_string(problems.size()) + " node(s) cannot be imported:";
     for (const std::string& p : problems) text += "\n  " + p;
+    // Why an Erf or Tanh was not read as GELU: often the refused Div or Mul above is its
+    // neighbour, and the Erf itself is quiet (downstream of a refused node).
+    for (const std::string& p : patterns.nearMisses) text += "\n  " + p;
     return unsupported(text);
   }
   LOOM_RETURN_IF_ERROR(setOutput());

@@ -3,8 +3,9 @@
 // BatchNormalization, Relu, LeakyRelu, Elu, Sigmoid, Tanh, MaxPool, AveragePool,
 // GlobalAveragePool, Flatten, Reshape, Add, Concat, Softmax, Dropout, Identity, with constant
 // folding of Constant/Shape/Gather/Unsqueeze/Squeeze/Concat/Cast/Reshape on constants (so
-// PyTorch's `x.view(x.size(0), -1)` becomes a Flatten). Anything else is refused, listing
-// every unsupported node by name and op type.
+// PyTorch's `x.view(x.size(0), -1)` becomes a Flatten), and GELU read back from its formula
+// (Div/Erf/Add/Mul or the Tanh form, as Loom and torch.onnx write it; onnx_import_patterns.h).
+// Anything else is refused, listing every unsupported node by name and op type.
 //
 // Hostile files are refused with a clear error: sizes are checked in 64-bit arithmetic and
 // against the memory budget before anything is allocated, a tensor's data must match its

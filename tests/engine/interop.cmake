@@ -16,9 +16,16 @@ add_test(NAME onnx_torch_cnn
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/torch_cnn.sh $<TARGET_FILE:loom>
                  ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/onnx_torch)
 set_tests_properties(onnx_torch_cnn PROPERTIES LABELS "engine;interop" TIMEOUT 900)
-# GELU exported as its formula: Erf checked by a NumPy evaluation of the file (OpenCV 4.6 has
-# no Erf), Tanh by loom export's OpenCV parity check.
+# GELU exported as its formula: both forms by loom export's OpenCV parity check (OpenCV 4.6
+# runs Erf and Tanh), the Erf form also by a NumPy/SciPy evaluation of the file.
 add_test(NAME onnx_gelu_export
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/gelu_export.sh $<TARGET_FILE:loom>
                  ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR} ${CMAKE_CURRENT_BINARY_DIR}/onnx_gelu)
 set_tests_properties(onnx_gelu_export PROPERTIES LABELS "engine;interop" TIMEOUT 600)
+# nn.GELU() and nn.GELU(approximate='tanh') exported by torch.onnx.export at opset 13: each
+# formula imports as one GELU node, and Loom (and OpenCV on the file) give PyTorch's outputs
+# within 1e-5. Fails, never skips, without torch.
+add_test(NAME onnx_torch_gelu_import
+         COMMAND ${LOOM_PYTHON} ${PROJECT_SOURCE_DIR}/tests/python/torch_gelu_onnx.py
+                 $<TARGET_FILE:loom> ${CMAKE_CURRENT_BINARY_DIR}/onnx_torch_gelu)
+set_tests_properties(onnx_torch_gelu_import PROPERTIES LABELS "engine;interop" TIMEOUT 300)

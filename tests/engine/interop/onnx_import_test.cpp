@@ -1,6 +1,7 @@
 // ONNX import: round trips through Loom's own export, the two foreign files in
-// ../shared/testdata/foreign (reference outputs written by other tools), and hostile files
-// (issue 8 acceptance 3, 4 and 5). Reference numbers never come from Loom itself.
+// ../shared/testdata/foreign (reference outputs written by other tools), hostile files
+// (issue 8 acceptance 3, 4 and 5), and GELU read back from its ONNX formula (one GELU node, or
+// a refusal naming the ops). Reference numbers never come from Loom itself.
 #include "engine/interop/onnx_import.h"
 
 #include <gtest/gtest.h>
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "engine/core/file_util.h"
 #include "engine/graph/model.h"
@@ -360,6 +362,191 @@ TEST(HostileOnnx, UnsupportedNodesAreListedByNameAndType) {
   expectRefused(st, "2 node(s) cannot be imported");
   expectRefused(st, "node \"my_lrn\" (LRN)");
   expectRefused(st, "node \"my_erf\" (Erf)");
+}
+
+// ---- GELU read back from its formula (onnx_import_patterns.h) ----
+
+// image [1, 8, 8] -> conv -> act (GELU) -> flat -> fc: as onnx_export_test's small model.
+Model geluModel(const std::string& approximate) {
+  Model m;
+  m.name = "gelu_small";
+  auto add = [&](std::string name, std::string op, std::vector<std::string> in, AttrMap a = {}) {
+    Node n;
+    n.name = std::move(name);
+    n.op = std::move(op);
+    n.inputs = std::move(in);
+    n.attrs = std::move(a);
+    EXPECT_TRUE(m.graph.addNode(n));
+  };
+  add("image", "Input", {}, {{"shape", std::vector<std::int64_t>{1, 8, 8}}});
+  add("conv", "Conv2D", {"image"},
+      {{"filters", std::int64_t{2}},
+       {"kernel_size", std::vector<std::int64_t>{3, 3}},
+       {"padding", std::string("same")}});
+  add("act", "GELU", {"conv"}, {{"approximate", approximate}});
+  add("flat", "Flatten", {"act"});
+  add("fc", "Dense", {"flat"}, {{"units", std::int64_t{3}}});
+  applyDefaults(m);
+  EXPECT_TRUE(materializeParameters(m));
+  return m;
+}
+
+onnx::ModelProto exportedProto(const Model& m, int opset = 13) {
+  OnnxExportOptions o;
+  o.opset = opset;
+  auto e = exportOnnx(m, o);
+  EXPECT_TRUE(e.hasValue()) << e.status().message();
+  onnx::ModelProto proto;
+  EXPECT_TRUE(e && proto.ParseFromString(e->bytes));
+  return proto;
+}
+
+Expected<OnnxImportResult> importFromProto(const onnx::ModelProto& m, const std::string& name) {
+  const fs::path dir = scratch(name);
+  writeBytes(dir / "m.onnx", m.SerializeAsString());
+  return importOnnx((dir / "m.onnx").string());
+}
+
+onnx::NodeProto* nodeNamed(onnx::ModelProto& m, const std::string& name) {
+  for (auto& n : *m.mutable_graph()->mutable_node())
+    if (n.name() == name) return &n;
+  ADD_FAILURE() << "no node " << name;
+  return nullptr;
+}
+
+void setScalar(onnx::ModelProto& m, const std::string& initializer, float value) {
+  for (auto& t : *m.mutable_graph()->mutable_initializer()) {
+    if (t.name() != initializer) continue;
+    t.clear_raw_data();
+    t.clear_float_data();
+    t.add_float_data(value);
+    return;
+  }
+  ADD_FAILURE() << "no initializer " << initializer;
+}
+
+// The imported graph has exactly one GELU, named "act", reading "conv", with `approximate`;
+// and it gives the original model's outputs within 1e-6 on a batch spread over GELU's curve.
+void expectOneGeluWithSameOutputs(const Model& original, const Expected<OnnxImportResult>& r,
+                                  const std::string& approximate) {
+  ASSERT_TRUE(r.hasValue()) << r.status().message();
+  const Graph& g = r->model.graph;
+  int gelus = 0;
+  for (const Node& n : g.nodes())
+    if (n.op == "GELU") ++gelus;
+  EXPECT_EQ(gelus, 1);
+  const Node* act = g.find("act");
+  ASSERT_NE(act, nullptr) << "the GELU lost its name";
+  EXPECT_EQ(act->op, "GELU");
+  EXPECT_EQ(act->inputs, std::vector<std::string>{"conv"});
+  ASSERT_TRUE(act->attrs.count("approximate"));
+  EXPECT_EQ(std::get<std::string>(act->attrs.at("approximate")), approximate);
+  EXPECT_EQ(g.nodes().size(), original.graph.nodes().size());
+
+  Tensor x({16, 1, 8, 8});
+  std::mt19937 rng(11);
+  std::normal_distribution<float> normal(0.0f, 3.0f);
+  for (std::int64_t i = 0; i < x.numel(); ++i) x.f32()[i] = normal(rng);
+  auto a = LoomInference::create(original);
+  auto b = LoomInference::create(r->model);
+  ASSERT_TRUE(a.hasValue() && b.hasValue());
+  auto ya = (*a)->run(x);
+  auto yb = (*b)->run(x);
+  ASSERT_TRUE(ya.hasValue() && yb.hasValue());
+  ASSERT_EQ(ya->dims(), yb->dims());
+  double worst = 0;
+  for (std::int64_t i = 0; i < ya->numel(); ++i)
+    worst = std::max(worst, std::fabs(double(ya->f32()[i]) - double(yb->f32()[i])));
+  EXPECT_LE(worst, 1e-6) << approximate;
+}
+
+TEST(GeluImport, LoomsBothFormsComeBackAsOneGeluNode) {
+  for (const char* form : {"none", "tanh"})
+    for (int opset : {13, 17}) {
+      SCOPED_TRACE(std::string(form) + " opset " + std::to_string(opset));
+      const Model m = geluModel(form);
+      auto r = importFromProto(exportedProto(m, opset), std::string("gelu_") + form);
+      expectOneGeluWithSameOutputs(m, r, form);
+      EXPECT_TRUE(r && !r->notes.empty());  // the fusion is reported
+    }
+}
+
+// The other spellings torch.onnx and hand-written graphs use: x * (1/sqrt 2) instead of
+// x / sqrt 2, 0.5 as a scalar Constant node, and (0.5 * x) * (1 + erf) instead of
+// (x * (1 + erf)) * 0.5.
+TEST(GeluImport, ErfFormVariantsImport) {
+  const Model m = geluModel("none");
+  onnx::ModelProto p = exportedProto(m);
+  nodeNamed(p, "act/scaled")->set_op_type("Mul");
+  setScalar(p, "act/sqrt2", 0.70710678f);
+  auto* g = p.mutable_graph();
+  for (int i = 0; i < g->initializer_size(); ++i)
+    if (g->initializer(i).name() == "act/half") g->mutable_initializer()->DeleteSubrange(i, 1);
+  onnx::NodeProto half;
+  half.set_name("act/half_constant");
+  half.set_op_type("Constant");
+  half.add_output("act/half");
+  auto* value = half.add_attribute();
+  value->set_name("value");
+  value->set_type(onnx::AttributeProto::TENSOR);
+  value->mutable_t()->set_data_type(onnx::TensorProto::FLOAT);  // dims []: a scalar
+  value->mutable_t()->add_float_data(0.5f);
+  *g->add_node() = half;
+  // times_x = x * 0.5; act = times_x * one_plus
+  onnx::NodeProto* timesX = nodeNamed(p, "act/times_x");
+  timesX->set_input(1, "act/half");
+  onnx::NodeProto* last = nodeNamed(p, "act");
+  last->set_input(1, "act/one_plus");
+  expectOneGeluWithSameOutputs(m, importFromProto(p, "gelu_variants"), "none");
+}
+
+// x^3 as Pow(x, 3) with an int64 exponent.
+TEST(GeluImport, TanhFormWithPowImports) {
+  const Model m = geluModel("tanh");
+  onnx::ModelProto p = exportedProto(m);
+  auto* g = p.mutable_graph();
+  for (int i = 0; i < g->node_size(); ++i)
+    if (g->node(i).name() == "act/square") g->mutable_node()->DeleteSubrange(i, 1);
+  onnx::NodeProto* cube = nodeNamed(p, "act/cube");
+  cube->set_op_type("Pow");
+  cube->set_input(0, "conv");
+  cube->set_input(1, "act/three");
+  auto* three = g->add_initializer();
+  three->set_name("act/three");
+  three->set_data_type(onnx::TensorProto::INT64);
+  three->add_int64_data(3);
+  expectOneGeluWithSameOutputs(m, importFromProto(p, "gelu_pow"), "tanh");
+}
+
+// A wrong constant is no GELU: the file is refused, naming the Div the importer cannot read
+// and saying why the Erf was not read as GELU.
+TEST(GeluImport, WrongConstantIsRefusedNamingTheOps) {
+  onnx::ModelProto p = exportedProto(geluModel("none"));
+  setScalar(p, "act/half", 0.6f);
+  auto r = importFromProto(p, "gelu_wrong_half");
+  expectRefused(r.status(), "node \"act/scaled\" (Div)");
+  expectRefused(r.status(), "node \"act/erf\" (Erf): not read as GELU");
+  expectRefused(r.status(), "is 0.6, GELU's is 0.5");
+
+  onnx::ModelProto t = exportedProto(geluModel("tanh"));
+  setScalar(t, "act/c", 0.0447f);
+  auto rt = importFromProto(t, "gelu_wrong_cubic");
+  expectRefused(rt.status(), "node \"act/square\" (Mul)");
+  expectRefused(rt.status(), "node \"act/tanh\" (Tanh): not read as GELU");
+  expectRefused(rt.status(), "is 0.0447, GELU's is 0.044715");
+}
+
+// An intermediate value read by a second node cannot disappear into a GELU.
+TEST(GeluImport, IntermediateWithAnotherReaderIsRefused) {
+  onnx::ModelProto p = exportedProto(geluModel("none"));
+  auto* extra = p.mutable_graph()->add_node();
+  extra->set_name("peek");
+  extra->set_op_type("Relu");
+  extra->add_input("act/erf");
+  extra->add_output("peeked");
+  auto r = importFromProto(p, "gelu_shared");
+  expectRefused(r.status(), "node \"act/scaled\" (Div)");
+  expectRefused(r.status(), "\"act/erf\" has more than one reader");
 }
 
 }  // namespace
