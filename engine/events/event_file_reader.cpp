@@ -66,6 +66,7 @@ EventFileReader::PollResult EventFileReader::poll(std::uint64_t maxBytes, EventS
   std::uint64_t budget = maxBytes == 0 ? size - m_readEnd : std::min(maxBytes, size - m_readEnd);
   result.more = budget < size - m_readEnd;
   m_pollEnd = m_readEnd + budget;
+  m_fileEnd = size;
   while (budget > 0) {
     const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(budget, kChunk));
     const std::size_t old = m_pending.size();
@@ -122,7 +123,8 @@ void EventFileReader::consume(PollResult& result, EventSink* sink) {
     }
     if (decodeScalarEvent(view.payload, &m_scalarEvent) && fastPathAllowed(m_scalarEvent)) {
       if (sink)
-        sink->scalars(m_scalarEvent, EventSink::Place{recordOffset, view.recordBytes, m_pollEnd});
+        sink->scalars(m_scalarEvent,
+                      EventSink::Place{recordOffset, view.recordBytes, m_pollEnd, m_fileEnd});
       else
         result.events.push_back(toDecoded(m_scalarEvent, recordOffset));
       ++m_records;

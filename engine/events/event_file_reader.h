@@ -37,11 +37,11 @@ Expected<DecodedEvent> decodeEvent(std::string_view payload,
 /// every other record as a DecodedEvent. A big log is then never held as decoded events.
 class EventSink {
  public:
-  /// Where a record lies: its byte offset and size, and the offset up to which this poll
-  /// reads (the file's size, or less under maxBytes), so a sink can reserve room for the
-  /// records still to come in this poll.
+  /// Where a record lies: its byte offset and size, the offset up to which this poll reads
+  /// (the file's size, or less under maxBytes) and the file's size when the poll began, so a
+  /// sink can reserve room for the records still to come in this poll or in the file.
   struct Place {
-    std::uint64_t offset = 0, bytes = 0, pollEnd = 0;
+    std::uint64_t offset = 0, bytes = 0, pollEnd = 0, fileEnd = 0;
   };
   virtual ~EventSink() = default;
   virtual void scalars(const ScalarEvent& event, const Place& place) = 0;
@@ -92,6 +92,7 @@ class EventFileReader {
   std::uint64_t m_offset = 0;   ///< file offset of m_pending[0]
   std::uint64_t m_readEnd = 0;  ///< file offset up to which bytes were read
   std::uint64_t m_pollEnd = 0;  ///< the offset up to which the current poll reads
+  std::uint64_t m_fileEnd = 0;  ///< the file's size when the current poll began
   std::string m_pending;        ///< bytes read but not yet a whole record
   std::uint64_t m_records = 0;
   std::map<std::string, std::string> m_pluginByTag;

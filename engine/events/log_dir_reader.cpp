@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "engine/core/file_util.h"
+#include "engine/events/prefault.h"
 
 namespace loom::events {
 namespace fs = std::filesystem;
@@ -195,115 +196,260 @@ void LogDirReader::scan(LogDirChanges& changes) {
   }
 }
 
+void ScalarColumns::ownTimes() {
+  const ScalarColumns* leader = m_timesOf;
+  if (!leader) return;
+  m_timesOf = nullptr;
+  const std::size_t room = std::max(m_capacity, m_size + 1);
+  reserve(room, room);  // allocates steps and walls (the values are kept)
+  std::copy_n(leader->m_steps, m_size, m_steps);
+  std::copy_n(leader->m_walls, m_size, m_walls);
+}
+
 namespace {
 
-/// Adds one decoded event's values to `run` (the full parse's events: histograms, images,
-/// texts, hparams, and scalars in forms the fast path does not take).
-void addEvent(RunData& run, RunChange& change, DecodedEvent& e) {
-  ++run.events;
-  if (e.wallTime > 0 && (run.startTime == 0 || e.wallTime < run.startTime)) {
-    run.startTime = e.wallTime;
-  }
-  if (!e.otherKind.empty()) ++run.otherTags["<" + e.otherKind + ">"];
-  for (SummaryValue& v : e.values) {
-    switch (v.kind) {
-      case TagKind::Scalar: {
-        ScalarSeries& s = run.scalars[v.tag];
-        markFrom(change.scalarsFrom, v.tag, s.size());
-        s.steps.push_back(e.step);
-        s.wallTimes.push_back(e.wallTime);
-        s.values.push_back(v.scalar);
-        break;
-      }
-      case TagKind::Histogram: {
-        auto& h = run.histograms[v.tag];
-        markFrom(change.histogramsFrom, v.tag, h.size());
-        h.push_back({e.step, e.wallTime, std::move(v.histogram)});
-        break;
-      }
-      case TagKind::Image: {
-        auto& i = run.images[v.tag];
-        markFrom(change.imagesFrom, v.tag, i.size());
-        i.push_back({e.step, e.wallTime, std::move(v.images)});
-        break;
-      }
-      case TagKind::Text: {
-        auto& t = run.texts[v.tag];
-        markFrom(change.textsFrom, v.tag, t.size());
-        t.push_back({e.step, e.wallTime, std::move(v.text)});
-        break;
-      }
-      case TagKind::HParams: {
-        if (!run.hparams) run.hparams = HParams{};
-        if (!v.hparams.values.empty() || v.hparams.startTime != 0) {
-          run.hparams->values = v.hparams.values;
-          run.hparams->groupName = v.hparams.groupName;
-          run.hparams->startTime = v.hparams.startTime;
-        }
-        if (!v.hparams.endStatus.empty()) {
-          run.hparams->endStatus = v.hparams.endStatus;
-          run.hparams->endTime = v.hparams.endTime;
-        }
-        change.hparamsChanged = true;
-        break;
-      }
-      case TagKind::Other:
-        ++run.otherTags[v.tag];
-        break;
+/// Adds the values of a decoded event that are not scalars to `run` (the full parse's events:
+/// histograms, images, texts, hparams, tags of other kinds); RunSink takes the scalars.
+void addNonScalar(RunData& run, RunChange& change, const DecodedEvent& e, SummaryValue& v) {
+  switch (v.kind) {
+    case TagKind::Scalar:
+      break;
+    case TagKind::Histogram: {
+      auto& h = run.histograms[v.tag];
+      markFrom(change.histogramsFrom, v.tag, h.size());
+      h.push_back({e.step, e.wallTime, std::move(v.histogram)});
+      break;
     }
+    case TagKind::Image: {
+      auto& i = run.images[v.tag];
+      markFrom(change.imagesFrom, v.tag, i.size());
+      i.push_back({e.step, e.wallTime, std::move(v.images)});
+      break;
+    }
+    case TagKind::Text: {
+      auto& t = run.texts[v.tag];
+      markFrom(change.textsFrom, v.tag, t.size());
+      t.push_back({e.step, e.wallTime, std::move(v.text)});
+      break;
+    }
+    case TagKind::HParams: {
+      if (!run.hparams) run.hparams = HParams{};
+      if (!v.hparams.values.empty() || v.hparams.startTime != 0) {
+        run.hparams->values = v.hparams.values;
+        run.hparams->groupName = v.hparams.groupName;
+        run.hparams->startTime = v.hparams.startTime;
+      }
+      if (!v.hparams.endStatus.empty()) {
+        run.hparams->endStatus = v.hparams.endStatus;
+        run.hparams->endTime = v.hparams.endTime;
+      }
+      change.hparamsChanged = true;
+      break;
+    }
+    case TagKind::Other:
+      ++run.otherTags[v.tag];
+      break;
   }
 }
 
-/// Receives a run's events straight from its files' readers (no per-poll event vectors):
-/// scalar-only records append to the series through a cache of the series of the tag at each
-/// position of the record (a training log writes the same tags in the same order), so a point
-/// costs no tag lookup.
+/// The capacity a tag's arrays start with.
+constexpr std::size_t kFirstCapacity = 1024;
+/// A growth maps at most this many times the points there are, so an estimate misled by the
+/// first records (a burst of one tag, then none) costs address space, not memory.
+constexpr std::size_t kMaxGrowth = 16;
+
+/// Where a run's scalar points go: its ScalarSeries, or the caller's ScalarColumns.
+struct ScalarTarget {
+  ScalarSeries* series = nullptr;
+  ScalarColumns* columns = nullptr;
+  std::size_t room = 0;  ///< the size at which the next grow() is due
+  /// Where the tag was first seen in the file being read, and its size then: the tag's rate
+  /// per byte of file, from which the room for the rest of the file is estimated.
+  std::uint64_t firstOffset = 0;
+  std::size_t firstSize = 0;
+  bool counting = false;
+
+  std::size_t size() const { return columns ? columns->size() : series->size(); }
+};
+
+/// How many points a full target will hold when the file is read (docs/events.md, "Reading
+/// fast"): the rest of the file at the rate the tag occurred since it was first seen in it,
+/// plus 2 % and kFirstCapacity, so the estimate errs high and a big log's arrays are
+/// allocated once instead of doubling (each doubling a copy and fresh pages); at least 1.5x
+/// (a file that grows while it is followed).
+std::size_t expectedSize(const ScalarTarget& t, const EventSink::Place* place) {
+  const std::size_t size = t.size();
+  const std::size_t geometric = std::max(size + size / 2, kFirstCapacity);
+  if (!place || !t.counting || place->offset <= t.firstOffset || place->fileEnd <= place->offset)
+    return geometric;
+  const double perByte = double(size - t.firstSize) / double(place->offset - t.firstOffset);
+  const double rest = perByte * double(place->fileEnd - place->offset);
+  return std::max(geometric, size + std::size_t(rest * 1.02) + kFirstCapacity);
+}
+
+/// Makes `series`' arrays hold `expected` points (address space: std::vector's untouched
+/// capacity costs no memory) and maps the pages of the next `room` ones at once.
+void reserveSeries(ScalarSeries& series, std::size_t room, std::size_t expected) {
+  const std::size_t size = series.size();
+  static_assert(sizeof(std::int64_t) == sizeof(double));
+  if (series.values.capacity() < room) {
+    series.steps.reserve(expected);
+    series.wallTimes.reserve(expected);
+    series.values.reserve(expected);
+    const std::size_t all = (expected - size) * sizeof(double);  // before anything is written
+    adviseHugePages(series.steps.data() + size, all);
+    adviseHugePages(series.wallTimes.data() + size, all);
+    adviseHugePages(series.values.data() + size, all);
+  }
+  const std::size_t bytes = (room - size) * sizeof(double);
+  prefaultForWrite(series.steps.data() + size, bytes);
+  prefaultForWrite(series.wallTimes.data() + size, bytes);
+  prefaultForWrite(series.values.data() + size, bytes);
+}
+
+/// Receives a run's events straight from its files' readers (no per-poll event vectors) and
+/// appends the scalars to their targets (the run's series or the caller's ScalarStore), the
+/// scalar-only records through a cache of the target of the tag at each position of the
+/// record (a training log writes the same tags in the same order), so a point costs no tag
+/// lookup; the other records' scalars go to the same targets, so a tag keeps file order.
 class RunSink : public EventSink {
  public:
-  RunSink(RunData& run, RunChange& change) : m_run(run), m_change(change) {}
+  RunSink(RunData& run, RunChange& change, ScalarStore* store)
+      : m_run(run), m_change(change), m_store(store) {}
+
+  /// The next events come from another file: the tags' rates measured so far were of the
+  /// last one.
+  void startFile() {
+    for (auto& [tag, target] : m_targets) target.counting = false;
+  }
 
   void scalars(const ScalarEvent& e, const Place& place) override {
-    ++m_run.events;
-    if (e.wallTime > 0 && (m_run.startTime == 0 || e.wallTime < m_run.startTime)) {
-      m_run.startTime = e.wallTime;
-    }
+    countEvent(e.wallTime);
     if (m_cache.size() < e.values.size()) m_cache.resize(e.values.size());
+    ScalarTarget* leader = nullptr;  // the record's first tag's
     for (std::size_t i = 0; i < e.values.size(); ++i) {
       Slot& slot = m_cache[i];
-      if (!slot.series || slot.tag != e.values[i].tag) {
-        slot.tag.assign(e.values[i].tag);
-        slot.series = &m_run.scalars[slot.tag];  // std::map: the node stays put
-        markFrom(m_change.scalarsFrom, slot.tag, slot.series->size());
-        reserve(*slot.series, place);
+      if (!slot.target || *slot.tag != e.values[i].tag) {
+        const auto it = target(e.values[i].tag);
+        slot.tag = &it->first;
+        slot.target = &it->second;
       }
-      slot.series->steps.push_back(e.step);
-      slot.series->wallTimes.push_back(e.wallTime);
-      slot.series->values.push_back(e.values[i].value);
+      ScalarTarget& t = *slot.target;
+      if (leader && sharesTimes(t, *leader))
+        appendValue(t, e.values[i].value, &place);
+      else
+        append(t, e.step, e.wallTime, e.values[i].value, &place);
+      if (i == 0) leader = &t;
     }
   }
 
-  void event(DecodedEvent&& e) override { addEvent(m_run, m_change, e); }
+  void event(DecodedEvent&& e) override {
+    countEvent(e.wallTime);
+    if (!e.otherKind.empty()) ++m_run.otherTags["<" + e.otherKind + ">"];
+    for (SummaryValue& v : e.values) {
+      if (v.kind == TagKind::Scalar)
+        append(target(v.tag)->second, e.step, e.wallTime, v.scalar, nullptr);
+      else
+        addNonScalar(m_run, m_change, e, v);
+    }
+  }
 
  private:
-  /// Room for one point per record like this one in the rest of the file: a big log's
-  /// series then grow once instead of by doubling (each doubling a copy and fresh pages).
-  static void reserve(ScalarSeries& s, const Place& place) {
-    const std::uint64_t more =
-        (place.pollEnd - place.offset) / std::max<std::uint64_t>(place.bytes, 1);
-    std::size_t want = s.size() + static_cast<std::size_t>(std::min<std::uint64_t>(more, 1u << 24));
-    if (want <= s.steps.capacity()) return;
-    want = std::max(want, 2 * s.steps.capacity());  // still geometric across polls
-    s.steps.reserve(want);
-    s.wallTimes.reserve(want);
-    s.values.reserve(want);
+  using Targets = std::map<std::string, ScalarTarget, std::less<>>;
+
+  void countEvent(double wallTime) {
+    ++m_run.events;
+    if (wallTime > 0 && (m_run.startTime == 0 || wallTime < m_run.startTime)) {
+      m_run.startTime = wallTime;
+    }
+  }
+
+  /// The target of `tag`, made on its first point of this poll.
+  Targets::iterator target(std::string_view tag) {
+    auto it = m_targets.find(tag);
+    if (it != m_targets.end()) return it;
+    it = m_targets.emplace(std::string(tag), ScalarTarget{}).first;  // std::map: nodes stay put
+    ScalarTarget& t = it->second;
+    if (m_store) {
+      t.columns = &m_store->columns(m_run.name, it->first);
+      t.room = t.columns->capacity();  // an earlier poll's columns may have room left
+    } else {
+      t.series = &m_run.scalars[it->first];
+      t.room = std::min({t.series->steps.capacity(), t.series->wallTimes.capacity(),
+                         t.series->values.capacity()});
+    }
+    markFrom(m_change.scalarsFrom, it->first, t.size());
+    return it;
+  }
+
+  /// Whether `t`, a later tag of a record whose first tag's target `leader` has just taken
+  /// the record's point, shares (or can start to share) the leader's steps and wall times:
+  /// both are columns, `t` has exactly the leader's points but this one, and shares with it
+  /// already or both are new. A tag that shares but is out of step gets its own times.
+  static bool sharesTimes(ScalarTarget& t, const ScalarTarget& leader) {
+    if (!t.columns || !leader.columns || &t == &leader) return false;
+    ScalarColumns& c = *t.columns;
+    const ScalarColumns& l = *leader.columns;
+    if (c.timesOf() == &l && c.size() + 1 == l.size()) return true;
+    if (!c.timesOf() && c.size() == 0 && l.size() == 1 && !l.timesOf()) {
+      c.shareTimesOf(l);
+      return true;
+    }
+    c.ownTimes();
+    return false;
+  }
+
+  /// Notes where a tag was first seen in this file (for expectedSize()).
+  static void count(ScalarTarget& t, const Place* place) {
+    if (place && !t.counting) {
+      t.counting = true;
+      t.firstOffset = place->offset;
+      t.firstSize = t.size();
+    }
+  }
+
+  /// Appends one value to columns that share their times (sharesTimes()).
+  static void appendValue(ScalarTarget& t, double value, const Place* place) {
+    count(t, place);
+    if (t.size() >= t.room) grow(t, place);
+    t.columns->appendValue(value);
+  }
+
+  /// Appends one point; `place` is the record's (null for the full parse's events).
+  static void append(ScalarTarget& t, std::int64_t step, double wall, double value,
+                     const Place* place) {
+    count(t, place);
+    if (t.columns) t.columns->ownTimes();  // a point of its own: no longer in step
+    if (t.size() >= t.room) grow(t, place);
+    if (t.columns) {
+      t.columns->append(double(step), wall, value);
+    } else {
+      t.series->steps.push_back(step);
+      t.series->wallTimes.push_back(wall);
+      t.series->values.push_back(value);
+    }
+  }
+
+  /// Room for the next points of a full target: up to the expected size, at most kMaxGrowth
+  /// times the points there are, so the estimate can correct itself before much is mapped.
+  static void grow(ScalarTarget& t, const Place* place) {
+    const std::size_t size = t.size();
+    const std::size_t expected = expectedSize(t, place);
+    t.room = std::min(expected, std::max(size, kFirstCapacity) * kMaxGrowth);  // > size
+    if (t.columns)
+      t.columns->reserve(t.room, expected);
+    else
+      reserveSeries(*t.series, t.room, expected);
   }
 
   struct Slot {
-    std::string tag;
-    ScalarSeries* series = nullptr;
+    const std::string* tag = nullptr;  ///< the key of `target` in m_targets
+    ScalarTarget* target = nullptr;
   };
   RunData& m_run;
   RunChange& m_change;
+  ScalarStore* m_store;
+  Targets m_targets;
   std::vector<Slot> m_cache;
 };
 
@@ -311,9 +457,11 @@ class RunSink : public EventSink {
 
 void LogDirReader::readRun(RunState& state, RunChange& change, bool* more) {
   RunData& run = state.data;
-  RunSink sink(run, change);
-  for (const auto& path : state.order)
+  RunSink sink(run, change, m_options.scalarStore);
+  for (const auto& path : state.order) {
+    sink.startFile();
     if (state.readers[path]->poll(m_options.maxBytesPerFilePoll, &sink).more) *more = true;
+  }
   // run.json, re-read when its size or modification time changed.
   const std::string runJson = run.dir + "/run.json";
   struct stat st {};

@@ -49,6 +49,91 @@ struct ScalarSeries {
   std::size_t size() const { return steps.size(); }
 };
 
+/// A scalar tag's points in arrays its caller owns (LogDirOptions::scalarStore): the reader
+/// writes each point straight into them as it decodes it, so a caller that keeps the points
+/// in containers of its own (the studio's QVector<double> columns) gets a big log written
+/// once, in its final place, instead of into a ScalarSeries and then copied.
+///
+/// The reader appends with append() and decides how much room to ask for (from the file's
+/// size and how often the tag occurs in the records read so far, docs/events.md "Reading
+/// fast"); an implementation only provides the memory, in reserve().
+///
+/// Shared times: tags written in the same records (Loom's writer puts all of a step's
+/// scalars in one record) have the same steps and wall times. The reader then makes the
+/// columns of the record's later tags share those of its first tag (shareTimesOf(); such a
+/// column keeps only values, appended with appendValue()) for as long as they stay in step,
+/// and gives a column its own copy (ownTimes()) when they part. An owner taking the points
+/// out uses the leader's steps and wall times for a column whose timesOf() is set.
+class ScalarColumns {
+ public:
+  virtual ~ScalarColumns() = default;
+  /// Makes room for at least `capacity` points, keeping the first size(): afterwards values()
+  /// and, unless timesOf() is set, steps() and walls() point at arrays of capacity() >=
+  /// `capacity` elements, ready to be written (steps and walls are allocated, and the first
+  /// size() kept, also when they were missing: ownTimes() relies on it). `expected` (>=
+  /// capacity) is how many points the reader expects in all: an implementation may reserve
+  /// address space for them now, so that the later calls of a big log (the reader asks for
+  /// room in steps of at most 16x) need no copy.
+  virtual void reserve(std::size_t capacity, std::size_t expected) = 0;
+
+  std::size_t size() const { return m_size; }
+  std::size_t capacity() const { return m_capacity; }
+  const double* steps() const { return m_steps; }  ///< null while timesOf() is set
+  const double* walls() const { return m_walls; }  ///< seconds since the epoch; idem
+  const double* values() const { return m_values; }
+  /// Appends one point; the caller (the reader) has made room for it.
+  void append(double step, double wall, double value) {
+    m_steps[m_size] = step;
+    m_walls[m_size] = wall;
+    m_values[m_size] = value;
+    ++m_size;
+  }
+
+  /// The columns whose steps and wall times are this one's (null: its own): point i of this
+  /// column has the step and wall time of point i of timesOf(), which has at least size().
+  const ScalarColumns* timesOf() const { return m_timesOf; }
+  /// Makes this column, empty, share the steps and wall times of `leader` (empty as well, and
+  /// not sharing another's). Its owner must keep `leader` while this column exists.
+  void shareTimesOf(const ScalarColumns& leader) { m_timesOf = &leader; }
+  /// Appends a value whose step and wall time are timesOf()'s point size().
+  void appendValue(double value) { m_values[m_size++] = value; }
+  /// Gives this column its own steps and wall times: the first size() of timesOf()'s, copied
+  /// into arrays reserve() allocates. No-op when it has its own.
+  void ownTimes();
+
+ protected:
+  /// For reserve() and for an owner that takes the points out (it then sets the size to 0).
+  void setArrays(double* steps, double* walls, double* values, std::size_t capacity) {
+    m_steps = steps;
+    m_walls = walls;
+    m_values = values;
+    m_capacity = capacity;
+  }
+  void setSize(std::size_t size) { m_size = size; }
+  /// For an owner that takes the points out (then null: the next points own their times).
+  void clearTimesOf() { m_timesOf = nullptr; }
+
+ private:
+  double* m_steps = nullptr;
+  double* m_walls = nullptr;
+  double* m_values = nullptr;
+  std::size_t m_size = 0, m_capacity = 0;
+  const ScalarColumns* m_timesOf = nullptr;
+};
+
+/// Where the reader puts scalar points when LogDirOptions::scalarStore is set: the columns of
+/// each (run, tag), in file order, instead of RunData::scalars (which then stays empty;
+/// RunChange::scalarsFrom still names the tags that got points, with the columns' size
+/// before them). Called on the reader's thread, from poll() only.
+class ScalarStore {
+ public:
+  virtual ~ScalarStore() = default;
+  /// The columns of `tag` in run `run`, created empty on first use. The reference must stay
+  /// valid until the poll() that asked for it returns, and while another column of the run
+  /// shares its times (ScalarColumns::timesOf(): drop a run's columns together).
+  virtual ScalarColumns& columns(const std::string& run, const std::string& tag) = 0;
+};
+
 /// A value of a non-scalar tag at one step.
 template <typename T>
 struct StepValue {
@@ -121,6 +206,8 @@ struct LogDirOptions {
   std::uint64_t maxBytesPerFilePoll = 0;
   /// Directory levels searched below the root.
   int maxDepth = 16;
+  /// Where scalar points go (null: RunData::scalars). Not owned; must outlive the reader.
+  ScalarStore* scalarStore = nullptr;
 };
 
 class LogDirReader {

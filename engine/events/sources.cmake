@@ -23,5 +23,6 @@ target_sources(loom_engine PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/event_types.cpp
   ${CMAKE_CURRENT_LIST_DIR}/event_writer.cpp
   ${CMAKE_CURRENT_LIST_DIR}/log_dir_reader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/prefault.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scalar_decode.cpp
   ${CMAKE_CURRENT_LIST_DIR}/tfrecord.cpp)

@@ -23,6 +23,7 @@
 #include "widgets/modes/train/images_panel.h"
 #include "widgets/modes/train/run_list_model.h"
 #include "widgets/modes/train/runs_panel.h"
+#include "widgets/modes/train/scalar_columns.h"
 
 using namespace loom::studio;
 
@@ -262,6 +263,120 @@ class RunStoreTest : public QObject {
     QVERIFY(store.run(gone).problem.contains(QStringLiteral("was deleted")));
     QCOMPARE(store.run(gone).scalars.value(QStringLiteral("epoch/train_loss")).size(), 2);
     QVERIFY(store.run(rowOf(store, QStringLiteral("kept"))).problem.isEmpty());
+  }
+
+  // The tailer's ColumnStore: the arrays the reader writes become the QVectors of the update
+  // without a copy (same memory), small and big (huge-page, pre-faulted) alike, and behave as
+  // any QVector afterwards: shared copies, detach on write, append, and freed by Qt.
+  void columnsBecomeQVectorsWithoutACopy() {
+    for (const std::size_t n : {std::size_t{3}, std::size_t{700'000}}) {
+      ColumnStore store;
+      loom::events::ScalarColumns& c = store.columns("run", "loss");
+      QCOMPARE(&store.columns("run", "loss"), &c);
+      c.reserve(1024, 1024);
+      for (std::size_t i = 0; i < n; ++i) {
+        if (c.size() == c.capacity()) c.reserve(c.size() + 1, 2 * c.capacity());
+        c.append(double(i), 1e9 + double(i), 0.5 * double(i));
+      }
+      const double* values = c.values();
+      QHash<QString, ScalarSeries> scalars;
+      store.takeInto("run", scalars);
+      QCOMPARE(scalars.size(), 1);
+      ScalarSeries s = scalars.take(QStringLiteral("loss"));
+      QCOMPARE(s.size(), int(n));
+      QCOMPARE(s.values.constData(), values);  // taken, not copied
+      for (std::size_t i = 0; i < n; i += n / 3 + 1) {
+        QCOMPARE(s.steps[qsizetype(i)], double(i));
+        QCOMPARE(s.walls[qsizetype(i)], 1e9 + double(i));
+        QCOMPARE(s.values[qsizetype(i)], 0.5 * double(i));
+      }
+      ScalarSeries copy = s;
+      copy.values[0] = -1;  // detaches
+      QCOMPARE(s.values[0], 0.0);
+      s.append(1, 2, 3);
+      QCOMPARE(s.size(), int(n) + 1);
+      QCOMPARE(s.values.last(), 3.0);
+      QCOMPARE(copy.size(), int(n));
+      QHash<QString, ScalarSeries> none;
+      store.takeInto("run", none);  // taken once only
+      QVERIFY(none.isEmpty());
+    }
+  }
+
+  // Columns sharing another's times (written in the same records) take only values: their
+  // series get the leader's steps and walls QVectors, the same arrays, or the leader's first
+  // n points when they have n; one that parts (ownTimes) copies the leader's so far.
+  void sharedTimesBecomeTheLeadersQVectors() {
+    ColumnStore store;
+    loom::events::ScalarColumns& a = store.columns("run", "a");
+    loom::events::ScalarColumns& b = store.columns("run", "b");
+    loom::events::ScalarColumns& c = store.columns("run", "c");
+    loom::events::ScalarColumns& d = store.columns("run", "d");
+    for (loom::events::ScalarColumns* x : {&b, &c, &d}) x->shareTimesOf(a);
+    for (loom::events::ScalarColumns* x : {&a, &b, &c, &d}) x->reserve(1024, 1024);
+    QVERIFY(!b.steps() && !b.walls());
+    for (int i = 0; i < 10; ++i) {
+      a.append(i, 100 + i, i);
+      b.appendValue(-i);
+      if (i < 7) c.appendValue(2 * i);
+      if (i < 3) d.appendValue(3 * i);
+    }
+    d.ownTimes();
+    QVERIFY(!d.timesOf() && d.steps());
+    d.append(50, 150, 9);
+    QHash<QString, ScalarSeries> s;
+    store.takeInto("run", s);
+    QCOMPARE(s.size(), 4);
+    QCOMPARE(s[QStringLiteral("b")].steps.constData(), s[QStringLiteral("a")].steps.constData());
+    QCOMPARE(s[QStringLiteral("b")].walls.constData(), s[QStringLiteral("a")].walls.constData());
+    QCOMPARE(s[QStringLiteral("b")].values,
+             QVector<double>({0, -1, -2, -3, -4, -5, -6, -7, -8, -9}));
+    QCOMPARE(s[QStringLiteral("c")].steps, QVector<double>({0, 1, 2, 3, 4, 5, 6}));
+    QCOMPARE(s[QStringLiteral("c")].walls.size(), 7);
+    QCOMPARE(s[QStringLiteral("d")].steps, QVector<double>({0, 1, 2, 50}));
+    QCOMPARE(s[QStringLiteral("d")].walls, QVector<double>({100, 101, 102, 150}));
+    QCOMPARE(s[QStringLiteral("d")].values, QVector<double>({0, 3, 6, 9}));
+  }
+
+  // A run that grows while it is tailed: the points of later polls are appended to the
+  // store's series, in order, after the first poll's taken arrays. Tags written in the same
+  // records share one steps array and one walls array, also after appends; a tag that parts
+  // from them (written alone) gets arrays of its own, with the same points.
+  void pointsWrittenWhileTailedAreAppendedInOrder() {
+    QTemporaryDir tmp;
+    auto writer = loom::events::EventWriter::open(tmp.filePath(QStringLiteral("r")).toStdString());
+    QVERIFY(writer);
+    const auto write = [&](int from, int to) {
+      for (int step = from; step < to; ++step)
+        (*writer)->scalars(step, {{"loss", step}, {"accuracy", -step}, {"lr", 0.5 * step}});
+    };
+    write(0, 3000);
+    QVERIFY((*writer)->flush().isOk());
+    RunStore store;
+    store.setPollIntervalMs(50);
+    store.setLogDir(tmp.path());
+    QTRY_COMPARE(store.count(), 1);
+    QTRY_COMPARE(store.run(0).scalars.value(QStringLiteral("lr")).size(), 3000);
+    const auto series = [&](const char* tag) {
+      return store.run(0).scalars.value(QLatin1String(tag));
+    };
+    QCOMPARE(series("accuracy").steps.constData(), series("loss").steps.constData());
+    QCOMPARE(series("lr").walls.constData(), series("loss").walls.constData());
+    write(3000, 4000);
+    for (int step = 4000; step < 5000; ++step) (*writer)->scalar("accuracy", step, -step);
+    QVERIFY((*writer)->close().isOk());
+    QTRY_COMPARE(series("accuracy").size(), 5000);
+    QTRY_COMPARE(series("lr").size(), 4000);
+    QCOMPARE(series("lr").steps.constData(), series("loss").steps.constData());
+    for (const char* tag : {"loss", "accuracy", "lr"}) {
+      const ScalarSeries s = series(tag);
+      const double scale = tag[0] == 'l' ? (tag[1] == 'o' ? 1.0 : 0.5) : -1.0;
+      for (int i = 0; i < s.size(); ++i) {
+        QCOMPARE(s.steps[i], double(i));
+        QCOMPARE(s.values[i], scale * i);
+        QVERIFY(std::isfinite(s.walls[i]));
+      }
+    }
   }
 
   void filterIsARegularExpression() {

@@ -10,8 +10,10 @@
 
 #include <cmath>
 #include <filesystem>
+#include <memory>
 
 #include "engine/events/event_file_reader.h"
+#include "engine/events/event_writer.h"
 #include "engine/events/log_dir_reader.h"
 #include "engine/events/scalar_decode.h"
 #include "engine/events/tfrecord.h"
@@ -248,6 +250,159 @@ TEST(EventsFastPath, SmallReadsAndTakenSeriesAddUpToTheFullParse) {
         EXPECT_EQ(got[run][tag].values, s.values) << run << " " << tag;
       }
     }
+  }
+}
+
+/// A ScalarStore on std::vector<double> (what the studio does on QVector<double>), counting
+/// the reservations the reader asks for.
+class VectorColumns final : public ScalarColumns {
+ public:
+  void reserve(std::size_t capacity, std::size_t expected) override {
+    EXPECT_GE(expected, capacity);
+    EXPECT_GT(capacity, size());
+    ++reserves;
+    if (capacity <= this->capacity()) return;
+    ++allocations;
+    steps.resize(expected);  // keeps the first size() points
+    walls.resize(expected);
+    values.resize(expected);
+    setArrays(steps.data(), walls.data(), values.data(), expected);
+  }
+  std::vector<double> steps, walls, values;  ///< capacity() long; the first size() are points
+  int reserves = 0, allocations = 0;
+};
+
+class VectorStore final : public ScalarStore {
+ public:
+  ScalarColumns& columns(const std::string& run, const std::string& tag) override {
+    auto& c = all[run][tag];
+    if (!c) c = std::make_unique<VectorColumns>();
+    return *c;
+  }
+  std::map<std::string, std::map<std::string, std::unique_ptr<VectorColumns>>> all;
+};
+
+/// `got` holds exactly `expected`'s points (steps as the doubles the columns keep; the
+/// times of the columns it shares them with, if it does).
+void expectColumns(const VectorColumns& got, const ScalarSeries& expected,
+                   const std::string& where) {
+  ASSERT_EQ(got.size(), expected.size()) << where;
+  const ScalarColumns& times = got.timesOf() ? *got.timesOf() : got;
+  ASSERT_GE(times.size(), got.size()) << where;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    ASSERT_EQ(times.steps()[i], double(expected.steps[i])) << where << " point " << i;
+    ASSERT_EQ(times.walls()[i], expected.wallTimes[i]) << where << " point " << i;
+    const double a = got.values[i], b = expected.values[i];
+    ASSERT_TRUE(a == b || (std::isnan(a) && std::isnan(b))) << where << " point " << i;
+  }
+}
+
+/// A run whose records hold several tags that part and meet again (Loom's writer puts a
+/// step's scalars in one record): the same tags, then fewer, another order, a tag twice in a
+/// record, and tensor-form scalars (the full parse) among them; two runs. (Not two files of
+/// one run: read in small rounds, a run's files are read a round each in turn, so their
+/// points interleave, which the full parse's reference here does not do.)
+const std::string& partingTagsRun() {
+  static const std::string dir = [] {
+    const fs::path d = test::scratch("parting");
+    for (int file = 0; file < 2; ++file) {
+      auto writer = EventWriter::open((d / ("run" + std::to_string(file))).string());
+      EXPECT_TRUE(writer.hasValue());
+      if (!writer.hasValue()) break;
+      for (long step = 0; step < 5000; ++step) {
+        const double v = double(step) + 0.25 * file;
+        std::vector<std::pair<std::string, double>> values = {{"a", v}, {"b", -v}, {"c", 2 * v}};
+        if (step >= 3000 && step < 3500) values = {{"a", v}, {"c", 2 * v}};
+        if (step >= 3500 && step < 4000) values = {{"b", -v}, {"a", v}};
+        if (step >= 4000 && step % 2 == 0) values = {{"c", 2 * v}};
+        if (step == 4501) values = {{"a", v}, {"a", v + 1}, {"b", -v}};
+        (*writer)->scalars(step, values);
+        if (step % 700 == 0) (*writer)->tensorScalar("b", step, 7.0);
+      }
+      EXPECT_TRUE((*writer)->close().isOk());
+    }
+    return d.string();
+  }();
+  return dir;
+}
+
+// LogDirOptions::scalarStore: the reader writes the points into the caller's columns instead
+// of RunData::scalars, in whole reads and in the tailer's small rounds alike, and names the
+// tags in RunChange::scalarsFrom; the columns hold exactly the full parse's series.
+TEST(EventsFastPath, AScalarStoreGetsTheFullParsesScalars) {
+  for (const fs::path& root :
+       {foreign("tfevents-pytorch1.12-torch-utils-tensorboard"),
+        foreign("tfevents-tf2-scalar-known-answer"), foreign("tfevents-keras-tf2.1-fit-histograms"),
+        fs::path(loomRun()), fs::path(partingTagsRun())}) {
+    for (const std::uint64_t round : {std::uint64_t{0}, std::uint64_t{700}}) {
+      SCOPED_TRACE(root.string() + " rounds of " + std::to_string(round) + " bytes");
+      const auto expected = fullParseScalars(root);
+      VectorStore store;
+      LogDirOptions options;
+      options.maxBytesPerFilePoll = round;
+      options.scalarStore = &store;
+      LogDirReader reader(root.string(), options);
+      std::map<std::string, std::map<std::string, std::size_t>> before;  // sizes, last poll
+      for (bool more = true; more;) {
+        const LogDirChanges changes = reader.poll();
+        more = changes.more;
+        for (const RunChange& c : changes.runs) {
+          for (const auto& [tag, from] : c.scalarsFrom) {
+            EXPECT_EQ(from, before[c.run][tag]) << c.run << " " << tag;  // 0 when new
+            before[c.run][tag] = store.all[c.run][tag]->size();
+          }
+          EXPECT_TRUE(reader.run(c.run)->scalars.empty()) << c.run;
+        }
+      }
+      for (const auto& [run, tags] : expected) {
+        ASSERT_EQ(store.all[run].size(), tags.size()) << run;
+        EXPECT_EQ(before[run].size(), tags.size()) << run;
+        for (const auto& [tag, s] : tags) expectColumns(*store.all[run][tag], s, run + " " + tag);
+      }
+    }
+  }
+}
+
+// The room the reader asks for: from the file's size and the rate of the tag in the records
+// read so far, so a big log's columns (and series) are allocated about once, at about their
+// final size, instead of doubling.
+TEST(EventsFastPath, ColumnsAndSeriesAreSizedFromTheFile) {
+  const fs::path root = test::scratch("sized");
+  constexpr long kSteps = 60000;
+  {
+    auto writer = EventWriter::open((root / "run").string());
+    ASSERT_TRUE(writer.hasValue());
+    for (long step = 0; step < kSteps; ++step) {
+      std::vector<std::pair<std::string, double>> values = {{"loss", 1.0 / (step + 1)},
+                                                            {"accuracy", 0.5}};
+      if (step % 10 == 0) values.emplace_back("rare", double(step));
+      (*writer)->scalars(step, values);
+    }
+    ASSERT_TRUE((*writer)->close().isOk());
+  }
+  const std::map<std::string, std::size_t> sizes = {
+      {"loss", kSteps}, {"accuracy", kSteps}, {"rare", kSteps / 10}};
+  VectorStore store;
+  LogDirOptions options;
+  options.scalarStore = &store;
+  LogDirReader(root.string(), options).poll();
+  LogDirReader plain(root.string());
+  plain.poll();
+  // "accuracy" is written in every record of "loss": it shares its times; "rare" parted.
+  EXPECT_EQ(store.all["run"]["accuracy"]->timesOf(), store.all["run"]["loss"].get());
+  EXPECT_EQ(store.all["run"]["loss"]->timesOf(), nullptr);
+  EXPECT_EQ(store.all["run"]["rare"]->timesOf(), nullptr);
+  for (const auto& [tag, size] : sizes) {
+    SCOPED_TRACE(tag);
+    const VectorColumns& c = *store.all["run"][tag];
+    ASSERT_EQ(c.size(), size);
+    EXPECT_LE(c.allocations, 2);  // the first 1,024 points, then the estimate
+    EXPECT_LE(c.reserves, 4);     // the estimate's room is given in steps of 16x at most
+    EXPECT_GE(c.capacity(), size);
+    EXPECT_LE(c.capacity(), size + size / 20 + 2048);
+    const ScalarSeries& s = plain.run("run")->scalars.at(tag);
+    ASSERT_EQ(s.size(), size);
+    EXPECT_LE(s.values.capacity(), size + size / 20 + 2048);
   }
 }
 

@@ -3,6 +3,8 @@
 #include <QDir>
 #include <QFileInfo>
 #include <cmath>
+#include <map>
+#include <tuple>
 
 #include "engine/train/event_log.h"
 #include "widgets/modes/train/run_tailer.h"
@@ -127,6 +129,21 @@ void RunStore::updateBest(RunRecord& run) {
   }
 }
 
+/// Appends `more` to `dst`; tags whose steps (or walls) are one shared array in the store
+/// and in the update (written in the same records: scalar_columns.h) get the first tag's
+/// result, so they stay shared instead of each copying the shared array as it detaches.
+using SharedAppends =
+    std::map<std::tuple<const double*, qsizetype, const double*, qsizetype>, QVector<double>>;
+static void appendShared(QVector<double>& dst, const QVector<double>& more, SharedAppends& done) {
+  const auto key = std::make_tuple(dst.constData(), dst.size(), more.constData(), more.size());
+  if (const auto it = done.find(key); it != done.end()) {
+    dst = it->second;
+    return;
+  }
+  dst += more;
+  done.emplace(key, dst);
+}
+
 static void updateTimes(RunRecord& run, const ScalarSeries& s) {
   for (double w : s.walls) {
     if (!std::isfinite(w)) continue;
@@ -147,15 +164,21 @@ void RunStore::apply(const QVector<RunUpdate>& updates) {
     if (u.removed) run.status = QStringLiteral("deleted");
     if (!u.hparams.isEmpty()) run.hparams = u.hparams;
     if (!u.textParams.isEmpty()) run.textParams = u.textParams;
+    SharedAppends shared;
+    QSet<const double*> timesSeen;  // wall times shared by several tags are scanned once
     for (auto it = u.scalars.begin(); it != u.scalars.end(); ++it) {
       ScalarSeries& series = run.scalars[it.key()];
       // A new tag takes the update's arrays as they are (implicitly shared, no copy): the
       // first poll of a big run hands over millions of points.
-      if (u.replaceTags.contains(it.key()) || series.size() == 0)
+      if (u.replaceTags.contains(it.key()) || series.size() == 0) {
         series = it.value();
-      else
-        series.append(it.value());
-      updateTimes(run, it.value());
+      } else {
+        appendShared(series.steps, it->steps, shared);
+        appendShared(series.walls, it->walls, shared);
+        series.values += it->values;
+      }
+      if (!timesSeen.contains(it->walls.constData())) updateTimes(run, it.value());
+      timesSeen.insert(it->walls.constData());
     }
     for (auto it = u.histograms.begin(); it != u.histograms.end(); ++it)
       run.histograms[it.key()] += it.value();

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "engine/events/log_dir_reader.h"
+#include "widgets/modes/train/scalar_columns.h"
 
 namespace loom::studio {
 
@@ -37,30 +38,13 @@ QString problemsText(const events::RunData& run) {
   return lines.join(QLatin1Char('\n'));
 }
 
-/// Appends the elements of `src` from `from` on to `dst`, as doubles, in one pass.
-template <class T>
-void appendDoubles(QVector<double>& dst, const std::vector<T>& src, std::size_t from) {
-  const auto begin = src.begin() + std::ptrdiff_t(from);
-  const qsizetype old = dst.size();
-  dst.resize(old + qsizetype(src.end() - begin));
-  std::transform(begin, src.end(), dst.begin() + old, [](T v) { return double(v); });
-}
-
 /// Appends the values of `run` that `change` says are new to `u` (a poll of the tailer may
-/// gather several of the reader's); the scalars come from `scalars`, the series the tailer
-/// took out of the reader (which so keeps no copy of them).
-void convert(const events::RunData& run, const std::map<std::string, events::ScalarSeries>& scalars,
-             const events::RunChange& change, const QString& root, RunUpdate& u) {
+/// gather several of the reader's). Not the scalars: the reader wrote them into the tailer's
+/// ColumnStore, whose QVectors go into the update as they are (RunTailer::poll).
+void convert(const events::RunData& run, const events::RunChange& change, const QString& root,
+             RunUpdate& u) {
   u.dir = qs(run.dir);
   u.name = run.name == "." ? QFileInfo(root).fileName() : qs(run.name);
-  for (const auto& [tag, from] : change.scalarsFrom) {
-    const events::ScalarSeries& src = scalars.at(tag);
-    ScalarSeries& dst = u.scalars[qs(tag)];
-    if (src.size() <= from) continue;
-    appendDoubles(dst.steps, src.steps, from);
-    appendDoubles(dst.walls, src.wallTimes, from);
-    appendDoubles(dst.values, src.values, from);
-  }
   for (const auto& [tag, from] : change.histogramsFrom) {
     const auto& src = run.histograms.at(tag);
     QVector<HistogramStep>& dst = u.histograms[qs(tag)];
@@ -132,8 +116,10 @@ void RunTailer::setDir(const QString& dir) {
     m_timer->stop();
     return;
   }
+  m_columns = std::make_unique<ColumnStore>();
   events::LogDirOptions options;
   options.maxBytesPerFilePoll = kChunkBytes;
+  options.scalarStore = m_columns.get();
   m_reader = std::make_unique<events::LogDirReader>(dir.toStdString(), options);
   poll();
   m_timer->start();
@@ -145,12 +131,11 @@ void RunTailer::setIntervalMs(int ms) {
 
 void RunTailer::poll() {
   if (!m_reader) return;
-  // The reader reads at most kChunkBytes per file and poll: its series stay small and their
-  // memory is reused, and each chunk's points are appended to the update right away, so a
-  // big log is held once (in the update), not as decoded events plus two copies of series.
-  // One update per run goes to the GUI per poll (a new tag's arrays are taken as they are;
-  // appending to a tag costs the GUI thread a copy); past kPollBudgetMs the rest follows in
-  // the next poll, queued at once.
+  // The reader reads at most kChunkBytes per file and round and writes the scalar points
+  // straight into m_columns' arrays, sized from the file (one fill, no growth copies): a big
+  // log is held once. One update per run goes to the GUI per poll, with those arrays as its
+  // QVectors (a new tag's arrays are taken as they are; appending to a tag costs the GUI
+  // thread a copy); past kPollBudgetMs the rest follows in the next poll, queued at once.
   QElapsedTimer clock;
   clock.start();
   std::map<std::string, RunUpdate> pending;  // by run name: the updates go in name order
@@ -168,7 +153,7 @@ void RunTailer::poll() {
     }
     for (const events::RunChange& c : changes.runs) {
       const events::RunData* run = m_reader->run(c.run);
-      if (run) convert(*run, m_reader->takeScalars(c.run), c, m_dir, pending[c.run]);
+      if (run) convert(*run, c, m_dir, pending[c.run]);
     }
     for (const std::string& gone : changes.removed) {
       RunUpdate u;
@@ -184,7 +169,11 @@ void RunTailer::poll() {
     }
   }
   QVector<RunUpdate> updates;
-  for (auto& [name, u] : pending) updates.append(std::move(u));
+  for (auto& [name, u] : pending) {
+    m_columns->takeInto(name, u.scalars);
+    updates.append(std::move(u));
+  }
+  m_columns->clear();  // the columns of runs removed meanwhile
   updates += removals;
   if (!updates.isEmpty()) emit updated(updates);
 }

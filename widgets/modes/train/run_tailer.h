@@ -9,7 +9,9 @@
 // (Markdown: model summary, probe labels, confusion matrices) to TextStep, the
 // reader's problems (file and byte offset) to the run's problem text, and run.json's raw text
 // (docs/runs.md) to status, model, host, hyperparameters, final metrics and the per-epoch
-// metrics (tags "epoch/train_loss", "epoch/validation_accuracy", ..., step = epoch).
+// metrics (tags "epoch/train_loss", "epoch/validation_accuracy", ..., step = epoch). Scalars
+// need no conversion: the reader decodes them straight into QVector<double> columns
+// (scalar_columns.h), which the update carries as they are.
 #pragma once
 
 #include <QObject>
@@ -27,6 +29,8 @@ struct RunData;
 }  // namespace loom::events
 
 namespace loom::studio {
+
+class ColumnStore;
 
 class RunTailer : public QObject {
   Q_OBJECT
@@ -54,6 +58,7 @@ class RunTailer : public QObject {
  private:
   QString m_dir;
   QTimer* m_timer;
+  std::unique_ptr<ColumnStore> m_columns;  ///< where m_reader writes scalar points
   std::unique_ptr<events::LogDirReader> m_reader;
   QString m_lastDirProblem = QStringLiteral("\x01");  // nothing reported yet
 };

@@ -103,7 +103,7 @@ ScalarsPanel::ScalarsPanel(RunStore* store, QWidget* parent)
   for (QCheckBox* box : {m_logY, m_raw})
     connect(box, &QCheckBox::toggled, this, &ScalarsPanel::readControls);
   connect(m_tagFilter, &QLineEdit::textChanged, this, &ScalarsPanel::relayout);
-  connect(store, &RunStore::scalarsChanged, this, &ScalarsPanel::syncCharts);
+  connect(store, &RunStore::scalarsChanged, this, &ScalarsPanel::scheduleSync);
   connect(store, &RunStore::runsReset, this, &ScalarsPanel::syncCharts);
   readControls();
   syncCharts();
@@ -144,14 +144,21 @@ void ScalarsPanel::setVisibleRuns(const QSet<int>& runs) {
   for (ScalarChart* c : m_charts) c->setVisibleRuns(runs);
 }
 
+void ScalarsPanel::scheduleSync() {
+  if (m_syncScheduled) return;
+  m_syncScheduled = true;
+  QTimer::singleShot(0, this, &ScalarsPanel::syncCharts);
+}
+
 void ScalarsPanel::syncCharts() {
   // One new chart per event-loop pass: a chart's first layout and replot take a few
   // milliseconds each, and creating many at once would stall the GUI thread.
+  m_syncScheduled = false;
   bool added = false;
   for (const QString& tag : m_store->scalarTags()) {
     if (m_charts.contains(tag)) continue;
     if (added) {
-      QTimer::singleShot(0, this, &ScalarsPanel::syncCharts);
+      scheduleSync();
       break;
     }
     auto* chart = new ScalarChart(m_store, tag, m_grid);
@@ -167,7 +174,10 @@ void ScalarsPanel::syncCharts() {
     connect(chart->plot(), &QWidget::customContextMenuRequested, this,
             [this, chart](const QPoint& pos) { chartMenu(chart, pos); });
     m_charts.insert(tag, chart);
-    chart->refresh();
+    // The first request once the chart is laid out (the layout is applied on this pass): one
+    // sent now would ask the worker for an image of an empty plot, and with many runs the
+    // chart would draw its first frame with the slow graphs instead of the worker's image.
+    QTimer::singleShot(0, chart, &ScalarChart::refresh);
     added = true;
   }
   if (added) relayout();

@@ -42,6 +42,9 @@ class ScalarsPanel : public QWidget {
 
  private:
   void syncCharts();
+  /// syncCharts() on the next event-loop pass, once however many tags changed meanwhile (a
+  /// big run's first update names 20 new tags at once: one chart per pass, not 20 at once).
+  void scheduleSync();
   void relayout();
   void readControls();
   void chartMenu(ScalarChart* chart, const QPoint& pos);
@@ -52,6 +55,7 @@ class ScalarsPanel : public QWidget {
   ChartSettings m_settings;
   std::optional<QSet<int>> m_visible;
   QHash<QString, ScalarChart*> m_charts;
+  bool m_syncScheduled = false;
   QWidget* m_grid;
   QGridLayout* m_gridLayout;
   QLabel* m_empty;

@@ -23,6 +23,8 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/run_update.h
   ${CMAKE_CURRENT_LIST_DIR}/runs_panel.cpp
   ${CMAKE_CURRENT_LIST_DIR}/runs_panel.h
+  ${CMAKE_CURRENT_LIST_DIR}/scalar_columns.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/scalar_columns.h
   ${CMAKE_CURRENT_LIST_DIR}/scalar_chart.cpp
   ${CMAKE_CURRENT_LIST_DIR}/scalar_chart.h
   ${CMAKE_CURRENT_LIST_DIR}/scalars_panel.cpp
