@@ -6,6 +6,8 @@
 #include <QSaveFile>
 #include <QtConcurrent>
 
+#include "widgets/shell/background.h"
+
 namespace loom::studio {
 
 QString savePng(const QImage& image, const QString& path) {
@@ -32,7 +34,7 @@ void saveImageInBackground(QImage image, const QString& path, QObject* context,
                      if (done) done(watcher->result());
                    });
   watcher->setFuture(
-      QtConcurrent::run([image = std::move(image), path] { return savePng(image, path); }));
+      runInBackground([image = std::move(image), path] { return savePng(image, path); }));
 }
 
 }  // namespace loom::studio

@@ -30,6 +30,7 @@
 #include "widgets/modes/train/train_session.h"
 #include "widgets/shell/about_plugins_dialog.h"
 #include "widgets/shell/autosave.h"
+#include "widgets/shell/background.h"
 #include "widgets/shell/format.h"
 #include "widgets/shell/shortcuts_dialog.h"
 #include "widgets/shell/start_page.h"
@@ -441,7 +442,7 @@ void MainWindow::openFileInBackground(const QString& path, qint64 bytes) {
     if (m_doc->revision() != revision && !maybeDiscardChanges()) return;
     finishOpen(path, std::move(*watcher->result()));
   });
-  watcher->setFuture(QtConcurrent::run([p = path.toStdString()] {
+  watcher->setFuture(runInBackground([p = path.toStdString()] {
     return std::make_shared<Expected<CanvasModel>>(
         guarded("opening " + p, [&] { return loadForCanvas(p); }));
   }));

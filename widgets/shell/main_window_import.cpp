@@ -10,6 +10,7 @@
 #include "engine/interop/onnx_import.h"
 #include "widgets/document/document.h"
 #include "widgets/shell/autosave.h"
+#include "widgets/shell/background.h"
 #include "widgets/shell/main_window.h"
 
 namespace loom::studio {
@@ -57,7 +58,7 @@ bool MainWindow::importOnnxFile(const QString& path) {
     showStatus(message);
     emit onnxImported(path, true, message);
   });
-  watcher->setFuture(QtConcurrent::run([p = path.toStdString()] {
+  watcher->setFuture(runInBackground([p = path.toStdString()] {
     return guarded("importing " + p, [&] { return importOnnx(p); });
   }));
   return true;

@@ -5,6 +5,8 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/about_plugins_dialog.h
   ${CMAKE_CURRENT_LIST_DIR}/autosave.cpp
   ${CMAKE_CURRENT_LIST_DIR}/autosave.h
+  ${CMAKE_CURRENT_LIST_DIR}/background.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/background.h
   ${CMAKE_CURRENT_LIST_DIR}/float_spin_box.h
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/format.h

@@ -28,6 +28,7 @@
 #include "widgets/modes/embeddings/points_panel.h"
 #include "widgets/modes/embeddings/projection_job.h"
 #include "widgets/modes/embeddings/projection_panel.h"
+#include "widgets/shell/background.h"
 #include "widgets/shell/image_export.h"
 
 namespace loom::studio {
@@ -50,7 +51,7 @@ void runThen(QObject* owner, Work work, Then then) {
     then(watcher->result());
     watcher->deleteLater();
   });
-  watcher->setFuture(QtConcurrent::run(std::move(work)));
+  watcher->setFuture(runInBackground(std::move(work)));
 }
 
 QString csvCell(QString text) {

@@ -12,6 +12,8 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
+#include "widgets/shell/background.h"
+
 namespace loom::studio {
 
 namespace {
@@ -137,7 +139,7 @@ void NeighborsPanel::query() {
     if (generation == m_generation) showResult(point, watcher->result());
     watcher->deleteLater();
   });
-  watcher->setFuture(QtConcurrent::run([points, point, k, metric] {
+  watcher->setFuture(runInBackground([points, point, k, metric] {
     return embed::queryNeighbors(points, points.f32() + point * points.dim(1), k, metric);
   }));
 }

@@ -8,6 +8,7 @@
 
 #include "engine/core/exception_boundary.h"
 #include "engine/core/threads.h"
+#include "widgets/shell/background.h"
 
 namespace loom::studio {
 
@@ -67,8 +68,8 @@ bool ExportRunner::start(const Model& model, const QString& source,
   };
   Model copy = model;
   if (copy.training.threads() <= 0) copy.training.set_threads(std::max(1, availableCores() - 1));
-  m_watcher->setFuture(QtConcurrent::run([model = std::move(copy), source = source.toStdString(),
-                                          options, onProgress]() -> Expected<ExportJobReport> {
+  m_watcher->setFuture(runInBackground([model = std::move(copy), source = source.toStdString(),
+                                        options, onProgress]() -> Expected<ExportJobReport> {
     Expected<ExportJobReport> out = Status(ErrorCode::Internal, "export did not run");
     const Status st = guarded("exporting " + source, [&] {
       out = runExportJob(model, source, options, "Loom Studio (Export mode)", onProgress);

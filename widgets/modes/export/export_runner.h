@@ -1,15 +1,15 @@
 // ExportRunner: runs one ONNX export (loom::runExportJob, engine/interop/export_job.h, the same
 // code as `loom export`) on a worker thread, with progress and cancel, for the Export mode.
 //
-// start() copies the model and returns at once; the job runs in QThreadPool::globalInstance().
-// A model whose thread setting is 0 (every core) exports with one core fewer, so the GUI
-// thread always has one (the file is the same: parameters do not depend on threads; only the
-// parity numbers may differ in the last bits from a run on every core).
-// Progress arrives on the GUI thread as progress() (at most every ~30 ms and at every stage
-// change, so a parity check at batch 1 cannot flood the event loop) and the end as finished()
-// exactly once per start(). cancel() asks the job to stop at its next step (within one parity
-// batch); it then finishes with ok = false and a Cancelled status, and removes the file it wrote.
-// Destroying the runner while a job runs cancels it and waits for it.
+// start() copies the model and returns at once; the job runs in backgroundPool()
+// (widgets/shell/background.h). A model whose thread setting is 0 (every core) exports with one
+// core fewer, so the GUI thread always has one (the file is the same: parameters do not depend on
+// threads; only the parity numbers may differ in the last bits from a run on every core). Progress
+// arrives on the GUI thread as progress() (at most every ~30 ms and at every stage change, so a
+// parity check at batch 1 cannot flood the event loop) and the end as finished() exactly once per
+// start(). cancel() asks the job to stop at its next step (within one parity batch); it then
+// finishes with ok = false and a Cancelled status, and removes the file it wrote. Destroying the
+// runner while a job runs cancels it and waits for it.
 #pragma once
 
 #include <QFutureWatcher>

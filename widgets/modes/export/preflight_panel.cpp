@@ -9,6 +9,7 @@
 
 #include "engine/core/exception_boundary.h"
 #include "widgets/document/document.h"
+#include "widgets/shell/background.h"
 
 namespace loom::studio {
 
@@ -70,8 +71,8 @@ void PreflightPanel::startCheck() {
   // parameters on the GUI thread after every edit would cost more than the check.
   // The graph is the document's shared snapshot, copied into a Model on the worker.
   m_watcher->setFuture(
-      QtConcurrent::run([graph = m_document->graphSnapshot(), name = m_document->model().name,
-                         training = m_document->model().training, options] {
+      runInBackground([graph = m_document->graphSnapshot(), name = m_document->model().name,
+                       training = m_document->model().training, options] {
         Model model;
         model.name = name;
         model.graph = *graph;
