@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "engine/ops/op.h"
 #include "tests/widgets/latency_probe.h"
 #include "widgets/canvas/graph_scene.h"
 #include "widgets/canvas/graph_view.h"
@@ -83,6 +84,16 @@ class LargeGraphTest : public QObject {
     QTest::qWait(300);
     window.grab();
     probe.stop();
+    // Fitted, the graph is drawn as the view's overview: the chain's ReLU blocks are on screen.
+    QVERIFY(design->view()->overviewActive());
+    const QImage shot = design->view()->viewport()->grab().toImage();
+    const QColor relu = categoryColor(loom::OpRegistry::global().find("ReLU")->schema().category);
+    int reluPixels = 0;
+    for (int y = 0; y < shot.height(); ++y)
+      for (int x = 0; x < shot.width(); ++x) reluPixels += shot.pixelColor(x, y) == relu;
+    QVERIFY2(reluPixels > 100, qPrintable(QString::number(reluPixels)));
+    if (const QString path = qEnvironmentVariable("LOOM_LARGE_GRAPH_SHOT"); !path.isEmpty())
+      window.grab().save(path);  // to look at the overview
 
     QCOMPARE(window.document()->graph().nodes().size(), static_cast<size_t>(kNodes));
     QCOMPARE(window.document()->analysis().nodes.size(), static_cast<size_t>(kNodes));

@@ -71,8 +71,9 @@ class LatencyProbe : public QObject {
     const QByteArray during = m_lastPhase == m_phase ? m_phase : m_lastPhase + " .. " + m_phase;
     // LOOM_LATENCY_LOG=1 lists every stall over 50 ms with its phases, to find what blocks.
     if (m_log && m_last >= 0 && now - m_last > 50'000'000)
-      qInfo("stall %.1f ms at %.3f s (during: %s)", (now - m_last) / 1e6, now / 1e9,
-            during.constData());
+      // The monotonic clock's time too, to find the stall in `perf record -k CLOCK_MONOTONIC`.
+      qInfo("stall %.1f ms at %.3f s, monotonic %.3f s (during: %s)", (now - m_last) / 1e6,
+            now / 1e9, (m_clock.msecsSinceReference() + now / 1e6) / 1e3, during.constData());
     if (m_last >= 0 && now - m_last > m_worst) {
       m_worst = now - m_last;
       m_worstPhase = during;

@@ -48,6 +48,14 @@ QColor faded(QColor c, double a) {
 
 }  // namespace
 
+QColor cardErrorColor() {
+  return kErrorColor;
+}
+
+QColor frozenCardColor() {
+  return {120, 190, 235};
+}
+
 QColor categoryColor(const std::string& category) {
   // Mid-saturation hues that read on both light and dark card backgrounds.
   if (category == "Input") return {38, 166, 154};
@@ -224,7 +232,7 @@ void NodeItem::paint(QPainter* painter, const QStyleOptionGraphicsItem* option, 
                                             : pal.color(QPalette::Mid);
   if (lod < kDetailThreshold) {
     // Far away: a coloured block, no text, no ports; outline only when it says something.
-    painter->fillRect(card, m_frozen ? QColor(120, 190, 235) : m_color);
+    painter->fillRect(card, m_frozen ? frozenCardColor() : m_color);
     if (!m_valid || isSelected())
       painter->fillRect(QRectF(0, kNodeHeight - 14, kNodeWidth, 14), outline);
     return;
@@ -302,7 +310,7 @@ bool NodeItem::setFrozen(bool frozen) {
 
 void NodeItem::paintFrost(QPainter* painter, const QRectF& card) const {
   // Ice blue over the card, whatever the theme: frozen nodes read as one block of the graph.
-  const QColor ice(120, 190, 235);
+  const QColor ice = frozenCardColor();
   painter->save();
   painter->setPen(QPen(ice.darker(115), 1.5, Qt::DashLine));
   painter->setBrush(QColor(ice.red(), ice.green(), ice.blue(), 70));
@@ -377,6 +385,15 @@ EdgeItem::EdgeItem(NodeItem* from, NodeItem* to, int port) : m_from(from), m_to(
   adjust();
 }
 
+QPainterPath EdgeItem::shape() const {
+  if (m_hitShape.isEmpty()) {
+    QPainterPathStroker stroker;
+    stroker.setWidth(8);
+    m_hitShape = stroker.createStroke(m_path);
+  }
+  return m_hitShape;
+}
+
 void EdgeItem::adjust() {
   prepareGeometryChange();
   const QPointF a = m_from->pos() + m_from->outputPortPos();
@@ -384,9 +401,7 @@ void EdgeItem::adjust() {
   const double dy = std::max(40.0, std::abs(b.y() - a.y()) / 2);
   m_path = QPainterPath(a);
   m_path.cubicTo(a + QPointF(0, dy), b - QPointF(0, dy), b);
-  QPainterPathStroker stroker;
-  stroker.setWidth(8);
-  m_hitShape = stroker.createStroke(m_path);
+  m_hitShape = QPainterPath();
   // Every edge out of a node carries the same shape: with fan-out only the first edge shows
   // it, just below the output port, so labels never pile up.
   const QString& label = m_from->outputShapeText();

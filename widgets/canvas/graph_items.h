@@ -28,6 +28,10 @@ inline constexpr double kTextThreshold = 0.7;
 
 /// The palette group colour of an op category (OpSchema::category); grey when unknown.
 QColor categoryColor(const std::string& category);
+/// The red of a card with an error (outline, far-away block, minimap).
+QColor cardErrorColor();
+/// The ice blue of a frozen card.
+QColor frozenCardColor();
 /// Compact counts: 980, 12.3k, 4.5M, 1.2G.
 QString compactCount(std::int64_t n);
 /// A shape as `1×32×28×28`.
@@ -144,7 +148,9 @@ class EdgeItem : public QGraphicsItem {
   double gradientLevel() const { return m_gradient; }
 
   QRectF boundingRect() const override { return m_bounds; }
-  QPainterPath shape() const override { return m_hitShape; }
+  /// The curve widened to 8 units for hit tests; stroked on first use after adjust() (most of
+  /// a big graph's edges are never hit-tested, and stroking was most of building them).
+  QPainterPath shape() const override;
   void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 
  private:
@@ -152,7 +158,7 @@ class EdgeItem : public QGraphicsItem {
   NodeItem* m_to;
   int m_port;
   QPainterPath m_path;
-  QPainterPath m_hitShape;
+  mutable QPainterPath m_hitShape;  // empty: not stroked since the last adjust()
   QRectF m_labelRect;
   QRectF m_bounds;
   double m_gradient = -1;

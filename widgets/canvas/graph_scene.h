@@ -42,8 +42,12 @@ class GraphScene : public QGraphicsScene {
   /// Brings the items in line with the document (normally called through the signals).
   void sync();
   static constexpr int kItemsPerSlice = 2000;
-  static constexpr int kSliceMs = 25;
-  /// Refreshes analysis-derived text (params, FLOPs, shapes, errors).
+  /// Cards (or edges) per parent item; see ItemGroup in the .cpp.
+  static constexpr int kItemsPerGroup = 256;
+  static constexpr int kSliceMs = 15;
+  /// Refreshes analysis-derived text (params, FLOPs, shapes, errors): at once for up to
+  /// kItemsPerSlice cards, else in slices of about kSliceMs (cards made meanwhile get the
+  /// current analysis when they are created).
   void applyAnalysis();
   /// Marks the cards of Document::frozenNodes() frozen and the others not (after every graph
   /// change, settings change and reset).
@@ -76,16 +80,37 @@ class GraphScene : public QGraphicsScene {
   NodeItem* createNodeItem(const Node& node, const QString& name);
   /// One slice of a big build; schedules the next until done, then sync()s and emits built().
   void buildSlice();
+  /// Before a big build: the scene rectangle and BSP depth for the final graph, so Qt's index
+  /// never re-indexes the growing scene (see the .cpp).
+  void prepareIndexForBuild(const std::vector<Node>& nodes);
+  /// The group new items go under (m_cardGroup or m_edgeGroup), a new one when it is full.
+  QGraphicsItem* groupFor(QGraphicsItem*& current);
+  /// Deletes the groups whose items have all been removed.
+  void dropEmptyGroups();
+  /// Makes Qt's scene index take the items added so far (see the .cpp).
+  void flushIndex();
+  /// Slices of applyAnalysis(): as many as fit in kSliceMs, then the next turn.
+  void applyAnalysisSliced();
+  /// Applies the analysis to the next `count` cards of m_analysisPending.
+  void applyAnalysisSlice(qsizetype count);
   Document* m_doc;
   QHash<QString, NodeItem*> m_nodes;
   int m_edgeCount = 0;
   QRectF m_nodesRect;
   bool m_building = false;
-  bool m_resetPending = false;        // the next sync() follows Document::modelReset
-  size_t m_buildNext = 0;             // next graph node to make a card for
-  qsizetype m_edgesNext = 0;          // next of m_buildCreated to give its edges
-  QVector<NodeItem*> m_buildCreated;  // cards made by this build (edges still to come)
-  QSet<QString> m_frozen;             // names applyFrozen() last marked frozen
+  bool m_resetPending = false;           // the next sync() follows Document::modelReset
+  size_t m_buildNext = 0;                // next graph node to make a card for
+  qsizetype m_edgesNext = 0;             // next of m_buildCreated to give its edges
+  std::uint64_t m_buildRevision = 0;     // Document::revision() when the build began
+  QVector<NodeItem*> m_buildCreated;     // cards made by this build (edges still to come)
+  QSet<QString> m_frozen;                // names applyFrozen() last marked frozen
+  QVector<QGraphicsItem*> m_groups;      // every ItemGroup, in creation order
+  QGraphicsItem* m_cardGroup = nullptr;  // where the next card goes
+  QGraphicsItem* m_edgeGroup = nullptr;  // where the next edge goes
+  QStringList m_analysisPending;         // cards applyAnalysis() has still to refresh, by name
+  qsizetype m_analysisNext = 0;          // next of m_analysisPending
+  bool m_analysisScheduled = false;      // a slice of applyAnalysis() is queued
+  bool m_analysisAfterBuild = false;     // an analysis arrived during the build
 };
 
 }  // namespace loom::studio

@@ -6,19 +6,27 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QMimeData>
+#include <QPaintEvent>
+#include <QPainter>
+#include <QRubberBand>
 #include <QScrollBar>
+#include <QSet>
+#include <QStyleOption>
 #include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 #include <cmath>
 
 #include "widgets/canvas/auto_layout.h"
 #include "widgets/canvas/minimap.h"
+#include "widgets/shell/background.h"
 
 namespace loom::studio {
 
 namespace {
 
 constexpr double kMinZoom = 0.03;
+/// Below this zoom a big graph is drawn as an overview (GraphView::overviewActive()).
+constexpr double kOverviewZoom = 0.1;
 constexpr double kMaxZoom = 4.0;
 /// The minimap appears from this many nodes on, when the graph does not fit the view.
 constexpr int kMiniMapMinNodes = 12;
@@ -158,11 +166,75 @@ void GraphView::changeEvent(QEvent* event) {
   QGraphicsView::changeEvent(event);
 }
 
+namespace {
+QColor canvasColour(const QPalette& pal) {
+  return pal.color(QPalette::Base).darker(pal.color(QPalette::Base).lightness() > 128 ? 104 : 80);
+}
+}  // namespace
+
+bool GraphView::overviewActive() const {
+  return m_scene->nodeItems().size() > GraphScene::kItemsPerSlice && zoom() < kOverviewZoom;
+}
+
+void GraphView::paintEvent(QPaintEvent* event) {
+  if (!overviewActive()) {
+    QGraphicsView::paintEvent(event);
+    return;
+  }
+  paintOverview(event->rect());
+}
+
+void GraphView::paintOverview(const QRect& exposed) {
+  QPainter p(viewport());
+  const QPalette pal = palette();
+  p.fillRect(exposed, canvasColour(pal));
+  const QTransform t = viewportTransform();
+  const QRectF visible = mapToScene(exposed).boundingRect().adjusted(-kNodeWidth, -kNodeHeight,
+                                                                     kNodeWidth, kNodeHeight);
+  // Cull on the document's node array (contiguous), then look up only the visible cards.
+  QVector<NodeItem*> shown;
+  for (const Node& n : m_doc->graph().nodes()) {
+    if (!visible.intersects(QRectF(n.x, n.y, kNodeWidth, kNodeHeight))) continue;
+    if (NodeItem* item = m_scene->nodeItem(QString::fromStdString(n.name))) shown.push_back(item);
+  }
+  QSet<const NodeItem*> onScreen(shown.begin(), shown.end());
+  QColor edgeColour = pal.color(QPalette::Text);
+  edgeColour.setAlphaF(0.55);  // as EdgeItem draws them
+  QPen edgePen(edgeColour, 1);
+  p.setPen(edgePen);
+  auto line = [&](const EdgeItem* e) {
+    p.drawLine(t.map(e->from()->pos() + e->from()->outputPortPos()),
+               t.map(e->to()->pos() + e->to()->inputPortPos(e->port())));
+  };
+  for (NodeItem* item : std::as_const(shown)) {
+    for (const EdgeItem* e : item->inEdges())
+      if (e) line(e);
+    for (const EdgeItem* e : item->outEdges())
+      if (!onScreen.contains(e->to())) line(e);  // else drawn as the consumer's in-edge
+  }
+  const QColor highlight = pal.color(QPalette::Highlight);
+  for (const NodeItem* item : std::as_const(shown)) {
+    QRectF r = t.mapRect(QRectF(item->pos(), QSizeF(kNodeWidth, kNodeHeight)));
+    if (r.width() < 1) r.setWidth(1);
+    if (r.height() < 1) r.setHeight(1);
+    const QColor fill = item->isFrozen() ? frozenCardColor() : item->color();
+    p.fillRect(r, !item->isValid() ? cardErrorColor() : item->isSelected() ? highlight : fill);
+  }
+  if (const QRect band = rubberBandRect(); !band.isNull()) {
+    QStyleOptionRubberBand option;
+    option.initFrom(viewport());
+    option.rect = band;
+    option.shape = QRubberBand::Rectangle;
+    QStyleHintReturnMask mask;
+    if (viewport()->style()->styleHint(QStyle::SH_RubberBand_Mask, &option, viewport(), &mask))
+      p.setClipRegion(mask.region, Qt::IntersectClip);
+    viewport()->style()->drawControl(QStyle::CE_RubberBand, &option, &p, viewport());
+  }
+}
+
 void GraphView::drawBackground(QPainter* painter, const QRectF& rect) {
   const QPalette pal = palette();
-  painter->fillRect(
-      rect,
-      pal.color(QPalette::Base).darker(pal.color(QPalette::Base).lightness() > 128 ? 104 : 80));
+  painter->fillRect(rect, canvasColour(pal));
   const double lod = zoom();
   if (lod < 0.5) return;  // a grid finer than a few pixels is noise
   QColor minor = pal.color(QPalette::Mid);
@@ -551,7 +623,7 @@ void GraphView::autoLayout() {
     }
     emit layoutFinished(applied);
   });
-  watcher->setFuture(QtConcurrent::run(
+  watcher->setFuture(runInBackground(
       [graph = m_doc->graph(), origin] { return computeLayeredLayout(graph, origin); }));
 }
 

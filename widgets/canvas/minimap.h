@@ -28,6 +28,8 @@ class MiniMap : public QWidget {
  private:
   QTransform sceneToMap() const;
   void centreViewAt(QPointF mapPos);
+  /// Every node of the document's graph as a block (red where analysis found an error).
+  void paintCards(QPainter& p, const QTransform& t) const;
   GraphView* m_view;
   QImage m_cache;
   bool m_dirty = true;

@@ -11,6 +11,7 @@
 #include "engine/core/exception_boundary.h"
 #include "engine/train/settings.h"
 #include "widgets/document/document_commands.h"
+#include "widgets/shell/background.h"
 
 namespace loom::studio {
 
@@ -82,12 +83,27 @@ bool sameMessage(const google::protobuf::Message& a, const google::protobuf::Mes
 
 // ---- analysis on a worker thread ----------------------------------------------------------
 
+namespace {
+/// Node name -> index in the analysis' nodes (Document::nodeAnalysis()).
+QHash<QString, int> analysisIndex(const Graph& graph, size_t analysed) {
+  const auto& nodes = graph.nodes();
+  const size_t n = std::min(nodes.size(), analysed);
+  QHash<QString, int> index;
+  index.reserve(static_cast<qsizetype>(n));
+  for (size_t i = 0; i < n; ++i) index.insert(qstr(nodes[i].name), static_cast<int>(i));
+  return index;
+}
+}  // namespace
+
 struct Document::AnalysisRunner {
   struct Result {
     GraphAnalysis analysis;
+    QHash<QString, int> index;  // analysisIndex() of the analysed graph, made on the worker
     std::uint64_t structureRevision = 0;
   };
-  QFutureWatcher<Result> watcher;
+  // A pointer, because QFuture hands results out by copy (or by a move that must be
+  // noexcept): a copy of a 100,000-node analysis took 100 ms of the GUI thread.
+  QFutureWatcher<std::shared_ptr<Result>> watcher;
   bool dirty = false;  // an edit arrived while the worker was busy
 };
 
@@ -98,9 +114,9 @@ Document::Document(QObject* parent)
   m_savedGraph = graphSnapshot();
   m_savedTraining = m_model.training;
   m_savedDataset = m_model.dataset;
-  connect(&m_runner->watcher, &QFutureWatcher<AnalysisRunner::Result>::finished, this, [this] {
-    AnalysisRunner::Result r = m_runner->watcher.result();
-    publishAnalysis(std::move(r.analysis), r.structureRevision);
+  connect(&m_runner->watcher, &QFutureWatcherBase::finished, this, [this] {
+    const std::shared_ptr<AnalysisRunner::Result> r = m_runner->watcher.result();
+    publishAnalysis(std::move(r->analysis), std::move(r->index), r->structureRevision);
     if (m_runner->dirty) startAnalysis();
   });
   startAnalysis();
@@ -138,7 +154,7 @@ void Document::startAnalysis() {
   std::shared_ptr<const Graph> snapshot = graphSnapshot();
   const std::int64_t batch = m_batch;
   const std::uint64_t rev = m_structureRevision;
-  m_runner->watcher.setFuture(QtConcurrent::run([snapshot = std::move(snapshot), batch, rev] {
+  m_runner->watcher.setFuture(runInBackground([snapshot = std::move(snapshot), batch, rev] {
     const Graph& copy = *snapshot;
     // The engine reports model errors as statuses; anything that still throws (an allocation
     // the size checks missed) must not take the studio down with unsaved work.
@@ -148,20 +164,21 @@ void Document::startAnalysis() {
       return Status::ok();
     });
     if (!status.isOk()) analysis = GraphAnalysis{.status = status};
-    return AnalysisRunner::Result{std::move(analysis), rev};
+    QHash<QString, int> index = analysisIndex(copy, analysis.nodes.size());
+    return std::make_shared<AnalysisRunner::Result>(
+        AnalysisRunner::Result{std::move(analysis), std::move(index), rev});
   }));
 }
 
-void Document::publishAnalysis(GraphAnalysis analysis, std::uint64_t structureRevision) {
+void Document::publishAnalysis(GraphAnalysis analysis, QHash<QString, int> index,
+                               std::uint64_t structureRevision) {
   // Only a result for the current graph is published, so analysis() always matches the
-  // graph it names; a stale one is dropped (the coalesced re-run follows).
+  // graph it names; a stale one is dropped (the coalesced re-run follows). The same
+  // structure revision means the same node names in the same order, so `index` holds too.
   if (structureRevision != m_structureRevision || structureRevision == m_analysisRevision) return;
   m_analysis = std::move(analysis);
   m_analysisRevision = structureRevision;
-  m_analysisIndex.clear();
-  const auto& nodes = m_model.graph.nodes();
-  for (size_t i = 0; i < nodes.size() && i < m_analysis.nodes.size(); ++i)
-    m_analysisIndex.insert(qstr(nodes[i].name), static_cast<int>(i));
+  m_analysisIndex = std::move(index);
   emit analysisUpdated();
 }
 
@@ -169,7 +186,9 @@ void Document::waitForAnalysis() {
   if (isAnalysisCurrent()) return;
   m_runner->watcher.waitForFinished();
   if (isAnalysisCurrent()) return;
-  publishAnalysis(analyzeGraph(m_model.graph, OpRegistry::global(), m_batch), m_structureRevision);
+  GraphAnalysis analysis = analyzeGraph(m_model.graph, OpRegistry::global(), m_batch);
+  QHash<QString, int> index = analysisIndex(m_model.graph, analysis.nodes.size());
+  publishAnalysis(std::move(analysis), std::move(index), m_structureRevision);
 }
 
 const NodeAnalysis* Document::nodeAnalysis(const QString& name) const {

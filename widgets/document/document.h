@@ -172,7 +172,8 @@ class Document : public QObject {
  private:
   void scheduleAnalysis();
   void startAnalysis();
-  void publishAnalysis(GraphAnalysis analysis, std::uint64_t structureRevision);
+  void publishAnalysis(GraphAnalysis analysis, QHash<QString, int> index,
+                       std::uint64_t structureRevision);
   void setModified(bool modified);
   /// Recomputes isModified() against the saved graph and settings.
   void updateModified();
