@@ -37,4 +37,22 @@ void saveImageInBackground(QImage image, const QString& path, QObject* context,
       runInBackground([image = std::move(image), path] { return savePng(image, path); }));
 }
 
+void blankImageInBackground(QSize size, QColor fill, QObject* context,
+                            std::function<void(QImage image)> ready) {
+  auto* watcher = new QFutureWatcher<QImage>(context);
+  QObject::connect(watcher, &QFutureWatcher<QImage>::finished, context,
+                   [watcher, ready = std::move(ready)] {
+                     watcher->deleteLater();
+                     // Taken, not copied: a copy would share the pixels with the future's,
+                     // and the first change (even setDevicePixelRatio) would copy all 19 MB.
+                     QImage image = watcher->future().takeResult();
+                     if (ready) ready(std::move(image));
+                   });
+  watcher->setFuture(runInBackground([size, fill] {
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(fill);
+    return image;
+  }));
+}
+
 }  // namespace loom::studio

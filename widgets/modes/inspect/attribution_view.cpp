@@ -322,12 +322,9 @@ void AttributionView::setHover(int row, int column, int px, int py) {
   }
 }
 
-QImage AttributionView::renderImage(qreal scale) const {
-  QImage img((QSizeF(size()) * scale).toSize(), QImage::Format_ARGB32);
-  img.setDevicePixelRatio(scale);
-  img.fill(palette().base().color());
-  const_cast<AttributionView*>(this)->render(&img);
-  return img;
+void AttributionView::renderInto(QImage& image, qreal scale) const {
+  image.setDevicePixelRatio(scale);
+  const_cast<AttributionView*>(this)->render(&image);
 }
 
 }  // namespace loom::studio

@@ -57,8 +57,9 @@ class AttributionView : public QWidget {
   QRect tileRect(int row, int column) const;
   /// "Integrated Gradients · Sneaker · pixel (12, 20): +0.0132" for the hovered pixel, or "".
   QString hoverText() const { return m_hoverText; }
-  /// The whole picture as an image, at `scale` times the widget's size (Export PNG).
-  QImage renderImage(qreal scale = 2.0) const;
+  /// Draws the whole picture into `image`, made at `scale` times the widget's size (Export
+  /// PNG; blankImageInBackground() makes it without faulting its pages in on this thread).
+  void renderInto(QImage& image, qreal scale) const;
 
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override;

@@ -453,10 +453,16 @@ bool InspectMode::exportPng(const QString& path) {
     emit statusMessage(tr("Nothing to export: explain a sample first."));
     return false;
   }
-  saveImageInBackground(m_view->renderImage(2.0), path, this, [this, path](const QString& error) {
-    emit statusMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error);
-    emit pngExported(path, error);
-  });
+  constexpr qreal kScale = 2.0;
+  const QSize size = (QSizeF(m_view->size()) * kScale).toSize();
+  blankImageInBackground(
+      size, m_view->palette().base().color(), this, [this, path, kScale](QImage picture) {
+        m_view->renderInto(picture, kScale);
+        saveImageInBackground(std::move(picture), path, this, [this, path](const QString& error) {
+          emit statusMessage(error.isEmpty() ? tr("Exported %1").arg(path) : error);
+          emit pngExported(path, error);
+        });
+      });
   return true;
 }
 

@@ -88,7 +88,8 @@ class InspectMode : public StudioMode {
   /// Runs the batch method over the chosen set (batchSetCombo()); false when nothing to do.
   bool runOverSet();
   void cancelRun();
-  /// Renders the maps picture (2× the view's size) and writes it as PNG on a worker thread;
+  /// Renders the maps picture (2× the view's size at the call) and writes it as PNG; the
+  /// image's memory and the encoding are a worker's, the drawing the GUI thread's.
   /// pngExported() follows. False at once, with a status message, when there is nothing to draw.
   bool exportPng(const QString& path);
 
