@@ -460,7 +460,13 @@ void LogDirReader::readRun(RunState& state, RunChange& change, bool* more) {
   RunSink sink(run, change, m_options.scalarStore);
   for (const auto& path : state.order) {
     sink.startFile();
-    if (state.readers[path]->poll(m_options.maxBytesPerFilePoll, &sink).more) *more = true;
+    // A file stopped by maxBytesPerFilePoll is finished before any later one is read: reading
+    // a round of each file in turn interleaved their points (a resumed run's second file
+    // between parts of its first).
+    if (state.readers[path]->poll(m_options.maxBytesPerFilePoll, &sink).more) {
+      *more = true;
+      break;
+    }
   }
   // run.json, re-read when its size or modification time changed.
   const std::string runJson = run.dir + "/run.json";

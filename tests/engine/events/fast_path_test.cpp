@@ -299,9 +299,8 @@ void expectColumns(const VectorColumns& got, const ScalarSeries& expected,
 
 /// A run whose records hold several tags that part and meet again (Loom's writer puts a
 /// step's scalars in one record): the same tags, then fewer, another order, a tag twice in a
-/// record, and tensor-form scalars (the full parse) among them; two runs. (Not two files of
-/// one run: read in small rounds, a run's files are read a round each in turn, so their
-/// points interleave, which the full parse's reference here does not do.)
+/// record, and tensor-form scalars (the full parse) among them; two runs. (Two files of one
+/// run: ScalarsOfARunsTwoFilesStayInFileOrderInSmallReads.)
 const std::string& partingTagsRun() {
   static const std::string dir = [] {
     const fs::path d = test::scratch("parting");
@@ -404,6 +403,41 @@ TEST(EventsFastPath, ColumnsAndSeriesAreSizedFromTheFile) {
     ASSERT_EQ(s.size(), size);
     EXPECT_LE(s.values.capacity(), size + size / 20 + 2048);
   }
+}
+
+// A resumed run has two event files: the second's steps follow the first's. Read in the
+// tailer's small rounds, the points must come out in file order, as the first file's to its
+// end then the second's (they were interleaved round by round).
+TEST(EventsFastPath, ScalarsOfARunsTwoFilesStayInFileOrderInSmallReads) {
+  const fs::path d = test::scratch("two_files") / "run";
+  constexpr long kSteps = 3000;
+  for (int file = 0; file < 2; ++file) {
+    auto writer = EventWriter::open(d.string());
+    ASSERT_TRUE(writer.hasValue());
+    for (long step = file * kSteps; step < (file + 1) * kSteps; ++step)
+      (*writer)->scalar("loss", step, 0.5 * double(step));
+    ASSERT_TRUE((*writer)->close().isOk());
+    if (file == 0) ::usleep(1100000);  // the names sort in time order, by the second
+  }
+  size_t files = 0;
+  for (const auto& e : fs::directory_iterator(d))
+    files += e.path().filename().string().find("tfevents") != std::string::npos;
+  ASSERT_EQ(files, 2u);
+  LogDirOptions options;
+  options.maxBytesPerFilePoll = 4096;  // each file takes many rounds
+  LogDirReader reader(d.parent_path().string(), options);
+  std::vector<std::int64_t> steps;
+  int polls = 0;
+  for (bool more = true; more; ++polls) {
+    ASSERT_LT(polls, 100000);
+    const LogDirChanges changes = reader.poll();
+    more = changes.more;
+    for (const RunChange& c : changes.runs)
+      for (auto& [tag, s] : reader.takeScalars(c.run))
+        steps.insert(steps.end(), s.steps.begin(), s.steps.end());
+  }
+  ASSERT_EQ(steps.size(), static_cast<size_t>(2 * kSteps));
+  for (size_t i = 0; i < steps.size(); ++i) ASSERT_EQ(steps[i], static_cast<std::int64_t>(i));
 }
 
 }  // namespace
