@@ -12,6 +12,7 @@
 // tasks have their own pool instead of Qt's global one.
 #pragma once
 
+#include <QFutureWatcher>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentRun>
 #include <utility>
@@ -35,6 +36,20 @@ auto runInBackground(F&& f) {
     lowerCurrentThreadPriority();
     return f();
   });
+}
+
+/// Runs `work` as runInBackground() does, then `then(result)` on `context`'s thread (not at
+/// all if `context` is destroyed first). The result is moved out of its future, not copied: a
+/// copy would share a QImage's pixels with the future's and the first change would copy them.
+template <class Work, class Then>
+void runInBackgroundThen(QObject* context, Work work, Then then) {
+  using Result = decltype(work());
+  auto* watcher = new QFutureWatcher<Result>(context);
+  QObject::connect(watcher, &QFutureWatcherBase::finished, context, [watcher, then]() mutable {
+    watcher->deleteLater();
+    then(watcher->future().takeResult());
+  });
+  watcher->setFuture(runInBackground(std::move(work)));
 }
 
 }  // namespace loom::studio

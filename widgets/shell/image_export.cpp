@@ -1,10 +1,8 @@
 #include "widgets/shell/image_export.h"
 
 #include <QCoreApplication>
-#include <QFutureWatcher>
 #include <QImageWriter>
 #include <QSaveFile>
-#include <QtConcurrent>
 
 #include "widgets/shell/background.h"
 
@@ -27,32 +25,25 @@ QString savePng(const QImage& image, const QString& path) {
 
 void saveImageInBackground(QImage image, const QString& path, QObject* context,
                            std::function<void(const QString& error)> done) {
-  auto* watcher = new QFutureWatcher<QString>(context);
-  QObject::connect(watcher, &QFutureWatcher<QString>::finished, context,
-                   [watcher, done = std::move(done)] {
-                     watcher->deleteLater();
-                     if (done) done(watcher->result());
-                   });
-  watcher->setFuture(
-      runInBackground([image = std::move(image), path] { return savePng(image, path); }));
+  runInBackgroundThen(
+      context, [image = std::move(image), path] { return savePng(image, path); },
+      [done = std::move(done)](const QString& error) {
+        if (done) done(error);
+      });
 }
 
 void blankImageInBackground(QSize size, QColor fill, QObject* context,
                             std::function<void(QImage image)> ready) {
-  auto* watcher = new QFutureWatcher<QImage>(context);
-  QObject::connect(watcher, &QFutureWatcher<QImage>::finished, context,
-                   [watcher, ready = std::move(ready)] {
-                     watcher->deleteLater();
-                     // Taken, not copied: a copy would share the pixels with the future's,
-                     // and the first change (even setDevicePixelRatio) would copy all 19 MB.
-                     QImage image = watcher->future().takeResult();
-                     if (ready) ready(std::move(image));
-                   });
-  watcher->setFuture(runInBackground([size, fill] {
-    QImage image(size, QImage::Format_ARGB32_Premultiplied);
-    image.fill(fill);
-    return image;
-  }));
+  runInBackgroundThen(
+      context,
+      [size, fill] {
+        QImage image(size, QImage::Format_ARGB32_Premultiplied);
+        image.fill(fill);
+        return image;
+      },
+      [ready = std::move(ready)](QImage image) {
+        if (ready) ready(std::move(image));  // taken from the future: not shared, no copy later
+      });
 }
 
 }  // namespace loom::studio

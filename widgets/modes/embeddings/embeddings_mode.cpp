@@ -4,7 +4,6 @@
 #include <QComboBox>
 #include <QDockWidget>
 #include <QFileDialog>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -18,7 +17,6 @@
 #include <QStackedWidget>
 #include <QTimer>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 #include <algorithm>
 #include <cmath>
 
@@ -40,19 +38,6 @@ StudioMode* createEmbeddingsMode(const ModeContext& context, QObject* parent) {
 namespace {
 
 using Loaded = Expected<std::shared_ptr<const EmbeddingSet>>;
-
-/// Runs `work` on the thread pool and `then(result)` on `owner`'s thread afterwards (dropped
-/// with `owner`).
-template <class Work, class Then>
-void runThen(QObject* owner, Work work, Then then) {
-  using Result = decltype(work());
-  auto* watcher = new QFutureWatcher<Result>(owner);
-  QObject::connect(watcher, &QFutureWatcherBase::finished, owner, [watcher, then]() mutable {
-    then(watcher->result());
-    watcher->deleteLater();
-  });
-  watcher->setFuture(runInBackground(std::move(work)));
-}
 
 QString csvCell(QString text) {
   if (text.contains(QLatin1Char(',')) || text.contains(QLatin1Char('"')) ||
@@ -255,7 +240,7 @@ void EmbeddingsMode::openDialog() {
 void EmbeddingsMode::openProjector(const QString& dir) {
   const std::uint64_t generation = ++m_loadGeneration;
   m_status->setText(tr("Reading %1 …").arg(dir));
-  runThen(
+  runInBackgroundThen(
       this, [dir] { return loadEmbeddingSet(dir); },
       [this, generation, dir](const Loaded& result) {
         if (generation != m_loadGeneration) return;  // superseded
@@ -365,7 +350,7 @@ void EmbeddingsMode::recolor(int column) {
   if (!m_set) return;
   const std::uint64_t generation = ++m_colorGeneration;
   auto set = m_set;
-  runThen(
+  runInBackgroundThen(
       this, [set, column] { return colorByColumn(*set, column); },
       [this, generation, set](const PointColors& colors) {
         if (generation != m_colorGeneration || set != m_set) return;
@@ -390,7 +375,7 @@ void EmbeddingsMode::search(int column, const QString& pattern) {
     return;
   }
   auto set = m_set;
-  runThen(
+  runInBackgroundThen(
       this, [set, column, re] { return matchMetadata(*set, column, re); },
       [this, generation, set](const std::vector<std::uint8_t>& matches) {
         if (generation != m_searchGeneration || set != m_set) return;

@@ -2,7 +2,6 @@
 
 #include <QComboBox>
 #include <QFormLayout>
-#include <QFutureWatcher>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -10,7 +9,6 @@
 #include <QSpinBox>
 #include <QTreeWidget>
 #include <QVBoxLayout>
-#include <QtConcurrent>
 
 #include "widgets/shell/background.h"
 
@@ -134,14 +132,14 @@ void NeighborsPanel::query() {
   const std::int64_t point = m_point;
   const std::int64_t k = std::min<std::int64_t>(m_k->value() + 1, points.dim(0));
   const embed::KnnMetric metric = this->metric();
-  auto* watcher = new QFutureWatcher<embed::KnnGraph>(this);
-  connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, point] {
-    if (generation == m_generation) showResult(point, watcher->result());
-    watcher->deleteLater();
-  });
-  watcher->setFuture(runInBackground([points, point, k, metric] {
-    return embed::queryNeighbors(points, points.f32() + point * points.dim(1), k, metric);
-  }));
+  runInBackgroundThen(
+      this,
+      [points, point, k, metric] {
+        return embed::queryNeighbors(points, points.f32() + point * points.dim(1), k, metric);
+      },
+      [this, generation, point](const embed::KnnGraph& graph) {
+        if (generation == m_generation) showResult(point, graph);
+      });
 }
 
 void NeighborsPanel::showResult(std::int64_t point, const embed::KnnGraph& graph) {
