@@ -41,7 +41,9 @@ std::string joined(const std::vector<std::string>& names) {
 }  // namespace
 
 std::vector<std::string> ancestorsOf(const Graph& graph, const std::string& node) {
-  if (graph.indexOf(node) < 0) return {};
+  // No node named (nothing frozen, the usual case): no name index of the whole graph built
+  // only to miss (40 ms at 100,000 nodes, on the studio's GUI thread after every reset).
+  if (node.empty() || graph.indexOf(node) < 0) return {};
   std::set<std::string> seen{node};
   std::vector<std::string> todo{node};
   while (!todo.empty()) {

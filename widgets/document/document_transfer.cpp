@@ -22,8 +22,6 @@ Status Document::setFreezeUntil(const QString& node) {
 
 QStringList Document::frozenNodes() const {
   QStringList names;
-  // Nothing frozen (the usual case): no name index of the whole graph (40 ms at 100,000 nodes).
-  if (m_model.training.freeze_until().empty()) return names;
   for (const std::string& n : ancestorsOf(m_model.graph, m_model.training.freeze_until()))
     names << QString::fromStdString(n);
   return names;
