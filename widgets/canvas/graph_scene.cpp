@@ -379,31 +379,23 @@ void GraphScene::applyAnalysis() {
   // in slices, one per event-loop turn. A newer analysis restarts the pass.
   m_analysisPending = m_nodes.keys();
   m_analysisNext = 0;
-  if (m_analysisPending.size() <= kItemsPerSlice) {
+  if (m_analysisPending.size() <= kItemsPerSlice)
     applyAnalysisSlice(m_analysisPending.size());
-    return;
-  }
-  if (!m_analysisScheduled) {
-    m_analysisScheduled = true;
-    QTimer::singleShot(0, this, [this] {
-      m_analysisScheduled = false;
-      applyAnalysisSliced();
-    });
-  }
+  else
+    scheduleAnalysisSlices();
 }
 
-void GraphScene::applyAnalysisSliced() {
-  QElapsedTimer clock;
-  clock.start();
-  while (m_analysisNext < m_analysisPending.size() && clock.elapsed() < kSliceMs)
-    applyAnalysisSlice(kItemsPerGroup);
-  if (m_analysisNext < m_analysisPending.size() && !m_analysisScheduled) {
-    m_analysisScheduled = true;
-    QTimer::singleShot(0, this, [this] {
-      m_analysisScheduled = false;
-      applyAnalysisSliced();
-    });
-  }
+void GraphScene::scheduleAnalysisSlices() {
+  if (m_analysisScheduled) return;
+  m_analysisScheduled = true;
+  QTimer::singleShot(0, this, [this] {
+    m_analysisScheduled = false;
+    QElapsedTimer clock;
+    clock.start();
+    while (m_analysisNext < m_analysisPending.size() && clock.elapsed() < kSliceMs)
+      applyAnalysisSlice(kItemsPerGroup);
+    if (m_analysisNext < m_analysisPending.size()) scheduleAnalysisSlices();
+  });
 }
 
 void GraphScene::applyAnalysisSlice(qsizetype count) {

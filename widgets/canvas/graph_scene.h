@@ -89,8 +89,8 @@ class GraphScene : public QGraphicsScene {
   void dropEmptyGroups();
   /// Makes Qt's scene index take the items added so far (see the .cpp).
   void flushIndex();
-  /// Slices of applyAnalysis(): as many as fit in kSliceMs, then the next turn.
-  void applyAnalysisSliced();
+  /// Queues the next turn's slices of applyAnalysis(): as many as fit in kSliceMs.
+  void scheduleAnalysisSlices();
   /// Applies the analysis to the next `count` cards of m_analysisPending.
   void applyAnalysisSlice(qsizetype count);
   Document* m_doc;
