@@ -92,8 +92,8 @@ class LargeGraphTest : public QObject {
     for (int y = 0; y < shot.height(); ++y)
       for (int x = 0; x < shot.width(); ++x) reluPixels += shot.pixelColor(x, y) == relu;
     QVERIFY2(reluPixels > 100, qPrintable(QString::number(reluPixels)));
-    if (const QString path = qEnvironmentVariable("LOOM_LARGE_GRAPH_SHOT"); !path.isEmpty())
-      window.grab().save(path);  // to look at the overview
+    if (const QString file = qEnvironmentVariable("LOOM_LARGE_GRAPH_SHOT"); !file.isEmpty())
+      window.grab().save(file);  // to look at the overview
 
     QCOMPARE(window.document()->graph().nodes().size(), static_cast<size_t>(kNodes));
     QCOMPARE(window.document()->analysis().nodes.size(), static_cast<size_t>(kNodes));

@@ -16,43 +16,13 @@
 #include "engine/interop/loom_inference.h"
 #include "engine/interop/onnx_metadata.h"
 #include "engine/interop/opencv_runtime.h"
+#include "tests/engine/interop/small_model.h"
 
 namespace loom {
 namespace {
 
 Model smallModel(bool withBadNodes, const std::string& gelu = "none") {
-  Model m;
-  m.name = "small";
-  auto add = [&](std::string name, std::string op, std::vector<std::string> in, AttrMap a = {}) {
-    Node n;
-    n.name = std::move(name);
-    n.op = std::move(op);
-    n.inputs = std::move(in);
-    n.attrs = std::move(a);
-    EXPECT_TRUE(m.graph.addNode(n));
-  };
-  add("image", "Input", {}, {{"shape", std::vector<std::int64_t>{1, 8, 8}}});
-  add("conv", "Conv2D", {"image"},
-      {{"filters", std::int64_t{2}},
-       {"kernel_size", std::vector<std::int64_t>{3, 3}},
-       {"padding", std::string("same")}});
-  std::string last = "conv";
-  add("act", "GELU", {"conv"}, {{"approximate", gelu}});
-  last = "act";
-  if (withBadNodes) {
-    add("pool", "AvgPool2D", {"act"},
-        {{"pool_size", std::vector<std::int64_t>{3, 3}},
-         {"stride", std::vector<std::int64_t>{1, 1}},
-         {"padding", std::string("same")},
-         {"count_include_pad", true}});
-    last = "pool";
-  }
-  add("drop", "Dropout", {last});
-  add("flat", "Flatten", {"drop"});
-  add("fc", "Dense", {"flat"}, {{"units", std::int64_t{3}}});
-  applyDefaults(m);
-  EXPECT_TRUE(materializeParameters(m));
-  return m;
+  return test::smallGeluModel({.gelu = gelu, .badPool = withBadNodes});
 }
 
 TEST(OnnxExport, PreflightListsEveryUnexportableNodeWithItsReason) {

@@ -21,6 +21,7 @@
 #include "engine/interop/loom_inference.h"
 #include "engine/interop/onnx_export.h"
 #include "engine/interop/parity.h"
+#include "tests/engine/interop/small_model.h"
 
 namespace loom {
 namespace {
@@ -366,29 +367,9 @@ TEST(HostileOnnx, UnsupportedNodesAreListedByNameAndType) {
 
 // ---- GELU read back from its formula (onnx_import_patterns.h) ----
 
-// image [1, 8, 8] -> conv -> act (GELU) -> flat -> fc: as onnx_export_test's small model.
+// image [1, 8, 8] -> conv -> act (GELU) -> flat -> fc (tests/engine/interop/small_model.h).
 Model geluModel(const std::string& approximate) {
-  Model m;
-  m.name = "gelu_small";
-  auto add = [&](std::string name, std::string op, std::vector<std::string> in, AttrMap a = {}) {
-    Node n;
-    n.name = std::move(name);
-    n.op = std::move(op);
-    n.inputs = std::move(in);
-    n.attrs = std::move(a);
-    EXPECT_TRUE(m.graph.addNode(n));
-  };
-  add("image", "Input", {}, {{"shape", std::vector<std::int64_t>{1, 8, 8}}});
-  add("conv", "Conv2D", {"image"},
-      {{"filters", std::int64_t{2}},
-       {"kernel_size", std::vector<std::int64_t>{3, 3}},
-       {"padding", std::string("same")}});
-  add("act", "GELU", {"conv"}, {{"approximate", approximate}});
-  add("flat", "Flatten", {"act"});
-  add("fc", "Dense", {"flat"}, {{"units", std::int64_t{3}}});
-  applyDefaults(m);
-  EXPECT_TRUE(materializeParameters(m));
-  return m;
+  return test::smallGeluModel({.gelu = approximate, .dropout = false});
 }
 
 onnx::ModelProto exportedProto(const Model& m, int opset = 13) {
