@@ -1,5 +1,6 @@
 // loom_bench_embed: times one projection of engine/embed for benchmarks/run_embed_benchmark.py.
-//   loom_bench_embed tsne X.npy OUT.npy THREADS [PERPLEXITY]
+//   loom_bench_embed tsne X.npy OUT.npy THREADS [PERPLEXITY] [theta=T] [iterations=N]
+//       [seed=S] [pca=D] [knn=exact|hnsw]   (t-SNE options not given keep TsneOptions' defaults)
 //   loom_bench_embed umap X.npy OUT.npy THREADS
 //   loom_bench_embed pca ROWS DIMS THREADS            (seeded Gaussian points, 10 components)
 // Prints one JSON line: {"method": ..., "points": N, "seconds": wall time of the projection}.
@@ -62,7 +63,28 @@ int main(int argc, char** argv) {
   if (method == "tsne") {
     embed::TsneOptions o;
     o.threads = threads;
-    if (argc > 5) o.perplexity = std::stod(argv[5]);
+    for (int a = 5; a < argc; ++a) {
+      const std::string arg = argv[a];
+      const auto eq = arg.find('=');
+      const std::string key = eq == std::string::npos ? "" : arg.substr(0, eq);
+      const std::string value = arg.substr(eq == std::string::npos ? 0 : eq + 1);
+      if (key.empty())
+        o.perplexity = std::stod(value);
+      else if (key == "theta")
+        o.theta = std::stod(value);
+      else if (key == "iterations")
+        o.iterations = std::stoll(value);
+      else if (key == "seed")
+        o.seed = std::stoull(value);
+      else if (key == "pca")
+        o.pcaDims = std::stoll(value);
+      else if (key == "knn" && (value == "exact" || value == "hnsw"))
+        o.knn = value == "exact" ? embed::KnnMethod::Exact : embed::KnnMethod::Hnsw;
+      else {
+        std::fprintf(stderr, "loom_bench_embed: unknown t-SNE option %s\n", arg.c_str());
+        return 2;
+      }
+    }
     auto r = embed::tsne(*x, o);
     if (!r) return fail(r.status());
     layout = r->layout;

@@ -89,6 +89,36 @@ SparseP affinities(const KnnGraph& g, double perplexity, const EmbedControl& con
   return p;
 }
 
+/// `order` = the indices of the n points `y` (Dim values each) sorted by their Morton code
+/// (Z-order over the bounding box, 2^(30/Dim) cells per axis): an order in which consecutive
+/// points are mostly near each other.
+template <int Dim>
+void spatialOrder(const double* y, std::int64_t n, std::vector<std::int64_t>& order) {
+  constexpr int kBits = 30 / Dim;
+  double lo[Dim], hi[Dim];
+  for (int d = 0; d < Dim; ++d) lo[d] = INFINITY, hi[d] = -INFINITY;
+  for (std::int64_t i = 0; i < n; ++i)
+    for (int d = 0; d < Dim; ++d) {
+      lo[d] = std::min(lo[d], y[i * Dim + d]);
+      hi[d] = std::max(hi[d], y[i * Dim + d]);
+    }
+  std::vector<std::pair<std::uint32_t, std::int64_t>> keyed(static_cast<std::size_t>(n));
+  const double cells = static_cast<double>((1u << kBits) - 1);
+  for (std::int64_t i = 0; i < n; ++i) {
+    std::uint32_t key = 0;
+    for (int d = 0; d < Dim; ++d) {
+      const double span = hi[d] > lo[d] ? hi[d] - lo[d] : 1.0;
+      const auto cell = static_cast<std::uint32_t>((y[i * Dim + d] - lo[d]) / span * cells);
+      for (int b = 0; b < kBits; ++b) key |= ((cell >> b) & 1u) << (b * Dim + d);
+    }
+    keyed[static_cast<std::size_t>(i)] = {key, i};
+  }
+  std::sort(keyed.begin(), keyed.end());
+  order.resize(static_cast<std::size_t>(n));
+  for (std::int64_t t = 0; t < n; ++t)
+    order[static_cast<std::size_t>(t)] = keyed[static_cast<std::size_t>(t)].second;
+}
+
 template <int Dim>
 class Optimizer {
  public:
@@ -97,11 +127,15 @@ class Optimizer {
   /// One gradient evaluation into `grad`; returns Z.
   double gradient(double exaggeration, double theta, std::vector<double>& grad) {
     m_tree.build(m_y.data(), m_n);
+    if (m_calls++ % kReorderEvery == 0) spatialOrder<Dim>(m_y.data(), m_n, m_order);
     std::vector<double> zi(static_cast<std::size_t>(m_n));
     std::vector<double> rep(static_cast<std::size_t>(m_n * Dim));
     const double theta2 = theta * theta;
+    // Points are walked in spatial order: neighbours visit the same cells, which then stay
+    // in cache. Each point's sums do not depend on the order, so neither does the result.
 #pragma omp parallel for schedule(dynamic, 64)
-    for (std::int64_t i = 0; i < m_n; ++i) {
+    for (std::int64_t t = 0; t < m_n; ++t) {
+      const std::int64_t i = m_order[static_cast<std::size_t>(t)];
       double f[Dim] = {};
       zi[static_cast<std::size_t>(i)] = m_tree.repulsion(i, theta2, f);
       for (int d = 0; d < Dim; ++d) rep[static_cast<std::size_t>(i * Dim + d)] = f[d];
@@ -152,10 +186,14 @@ class Optimizer {
   }
 
  private:
+  static constexpr std::int64_t kReorderEvery = 16;  // points move little between iterations
+
   const SparseP& m_p;
   std::vector<double>& m_y;
   std::int64_t m_n;
   detail::BarnesHutTree<Dim> m_tree;
+  std::int64_t m_calls = 0;
+  std::vector<std::int64_t> m_order;
 };
 
 template <int Dim>
@@ -209,8 +247,7 @@ Expected<TsneResult> tsne(const Tensor& pointsIn, const TsneOptions& o,
                            std::to_string(n) + " points, got " + std::to_string(o.perplexity));
   if (o.components != 2 && o.components != 3)
     return invalidArgument("t-SNE components must be 2 or 3, got " + std::to_string(o.components));
-  if (!(o.theta >= 0))
-    return invalidArgument("t-SNE theta must be >= 0, got " + std::to_string(o.theta));
+  if (std::isnan(o.theta)) return invalidArgument("t-SNE theta must be a number, got NaN");
   if (o.iterations < 1)
     return invalidArgument("t-SNE iterations must be >= 1, got " + std::to_string(o.iterations));
   if (!(o.earlyExaggeration > 0) || o.learningRate < 0)
@@ -267,9 +304,11 @@ Expected<TsneResult> tsne(const Tensor& pointsIn, const TsneOptions& o,
   const double lr = o.learningRate > 0
                         ? o.learningRate
                         : std::max(static_cast<double>(n) / o.earlyExaggeration / 4.0, 50.0);
+  TsneOptions resolved = o;
+  if (resolved.theta < 0) resolved.theta = n <= kTightThetaMaxPoints ? 0.3 : 0.5;
   TsneResult result;
-  LOOM_RETURN_IF_ERROR(dim == 2 ? optimize<2>(p, y, n, o, lr, control, result)
-                                : optimize<3>(p, y, n, o, lr, control, result));
+  LOOM_RETURN_IF_ERROR(dim == 2 ? optimize<2>(p, y, n, resolved, lr, control, result)
+                                : optimize<3>(p, y, n, resolved, lr, control, result));
   result.layout = Tensor({n, dim});
   for (std::size_t c = 0; c < y.size(); ++c) result.layout.f32()[c] = static_cast<float>(y[c]);
   return result;

@@ -36,10 +36,23 @@ class BarnesHutTree {
     root.half = half * (1 + 1e-5) + 1e-5;
     m_nodes.push_back(root);
     for (std::int64_t i = 0; i < n; ++i) insert(i);
+    m_cells.resize(m_nodes.size());
+    for (std::size_t c = 0; c < m_nodes.size(); ++c) {
+      const Node& nd = m_nodes[c];
+      Cell& cell = m_cells[c];
+      for (int d = 0; d < Dim; ++d) cell.com[d] = nd.com[d];
+      const double width = 2 * nd.half;
+      cell.width2 = width * width;
+      cell.count = static_cast<double>(nd.count);
+      cell.firstChild = nd.firstChild;
+      cell.point = nd.point;
+    }
   }
 
   /// Repulsion on point i: adds sum_j q_ij^2 (y_i - y_j) to force and returns sum_j q_ij, with
   /// q_ij = 1 / (1 + |y_i - y_j|^2), cells far enough by theta taken as one mass.
+  /// The walk reads the compact cell array that build() makes last: it is most of t-SNE's
+  /// time, and a cell there is half the size of a Node, with empty cells never visited.
   double repulsion(std::int64_t i, double theta2, double* force) const {
     const double* yi = m_y + i * Dim;
     double z = 0;
@@ -47,31 +60,39 @@ class BarnesHutTree {
     int top = 0;
     stack[top++] = 0;
     while (top > 0) {
-      const Node& nd = m_nodes[static_cast<std::size_t>(stack[--top])];
-      if (nd.count == 0) continue;
+      const Cell& cell = m_cells[static_cast<std::size_t>(stack[--top])];
       double diff[Dim], d2 = 0;
       for (int d = 0; d < Dim; ++d) {
-        diff[d] = yi[d] - nd.com[d];
+        diff[d] = yi[d] - cell.com[d];
         d2 += diff[d] * diff[d];
       }
-      const bool leaf = nd.firstChild < 0;
-      const double width = 2 * nd.half;
-      if (leaf || width * width < theta2 * d2) {
-        double mass = nd.count;
-        if (leaf && nd.point == i) mass -= 1;  // never repel a point from itself
+      const bool leaf = cell.firstChild < 0;
+      if (leaf || cell.width2 < theta2 * d2) {
+        double mass = cell.count;
+        if (leaf && cell.point == i) mass -= 1;  // never repel a point from itself
         if (mass <= 0) continue;
         const double q = 1.0 / (1.0 + d2);
         const double mq = mass * q;
         z += mq;
         for (int d = 0; d < Dim; ++d) force[d] += mq * q * diff[d];
       } else {
-        for (int c = 0; c < kChildren; ++c) stack[top++] = nd.firstChild + c;
+        for (int c = 0; c < kChildren; ++c)
+          if (m_cells[static_cast<std::size_t>(cell.firstChild + c)].count > 0)
+            stack[top++] = cell.firstChild + c;
       }
     }
     return z;
   }
 
  private:
+  /// What repulsion() reads of a node.
+  struct Cell {
+    double com[Dim];
+    double width2;  ///< the cell's squared width
+    double count;
+    int firstChild;
+    std::int64_t point;
+  };
   struct Node {
     double center[Dim] = {};
     double half = 0;
@@ -137,6 +158,7 @@ class BarnesHutTree {
 
   const double* m_y = nullptr;
   std::vector<Node> m_nodes;
+  std::vector<Cell> m_cells;
 };
 
 }  // namespace loom::embed::detail

@@ -1,8 +1,9 @@
-// Embeddings of a briefly trained MLP (resources/examples/mlp.loom on Fashion-MNIST):
-// activation extraction against PyTorch, and the quality of Loom's t-SNE and UMAP against
-// scikit-learn's TSNE (trustworthiness with k = 10, 10-NN label agreement), computed by
-// tests/python/embed_reference.py. Kept to 2,000 points so the test takes a minute or two;
-// docs/embeddings.md has the full 10,000-point figures.
+// Embeddings of briefly trained example models on Fashion-MNIST:
+// - the MLP (resources/examples/mlp.loom): activation extraction against PyTorch;
+// - the 2-conv CNN (resources/examples/cnn.loom), one epoch: the quality of Loom's t-SNE and
+//   UMAP of all 10,000 test embeddings against scikit-learn's TSNE (trustworthiness with
+//   k = 10, 10-NN label agreement), computed by tests/python/embed_reference.py.
+// The references run at the test's own thread count (2), as Loom does.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -22,7 +23,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::int64_t kPoints = 2000;
+constexpr std::int64_t kMlpPoints = 2000;
+constexpr std::int64_t kCnnPoints = 10000;  // the whole Fashion-MNIST test split
 
 fs::path scratch(const std::string& name) {
   const fs::path dir =
@@ -36,62 +38,83 @@ test::CommandResult reference(const std::string& args) {
                           "/tests/python/embed_reference.py " + args + " 2>&1");
 }
 
+// Trains the example MODEL for STEPS steps on 2 threads and extracts the activations of its
+// default node (the penultimate Dense, after its activation) for the first POINTS test images.
+struct TrainedEmbeddings {
+  Model* model = nullptr;
+  Activations* acts = nullptr;
+};
+
+void trainAndExtract(const std::string& example, std::int64_t steps, std::int64_t points,
+                     TrainedEmbeddings& out) {
+  auto m = loadModel(std::string(LOOM_SOURCE_DIR) + "/resources/examples/" + example);
+  ASSERT_TRUE(m.hasValue()) << m.status().message();
+  out.model = new Model(std::move(*m));
+  out.model->training.set_threads(2);
+  TrainOptions o;
+  o.runDir = scratch("run_" + example).string();
+  o.maxSteps = steps;
+  o.evaluateTest = false;
+  auto r = train(*out.model, o);
+  ASSERT_TRUE(r.hasValue()) << r.status().message();
+  ExtractOptions eo;
+  eo.limit = points;
+  auto a = extractActivations(*out.model, eo);
+  ASSERT_TRUE(a.hasValue()) << a.status().message();
+  out.acts = new Activations(std::move(*a));
+}
+
+void release(TrainedEmbeddings& e) {
+  delete e.acts;
+  delete e.model;
+  e = {};
+}
+
 class TrainedMlp : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    auto m = loadModel(std::string(LOOM_SOURCE_DIR) + "/resources/examples/mlp.loom");
-    ASSERT_TRUE(m.hasValue()) << m.status().message();
-    s_model = new Model(std::move(*m));
-    s_model->training.set_threads(2);
-    TrainOptions o;
-    o.runDir = scratch("run").string();
-    o.maxSteps = 400;  // about one epoch at batch 128: ~85 % test accuracy
-    o.evaluateTest = false;
-    auto r = train(*s_model, o);
-    ASSERT_TRUE(r.hasValue()) << r.status().message();
-    ExtractOptions eo;
-    eo.limit = kPoints;
-    auto a = extractActivations(*s_model, eo);
-    ASSERT_TRUE(a.hasValue()) << a.status().message();
-    s_acts = new Activations(std::move(*a));
-  }
-  static void TearDownTestSuite() {
-    delete s_acts;
-    delete s_model;
-  }
-  static Model* s_model;
-  static Activations* s_acts;
+  // 400 steps: about one epoch at batch 128, ~85 % test accuracy.
+  static void SetUpTestSuite() { trainAndExtract("mlp.loom", 400, kMlpPoints, s_mlp); }
+  static void TearDownTestSuite() { release(s_mlp); }
+  static TrainedEmbeddings s_mlp;
 };
-Model* TrainedMlp::s_model = nullptr;
-Activations* TrainedMlp::s_acts = nullptr;
+TrainedEmbeddings TrainedMlp::s_mlp;
+
+class TrainedCnn : public ::testing::Test {
+ protected:
+  // 937 steps: one epoch at batch 64, ~89 % test accuracy.
+  static void SetUpTestSuite() { trainAndExtract("cnn.loom", 937, kCnnPoints, s_cnn); }
+  static void TearDownTestSuite() { release(s_cnn); }
+  static TrainedEmbeddings s_cnn;
+};
+TrainedEmbeddings TrainedCnn::s_cnn;
 
 TEST_F(TrainedMlp, DefaultNodeIsThePenultimateDenseAfterItsActivation) {
-  ASSERT_NE(s_acts, nullptr);
-  EXPECT_EQ(s_acts->node, "relu2");  // fc2 (the penultimate Dense) feeds only relu2
-  EXPECT_EQ(s_acts->values.dims(), (Dims{kPoints, 128}));
-  ASSERT_EQ(s_acts->labels.size(), static_cast<std::size_t>(kPoints));
-  EXPECT_EQ(s_acts->images.dims(), (Dims{kPoints, 1, 28, 28}));
-  EXPECT_EQ(s_acts->classNames.size(), 10u);
+  ASSERT_NE(s_mlp.acts, nullptr);
+  EXPECT_EQ(s_mlp.acts->node, "relu2");  // fc2 (the penultimate Dense) feeds only relu2
+  EXPECT_EQ(s_mlp.acts->values.dims(), (Dims{kMlpPoints, 128}));
+  ASSERT_EQ(s_mlp.acts->labels.size(), static_cast<std::size_t>(kMlpPoints));
+  EXPECT_EQ(s_mlp.acts->images.dims(), (Dims{kMlpPoints, 1, 28, 28}));
+  EXPECT_EQ(s_mlp.acts->classNames.size(), 10u);
 }
 
 TEST_F(TrainedMlp, ActivationsEqualPyTorchsForwardOfTheSameParameters) {
-  ASSERT_NE(s_acts, nullptr);
+  ASSERT_NE(s_mlp.acts, nullptr);
   const fs::path dir = scratch("torch");
   fs::create_directories(dir / "params");
-  for (const auto& [name, t] : s_model->parameters)
+  for (const auto& [name, t] : s_mlp.model->parameters)
     ASSERT_TRUE(writeNpy((dir / "params" / (name + ".npy")).string(), t).isOk());
   for (const std::string node : {"relu2", "fc1"}) {
     ExtractOptions eo;
     eo.limit = 300;
     eo.batchSize = 128;  // a partial last batch too
     eo.node = node;
-    auto a = extractActivations(*s_model, eo);
+    auto a = extractActivations(*s_mlp.model, eo);
     ASSERT_TRUE(a.hasValue()) << a.status().message();
     const fs::path out = dir / (node + ".npy");
     const auto r = reference("activations " + std::string(LOOM_SOURCE_DIR) +
                              "/resources/examples/mlp.loom " + (dir / "params").string() + " " +
-                             node + " 300 " + std::to_string(s_model->dataset.mean()) + " " +
-                             std::to_string(s_model->dataset.std()) + " " + out.string());
+                             node + " 300 " + std::to_string(s_mlp.model->dataset.mean()) + " " +
+                             std::to_string(s_mlp.model->dataset.std()) + " " + out.string());
     ASSERT_EQ(r.rc, 0) << r.out;
     auto want = readNpy(out.string());
     ASSERT_TRUE(want.hasValue());
@@ -103,7 +126,7 @@ TEST_F(TrainedMlp, ActivationsEqualPyTorchsForwardOfTheSameParameters) {
 TEST_F(TrainedMlp, UnknownNodeIsNamedWithTheModelsNodes) {
   ExtractOptions eo;
   eo.node = "fc9";
-  auto a = extractActivations(*s_model, eo);
+  auto a = extractActivations(*s_mlp.model, eo);
   ASSERT_FALSE(a.hasValue());
   EXPECT_EQ(a.status().code(), ErrorCode::NotFound);
   EXPECT_NE(a.status().message().find("node \"fc9\" is not in model \"mlp\"; its nodes are: image"),
@@ -111,28 +134,30 @@ TEST_F(TrainedMlp, UnknownNodeIsNamedWithTheModelsNodes) {
       << a.status().message();
 }
 
-TEST_F(TrainedMlp, TsneMatchesSklearnAndUmapIsWithinTwoPointsOfTsne) {
-  ASSERT_NE(s_acts, nullptr);
+TEST_F(TrainedCnn, TsneOfAllTestEmbeddingsMatchesSklearnAndUmapIsWithinTwoPointsOfTsne) {
+  ASSERT_NE(s_cnn.acts, nullptr);
+  ASSERT_EQ(s_cnn.acts->node, "relu3");  // after fc1, the CNN's penultimate Dense
+  ASSERT_EQ(s_cnn.acts->values.dims(), (Dims{kCnnPoints, 1024}));
   const fs::path dir = scratch("quality");
   const std::string x = (dir / "x.npy").string();
-  ASSERT_TRUE(writeNpy(x, s_acts->values).isOk());
-  Tensor labels({kPoints});
-  for (std::int64_t i = 0; i < kPoints; ++i)
-    labels.f32()[i] = static_cast<float>(s_acts->labels[static_cast<std::size_t>(i)]);
+  ASSERT_TRUE(writeNpy(x, s_cnn.acts->values).isOk());
+  Tensor labels({kCnnPoints});
+  for (std::int64_t i = 0; i < kCnnPoints; ++i)
+    labels.f32()[i] = static_cast<float>(s_cnn.acts->labels[static_cast<std::size_t>(i)]);
   ASSERT_TRUE(writeNpy((dir / "labels.npy").string(), labels).isOk());
 
   const auto sk = reference("tsne " + x + " 30 0 " + (dir / "sklearn.npy").string() + " 2");
   ASSERT_EQ(sk.rc, 0) << sk.out;
   TsneOptions to;
   to.perplexity = 30;
-  to.pcaDims = 0;  // the same 128-D input sklearn gets
+  to.pcaDims = 0;  // the same 1024-D input sklearn gets
   to.threads = 2;
-  auto t = tsne(s_acts->values, to);
+  auto t = tsne(s_cnn.acts->values, to);
   ASSERT_TRUE(t.hasValue()) << t.status().message();
   ASSERT_TRUE(writeNpy((dir / "loom_tsne.npy").string(), t->layout).isOk());
   UmapOptions uo;
   uo.threads = 2;
-  auto u = umap(s_acts->values, uo);
+  auto u = umap(s_cnn.acts->values, uo);
   ASSERT_TRUE(u.hasValue()) << u.status().message();
   ASSERT_TRUE(writeNpy((dir / "loom_umap.npy").string(), u->layout).isOk());
 
@@ -145,7 +170,7 @@ TEST_F(TrainedMlp, TsneMatchesSklearnAndUmapIsWithinTwoPointsOfTsne) {
   const double skTrust = j["sklearn"]["trust"], loomTrust = j["loom_tsne"]["trust"];
   const double skAgree = j["sklearn"]["agree"], loomAgree = j["loom_tsne"]["agree"];
   const double umapTrust = j["loom_umap"]["trust"];
-  std::printf("trustworthiness k=10: sklearn %.4f, Loom t-SNE %.4f, Loom UMAP %.4f\n", skTrust,
+  std::printf("trustworthiness k=10: sklearn %.6f, Loom t-SNE %.6f, Loom UMAP %.6f\n", skTrust,
               loomTrust, umapTrust);
   std::printf("10-NN label agreement: sklearn %.2f %%, Loom t-SNE %.2f %%, Loom UMAP %.2f %%\n",
               skAgree, loomAgree, static_cast<double>(j["loom_umap"]["agree"]));
