@@ -15,55 +15,16 @@ set -euo pipefail
 loom=$(realpath "$1") python=$2 model=$3 work=$4
 here=$(cd "$(dirname "$0")" && pwd)
 fail() { echo "FAIL: $*"; exit 1; }
-command -v /usr/sbin/sshd >/dev/null || fail "/usr/sbin/sshd is missing (packaging/install-deps.sh installs openssh-server)"
-rm -rf "$work" && mkdir -p "$work" && chmod 700 "$work"
-port=$((20000 + RANDOM % 20000))
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/user_key"
-cp "$work/user_key.pub" "$work/authorized_keys"
-mkdir -p /run/sshd  # sshd's privilege-separation directory
-
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
-start_sshd() {  # start_sshd ADDRESS [FORCED_COMMAND]
-  local addr=$1 forced=${2:-}
-  {
-    echo "ListenAddress $addr:$port"
-    echo "HostKey $work/host_key"
-    echo "AuthorizedKeysFile $work/authorized_keys"
-    echo "PermitRootLogin prohibit-password"
-    echo "PasswordAuthentication no"
-    echo "KbdInteractiveAuthentication no"
-    echo "UsePAM no"
-    echo "StrictModes no"
-    echo "PidFile $work/sshd_$addr.pid"
-    [[ -z $forced ]] || echo "ForceCommand $forced"
-  } >"$work/sshd_$addr.conf"
-  /usr/sbin/sshd -D -f "$work/sshd_$addr.conf" -E "$work/sshd_$addr.log" &
-  pids+=($!)
-}
-start_sshd 127.0.0.2
-start_sshd 127.0.0.3
-start_sshd 127.0.0.5 "echo 'bash: line 1: $loom: No such file or directory' >&2; exit 127"
-start_sshd 127.0.0.6 "echo 'loom 0.0.9'"
-cat >"$work/ssh_config" <<CFG
-Host 127.0.0.*
-  Port $port
-  IdentityFile $work/user_key
-  IdentitiesOnly yes
-  StrictHostKeyChecking no
-  UserKnownHostsFile /dev/null
-  LogLevel ERROR
-CFG
-export OMPI_MCA_plm_rsh_agent="ssh -F $work/ssh_config"
-for addr in 127.0.0.2 127.0.0.3; do  # wait until both answer
-  for ((t = 0; t < 100; t++)); do
-    ssh -F "$work/ssh_config" -o BatchMode=yes "$addr" true 2>/dev/null && break
-    sleep 0.1
-  done
-  ssh -F "$work/ssh_config" -o BatchMode=yes "$addr" true || fail "sshd on $addr does not answer (see $work/sshd_$addr.log)"
-done
+source "$here/sshd_hosts_lib.sh"  # real sshd instances on loopback addresses
+rm -rf "$work"
+sshd_hosts_init "$work" || fail "cannot set up the sshd hosts"
+trap sshd_hosts_stop EXIT
+sshd_hosts_start 127.0.0.2
+sshd_hosts_start 127.0.0.3
+sshd_hosts_start 127.0.0.5 "echo 'bash: line 1: $loom: No such file or directory' >&2; exit 127"
+sshd_hosts_start 127.0.0.6 "echo 'loom 0.0.9'"
+sshd_hosts_config
+sshd_hosts_wait 127.0.0.2 127.0.0.3 || exit 1
 
 printf '127.0.0.2 slots=1\n127.0.0.3 slots=1\n' >"$work/hosts"
 common=(--threads 1 --max-steps 200 --train-limit 8000 --validation-fraction 0.1 --no-test

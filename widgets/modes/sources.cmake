@@ -23,6 +23,7 @@ loom_studio_mode(design createDesignMode)
 loom_studio_mode(train createTrainMode)
 loom_studio_mode(export createExportMode)
 loom_studio_mode(inspect createInspectMode)
+loom_studio_mode(workers createWorkersMode)
 loom_studio_mode(embeddings createEmbeddingsMode)
 
 # studioModes() (modes.h), written from the lines above.
