@@ -79,6 +79,26 @@ Status checkResumePosition(const TrainerState& s, const std::string& path, std::
   return Status::ok();
 }
 
+Status checkResumeGlobalBatch(const TrainerState& s, const std::string& path,
+                              std::int64_t batchSize, int worldSize) {
+  const std::int64_t global = batchSize * worldSize;
+  if (s.stepInEpoch == 0 || s.epochSamples == s.stepInEpoch * global) return Status::ok();
+  // The checkpoint's own global batch: the samples it consumed over the steps it took.
+  const std::int64_t written = s.epochSamples / s.stepInEpoch;
+  std::string fit;
+  if (written % worldSize == 0)
+    fit = ": use --batch-size " + std::to_string(written / worldSize) + " at " +
+          std::to_string(worldSize) + " rank(s) to continue where it stopped";
+  else
+    fit = ", which " + std::to_string(worldSize) + " rank(s) cannot split evenly";
+  return Status(ErrorCode::InvalidArgument,
+                "checkpoint \"" + path + "\" stopped after " + std::to_string(s.epochSamples) +
+                    " samples of epoch " + std::to_string(s.epoch + 1) + " in global batches of " +
+                    std::to_string(written) + ", but this run's global batch is " +
+                    std::to_string(global) + " (" + std::to_string(batchSize) + " x " +
+                    std::to_string(worldSize) + " rank(s))" + fit);
+}
+
 Status loadCheckpointParameters(Model& model, const std::string& checkpointPath) {
   applyDefaults(model);
   GraphAnalysis analysis = analyzeGraph(model.graph, OpRegistry::global(), 1);

@@ -27,4 +27,14 @@ Status restoreCheckpoint(const CheckpointData& checkpoint, const std::string& pa
 Status checkResumePosition(const TrainerState& state, const std::string& path, std::int64_t epochs,
                            std::int64_t stepsPerEpoch);
 
+/// Checks that a checkpoint may continue at this run's global batch (`batchSize` per rank ×
+/// `worldSize` ranks), whatever rank count wrote it. The position is kept in global steps and
+/// in samples of the epoch consumed (TrainerState::epochSamples, summed over every rank), so
+/// a checkpoint written at N ranks continues at M ranks exactly where it stopped in the
+/// epoch's seeded order as long as the global batch is the same (2 × 32 → 1 × 64 → 4 × 16).
+/// A checkpoint taken at an epoch's start fits any global batch. InvalidArgument otherwise,
+/// naming `path`, both global batches and the per-rank batch that would fit.
+Status checkResumeGlobalBatch(const TrainerState& state, const std::string& path,
+                              std::int64_t batchSize, int worldSize);
+
 }  // namespace loom

@@ -92,6 +92,7 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   r.parameterCheckInterval = std::max<std::int64_t>(
       1, (parameterCount + kParametersCheckedPerStep - 1) / kParametersCheckedPerStep);
   if (opt.resume) {
+    LOOM_RETURN_IF_ERROR(checkResumeGlobalBatch(r.state, checkpointPath, r.batchSize, r.worldSize));
     LOOM_RETURN_IF_ERROR(
         checkResumePosition(r.state, checkpointPath, tc.epochs(), r.stepsPerEpoch));
     r.say("resuming from " + checkpointPath + " at " + where(r.state) + " (global step " +

@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
 """Compares the parameters of Loom checkpoints (docs/formats.md), read independently of Loom.
 
-usage: compare_checkpoints.py REFERENCE OTHER [--rtol R] [--identical]
+usage: compare_checkpoints.py REFERENCE OTHER [--rtol R] [--identical | --all]
 
 Per parameter tensor (param/...): max |a - b| / max |reference| must be <= rtol (default
 1e-5). With --identical, every tensor (parameters and optimizer state) must be byte-equal.
+With --all, the float optimizer state (optim/..., e.g. momentum) is held to rtol too, integer
+tensors (the optimizer's step count) must be equal, and so must the trainer's position
+(epoch, step in epoch, global step, samples of the epoch consumed).
 Prints one line per tensor with its relative difference; exits 1 on any failure.
 """
 import struct
@@ -45,20 +48,28 @@ def read_checkpoint(path):
         raw = data[pos:pos + nbytes]
         pos += nbytes + 4  # the tensor's CRC
         tensors[name] = (np.frombuffer(raw, dtype=DTYPES[dtype]).reshape(dims), raw)
-    return global_step, tensors
+    position = {"epoch": fields[0], "step in epoch": fields[1], "global step": fields[2],
+                "epoch samples": fields[9]}
+    return global_step, tensors, position
 
 
 def main():
     args = sys.argv[1:]
     rtol = 1e-5
     identical = "--identical" in args
+    everything = "--all" in args
     if "--rtol" in args:
         rtol = float(args[args.index("--rtol") + 1])
     ref_path, other_path = [a for a in args if not a.startswith("--") and a != str(rtol)][:2]
-    ref_step, ref = read_checkpoint(ref_path)
-    other_step, other = read_checkpoint(other_path)
+    ref_step, ref, ref_pos = read_checkpoint(ref_path)
+    other_step, other, other_pos = read_checkpoint(other_path)
     ok = ref_step == other_step
     print(f"global step {ref_step} vs {other_step}")
+    if everything:
+        for key in ref_pos:
+            same = ref_pos[key] == other_pos[key]
+            ok &= same
+            print(f"{key}: {ref_pos[key]} vs {other_pos[key]}" + ("" if same else "  DIFFERS"))
     if set(ref) != set(other):
         print("tensor names differ:", sorted(set(ref) ^ set(other)))
         sys.exit(1)
@@ -72,7 +83,12 @@ def main():
             if not same:
                 print(f"{name}: bytes differ")
             continue
-        if not name.startswith("param/"):
+        if everything and a.dtype != np.float32:
+            same = raw_a == raw_b
+            ok &= same
+            print(f"{name}: {a.ravel()[:4]} vs {b.ravel()[:4]}" + ("" if same else "  DIFFERS"))
+            continue
+        if not name.startswith("param/") and not everything:
             continue
         scale = float(np.max(np.abs(a))) if a.size else 0.0
         diff = float(np.max(np.abs(a.astype(np.float64) - b))) if a.size else 0.0
