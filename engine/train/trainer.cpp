@@ -92,9 +92,10 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   r.parameterCheckInterval = std::max<std::int64_t>(
       1, (parameterCount + kParametersCheckedPerStep - 1) / kParametersCheckedPerStep);
   if (opt.resume) {
-    LOOM_RETURN_IF_ERROR(checkResumeGlobalBatch(r.state, checkpointPath, r.batchSize, r.worldSize));
+    // The position first: a damaged one is named as such, not as a batch-size mismatch.
     LOOM_RETURN_IF_ERROR(
         checkResumePosition(r.state, checkpointPath, tc.epochs(), r.stepsPerEpoch));
+    LOOM_RETURN_IF_ERROR(checkResumeGlobalBatch(r.state, checkpointPath, r.batchSize, r.worldSize));
     r.say("resuming from " + checkpointPath + " at " + where(r.state) + " (global step " +
           std::to_string(r.state.globalStep) + ")");
   }

@@ -29,7 +29,7 @@ def main():
         sys.exit(f"FAIL: {model_path} has no parameter_file reference")
     params = l2t.read_parameter_file(reference, os.path.dirname(os.path.abspath(model_path)),
                                      model_path, verify_crc=True)
-    _, tensors = compare_checkpoints.read_checkpoint(ckpt_path)
+    _, tensors, _ = compare_checkpoints.read_checkpoint(ckpt_path)
     expected = {k[len("param/"):]: v for k, v in tensors.items() if k.startswith("param/")}
     if set(params) != set(expected):
         sys.exit(f"FAIL: names differ: {sorted(set(params) ^ set(expected))}")
