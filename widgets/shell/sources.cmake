@@ -10,6 +10,7 @@ target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/float_spin_box.h
   ${CMAKE_CURRENT_LIST_DIR}/format.cpp
   ${CMAKE_CURRENT_LIST_DIR}/format.h
+  ${CMAKE_CURRENT_LIST_DIR}/group_box.h
   ${CMAKE_CURRENT_LIST_DIR}/image_export.cpp
   ${CMAKE_CURRENT_LIST_DIR}/image_export.h
   ${CMAKE_CURRENT_LIST_DIR}/main_window.cpp

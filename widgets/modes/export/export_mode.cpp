@@ -25,24 +25,13 @@
 #include "widgets/modes/export/parity_table.h"
 #include "widgets/modes/export/preflight_panel.h"
 #include "widgets/modes/mode_manager.h"
+#include "widgets/shell/group_box.h"
 
 namespace loom::studio {
 
 StudioMode* createExportMode(const ModeContext& context, QObject* parent) {
   return new ExportMode(context, parent);
 }
-
-namespace {
-
-QGroupBox* group(const QString& title, QWidget* content, const char* name) {
-  auto* box = new QGroupBox(title);
-  box->setObjectName(QString::fromLatin1(name));
-  auto* layout = new QVBoxLayout(box);
-  layout->addWidget(content);
-  return box;
-}
-
-}  // namespace
 
 ExportMode::ExportMode(const ModeContext& context, QObject* parent)
     : StudioMode(context, parent),
@@ -117,10 +106,10 @@ QWidget* ExportMode::buildWidget() {
   auto* left = new QWidget;
   auto* leftLayout = new QVBoxLayout(left);
   // Pre-flight and parity hold a few rows each; the card on the right takes the height.
-  leftLayout->addWidget(group(tr("Pre-flight"), m_preflight, "exportPreflightGroup"));
-  leftLayout->addWidget(group(tr("Options"), optionsBox, "exportOptionsGroup"));
+  leftLayout->addWidget(titledGroup(tr("Pre-flight"), m_preflight, "exportPreflightGroup"));
+  leftLayout->addWidget(titledGroup(tr("Options"), optionsBox, "exportOptionsGroup"));
   leftLayout->addWidget(
-      group(tr("Parity check (Loom vs OpenCV DNN)"), m_parity, "exportParityGroup"));
+      titledGroup(tr("Parity check (Loom vs OpenCV DNN)"), m_parity, "exportParityGroup"));
   leftLayout->addStretch(1);
 
   m_card->setObjectName(QStringLiteral("exportCardView"));
@@ -129,7 +118,7 @@ QWidget* ExportMode::buildWidget() {
   auto* splitter = new QSplitter(Qt::Horizontal);
   splitter->setObjectName(QStringLiteral("exportSplitter"));
   splitter->addWidget(left);
-  splitter->addWidget(group(tr("Model card"), m_card, "exportCardGroup"));
+  splitter->addWidget(titledGroup(tr("Model card"), m_card, "exportCardGroup"));
   splitter->setStretchFactor(0, 3);
   splitter->setStretchFactor(1, 2);
   return splitter;

@@ -32,6 +32,7 @@
 #include "widgets/modes/workers/hosts_panel.h"
 #include "widgets/modes/workers/rank_table.h"
 #include "widgets/modes/workers/workers_job.h"
+#include "widgets/shell/group_box.h"
 
 namespace loom::studio {
 
@@ -48,14 +49,6 @@ QString findLoom() {
        {here.filePath(QStringLiteral("loom")), here.filePath(QStringLiteral("../cli/loom"))})
     if (QFileInfo(candidate).isExecutable()) return QFileInfo(candidate).canonicalFilePath();
   return QStandardPaths::findExecutable(QStringLiteral("loom"));
-}
-
-QGroupBox* group(const QString& title, QWidget* content, const char* name) {
-  auto* box = new QGroupBox(title);
-  box->setObjectName(QString::fromLatin1(name));
-  auto* layout = new QVBoxLayout(box);
-  layout->addWidget(content);
-  return box;
 }
 
 QSpinBox* spin(const char* name, int min, int max, int value, const QString& tip) {
@@ -231,21 +224,21 @@ QWidget* WorkersMode::buildWidget() {
   m_log->setPlaceholderText(tr("loom launch's output (mpirun's and the ranks') appears here."));
 
   auto* lower = new QSplitter(Qt::Vertical);
-  lower->addWidget(group(tr("Ranks"), m_rankView, "workersRanksGroup"));
-  lower->addWidget(group(tr("Log"), m_log, "workersLogGroup"));
+  lower->addWidget(titledGroup(tr("Ranks"), m_rankView, "workersRanksGroup"));
+  lower->addWidget(titledGroup(tr("Log"), m_log, "workersLogGroup"));
   lower->setStretchFactor(0, 2);
   lower->setStretchFactor(1, 3);
   lower->setSizes({230, 400});
   auto* right = new QWidget;
   auto* rightLayout = new QVBoxLayout(right);
   rightLayout->setContentsMargins(0, 0, 0, 0);
-  rightLayout->addWidget(group(tr("Run"), buildRunPanel(), "workersRunGroup"));
+  rightLayout->addWidget(titledGroup(tr("Run"), buildRunPanel(), "workersRunGroup"));
   rightLayout->addWidget(buildBanner());
   rightLayout->addWidget(lower, 1);
 
   auto* split = new QSplitter(Qt::Horizontal);
   split->setObjectName(QStringLiteral("workersSplit"));
-  split->addWidget(group(tr("Hosts"), m_hosts, "workersHostsGroup"));
+  split->addWidget(titledGroup(tr("Hosts"), m_hosts, "workersHostsGroup"));
   split->addWidget(right);
   split->setStretchFactor(0, 0);
   split->setStretchFactor(1, 1);
