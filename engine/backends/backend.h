@@ -24,6 +24,11 @@ struct KernelRequest {
   bool training = false;  ///< the plan will call backward()
   /// Which inputs need a gradient (false for data inputs and their pure ancestors).
   std::vector<bool> needsDiffSrc;
+  /// The parameters keep their values between calls until Kernel::parametersChanged()
+  /// (PlanOptions::constantParameters): a kernel may keep converted copies of them (the
+  /// oneDNN backend keeps weights reordered into a primitive's format) instead of
+  /// converting them again every call.
+  bool constantParameters = false;
 };
 
 /// One node's compiled kernel. Created once per plan; forward/backward run every step.
@@ -39,6 +44,9 @@ class Kernel {
   /// Params, diffParams are always Plain. src/dst/diffSrc/diffDst follow the layouts above.
   virtual Status forward(KernelArgs& args) = 0;
   virtual Status backward(KernelArgs& args) = 0;
+  /// The parameters' values changed in place: drop any converted copy of them (see
+  /// KernelRequest::constantParameters). Kernels that keep none ignore it.
+  virtual void parametersChanged() {}
 };
 
 class Backend {

@@ -262,6 +262,7 @@ Expected<Plan> Plan::compile(const Graph& graph, ParameterSet& params, const Pla
     request.inputDims = na.inputDims;
     request.shape = &na.shape;
     request.training = options.training;
+    request.constantParameters = options.constantParameters;
     for (const auto& in : node.inputs) {
       const Impl::Step& producer =
           im.steps[static_cast<size_t>(stepOfNode[static_cast<size_t>(graph.indexOf(in))])];
@@ -519,6 +520,10 @@ Status Plan::checkFinite() const {
   return Status::ok();
 }
 
+void Plan::parametersChanged() {
+  for (Impl::Step& step : m_impl->steps)
+    if (step.kernel) step.kernel->parametersChanged();
+}
 void Plan::setTap(TensorTap tap) {
   m_impl->tap = std::move(tap);
 }

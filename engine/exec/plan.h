@@ -50,6 +50,12 @@ struct PlanOptions {
   /// of transfer learning, engine/train/freeze.h: BatchNorm normalises with its running
   /// statistics and keeps them, Dropout passes through). Unknown names are InvalidArgument.
   std::vector<std::string> inferenceNodes;
+  /// true: the parameters' values do not change between calls except where the caller says
+  /// so with Plan::parametersChanged(), so kernels may keep converted copies of them (an
+  /// explanation runs thousands of steps on fixed weights; reordering the CNN's Dense
+  /// weights into oneDNN's blocked format cost 10 % of each step). A trainer, whose
+  /// optimizer writes the parameters every step, leaves it false.
+  bool constantParameters = false;
 };
 
 /// `base` (a valid analysis of `graph`) re-derived for another batch size without analysing
@@ -128,6 +134,11 @@ class Plan {
   /// Bytes of the buffers packed by lifetime: activations of an inference plan, gradients
   /// of a training plan (plus per-edge gradient buffers).
   std::int64_t sharedBufferBytes() const;
+
+  /// The parameters' values were changed in place (a checkpoint loaded, layers
+  /// randomised): the next call converts them again. Required after such a change when the
+  /// plan was compiled with PlanOptions::constantParameters; harmless otherwise.
+  void parametersChanged();
 
   void setTap(TensorTap tap);
   /// Times every kernel call (and the layout conversions, attributed to the consumer).

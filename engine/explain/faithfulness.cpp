@@ -138,11 +138,13 @@ Expected<std::vector<RandomisationRow>> cascadingRandomisation(
   const std::map<std::string, Tensor> trained = params.values();
   struct Restore {
     ParameterSet& p;
+    ModelProbe& probe;
     const std::map<std::string, Tensor>& v;
     ~Restore() {
       for (Parameter& q : p.all()) q.value.copyFrom(v.at(q.name));
+      probe.parametersChanged();
     }
-  } restore{params, trained};
+  } restore{params, probe, trained};
 
   // Layers with trainable parameters, output first.
   std::vector<std::string> layers;
@@ -174,6 +176,7 @@ Expected<std::vector<RandomisationRow>> cascadingRandomisation(
   for (const std::string& layer : layers) {
     for (Parameter& q : params.all())
       if (q.name.rfind(layer + ".", 0) == 0) q.value.copyFrom(fresh->find(q.name)->value);
+    probe.parametersChanged();
     LOOM_RETURN_IF_ERROR(absMaps(current));
     RandomisationRow row{layer, {}};
     for (const auto& m : methods) {

@@ -79,6 +79,7 @@ struct ModelProbe::Impl {
     po.analysis = analysis;
     po.parameterGradients = false;
     po.inputGradients = gradients;
+    po.constantParameters = true;  // parametersChanged() tells the plans otherwise
     if (gradients) po.keepGradients = options.keepNodes;
     auto plan = Plan::compile(*graph, *params, po);
     if (!plan) return plan.status();
@@ -166,6 +167,10 @@ bool ModelProbe::outputIsProbability() const {
 }
 std::int64_t ModelProbe::passes() const {
   return m_impl->passes;
+}
+void ModelProbe::parametersChanged() {
+  for (Plan* plan : {m_impl->inferPlan.get(), m_impl->gradPlan.get()})
+    if (plan) plan->parametersChanged();
 }
 const std::vector<std::pair<std::string, std::string>>& ModelProbe::nodeOps() const {
   return m_impl->nodeOps;

@@ -15,7 +15,9 @@
 // other samples of its chunk; the last chunk is padded with zeros whose results are dropped.
 //
 // The probe holds pointers to the graph and the parameters, which must outlive it; it is not
-// thread-safe.
+// thread-safe. Its plans keep converted copies of the weights between calls
+// (PlanOptions::constantParameters): whoever changes the parameters' values in place while
+// the probe lives (the randomisation test of faithfulness.h does) calls parametersChanged().
 #pragma once
 
 #include <cstdint>
@@ -115,6 +117,8 @@ class ModelProbe {
 
   /// Forward and backward passes run so far (for benchmarks and tests of chunking).
   std::int64_t passes() const;
+  /// The parameters' values changed in place: the next pass converts the weights again.
+  void parametersChanged();
 
  private:
   struct Impl;

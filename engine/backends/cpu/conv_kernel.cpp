@@ -1,6 +1,7 @@
 // Conv2D on oneDNN convolution: NHWC activations, weights in the primitive's preferred
 // format (reordered from Plain once per step in forward and reused by backward-data),
 // groups, dilation, asymmetric pads.
+#include "engine/backends/cpu/conv_narrow_input.h"
 #include "engine/backends/cpu/cpu_kernels.h"
 #include "engine/backends/cpu/onednn_util.h"
 #include "engine/backends/cpu/weighted_kernel.h"
@@ -44,8 +45,12 @@ class ConvKernel final : public WeightedKernel<convolution_forward, convolution_
         attr, cpuEngine());
     convolution_backward_data::primitive_desc bwdDataPd;
     convolution_backward_weights::primitive_desc bwdWPd;
+    // A grayscale or RGB input's gradient: oneDNN's direct kernel pads the channels to 16.
+    const bool narrow = groups == 1 && src[1] < kNarrowInputChannels;
+    if (r.training && wantsDiffSrc() && narrow)
+      m_narrow = std::make_unique<NarrowInputBackwardData>(src, dst, w);
     if (r.training) {
-      if (wantsDiffSrc())
+      if (wantsDiffSrc() && !narrow)
         bwdDataPd = convolution_backward_data::primitive_desc(
             convolution_backward_data::desc(algorithm::convolution_direct, md.src, anyDesc(weights),
                                             md.dst, strides, dilates, padL, padR),
@@ -60,11 +65,21 @@ class ConvKernel final : public WeightedKernel<convolution_forward, convolution_
 
     std::string impl = "onednn:conv(" + implOf(fwdPd);
     if (r.training) {
-      if (wantsDiffSrc()) impl += ", bwd_data " + implOf(bwdDataPd);
+      if (wantsDiffSrc())
+        impl += ", bwd_data " + (narrow ? m_narrow->implName() : implOf(bwdDataPd));
       impl += ", bwd_weights " + implOf(bwdWPd);
     }
     setImplName(impl + ")");
   }
+
+ private:
+  Status backwardData(const float* diffDst, const Tensor& weights, float* diffSrc) override {
+    if (!m_narrow) return WeightedKernel::backwardData(diffDst, weights, diffSrc);
+    m_narrow->run(diffDst, weights.f32(), diffSrc);
+    return Status::ok();
+  }
+
+  std::unique_ptr<NarrowInputBackwardData> m_narrow;
 };
 
 }  // namespace

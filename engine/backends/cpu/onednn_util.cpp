@@ -129,7 +129,9 @@ ToPrimitive::ToPrimitive(const memory::desc& user, const memory::desc& wanted)
 const memory& ToPrimitive::convert(const void* data) {
   bind(m_user, data);
   if (!m_copies) return m_user;
+  if (m_keep && m_convertedFrom == data) return m_owned;
   execute(m_reorder, {{DNNL_ARG_FROM, m_user}, {DNNL_ARG_TO, m_owned}}, memory::desc());
+  m_convertedFrom = m_keep ? data : nullptr;
   return m_owned;
 }
 

@@ -73,13 +73,20 @@ class ToPrimitive {
   ToPrimitive(const memory::desc& user, const memory::desc& wanted);
   bool copies() const { return m_copies; }
   /// Converts `data` (in the user format) and returns the memory to hand to the primitive.
+  /// After keepConverted(true), a second call with the same `data` returns the earlier
+  /// copy without converting, until forget().
   const memory& convert(const void* data);
+  /// Whether convert() may reuse its copy (KernelRequest::constantParameters).
+  void keepConverted(bool keep) { m_keep = keep; }
+  /// The user's data changed in place: the next convert() converts again.
+  void forget() { m_convertedFrom = nullptr; }
   /// The memory convert() returned last time, rebound to `data` when no copy is made:
   /// lets backward reuse the weights forward already reordered in the same step.
   const memory& reuse(const void* data);
 
  private:
-  bool m_copies = false;
+  bool m_copies = false, m_keep = false;
+  const void* m_convertedFrom = nullptr;  ///< the data m_owned holds a copy of, if kept
   memory m_user, m_owned;
   dnnl::reorder m_reorder;
 };

@@ -22,8 +22,9 @@ struct WeightedDescs {
 /// Base of a kernel on a forward primitive Fwd, backward-data BwdData and backward-weights
 /// BwdWeights (oneDNN's convolution_* or inner_product_* types).
 ///
-/// The weights are reordered into the forward primitive's format once per step, and
-/// backward-data reuses that copy when it wants the same format. Activations (src, dst and
+/// The weights are reordered into the forward primitive's format once per step (once until
+/// parametersChanged() with KernelRequest::constantParameters), and backward-data reuses
+/// that copy when it wants the same format. Activations (src, dst and
 /// their diffs) are kept in outputLayout(); a tensor in another layout is staged.
 /// A frozen weights or bias half of backward-weights lands in a kernel-owned scratch tensor,
 /// since oneDNN computes both together.
@@ -36,6 +37,7 @@ class WeightedKernel : public OnednnKernel {
         m_opName(opName),
         m_training(r.training),
         m_hasBias(r.shape->params.size() > 1),
+        m_constantParameters(r.constantParameters),
         m_wantsDiffSrc(r.needsDiffSrc.empty() || r.needsDiffSrc[0]) {}
 
   bool hasBias() const { return m_hasBias; }
@@ -43,30 +45,56 @@ class WeightedKernel : public OnednnKernel {
   bool wantsDiffSrc() const { return m_wantsDiffSrc; }
 
   /// Creates the primitives and memories. `bwdDataPd` is built only in training when
-  /// wantsDiffSrc(), `bwdWPd` only in training; pass default-constructed ones otherwise.
+  /// wantsDiffSrc(), `bwdWPd` only in training; pass default-constructed ones otherwise
+  /// (an empty `bwdDataPd` in training: the subclass overrides backwardData()).
   void setUp(const WeightedDescs& md, const typename Fwd::primitive_desc& fwdPd,
              const typename BwdData::primitive_desc& bwdDataPd,
              const typename BwdWeights::primitive_desc& bwdWPd) {
     m_fwdPd = fwdPd;
     m_fwd = Fwd(m_fwdPd);
     m_fwdWeights = ToPrimitive(md.userWeights, m_fwdPd.weights_desc());
+    m_fwdWeights.keepConverted(m_constantParameters);
     m_src = unbound(md.src);
     m_dst = unbound(md.dst);
     if (m_hasBias) m_bias = unbound(md.bias);
     if (!m_training) return;
     m_diffDst = unbound(md.dst);
-    if (m_wantsDiffSrc) {
+    if (m_wantsDiffSrc && bwdDataPd) {
       m_bwdDataPd = bwdDataPd;
       m_bwdData = BwdData(m_bwdDataPd);
       m_sameWeights = m_bwdDataPd.weights_desc() == m_fwdPd.weights_desc();
-      if (!m_sameWeights)
+      if (!m_sameWeights) {
         m_bwdDataWeights = ToPrimitive(md.userWeights, m_bwdDataPd.weights_desc());
+        m_bwdDataWeights.keepConverted(m_constantParameters);
+      }
       m_diffSrc = unbound(md.src);
     }
     m_bwdWPd = bwdWPd;
     m_bwdW = BwdWeights(m_bwdWPd);
     m_diffWeights = FromPrimitive(m_bwdWPd.diff_weights_desc(), md.userWeights);
     if (m_hasBias) m_diffBias = unbound(md.bias);
+  }
+
+  /// Writes d loss / d src into `diffSrc` (outputLayout()) from `diffDst` (outputLayout())
+  /// and the Plain `weights`: the backward-data primitive of setUp(). Conv2D overrides it
+  /// for inputs with few channels (conv_narrow_input.h).
+  virtual Status backwardData(const float* diffDst, const Tensor& weights, float* diffSrc) {
+    if (!m_bwdData) return internalError(m_opName + " kernel: diffSrc requested but not planned");
+    (void)diffDst;  // bound to m_diffDst by runBackward()
+    const void* w = weights.raw();
+    bind(m_diffSrc, diffSrc);
+    execute(
+        m_bwdData,
+        {{DNNL_ARG_DIFF_DST, m_diffDst},
+         {DNNL_ARG_WEIGHTS, m_sameWeights ? m_fwdWeights.reuse(w) : m_bwdDataWeights.convert(w)},
+         {DNNL_ARG_DIFF_SRC, m_diffSrc}},
+        m_bwdDataPd.scratchpad_desc());
+    return Status::ok();
+  }
+
+  void parametersChanged() override {
+    m_fwdWeights.forget();
+    m_bwdDataWeights.forget();
   }
 
   Status runForward(KernelArgs& args) override {
@@ -91,16 +119,9 @@ class WeightedKernel : public OnednnKernel {
     bind(m_diffDst, stagedInput(*args.diffDst, m_outputLayout, m_diffDstStaging).raw());
     Tensor* diffSrc = args.diffSrc.empty() ? nullptr : args.diffSrc[0];
     if (diffSrc) {
-      if (!m_bwdData) return internalError(m_opName + " kernel: diffSrc requested but not planned");
-      const void* w = args.params[0]->raw();
       Tensor& target = stagedOutput(*diffSrc, m_outputLayout, m_diffSrcStaging);
-      bind(m_diffSrc, target.raw());
-      execute(
-          m_bwdData,
-          {{DNNL_ARG_DIFF_DST, m_diffDst},
-           {DNNL_ARG_WEIGHTS, m_sameWeights ? m_fwdWeights.reuse(w) : m_bwdDataWeights.convert(w)},
-           {DNNL_ARG_DIFF_SRC, m_diffSrc}},
-          m_bwdDataPd.scratchpad_desc());
+      LOOM_RETURN_IF_ERROR(backwardData(static_cast<const float*>(m_diffDst.get_data_handle()),
+                                        *args.params[0], static_cast<float*>(target.raw())));
       finishOutput(*diffSrc, target);
     }
     Tensor* diffW = args.diffParams.size() > 0 ? args.diffParams[0] : nullptr;
@@ -128,7 +149,7 @@ class WeightedKernel : public OnednnKernel {
   }
 
   std::string m_opName;
-  bool m_training, m_hasBias, m_wantsDiffSrc, m_sameWeights = false;
+  bool m_training, m_hasBias, m_constantParameters, m_wantsDiffSrc, m_sameWeights = false;
   typename Fwd::primitive_desc m_fwdPd;
   typename BwdData::primitive_desc m_bwdDataPd;
   typename BwdWeights::primitive_desc m_bwdWPd;

@@ -191,6 +191,24 @@ TEST_F(ExplainGradients, ChunkSizeDoesNotChangeResults) {
   EXPECT_EQ(many.chunkSize(), 64);
 }
 
+// The probe's plans keep the Dense weights reordered between calls; parametersChanged()
+// must make the next call see weights changed in place, exactly as a fresh probe does.
+TEST_F(ExplainGradients, ParametersChangedInPlaceAreSeenAfterParametersChanged) {
+  ModelProbe kept = probe(64);
+  auto before = vanillaGradient(kept, m_x, m_labels, ScoreKind::Logit);
+  ASSERT_TRUE(before) << before.status().message();
+  auto other = test::seededParams(m_model, 12);
+  ASSERT_TRUE(other);
+  for (Parameter& q : m_params->all()) q.value.copyFrom(other->find(q.name)->value);
+  kept.parametersChanged();
+  auto after = vanillaGradient(kept, m_x, m_labels, ScoreKind::Logit);
+  ModelProbe fresh = probe(64);
+  auto reference = vanillaGradient(fresh, m_x, m_labels, ScoreKind::Logit);
+  ASSERT_TRUE(after && reference);
+  EXPECT_GT(maxRelativeDifference(before->map, reference->map), 1e-2) << "weights did not change";
+  EXPECT_EQ(maxRelativeDifference(after->map, reference->map), 0.0);
+}
+
 TEST_F(ExplainGradients, PlanKeepsOnlyRequestedGradients) {
   PlanOptions po;
   po.batch = 2;
