@@ -32,9 +32,12 @@ class DenseKernel final : public WeightedKernel<inner_product_forward, inner_pro
     inner_product_backward_data::primitive_desc bwdDataPd;
     inner_product_backward_weights::primitive_desc bwdWPd;
     if (r.training) {
+      // Backward-data reads the weights as ParameterSet stores them: oneDNN's gemm kernel on
+      // plain weights was as fast or faster than brgemm on blocked ones at every Dense shape
+      // of the examples (e.g. 1.93 vs 2.25 ms at 64 x 3136 -> 1024, 1 thread).
       if (wantsDiffSrc())
         bwdDataPd = inner_product_backward_data::primitive_desc(
-            inner_product_backward_data::desc(md.src, anyDesc(weights), md.dst), attr, cpuEngine(),
+            inner_product_backward_data::desc(md.src, md.userWeights, md.dst), attr, cpuEngine(),
             fwdPd);
       bwdWPd = inner_product_backward_weights::primitive_desc(
           inner_product_backward_weights::desc(md.src, anyDesc(weights), md.bias, md.dst), attr,
@@ -43,7 +46,10 @@ class DenseKernel final : public WeightedKernel<inner_product_forward, inner_pro
     setUp(md, fwdPd, bwdDataPd, bwdWPd);
 
     std::string impl = "onednn:inner_product(" + implOf(fwdPd);
-    if (r.training) impl += ", bwd " + implOf(bwdWPd);
+    if (r.training) {
+      if (wantsDiffSrc()) impl += ", bwd_data " + implOf(bwdDataPd);
+      impl += ", bwd_weights " + implOf(bwdWPd);
+    }
     setImplName(impl + ")");
   }
 };
