@@ -3,10 +3,18 @@
 //
 // One meaning of a thread setting everywhere (TrainingConfig.threads, `loom train
 // --threads`, `loom eval --threads`, the studio's Training Settings dialog):
-//   0          every core this process may run on (availableCores());
+//   0          the cores this process may run on that other processes leave idle
+//              (idleCores(), measured when the setting is resolved; at least 1);
 //   1 .. 1024  exactly that many threads (more than the cores is allowed, rarely useful);
 // Values outside [0, kMaxComputeThreads] are clamped into it here; the training-settings
 // validator refuses them earlier with the setting's name.
+//
+// Why 0 is not simply every core: OpenMP's teams split each kernel evenly and wait for the
+// slowest thread at its end, so a team thread that shares a core with another busy process
+// holds the whole team back. On 2 cores with a busy loop on one, a team of 2 trained the CNN
+// at 1,175 samples/s against 3,759 without the loop, 3.2x slower; a team of 1 on the idle
+// core kept 2,072 (docs/backend-cpu.md, "Threads under load"). The count is taken once per
+// resolution, so a run keeps one team size (results depend on it; run.json records it).
 //
 // OpenMP keeps the team size per thread (its nthreads ICV): setting it on a training thread
 // does not change the GUI thread's, so a CPU preview can run beside a training run.
@@ -22,8 +30,17 @@ inline constexpr int kMaxComputeThreads = 1024;
 /// affinity mask, e.g. `taskset` or a cgroup cpuset).
 int availableCores();
 
-/// The team size a setting means: 0 (and below) every available core, n in
-/// [1, kMaxComputeThreads] n, above that kMaxComputeThreads.
+/// Cores of availableCores() that other processes do not keep busy: a core counts as busy
+/// when it was at least half busy (user, system, irq, steal) over a 60 ms sample of
+/// /proc/stat taken while this thread sleeps. At least 1; availableCores() when /proc/stat
+/// cannot be read. A sample younger than 10 s is reused (a command resolves its setting
+/// more than once while starting), so a call costs 60 ms at most once in 10 s.
+int idleCores();
+/// The same, sampled now (60 ms) without the reuse.
+int sampleIdleCores();
+
+/// The team size a setting means: 0 (and below) idleCores(), n in [1, kMaxComputeThreads]
+/// n, above that kMaxComputeThreads.
 int resolveComputeThreads(int setting);
 
 /// Sets the calling thread's compute team to resolveComputeThreads(setting) for the

@@ -7,7 +7,10 @@
 #include "engine/train/trainer.h"
 
 #include <gtest/gtest.h>
+#include <sched.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -372,6 +375,32 @@ TEST(Trainer, ReferenceBackendOnlyTrainsAndAgreesWithTheDefaultBackends) {
   EXPECT_LT(maxRelDiff(ref->trainedModel().parameters, cpu->trainedModel().parameters), 1e-3);
 }
 
+// A process spinning on one of this process' cores makes that core busy: the default team
+// leaves it out (whatever else runs on the machine can only make fewer cores idle).
+TEST(Threads, ACoreKeptBusyByAnotherProcessIsNotCountedIdle) {
+  cpu_set_t mine;
+  ASSERT_EQ(sched_getaffinity(0, sizeof(mine), &mine), 0);
+  int last = -1;
+  for (int c = 0; c < CPU_SETSIZE; ++c)
+    if (CPU_ISSET(c, &mine)) last = c;
+  if (availableCores() < 2) GTEST_SKIP() << "needs 2 cores: with 1 the idle count is 1 anyway";
+  const pid_t busy = fork();
+  ASSERT_GE(busy, 0);
+  if (busy == 0) {
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(last, &one);
+    sched_setaffinity(0, sizeof(one), &one);
+    for (volatile unsigned long i = 0;; i = i + 1) {
+    }
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int idle = sampleIdleCores();
+  kill(busy, SIGKILL);
+  waitpid(busy, nullptr, 0);
+  EXPECT_LE(idle, availableCores() - 1) << "core " << last << " ran a busy loop";
+}
+
 TEST(Evaluate, HonoursTheModelThreadSettingAndRestoresTheCallers) {
   Model model = lifecycleModel();
   model.dataset.set_test_limit(64);
@@ -382,19 +411,22 @@ TEST(Evaluate, HonoursTheModelThreadSettingAndRestoresTheCallers) {
     auto m = evaluate(model, 16, [&](const TrainProgress&) { seen = computeThreads(); });
     ASSERT_TRUE(m.hasValue()) << m.status().message();
     EXPECT_EQ(m->samples, 64);
-    EXPECT_EQ(seen, setting == 0 ? availableCores() : setting) << "threads setting " << setting;
+    EXPECT_EQ(seen, setting == 0 ? idleCores() : setting) << "threads setting " << setting;
     EXPECT_EQ(computeThreads(), 3) << "evaluate() changed the caller's thread count";
   }
   setComputeThreads(0);
 }
 
-TEST(Threads, ZeroMeansEveryCoreAndLargeValuesAreBounded) {
-  EXPECT_EQ(resolveComputeThreads(0), availableCores());
-  EXPECT_EQ(resolveComputeThreads(-4), availableCores());
+TEST(Threads, ZeroMeansTheIdleCoresAndLargeValuesAreBounded) {
+  const int idle = idleCores();
+  EXPECT_GE(idle, 1);
+  EXPECT_LE(idle, availableCores());
+  EXPECT_EQ(resolveComputeThreads(0), idle);
+  EXPECT_EQ(resolveComputeThreads(-4), idle);
   EXPECT_EQ(resolveComputeThreads(3), 3);
   EXPECT_EQ(resolveComputeThreads(2147483647), kMaxComputeThreads);
   setComputeThreads(0);
-  EXPECT_EQ(computeThreads(), availableCores());
+  EXPECT_EQ(computeThreads(), idle);
   setComputeThreads(2);
   EXPECT_EQ(computeThreads(), 2);
   {
