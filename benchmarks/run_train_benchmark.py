@@ -3,6 +3,7 @@
 
     benchmarks/run_train_benchmark.py [--build build/release] [--models mlp,cnn,...]
         [--threads 1,2] [--rounds 2] [--chunks 5] [--seconds-per-chunk 1] [--profile]
+        [--inference]
 
 Fair by construction (issue "Speed, round two"; ../shared/BENCHMARKS.md):
 - Environment. Both sides run with glibc's allocator tuned as PyTorch's performance guide
@@ -18,7 +19,9 @@ Fair by construction (issue "Speed, round two"; ../shared/BENCHMARKS.md):
   4096^3, before and after, the higher kept) and "% of peak" is Loom's training FLOP rate over
   it. The CPU model and the load average before and after are printed.
 Each process reports the median of its timed chunks; the table takes, per cell, the median
-over the rounds. --profile adds Loom's per-node time (ms per step).
+over the rounds. --profile adds Loom's per-node time (ms per step). --inference times
+forward alone (both sides in eval mode; Loom's inference plans as evaluation compiles them)
+and takes forward FLOP as a third of training's for "% of peak".
 """
 import argparse
 import itertools
@@ -115,6 +118,8 @@ def main():
                     help="comma list of linear/openblas, linear/netlib, dense-as-conv "
                          "(auto: linear/openblas if installed, else linear/netlib; and dense-as-conv)")
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--inference", action="store_true",
+                    help="time forward alone (eval mode, inference plans) instead of training")
     args = ap.parse_args()
 
     bench = os.path.join(args.build, "benchmarks")
@@ -126,6 +131,10 @@ def main():
     blas, allocators = torch_variants(args.variants)
     timing = ["--chunks", str(args.chunks), "--seconds-per-chunk", str(args.seconds_per_chunk),
               "--warmup-seconds", str(args.warmup_seconds), "--batch", str(args.batch)]
+    if args.inference:
+        timing.append("--inference")
+    # Forward FLOP are a third of training's (forward, backward-data, backward-weights).
+    mflop = {m: f / 3 if args.inference else f for m, f in TRAIN_MFLOP_PER_SAMPLE.items()}
     budgets = [int(t) for t in args.threads.split(",")]
     load_before = load_average()
     peak = measure_peak(peak_bin, budgets)
@@ -155,7 +164,7 @@ def main():
             medians = {k: statistics.median(x) for k, x in torch_rates.items() if k[0] <= n}
             best = max(medians, key=medians.get)
             rate = statistics.median(loom_tuned)
-            frac = rate * TRAIN_MFLOP_PER_SAMPLE.get(model, 0) * 1e6 / (peak[n] * 1e9)
+            frac = rate * mflop.get(model, 0) * 1e6 / (peak[n] * 1e9)
             rows.append((model, n, rate, statistics.median(loom_plain), medians[best], best, frac))
             print(f"# {model} {n} thr: loom {rate:.0f}, best PyTorch {medians[best]:.0f} {best}",
                   file=sys.stderr, flush=True)
@@ -165,7 +174,8 @@ def main():
 
     print(f"\nCPU: {cpu_model()}; measured FP32 peak (oneDNN sgemm 4096^3): " +
           ", ".join(f"{g:.1f} GFLOP/s at {t} thread(s)" for t, g in peak.items()))
-    print(f"batch {args.batch}, {args.rounds} rounds x {args.chunks} chunks of ~{args.seconds_per_chunk} s; "
+    print(f"{'inference (forward only)' if args.inference else 'training'}, "
+          f"batch {args.batch}, {args.rounds} rounds x {args.chunks} chunks of ~{args.seconds_per_chunk} s; "
           f"load average {load_before:.2f} before, {load_after:.2f} after; "
           f"PyTorch allocators tried: {', '.join(allocators)}; {time.strftime('%Y-%m-%d %H:%M')}\n")
     if max(load_before, load_after) >= 1.0:

@@ -3,12 +3,14 @@
 
     torch_train_throughput.py MODEL.loom [--batch 128] [--threads N] [--dense-as-conv]
                               [--seconds-per-chunk 1] [--chunks 5] [--warmup-seconds 2]
+                              [--inference]
 
 The model is translated by tests/python/loom_to_torch.py. Set-up as loom_bench_train's:
 Fashion-MNIST in memory as float32, normalised with the model's mean/std, 16 batches
 prepared once and cycled; the model's loss and optimizer (torch.optim) at its configured
 learning rate. One step = zero grad, forward, loss, backward, optimizer step. Median
-samples/s over the chunks after a warm-up.
+samples/s over the chunks after a warm-up. --inference times the forward alone in eval mode
+under torch.inference_mode() (loom_bench_train --inference's counterpart).
 
 --dense-as-conv computes Dense layers as equivalent convolutions (oneDNN) instead of
 nn.Linear (libblas.so.3: the netlib reference BLAS or OpenBLAS, whichever the dynamic linker
@@ -70,6 +72,7 @@ def main():
     ap.add_argument("--seconds-per-chunk", type=float, default=1.0)
     ap.add_argument("--chunks", type=int, default=5)
     ap.add_argument("--warmup-seconds", type=float, default=2.0)
+    ap.add_argument("--inference", action="store_true")
     args = ap.parse_args()
     if args.threads > 0:
         torch.set_num_threads(args.threads)
@@ -78,7 +81,7 @@ def main():
     if model.training.get1("loss").get1("type") != "softmax_cross_entropy":
         sys.exit("the benchmark measures softmax cross-entropy")
     net = loom_to_torch.LoomNet(model, dense_as_conv=args.dense_as_conv)
-    net.train()
+    net.eval() if args.inference else net.train()
     loss_fn = loom_to_torch.make_loss(model.training)
     opt = loom_to_torch.make_optimizer(net.parameters(), model.training)
 
@@ -96,6 +99,10 @@ def main():
         nonlocal step_count
         x, y = batches[step_count % len(batches)]
         step_count += 1
+        if args.inference:
+            with torch.inference_mode():
+                net(x)
+            return
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(net(x), y)
         loss.backward()

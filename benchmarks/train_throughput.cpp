@@ -1,7 +1,7 @@
 // loom_bench_train: training throughput of one model on Loom's oneDNN CPU backend.
 //
 //   loom_bench_train MODEL.loom [--batch 128] [--threads N] [--seconds-per-chunk 1]
-//                    [--chunks 5] [--warmup-seconds 2] [--profile] [--trainer]
+//                    [--chunks 5] [--warmup-seconds 2] [--profile] [--trainer] [--inference]
 //
 // Set-up (docs/benchmarks.md, shared/BENCHMARKS.md): Fashion-MNIST held in memory as float32,
 // normalised with the model's mean/std (default 0.2860/0.3530), 16 batches prepared once and
@@ -16,7 +16,10 @@
 // the full training split with no validation split. The difference to the default mode is
 // what the loop costs beyond the plan and the optimizer.
 //
-// Prints one JSON object on stdout: {"model", "loop" ("plan" or "trainer"), "batch",
+// --inference times forward alone on an inference plan (Dropout off, BatchNorm on running
+// statistics), compiled as evaluation compiles its plans (weights reordered once).
+//
+// Prints one JSON object on stdout: {"model", "loop" ("plan", "trainer" or "inference"), "batch",
 // "threads", "samples_per_second", "chunks": [...], "kernels": {...}}; with --profile (plan
 // loop only) also "nodes": per-node forward and backward milliseconds per step (a separate,
 // instrumented pass after the timed chunks).
@@ -55,14 +58,15 @@ struct Options {
   double warmupSeconds = 2.0;
   bool profile = false;
   bool trainer = false;
+  bool inference = false;
 };
 
 int usage(const char* why) {
-  std::fprintf(
-      stderr,
-      "loom_bench_train: %s\nusage: loom_bench_train MODEL.loom [--batch N] [--threads N] "
-      "[--seconds-per-chunk S] [--chunks N] [--warmup-seconds S] [--profile] [--trainer]\n",
-      why);
+  std::fprintf(stderr,
+               "loom_bench_train: %s\nusage: loom_bench_train MODEL.loom [--batch N] [--threads N] "
+               "[--seconds-per-chunk S] [--chunks N] [--warmup-seconds S] [--profile] [--trainer] "
+               "[--inference]\n",
+               why);
   return 2;
 }
 
@@ -83,10 +87,12 @@ struct Bench {
   double learningRate = 0;
   std::int64_t next = 0;
   std::unique_ptr<Trainer> trainer;  ///< --trainer: steps go through it instead
+  bool inference = false;            ///< --inference: a step is one forward of a batch
 
   Status step() {
     if (trainer) return trainer->step();
     const size_t i = static_cast<size_t>(next++ % static_cast<std::int64_t>(xs.size()));
+    if (inference) return plan.forward({{input, &xs[i]}}, false, 0);
     LOOM_RETURN_IF_ERROR(plan.forward({{input, &xs[i]}}, true, static_cast<std::uint64_t>(next)));
     LOOM_ASSIGN_OR_RETURN(double loss, softmaxCrossEntropy(plan.output(), ys[i], 0.0, &diffLogits));
     (void)loss;
@@ -134,14 +140,16 @@ Status setUp(const Options& opt, Bench& b) {
   b.cpu = makeCpuBackend();
   PlanOptions po;
   po.batch = opt.batch;
-  po.training = true;
+  po.training = !opt.inference;
+  po.constantParameters = opt.inference;  // as evaluation and prediction compile theirs
   po.backends = {b.cpu.get()};
   po.analysis = analysis;
+  b.inference = opt.inference;
   LOOM_ASSIGN_OR_RETURN(b.plan, Plan::compile(b.model.graph, b.params, po));
   LOOM_ASSIGN_OR_RETURN(b.optimizer, createOptimizer(b.model.training.optimizer()));
   LOOM_RETURN_IF_ERROR(b.optimizer->initializeState(b.params.all()));
   b.learningRate = baseLearningRate(b.model.training.optimizer());
-  LOOM_RETURN_IF_ERROR(b.plan.forward({{b.input, &b.xs[0]}}, true, 0));
+  LOOM_RETURN_IF_ERROR(b.plan.forward({{b.input, &b.xs[0]}}, !opt.inference, 0));
   b.diffLogits = Tensor(b.plan.output().dims());
   return Status::ok();
 }
@@ -216,6 +224,8 @@ int main(int argc, char** argv) {
       opt.profile = true;
     } else if (a == "--trainer") {
       opt.trainer = true;
+    } else if (a == "--inference") {
+      opt.inference = true;
     } else if (a.rfind("--", 0) == 0) {
       if (!(v = value())) return usage(("missing value for " + a).c_str());
       if (a == "--batch")
@@ -276,7 +286,7 @@ int main(int argc, char** argv) {
 
   nlohmann::json out;
   out["model"] = b.model.name;
-  out["loop"] = opt.trainer ? "trainer" : "plan";
+  out["loop"] = opt.trainer ? "trainer" : opt.inference ? "inference" : "plan";
   out["batch"] = opt.batch;
   out["threads"] = computeThreads();
   out["samples_per_second"] = median;
@@ -284,7 +294,7 @@ int main(int argc, char** argv) {
   out["chunks"] = rates;
   for (const auto& k : b.trainer ? b.trainer->kernelInfo() : b.plan.kernelInfo())
     out["kernels"][k.node] = k.impl;
-  if (opt.profile && !opt.trainer)
+  if (opt.profile && !opt.trainer && !opt.inference)
     out["nodes"] = profileNodes(b, static_cast<int>(std::max<std::int64_t>(perChunk, 5)));
   std::printf("%s\n", out.dump().c_str());
   return 0;

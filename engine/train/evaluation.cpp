@@ -27,6 +27,7 @@ Expected<Plan*> EvalPlans::get(std::int64_t batch) {
   PlanOptions o;
   o.batch = batch;
   o.training = false;
+  o.constantParameters = true;  // runEvaluation() calls parametersChanged() first
   o.backends = m_backends;
   o.analysis =
       batch == m_baseBatch
@@ -34,6 +35,10 @@ Expected<Plan*> EvalPlans::get(std::int64_t batch) {
           : std::make_shared<const GraphAnalysis>(analysisForBatch(m_graph, *m_base, batch));
   LOOM_ASSIGN_OR_RETURN(Plan plan, Plan::compile(m_graph, m_params, o));
   return &m_plans.emplace(batch, std::move(plan)).first->second;
+}
+
+void EvalPlans::parametersChanged() {
+  for (auto& [batch, plan] : m_plans) plan.parametersChanged();
 }
 
 ConfusionCounter::ConfusionCounter(std::int64_t classes)
@@ -67,6 +72,7 @@ Expected<EvalMetrics> runEvaluation(const Model& model, EvalPlans& plans, const 
   std::int64_t correct = 0;
   std::map<int, std::int64_t> topCorrect;
   for (int k : model.training.top_k()) topCorrect[k] = 0;
+  plans.parametersChanged();  // the weights are fixed from here to the last batch
   LOOM_RETURN_IF_ERROR(loader.startEpoch(0, 0));
   const std::int64_t steps = loader.stepsPerEpoch();
   const auto start = Clock::now();

@@ -25,7 +25,13 @@ class EvalPlans {
   /// must outlive the plans.
   EvalPlans(const Graph& graph, ParameterSet& params, std::shared_ptr<const GraphAnalysis> base,
             std::int64_t baseBatch, std::vector<Backend*> backends);
+  /// The inference plan for `batch`, compiled on first use with
+  /// PlanOptions::constantParameters: it reorders the weights once per evaluation, not per
+  /// batch.
   Expected<Plan*> get(std::int64_t batch);
+  /// The parameters changed (training steps ran): every plan converts them again on its next
+  /// forward. runEvaluation() calls it before its first batch.
+  void parametersChanged();
 
  private:
   const Graph& m_graph;
