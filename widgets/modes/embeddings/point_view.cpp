@@ -5,12 +5,12 @@
 #include <QMouseEvent>
 #include <QOffscreenSurface>
 #include <QOpenGLContext>
+#include <QOpenGLFramebufferObject>
 #include <QOpenGLShaderProgram>
 #include <QOpenGLVertexArrayObject>
-#include <QOpenGLWidget>
 #include <QPainter>
 #include <QSurfaceFormat>
-#include <QVBoxLayout>
+#include <QTimer>
 #include <QVector2D>
 #include <QWheelEvent>
 #include <algorithm>
@@ -22,6 +22,7 @@ namespace {
 
 constexpr double kPickRadius = 12;
 constexpr int kMaxTextureSide = 4096;
+constexpr int kWarmUpGapMs = 10;  // between the pieces of PointView::warmUp
 constexpr std::uint32_t kDefaultColor =
     0xffa7794e;  // #4e79a7: bytes R, G, B, A in memory (little endian)
 const QColor kBackground(250, 250, 252);
@@ -60,7 +61,9 @@ uniform int columns;
 uniform vec2 cell;  // one cell's size in texture coordinates
 out vec4 fragColor;
 void main() {
-  vec2 c = gl_PointCoord;
+  // The frame is drawn upside down (it reads back top row first): gl_PointCoord.y, 0 at the
+  // sprite's top in GL's window, is turned to run from the top of the image as shown.
+  vec2 c = vec2(gl_PointCoord.x, 1.0 - gl_PointCoord.y);
   bool dimmed = (vFlags & 2u) != 0u;
   bool selected = (vFlags & 1u) != 0u;
   if (sprites == 1) {
@@ -119,70 +122,117 @@ QString openGlUnavailableReason() {
 
 }  // namespace
 
-/// The QOpenGLWidget that draws PointView's points; all state and logic stay in PointView.
-class PointCanvas : public QOpenGLWidget {
- public:
-  explicit PointCanvas(PointView* owner) : QOpenGLWidget(owner), m_owner(owner) {
-    setFormat(glFormat());
-    setAttribute(Qt::WA_TransparentForMouseEvents);  // gestures are PointView's
-  }
-
- protected:
-  void initializeGL() override { m_owner->initializeGL(); }
-  void paintGL() override { m_owner->paintGL(this); }
-
- private:
-  PointView* m_owner;
-};
-
 PointView::PointView(QWidget* parent) : QWidget(parent) {
-  auto* layout = new QVBoxLayout(this);
-  layout->setContentsMargins(0, 0, 0, 0);
   setMinimumSize(200, 150);
+  // The frame covers the whole widget: Qt need not fill the background first.
+  setAttribute(Qt::WA_OpaquePaintEvent);
   setMouseTracking(false);
   setFocusPolicy(Qt::StrongFocus);
 }
 
 PointView::~PointView() {
-  if (!m_glReady || !m_canvas) return;
-  m_canvas->makeCurrent();
-  glDeleteBuffers(4, m_buffers);
-  if (m_texture) glDeleteTextures(1, &m_texture);
+  if (!m_context || !m_context->makeCurrent(m_surface.get())) return;
+  if (m_glReady) {
+    glDeleteBuffers(4, m_buffers);
+    if (m_texture) glDeleteTextures(1, &m_texture);
+  }
   delete m_vao;
   delete m_program;
-  m_canvas->doneCurrent();
+  m_fbo.reset();  // its GL objects belong to the context
+  m_context->doneCurrent();
 }
 
 void PointView::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
-  if (!m_canvas && m_unavailable.isEmpty()) createCanvas();
+  if (!m_context && m_unavailable.isEmpty()) createContext();
 }
 
-void PointView::createCanvas() {
+void PointView::createContext() {
   m_unavailable = openGlUnavailableReason();
   if (!m_unavailable.isEmpty()) {
     qWarning("PointView: %s", qPrintable(m_unavailable));
     update();
     return;
   }
-  m_canvas = new PointCanvas(this);
-  layout()->addWidget(m_canvas);
-  m_canvas->show();
+  m_context = std::make_unique<QOpenGLContext>();
+  m_context->setFormat(glFormat());
+  m_surface = std::make_unique<QOffscreenSurface>();
+  m_surface->setFormat(glFormat());
+  m_surface->create();
+  if (!m_context->create() || !m_context->makeCurrent(m_surface.get())) {
+    m_unavailable = tr("The OpenGL context of the view could not be made current.");
+    m_context.reset();
+    update();
+    return;
+  }
+  initializeGL();
+  m_context->doneCurrent();
+  redraw();
+  QTimer::singleShot(kWarmUpGapMs, this, [this] { warmUp(0); });
+}
+
+void PointView::warmUp(int pass) {
+  // Data came first (its frame compiles the code), or nothing to draw into yet.
+  if (!m_glReady || m_points > 0 || size().isEmpty()) return;
+  const QSize pixels = size() * devicePixelRatioF();
+  bindFramebuffer(pixels);           // pass 0: allocates the framebuffer
+  if (pass == 1) readFrame(pixels);  // the frame's image (and reads what is shown)
+  if (pass >= 2) drawWarmUpPoint(pass == 2 ? SpriteMode::Never : SpriteMode::Always);
+  glFinish();
+  m_fbo->release();
+  m_context->doneCurrent();
+  // One piece per event, with a gap, so that input and the rest of the window come between.
+  if (pass < 3) QTimer::singleShot(kWarmUpGapMs, this, [this, pass] { warmUp(pass + 1); });
+}
+
+void PointView::drawWarmUpPoint(SpriteMode mode) {
+  const SpriteMode keptMode = m_spriteMode;
+  const QImage keptSheet = m_sprite;
+  const int keptW = m_cellW, keptH = m_cellH;
+  m_points = 1;
+  m_a = m_b = std::make_shared<const std::vector<float>>(3, 0.f);
+  m_colors.assign(1, kDefaultColor);
+  m_flags.assign(1, 0);
+  m_sprite = QImage(3, 3, QImage::Format_RGBA8888);  // not a power of two, as sheets are not
+  m_sprite.fill(Qt::gray);
+  m_cellW = m_cellH = 3;
+  m_spriteMode = mode;
+  paintGL();
+  m_spriteMode = keptMode;
+  m_points = 0;
+  m_a.reset();
+  m_b.reset();
+  m_colors.clear();
+  m_flags.clear();
+  m_sprite = keptSheet;
+  m_cellW = keptW;
+  m_cellH = keptH;
+  m_uploadedA = m_uploadedB = nullptr;
+  m_dirtyPositions = m_dirtyColors = m_dirtyFlags = m_dirtySprite = true;
 }
 
 void PointView::redraw() {
-  if (m_canvas)
-    m_canvas->update();
-  else
-    update();
+  m_frameDirty = true;
+  update();
+}
+
+void PointView::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  m_frameDirty = true;  // Qt repaints a resized widget itself
 }
 
 void PointView::paintEvent(QPaintEvent* event) {
   QWidget::paintEvent(event);
-  if (m_canvas) return;
   QPainter painter(this);
+  if (m_context) {
+    if (m_frameDirty) renderFrame();
+    if (!m_frameSize.isEmpty())
+      painter.drawImage(QRectF(rect()), m_frame, QRectF(QPointF(0, 0), m_frameSize));
+    emit frameShown();
+    return;
+  }
   painter.fillRect(rect(), kBackground);
-  if (m_unavailable.isEmpty()) return;  // not shown yet: the canvas comes with the first show
+  if (m_unavailable.isEmpty()) return;  // not shown yet: the context comes with the first show
   painter.setPen(QColor(90, 90, 100));
   painter.drawText(rect().adjusted(40, 40, -40, -40), Qt::AlignCenter | Qt::TextWordWrap,
                    m_unavailable);
@@ -426,7 +476,45 @@ void PointView::uploadSprite() {
   glBindTexture(GL_TEXTURE_2D, 0);
 }
 
-void PointView::paintGL(QPaintDevice* canvas) {
+void PointView::renderFrame() {
+  const QSize pixels = size() * devicePixelRatioF();
+  if (pixels.isEmpty()) return;
+  bindFramebuffer(pixels);
+  paintGL();
+  readFrame(pixels);
+  m_fbo->release();
+  m_context->doneCurrent();
+  m_frameDirty = false;
+  drawOverlay(&m_frame, m_camera.mvp(size()));
+}
+
+void PointView::bindFramebuffer(QSize pixels) {
+  m_context->makeCurrent(m_surface.get());
+  // Grown, never shrunk: docks and labels change the view's size by a few pixels at a time
+  // (a status line wrapping), and a new framebuffer cost 6-9 ms each time on llvmpipe.
+  if (!m_fbo || m_fbo->width() < pixels.width() || m_fbo->height() < pixels.height())
+    m_fbo = std::make_unique<QOpenGLFramebufferObject>(
+        pixels.expandedTo(m_fbo ? m_fbo->size() : QSize()));
+  m_fbo->bind();
+  glViewport(0, 0, pixels.width(), pixels.height());
+}
+
+void PointView::readFrame(QSize pixels) {
+  // Grown, never shrunk, as the framebuffer: a new image costs its page faults (7-12 ms for
+  // 736 x 779 px here). RGB32 is the raster engine's own layout, so painting it is a copy.
+  if (m_frame.width() < pixels.width() || m_frame.height() < pixels.height())
+    m_frame = QImage(pixels.expandedTo(m_frame.size()), QImage::Format_RGB32);
+  m_frame.setDevicePixelRatio(devicePixelRatioF());
+  m_frameSize = pixels;
+  glPixelStorei(GL_PACK_ALIGNMENT, 4);
+  glPixelStorei(GL_PACK_ROW_LENGTH, m_frame.width());
+  // GL_BGRA bytes are RGB32's in memory on little-endian machines. The frame is drawn upside
+  // down (paintGL), so GL's first row, the bottom one, is the image's top row.
+  glReadPixels(0, 0, pixels.width(), pixels.height(), GL_BGRA, GL_UNSIGNED_BYTE, m_frame.bits());
+  glPixelStorei(GL_PACK_ROW_LENGTH, 0);
+}
+
+void PointView::paintGL() {
   glClearColor(kBackground.redF(), kBackground.greenF(), kBackground.blueF(), 1.f);
   glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
   const QMatrix4x4 mvp = m_camera.mvp(size());
@@ -435,13 +523,16 @@ void PointView::paintGL(QPaintDevice* canvas) {
     m_spritesShown = decideSprites(mvp) && m_texture != 0;
     glEnable(GL_PROGRAM_POINT_SIZE);
     glEnable(GL_BLEND);
-    // Colour blends over what is drawn; alpha stays 1. With plain glBlendFunc the framebuffer's
-    // alpha drops below 1 under every translucent dot, and the window, which composites the
-    // canvas as premultiplied, then shows dark rims around each dot.
+    // Colour blends over what is drawn; alpha stays 1, so the frame is opaque as it is read
+    // back (RGB32). With plain glBlendFunc the framebuffer's alpha drops below 1 under every
+    // translucent dot, which showed as dark rims wherever the frame was composited with alpha.
     glBlendFuncSeparate(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA, GL_ONE, GL_ONE_MINUS_SRC_ALPHA);
     glDisable(GL_DEPTH_TEST);
     m_program->bind();
-    m_program->setUniformValue("mvp", mvp);
+    // Upside down, so that the frame reads back top row first (readFrame).
+    QMatrix4x4 flip;
+    flip.scale(1, -1, 1);
+    m_program->setUniformValue("mvp", flip * mvp);
     m_program->setUniformValue("t", float(m_t));
     m_program->setUniformValue("dotSize", dotPixels());
     m_program->setUniformValue("spriteSize", float(spritePixels() * devicePixelRatioF()));
@@ -461,7 +552,6 @@ void PointView::paintGL(QPaintDevice* canvas) {
     m_program->release();
     glBindTexture(GL_TEXTURE_2D, 0);
   }
-  drawOverlay(canvas, mvp);
 }
 
 void PointView::drawOverlay(QPaintDevice* canvas, const QMatrix4x4& mvp) {
@@ -488,23 +578,29 @@ void PointView::drawOverlay(QPaintDevice* canvas, const QMatrix4x4& mvp) {
 }
 
 double PointView::drawAndWait() {
-  if (!m_canvas) return -1;
-  m_canvas->makeCurrent();
+  if (!m_context) return -1;
+  bindFramebuffer(size() * devicePixelRatioF());
   QElapsedTimer timer;
   timer.start();
-  paintGL(m_canvas);
+  paintGL();
   glFinish();
   const double ms = timer.nsecsElapsed() / 1e6;
-  m_canvas->doneCurrent();
+  m_fbo->release();
+  m_context->doneCurrent();
+  m_frameDirty = true;  // drawn, but not read back
   return ms;
 }
 
-QOpenGLWidget* PointView::canvas() const {
-  return m_canvas;
+QOpenGLContext* PointView::canvas() const {
+  return m_context.get();
 }
 
 QImage PointView::grabFramebuffer() {
-  return m_canvas ? m_canvas->grabFramebuffer() : QImage();
+  if (!m_context) return QImage();
+  if (m_frameDirty) renderFrame();
+  QImage frame = m_frame.copy(QRect(QPoint(0, 0), m_frameSize));
+  frame.setDevicePixelRatio(devicePixelRatioF());
+  return frame;
 }
 
 // ---- gestures ----

@@ -19,15 +19,20 @@
 //
 // Data ownership: the view copies what it is given (positions are shared, never written).
 //
-// The OpenGL canvas. PointView itself is a plain QWidget that owns all the state; the
-// QOpenGLWidget that draws (PointCanvas, in point_view.cpp) is created inside it the first time
-// the view is shown, and only where an OpenGL 3.3 context can be made. Why: a QOpenGLWidget
-// switches its whole top-level window to OpenGL composition as soon as it is created, so one
-// built with the main window made every window of the studio depend on OpenGL, and the
-// offscreen platform (the studio tests, --screenshot) crashed. Until the canvas exists, and for
-// good where there is no OpenGL, the view paints a note saying why it is blank; everything but
-// drawing still works (setters, picking, lasso, selection). Pointer events always reach
-// PointView (the canvas is transparent to them).
+// The OpenGL canvas. PointView is a plain QWidget: it draws the points with its own OpenGL 3.3
+// context into an offscreen framebuffer object, reads the frame back into a QImage, paints the
+// overlay (rings, lasso) into that image and shows it with QPainter. Why not a QOpenGLWidget:
+// one in a window switches the whole window to OpenGL composition, so that every repaint of any
+// widget in it (a label, a dock) uploads the window's backing store as a texture, draws the
+// whole window and swaps it. On a software renderer (Mesa's llvmpipe under Xvfb) that cost
+// 10 ms for a small change and 75-92 ms for a large one, and opening a projector stalled the
+// GUI for 190-200 ms in two such flushes, while PointView's own drawing took 0.2 ms
+// (docs/embeddings.md, "GUI stalls"). Reading the frame back costs one copy of the view's
+// pixels per drawn frame and keeps the window on Qt's raster path. The context is made the
+// first time the view is shown, and only where an OpenGL 3.3 context can be made (not on the
+// offscreen platform); until then, and for good without OpenGL, the view paints a note saying
+// why it is blank, and everything but drawing still works (setters, picking, lasso,
+// selection).
 #pragma once
 
 #include <QImage>
@@ -40,13 +45,13 @@
 
 #include "widgets/modes/embeddings/view_camera.h"
 
+class QOffscreenSurface;
+class QOpenGLContext;
+class QOpenGLFramebufferObject;
 class QOpenGLShaderProgram;
-class QOpenGLWidget;
 class QOpenGLVertexArrayObject;
 
 namespace loom::studio {
-
-class PointCanvas;
 
 class PointView : public QWidget, protected QOpenGLExtraFunctions {
   Q_OBJECT
@@ -108,20 +113,21 @@ class PointView : public QWidget, protected QOpenGLExtraFunctions {
   /// Points shown whose pixel positions lie inside `polygon` (even-odd), as a 0/1 mask.
   std::vector<std::uint8_t> pointsInside(const QPolygonF& polygon) const;
 
-  /// The GL renderer string ("llvmpipe (LLVM 15.0.6, 256 bits)"), empty before the canvas
-  /// has drawn its first frame.
+  /// The GL renderer string ("llvmpipe (LLVM 15.0.6, 256 bits)"), empty before the view's
+  /// context exists (it is made on the first show).
   QString renderer() const { return m_renderer; }
   /// Why nothing is drawn: empty while drawing works or has not been tried yet; otherwise
   /// the reason shown in the view ("OpenGL 3.3 is not available on the offscreen platform").
   QString unavailableReason() const { return m_unavailable; }
-  /// Draws one frame into the canvas's framebuffer now and waits for the GPU (glFinish);
-  /// returns the milliseconds taken, or -1 without a canvas. For the benchmark.
+  /// Draws one frame into the offscreen framebuffer now and waits for the GPU (glFinish),
+  /// without reading it back; returns the milliseconds taken, or -1 without a context. For the
+  /// benchmark.
   double drawAndWait();
-  /// The QOpenGLWidget drawing the points: null until the view is first shown, and for good
-  /// without OpenGL. For frame timing (its frameSwapped signal).
-  QOpenGLWidget* canvas() const;
-  /// The last frame as an image at device pixels (what Export PNG writes); null without a
-  /// canvas.
+  /// The OpenGL context that draws the points (offscreen): null until the view is first
+  /// shown, and for good without OpenGL.
+  QOpenGLContext* canvas() const;
+  /// The current frame as an image at device pixels, rings and lasso included (what Export
+  /// PNG writes); drawn now if the view changed since the last one; null without a context.
   QImage grabFramebuffer();
 
  signals:
@@ -129,10 +135,13 @@ class PointView : public QWidget, protected QOpenGLExtraFunctions {
   /// The selection changed by a lasso (or setSelection()); `count` points are selected.
   void selectionChanged(std::int64_t count);
   void cameraChanged();
+  /// A frame was painted onto the widget (for frame timing).
+  void frameShown();
 
  protected:
   void showEvent(QShowEvent* event) override;
-  void paintEvent(QPaintEvent* event) override;  // the note, while there is no canvas
+  void paintEvent(QPaintEvent* event) override;  // the frame, or the note without a context
+  void resizeEvent(QResizeEvent* event) override;
   void mousePressEvent(QMouseEvent* event) override;
   void mouseMoveEvent(QMouseEvent* event) override;
   void mouseReleaseEvent(QMouseEvent* event) override;
@@ -140,13 +149,27 @@ class PointView : public QWidget, protected QOpenGLExtraFunctions {
   void wheelEvent(QWheelEvent* event) override;
 
  private:
-  friend class PointCanvas;
-  /// Creates the canvas if OpenGL can be had here; else sets m_unavailable.
-  void createCanvas();
-  /// Schedules a repaint of whatever shows the points (the canvas, or the note).
+  /// Creates the context if OpenGL can be had here; else sets m_unavailable.
+  void createContext();
+  /// Marks the frame out of date and schedules a repaint.
   void redraw();
-  void initializeGL();                 // called by the canvas, its context current
-  void paintGL(QPaintDevice* canvas);  // likewise; the overlay is painted onto `canvas`
+  void initializeGL();  // the context current
+  /// Mesa's llvmpipe compiles the code of a kind of draw (vertex layout, blend state, bound
+  /// texture) the first time it runs: 15-25 ms on the GUI thread, which the first frame of a
+  /// projector paid. Drawing one point as a dot and as a thumbnail at idle after the first
+  /// show, before any data, has that compiled by then. Pass 0 allocates the framebuffer, pass 1
+  /// the frame's image, pass 2 draws a dot, pass 3 a thumbnail; each schedules the next.
+  void warmUp(int pass);
+  /// Draws one point at the origin as `mode` says, then leaves the data as it was (none).
+  void drawWarmUpPoint(SpriteMode mode);
+  /// Draws the points into m_frame (GL, read back) and the overlay over them.
+  void renderFrame();
+  /// Makes the context current with the framebuffer object bound (at least `pixels`, grown
+  /// as needed) and the viewport set to `pixels`.
+  void bindFramebuffer(QSize pixels);
+  /// Reads the bound framebuffer's `pixels` into m_frame's top-left corner (m_frameSize).
+  void readFrame(QSize pixels);
+  void paintGL();  // the context current, the framebuffer bound
   enum Flag : std::uint8_t { Selected = 1, Dimmed = 2, Hidden = 4 };
   void rebuildFlags();
   void uploadAll();
@@ -178,7 +201,12 @@ class PointView : public QWidget, protected QOpenGLExtraFunctions {
   QPolygonF m_lasso;
 
   // GL state (valid after initializeGL; m_glReady false without a context)
-  PointCanvas* m_canvas = nullptr;
+  std::unique_ptr<QOpenGLContext> m_context;
+  std::unique_ptr<QOffscreenSurface> m_surface;
+  std::unique_ptr<QOpenGLFramebufferObject> m_fbo;
+  QImage m_frame;            // the last frame, overlay included, in its top-left m_frameSize
+  QSize m_frameSize;         // device pixels
+  bool m_frameDirty = true;  // the view changed since m_frame was drawn
   QString m_unavailable;
   bool m_glReady = false;
   bool m_dirtyPositions = true, m_dirtyColors = true, m_dirtyFlags = true, m_dirtySprite = true;

@@ -1,7 +1,7 @@
 # Embeddings mode: the projector view (OpenGL point view, neighbours, lasso, checkpoint
 # slider, live projections over engine/embed).
-find_package(Qt6 REQUIRED COMPONENTS OpenGL OpenGLWidgets Concurrent)
-target_link_libraries(loom_widgets PUBLIC Qt6::OpenGL Qt6::OpenGLWidgets loom_embed)
+find_package(Qt6 REQUIRED COMPONENTS OpenGL Concurrent)
+target_link_libraries(loom_widgets PUBLIC Qt6::OpenGL loom_embed)
 target_sources(loom_widgets PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/embedding_set.cpp
   ${CMAKE_CURRENT_LIST_DIR}/embedding_set.h
