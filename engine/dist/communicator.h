@@ -14,6 +14,15 @@
 // runs at the same rank count give bit-identical results. Results at different rank counts
 // differ only by float rounding (docs/distributed.md).
 //
+// Asynchronous allreduce (startAllreduce / testAllreduce / waitAllreduce): the same reduction,
+// started now and completed later, so the trainer can reduce one gradient bucket while
+// backward still computes the next (docs/distributed.md, "Overlap"). Several may be in flight
+// at once; every rank must start them in the same order with the same sizes (MPI's rule for
+// non-blocking collectives; NCCL's for its stream-ordered calls), and may complete them in any
+// order. The result is bit-identical to allreduce() of the same span: only the time differs.
+// An implementation without a transport of its own (LocalCommunicator) completes the operation
+// inside startAllreduce().
+//
 // Stalls: a rank that stops (SIGSTOP, a hung file system, a deadlock) leaves the others
 // waiting in their next collective call forever. setStallTimeout() makes an implementation
 // end such a wait: after the timeout the waiting ranks find out which ranks are still alive
@@ -22,6 +31,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
@@ -29,6 +39,13 @@
 #include "engine/core/status.h"
 
 namespace loom {
+
+/// An allreduce started by Communicator::startAllreduce(), completed by testAllreduce()
+/// returning true or by waitAllreduce(); after that the handle is spent. An opaque number, so
+/// that no transport's type (MPI_Request, cudaEvent_t) appears in this interface.
+struct AllreduceRequest {
+  std::uint64_t id = 0;  ///< 0: no request
+};
 
 enum class ReduceOp {
   Sum,      ///< element-wise sum over the ranks
@@ -54,6 +71,23 @@ class Communicator {
   virtual Status broadcastBytes(std::span<std::byte> data, int root) = 0;
   /// Returns once every rank has called it.
   virtual Status barrier() = 0;
+
+  /// Starts allreduce(data, op) and returns at once. `data` must stay alive and untouched
+  /// until the request completes; it then holds the result. Collective: every rank starts the
+  /// same requests in the same order. Default (for implementations without a transport): runs
+  /// allreduce() now and returns a request that is already complete.
+  virtual Expected<AllreduceRequest> startAllreduce(std::span<float> data, ReduceOp op);
+  /// Never blocks: true when `request` has completed (its span holds the result and the handle
+  /// is spent), false while it is in flight. Also drives the transport's progress: Open MPI
+  /// over shared memory or TCP advances a non-blocking collective only inside MPI calls, so a
+  /// caller busy with other work calls this now and then to keep its requests moving.
+  /// InvalidArgument for the empty handle (and, where an implementation tracks them, for an
+  /// unknown or spent one); the transport's error otherwise. Default: complete.
+  virtual Expected<bool> testAllreduce(AllreduceRequest request);
+  /// Blocks until `request` completes (under the stall timeout, like every collective call;
+  /// setActivity()'s text names it in a report). The handle is spent afterwards. Errors as
+  /// testAllreduce(). Default: complete.
+  virtual Status waitAllreduce(AllreduceRequest request);
 
   /// The host of rank `rank` (0 .. size() - 1), for messages naming another rank; this
   /// rank's own for others when an implementation does not know them.

@@ -46,8 +46,10 @@ Expected<std::unique_ptr<Timeline>> Timeline::open(const std::string& path, int 
                "{\"name\": \"process_sort_index\", \"ph\": \"M\", \"pid\": %d, \"tid\": 1, "
                "\"args\": {\"sort_index\": %d}},\n"
                "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": %d, \"tid\": 1, "
-               "\"args\": {\"name\": \"training\"}}",
-               rank, rank, jsonEscaped(host).c_str(), rank, rank, rank);
+               "\"args\": {\"name\": \"training\"}},\n"
+               "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": %d, \"tid\": %d, "
+               "\"args\": {\"name\": \"gradient buckets\"}}",
+               rank, rank, jsonEscaped(host).c_str(), rank, rank, rank, rank, kBucketTrack);
   return t;
 }
 
@@ -61,13 +63,13 @@ double Timeline::microseconds(Clock::time_point t) const {
 }
 
 void Timeline::span(std::string_view name, std::string_view category, Clock::time_point start,
-                    Clock::time_point end, std::int64_t step) {
+                    Clock::time_point end, std::int64_t step, int track) {
   const double ts = microseconds(start);
   const double dur = std::chrono::duration<double, std::micro>(end - start).count();
   std::fprintf(m_file,
-               ",\n{\"name\": \"%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": %d, \"tid\": 1, "
+               ",\n{\"name\": \"%s\", \"cat\": \"%s\", \"ph\": \"X\", \"pid\": %d, \"tid\": %d, "
                "\"ts\": %.3f, \"dur\": %.3f, \"args\": {\"step\": %lld}}",
-               jsonEscaped(name).c_str(), jsonEscaped(category).c_str(), m_rank, ts, dur,
+               jsonEscaped(name).c_str(), jsonEscaped(category).c_str(), m_rank, track, ts, dur,
                static_cast<long long>(step));
 }
 

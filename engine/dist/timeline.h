@@ -10,11 +10,15 @@
 //                       step summary allreduce, validation broadcast (others wait for rank 0)
 //   category "io"       checkpoint (rank 0)
 //
-// with "args": {"step": global step}. Timestamps are microseconds of the wall clock (so the
-// files of ranks on one machine line up; across machines as well as their clocks agree),
-// durations from a monotonic clock. Events are written as they happen; the closing ']' is
-// written when the Timeline is destroyed (a trace cut short by kill -9 lacks it, which the
-// format allows and the viewers accept).
+// with "args": {"step": global step}, on the rank's "training" thread track (tid 1). A second
+// track, "gradient buckets" (tid 2), holds one event per gradient bucket and step,
+// "allreduce bucket K" (category "comm"): from the bucket's start to when this rank saw it
+// complete. With training.allreduce_overlap they lie under "backward"; the part of them there
+// is the allreduce time hidden behind backward (benchmarks/dist_hidden_fraction.py). Timestamps are
+// microseconds of the wall clock (so the files of ranks on one machine line up; across machines as
+// well as their clocks agree), durations from a monotonic clock. Events are written as they happen;
+// the closing ']' is written when the Timeline is destroyed (a trace cut short by kill -9 lacks it,
+// which the format allows and the viewers accept).
 #pragma once
 
 #include <chrono>
@@ -30,6 +34,8 @@ namespace loom {
 class Timeline {
  public:
   using Clock = std::chrono::steady_clock;
+  static constexpr int kPhaseTrack = 1;   ///< tid of the step's phases ("training")
+  static constexpr int kBucketTrack = 2;  ///< tid of the gradient buckets' allreduces
 
   /// Creates (truncates) `path` and writes the track's name: "rank R (HOST)". IoError
   /// naming the path when it cannot be written.
@@ -39,9 +45,10 @@ class Timeline {
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
 
-  /// One complete event `name` of `category` from `start` to `end` at global step `step`.
+  /// One complete event `name` of `category` from `start` to `end` at global step `step`, on
+  /// track `track` (kPhaseTrack or kBucketTrack).
   void span(std::string_view name, std::string_view category, Clock::time_point start,
-            Clock::time_point end, std::int64_t step);
+            Clock::time_point end, std::int64_t step, int track = kPhaseTrack);
   const std::string& path() const { return m_path; }
 
  private:

@@ -123,6 +123,18 @@ std::vector<SettingSpec> runSettings() {
   s.range = closed(1, 4194304);  // 4 GiB: past any model's gradients; keeps bytes in range
   v.push_back(s);
 
+  // Bit-identical either way (docs/distributed.md, "Overlap"), so on by default; off is the
+  // allreduce-after-backward path, for measuring what overlap hides.
+  s = withDefault(spec("training.allreduce_overlap", SettingType::Name, "Run", "Allreduce overlap",
+                       "Data-parallel runs (loom launch): each gradient bucket's allreduce "
+                       "starts during backward, as soon as its gradients are final (DDP's "
+                       "overlap); off: every bucket after backward. The result is the same "
+                       "bit for bit."),
+                  std::string("on"));
+  s.names = {"on", "off"};
+  s.flag = "--allreduce-overlap";
+  v.push_back(s);
+
   // 600 s is PyTorch's NCCL watchdog default; it must exceed the longest wait a healthy run
   // has: a step of the slowest rank, and the other ranks waiting while rank 0 validates.
   s = withDefault(spec("training.stall_timeout_s", SettingType::Float, "Run", "Stall timeout",

@@ -14,6 +14,28 @@ using namespace trainer_detail;
 
 namespace fs = std::filesystem;
 
+namespace {
+/// Per node: the range of its parameters in the ParameterSet, which ParameterSet::create
+/// fills node by node in graph order with each node's parameters in its op's order.
+/// Checked against the names, so that a change of that order cannot go unnoticed.
+Expected<std::unordered_map<std::string, std::pair<size_t, size_t>>> nodeParameterRanges(
+    const Graph& graph, const GraphAnalysis& analysis, const std::vector<Parameter>& params) {
+  std::unordered_map<std::string, std::pair<size_t, size_t>> ranges;
+  size_t first = 0;
+  for (size_t i = 0; i < graph.nodes().size(); ++i) {
+    const std::string& node = graph.nodes()[i].name;
+    const size_t count = analysis.nodes[i].shape.params.size();
+    for (size_t k = first; k < first + count; ++k)
+      if (k >= params.size() || params[k].name.rfind(node + ".", 0) != 0)
+        return internalError("parameter " + std::to_string(k) + " is not one of node \"" + node +
+                             "\"'s (ParameterSet order)");
+    if (count > 0) ranges[node] = {first, count};
+    first += count;
+  }
+  return ranges;
+}
+}  // namespace
+
 Trainer::Trainer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 Trainer::~Trainer() = default;
 
@@ -54,6 +76,9 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   LOOM_ASSIGN_OR_RETURN(r.frozen, resolveFrozenSet(r.model.graph, r.model.training.freeze_until()));
   LOOM_RETURN_IF_ERROR(freezeParameters(r.params, r.frozen));
   if (!r.frozen.nodes.empty()) r.say("note: " + frozenSummary(r.frozen));
+  LOOM_ASSIGN_OR_RETURN(r.nodeParams,
+                        nodeParameterRanges(r.model.graph, *r.analysis, r.params.all()));
+  r.overlap = r.worldSize > 1 && r.model.training.allreduce_overlap() == "on";
   r.hash = modelStructureHash(r.model);
   LOOM_ASSIGN_OR_RETURN(r.optimizer, createOptimizer(r.model.training.optimizer()));
   LOOM_RETURN_IF_ERROR(r.optimizer->initializeState(r.params.all()));
@@ -150,8 +175,8 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   if (r.writesRunDir && tc.logging().events() == "on") {
     LOOM_ASSIGN_OR_RETURN(r.eventLog, TrainingEventLog::open(opt.runDir, r.model, *r.analysis,
                                                              tc.logging().histogram_every()));
-    r.plan.setTap(r.eventLog->tap(nullptr));
   }
+  r.installTap();
 
   std::unique_ptr<Trainer> trainer(new Trainer(std::move(im)));
   trainer->m_checkpointPath = checkpointPath;
@@ -174,8 +199,8 @@ const GraphAnalysis& Trainer::analysis() const {
   return *m_impl->analysis;
 }
 void Trainer::setTap(TensorTap tap) {
-  m_impl->userTap = tap;
-  m_impl->plan.setTap(m_impl->eventLog ? m_impl->eventLog->tap(std::move(tap)) : std::move(tap));
+  m_impl->userTap = std::move(tap);
+  m_impl->installTap();
 }
 
 }  // namespace loom

@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "engine/dist/gradient_sync.h"
@@ -58,7 +60,14 @@ struct Trainer::Impl {
   std::vector<std::shared_ptr<Backend>> backends;
   std::shared_ptr<Communicator> comm;  ///< TrainOptions::communicator, or a local one
   std::unique_ptr<GradientSync> sync;  ///< bucketed allreduce over `comm`
-  bool writesRunDir = true;            ///< rank 0
+  /// training.allreduce_overlap "on" at more than one rank: buckets start during backward.
+  bool overlap = false;
+  /// Per node name: its parameters' range [first, first + count) in `params` (consecutive,
+  /// ParameterSet::create's order), for the overlap's per-node hook.
+  std::unordered_map<std::string, std::pair<size_t, size_t>> nodeParams;
+  /// The first error the overlap hook met during this backward (the tap cannot return one).
+  Status overlapStatus;
+  bool writesRunDir = true;  ///< rank 0
   int worldSize = 1;
   bool stopAgreed = false;
   /// This rank's timings of its last step (ms): step, data wait, allreduce; sent to rank 0
@@ -140,6 +149,40 @@ struct Trainer::Impl {
     if (timeline)
       timeline->span("checkpoint", "io", start, trainer_detail::Clock::now(), state.globalStep);
     return st;
+  }
+
+  /// Sets the plan's tap: the user's (Trainer::setTap), the event log's, and with overlap
+  /// the hook that hands each node's final gradients to `sync` (onNodeBackward).
+  void installTap() {
+    TensorTap base = eventLog ? eventLog->tap(userTap) : userTap;
+    if (!overlap) {
+      plan.setTap(std::move(base));
+      return;
+    }
+    plan.setTap([this, base = std::move(base)](const std::string& node, const Tensor& value,
+                                               bool isGradient) {
+      if (base) base(node, value, isGradient);
+      if (isGradient) onNodeBackward(node);
+    });
+  }
+
+  /// After `node`'s backward: its parameters' gradients are final (a node's backward writes
+  /// them once, and no other node's writes them), so their buckets may start.
+  void onNodeBackward(const std::string& node) {
+    if (!overlapStatus.isOk()) return;
+    const auto it = nodeParams.find(node);
+    const auto [first, count] =
+        it == nodeParams.end() ? std::pair<size_t, size_t>{0, 0} : it->second;
+    overlapStatus = sync->gradientsReady(params.all(), first, count);
+  }
+
+  /// The gradient buckets' allreduce spans of global step `step` in the timeline, on their
+  /// own track beside the step's phases ("allreduce bucket K", category comm).
+  void traceBuckets(std::int64_t step) {
+    if (!timeline) return;
+    for (const BucketTiming& b : sync->bucketTimings())
+      timeline->span("allreduce bucket " + std::to_string(b.bucket), "comm", b.start, b.end, step,
+                     Timeline::kBucketTrack);
   }
 
   /// Records [start, now) as `name` of global step `step` (1-based: the step it belongs to)

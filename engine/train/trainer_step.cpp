@@ -101,15 +101,23 @@ Status Trainer::stepUnchecked() {
                       formatNumber(lr) +
                       "): " + (cause.isOk() ? "the loss itself overflowed" : cause.message()));
   }
-  LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
-  lap(r.phases.backward, "backward", "compute");
   if (r.worldSize > 1)
     r.comm->setActivity("the gradient allreduce of global step " + std::to_string(thisStep));
+  // With overlap the buckets start from the plan's tap during backward (installTap), and
+  // "gradient allreduce" is only what is left to wait for after it: the exposed part.
+  if (r.overlap) LOOM_RETURN_IF_ERROR(r.sync->beginOverlap(r.params.all()));
+  r.overlapStatus = Status::ok();
+  LOOM_RETURN_IF_ERROR(r.plan.backward(r.diffLogits));
+  LOOM_RETURN_IF_ERROR(r.overlapStatus);
+  lap(r.phases.backward, "backward", "compute");
   const auto allreduceStart = Clock::now();
-  LOOM_RETURN_IF_ERROR(r.sync->allreduceMean(r.params.all()));
+  LOOM_RETURN_IF_ERROR(r.overlap ? r.sync->finishOverlap(r.params.all())
+                                 : r.sync->allreduceMean(r.params.all()));
   const double allreduceSeconds = secondsSince(allreduceStart);
-  if (r.worldSize > 1)
+  if (r.worldSize > 1) {
     lap(r.phases.allreduce, "gradient allreduce", "comm");  // includes waiting for the slowest rank
+    r.traceBuckets(thisStep);
+  }
   if (tc.clip_grad_norm() > 0)
     LOOM_RETURN_IF_ERROR(clipGradNorm(r.params.all(), tc.clip_grad_norm()).status());
   LOOM_RETURN_IF_ERROR(r.optimizer->step(r.params.all(), lr));

@@ -1,5 +1,6 @@
-// Run under mpirun (np 2 and 3, tests/dist/CMakeLists.txt): the MPI Communicator and the
-// bucketed gradient averaging against sums computed by hand. Every value is a small integer
+// Run under mpirun (np 2 and 3, tests/dist/CMakeLists.txt): the MPI Communicator (blocking and
+// asynchronous allreduce) and the bucketed gradient averaging, with and without overlap,
+// against sums computed by hand. Every value is a small integer
 // plus a multiple of 1/4, so each sum is exact in float and must match exactly.
 //
 //   rank r, element i:  v(r, i) = (r + 1) + (i % 13) / 4
@@ -58,6 +59,50 @@ void checkAllreduce(Communicator& c) {
   }
 }
 
+/// Asynchronous allreduce: requests of odd and empty lengths in flight together, started in
+/// one order and completed in another (by waiting from the last, and by polling), each
+/// against the hand sum and bit-identical to the blocking allreduce of the same values.
+void checkAsyncAllreduce(Communicator& c) {
+  const int n = c.size(), r = c.rank();
+  const std::vector<long> lengths = {0L, 1L, 3L, 7L, 0L, 1001L, 65537L};
+  for (const ReduceOp op : {ReduceOp::Sum, ReduceOp::Average}) {
+    std::vector<std::vector<float>> bufs, blocking;
+    for (long len : lengths) {
+      std::vector<float> v(static_cast<size_t>(len));
+      for (long i = 0; i < len; ++i) v[static_cast<size_t>(i)] = value(r, i);
+      blocking.push_back(v);
+      checkStatus(c.allreduce(blocking.back(), op), "blocking allreduce");
+      bufs.push_back(std::move(v));
+    }
+    std::vector<AllreduceRequest> requests;
+    for (auto& v : bufs) {
+      auto q = c.startAllreduce(v, op);
+      checkStatus(q.status(), "startAllreduce");
+      requests.push_back(*q);
+    }
+    // The odd ones polled to completion, the others waited for, from the last.
+    for (size_t k = 1; k < requests.size(); k += 2) {
+      for (;;) {
+        auto done = c.testAllreduce(requests[k]);
+        checkStatus(done.status(), "testAllreduce");
+        if (*done) break;
+      }
+    }
+    for (size_t k = requests.size(); k-- > 0;)
+      if (k % 2 == 0) checkStatus(c.waitAllreduce(requests[k]), "waitAllreduce");
+    expect(!c.waitAllreduce(requests[0]), "a spent request is refused", 0, 0, 0, r);
+    for (size_t k = 0; k < bufs.size(); ++k)
+      for (long i = 0; i < lengths[k]; ++i) {
+        const double want = op == ReduceOp::Sum ? handSum(n, i) : handSum(n, i) / n;
+        const float got = bufs[k][static_cast<size_t>(i)];
+        expect(std::abs(got - want) <= (op == ReduceOp::Sum ? 0 : 1e-6 * want), "async allreduce",
+               i, got, want, r);
+        expect(got == blocking[k][static_cast<size_t>(i)], "async = blocking, bit for bit", i, got,
+               blocking[k][static_cast<size_t>(i)], r);
+      }
+  }
+}
+
 /// Broadcast from the first and the last rank.
 void checkBroadcast(Communicator& c) {
   for (int root : {0, c.size() - 1}) {
@@ -67,6 +112,27 @@ void checkBroadcast(Communicator& c) {
     for (long i = 0; i < 5; ++i)
       expect(v[static_cast<size_t>(i)] == value(root, i), "broadcast", i, v[static_cast<size_t>(i)],
              value(root, i), c.rank());
+  }
+}
+
+std::vector<Parameter> copyOf(const std::vector<Parameter>& params) {
+  std::vector<Parameter> out;
+  for (const Parameter& p : params)
+    out.push_back(
+        {p.name, p.value.clone(), p.grad.numel() ? p.grad.clone() : Tensor(), p.trainable});
+  return out;
+}
+
+/// Every trainable gradient must be the mean over the ranks of the values set below.
+void checkMeans(const std::vector<Parameter>& params, int n, int r, const char* what) {
+  long offset = 0;
+  for (const Parameter& p : params) {
+    if (!p.trainable) continue;
+    for (long i = 0; i < p.grad.numel(); ++i) {
+      const double want = handSum(n, offset + i) / n, got = p.grad.f32()[i];
+      expect(std::abs(got - want) <= 1e-6 * want, what, offset + i, got, want, r);
+    }
+    offset += p.grad.numel();
   }
 }
 
@@ -92,24 +158,49 @@ void checkBucketedSync(const std::shared_ptr<Communicator>& c) {
       for (long i = 0; i < p.grad.numel(); ++i) p.grad.f32()[i] = value(r, offset + i);
       offset += p.grad.numel();
     }
+    const std::vector<Parameter> original = copyOf(params);
     auto sync = makeBucketedGradientSync(c, bucketFloats * 4);
     checkStatus(sync->allreduceMean(params), "allreduceMean");
     checkStatus(sync->allreduceMean(params), "allreduceMean (again: mean of equal values)");
-    offset = 0;
-    for (const Parameter& p : params) {
-      if (!p.trainable) continue;
-      for (long i = 0; i < p.grad.numel(); ++i) {
-        const double want = handSum(n, offset + i) / n, got = p.grad.f32()[i];
-        expect(std::abs(got - want) <= 1e-6 * want, "bucketed mean", offset + i, got, want, r);
-      }
-      offset += p.grad.numel();
+    checkMeans(params, n, r, "bucketed mean");
+    // Overlapped: the same buckets started as backward would finish the parameters (last
+    // first), one at a time, with polls in between; then the rest at the end.
+    std::vector<Parameter> overlapped = copyOf(original);
+    auto async = makeBucketedGradientSync(c, bucketFloats * 4);
+    for (int round = 0; round < 2; ++round) {
+      checkStatus(async->beginOverlap(overlapped), "beginOverlap");
+      for (size_t k = overlapped.size(); k-- > 1;)
+        checkStatus(async->gradientsReady(overlapped, k, 1), "gradientsReady");
+      checkStatus(async->gradientsReady(overlapped, 0, 0), "gradientsReady (a node without)");
+      checkStatus(async->finishOverlap(overlapped), "finishOverlap");  // parameter 0 left
+      expect(async->bucketTimings().size() ==
+                 static_cast<size_t>((9 + bucketFloats - 1) / bucketFloats),
+             "one timing per bucket", 0, static_cast<double>(async->bucketTimings().size()), 0, r);
+      expect(async->bucketTimings().front().bucket + 1 ==
+                 static_cast<int>(async->bucketTimings().size()),
+             "the last bucket starts first", 0, async->bucketTimings().front().bucket, 0, r);
     }
+    checkMeans(overlapped, n, r, "overlapped bucketed mean");
+    for (size_t k = 0; k < params.size(); ++k)
+      for (long i = 0; params[k].trainable && i < params[k].grad.numel(); ++i)
+        expect(overlapped[k].grad.f32()[i] == params[k].grad.f32()[i],
+               "overlapped = allreduceMean, bit for bit", i, overlapped[k].grad.f32()[i],
+               params[k].grad.f32()[i], r);
     checkStatus(sync->broadcastParameters(params), "broadcastParameters");
     for (const Parameter& p : params)
       for (long i = 0; i < p.value.numel(); ++i)
         expect(p.value.f32()[i] == value(0, i), "broadcastParameters", i, p.value.f32()[i],
                value(0, i), r);
   }
+  // No trainable gradient at all (everything frozen): no bucket, nothing started.
+  std::vector<Parameter> frozen(1);
+  frozen[0].value = Tensor({2});
+  frozen[0].trainable = false;
+  auto empty = makeBucketedGradientSync(c, 4);
+  checkStatus(empty->beginOverlap(frozen), "beginOverlap (no gradients)");
+  checkStatus(empty->gradientsReady(frozen, 0, 1), "gradientsReady (no gradients)");
+  checkStatus(empty->finishOverlap(frozen), "finishOverlap (no gradients)");
+  expect(empty->bucketTimings().empty(), "no bucket without gradients", 0, 0, 0, r);
   auto none = planGradientBuckets(0, 4);
   expect(none && none->empty(), "no buckets for no gradients", 0, 0, 0, r);
   auto odd = planGradientBuckets(10, 12);  // 3 floats per bucket: 3 + 3 + 3 + 1
@@ -129,6 +220,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   checkAllreduce(*c);
+  checkAsyncAllreduce(*c);
   checkBroadcast(*c);
   checkBucketedSync(c);
   checkStatus(c->barrier(), "barrier");

@@ -6,7 +6,9 @@ usage: check_timeline.py TRACE_PREFIX RUN_DIR RANKS STEPS
 TRACE_PREFIX.rankR.json must be a JSON array in the Trace Event Format for every rank R:
 a "process_name" record "rank R (HOST)", and for every global step 1..STEPS exactly one
 complete ("X") event of each phase, in the order a step runs them, not overlapping, on the
-rank's own track (pid R). Checkpoint and validation events only on rank 0.
+rank's own track (pid R), thread track 1. Checkpoint and validation events only on rank 0.
+The per-bucket "allreduce bucket K" events (category comm) must be on thread track 2; their
+timing is checked by check_overlap.py.
 
 The gradient allreduce durations are compared with an independent measurement of the same
 interval: the workers/rank<R>/allreduce_ms scalars rank 0 writes to the run's TensorBoard event
@@ -66,6 +68,11 @@ def check_rank(prefix, rank, steps):
     for e in spans:
         if e["pid"] != rank:
             fail(f"{path}: event {e} is on track {e['pid']}")
+        bucket = e["name"].startswith("allreduce bucket ")
+        if e["tid"] != (2 if bucket else 1):
+            fail(f"{path}: event {e} is on thread track {e['tid']}")
+        if bucket and e["cat"] == "comm":
+            continue
         if CATEGORIES.get(e["name"]) != e["cat"]:
             fail(f"{path}: event {e['name']} has category {e['cat']}")
         if e["dur"] < 0:

@@ -11,8 +11,15 @@
 // Every collective is started non-blocking and completed by a StallWatch (stall_watch.h),
 // which ends a wait longer than setStallTimeout() with an error naming the ranks that stopped
 // answering. create() gathers every rank's host name once, for hostOf() and those reports.
+//
+// startAllreduce() is MPI_Iallreduce on MPI_COMM_WORLD, numbered by the StallWatch when it
+// starts (so a stall report names the same call on every rank); waitAllreduce() completes it
+// under the stall timeout, testAllreduce() is MPI_Test. allreduce() is startAllreduce() and
+// waitAllreduce() at once, so both give the same bits.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -38,6 +45,9 @@ class MpiCommunicator final : public Communicator {
   Status broadcast(std::span<float> data, int root) override;
   Status broadcastBytes(std::span<std::byte> data, int root) override;
   Status barrier() override;
+  Expected<AllreduceRequest> startAllreduce(std::span<float> data, ReduceOp op) override;
+  Expected<bool> testAllreduce(AllreduceRequest request) override;
+  Status waitAllreduce(AllreduceRequest request) override;
   std::string hostOf(int rank) const override;
   void setStallTimeout(double seconds) override;
   void setActivity(std::string what) override;
@@ -48,12 +58,19 @@ class MpiCommunicator final : public Communicator {
  private:
   MpiCommunicator() = default;
   Status check(int rc, const char* what) const;
+  /// An allreduce in flight: one MPI request per chunk of at most INT_MAX floats.
+  struct Pending;
+  Expected<Pending*> pending(AllreduceRequest request);
+  /// Applies the average's scale and forgets the request.
+  void complete(AllreduceRequest request);
 
   int m_rank = 0;
   int m_size = 1;
   std::string m_host;
-  std::vector<std::string> m_hosts;     ///< by rank
-  std::unique_ptr<StallWatch> m_watch;  ///< completes every collective call
+  std::vector<std::string> m_hosts;                             ///< by rank
+  std::unique_ptr<StallWatch> m_watch;                          ///< completes every collective call
+  std::map<std::uint64_t, std::unique_ptr<Pending>> m_pending;  ///< by AllreduceRequest::id
+  std::uint64_t m_nextRequest = 1;
 };
 
 }  // namespace loom

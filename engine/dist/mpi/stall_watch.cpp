@@ -98,24 +98,31 @@ std::string StallWatch::report(long long sequence, double waited) const {
          "training.stall_timeout_s = " + formatSeconds(m_timeout) + ")";
 }
 
-Status StallWatch::wait(MPI_Request& request, const char* call) {
-  const long long sequence = ++m_sequence;
+Status StallWatch::mpiError(int rc, const char* call) const {
+  char text[MPI_MAX_ERROR_STRING] = {};
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  return Status(ErrorCode::Internal, std::string(call) + " failed on rank " +
+                                         std::to_string(m_rank) + " (" +
+                                         m_hosts[static_cast<size_t>(m_rank)] +
+                                         "): " + std::string(text, static_cast<size_t>(length)));
+}
+
+Expected<bool> StallWatch::test(MPI_Request& request, const char* call) {
+  int done = 0;
+  if (int rc = MPI_Test(&request, &done, MPI_STATUS_IGNORE); rc != MPI_SUCCESS)
+    return mpiError(rc, call);
+  return done != 0;
+}
+
+Status StallWatch::wait(MPI_Request& request, long long sequence, const char* call) {
   const auto start = Clock::now();
   auto nextProbe = start + kProbeInterval;
   bool announced = false;
   Clock::time_point announcedAt;
   const double grace = graceSeconds(m_timeout);
   for (;;) {
-    int done = 0;
-    if (int rc = MPI_Test(&request, &done, MPI_STATUS_IGNORE); rc != MPI_SUCCESS) {
-      char text[MPI_MAX_ERROR_STRING] = {};
-      int length = 0;
-      MPI_Error_string(rc, text, &length);
-      return Status(ErrorCode::Internal,
-                    std::string(call) + " failed on rank " + std::to_string(m_rank) + " (" +
-                        m_hosts[static_cast<size_t>(m_rank)] +
-                        "): " + std::string(text, static_cast<size_t>(length)));
-    }
+    LOOM_ASSIGN_OR_RETURN(const bool done, test(request, call));
     if (done) break;
     sched_yield();
     if (m_timeout <= 0) continue;

@@ -40,10 +40,19 @@ class StallWatch {
   /// Where the next calls are, in words ("the gradient allreduce of global step 12").
   void setActivity(std::string what) { m_activity = std::move(what); }
 
-  /// Completes `request`, a non-blocking collective started by `call` (e.g.
-  /// "MPI_Iallreduce"). Errors: the MPI error of the call, or Internal naming the stalled
-  /// ranks and hosts, where this rank waits, and for how long.
-  Status wait(MPI_Request& request, const char* call);
+  /// Numbers the collective call being started now (1, 2, ...). Every rank starts the same
+  /// calls in the same order, so the number names the same call on every rank, however many
+  /// are in flight and in whichever order they complete.
+  long long begin() { return ++m_sequence; }
+  /// Completes `request`, the non-blocking collective call number `sequence` (begin())
+  /// started by `call` (e.g. "MPI_Iallreduce"). Errors: the MPI error of the call, or Internal
+  /// naming the stalled ranks and hosts, where this rank waits, and for how long.
+  Status wait(MPI_Request& request, long long sequence, const char* call);
+  /// begin() and wait() of a call started just now (the blocking collectives).
+  Status wait(MPI_Request& request, const char* call) { return wait(request, begin(), call); }
+  /// Never blocks: true when `request` has completed (MPI_Test, which also advances every
+  /// request in flight). Errors: the MPI error of `call`.
+  Expected<bool> test(MPI_Request& request, const char* call);
 
  private:
   struct Sent {
@@ -54,6 +63,7 @@ class StallWatch {
   void receiveAnnouncements();
   void dropCompletedSends();
   std::string report(long long sequence, double waited) const;
+  Status mpiError(int rc, const char* call) const;
 
   MPI_Comm m_control = MPI_COMM_NULL;
   int m_rank = 0;
@@ -61,7 +71,7 @@ class StallWatch {
   std::vector<std::string> m_hosts;
   double m_timeout = 0;
   std::string m_activity;
-  long long m_sequence = 0;        ///< collective calls started by this rank
+  long long m_sequence = 0;        ///< collective calls started by this rank (begin())
   std::vector<long long> m_heard;  ///< per rank: the latest call it said it waits in (-1: none)
   std::list<Sent> m_sent;          ///< announcements in flight (their buffers must stay put)
 };
