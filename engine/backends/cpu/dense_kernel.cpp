@@ -26,18 +26,20 @@ class DenseKernel final : public WeightedKernel<inner_product_forward, inner_pro
     const auto attr = scratchpadAttr();
     const prop_kind prop = r.training ? prop_kind::forward_training : prop_kind::forward_inference;
 
-    // Weights the optimizer rewrites every step stay plain: a reorder into the blocked format
-    // brgemm prefers, and the gradient's reorder back, cost more than brgemm gains (training
-    // fc1 of the CNN, 128 x 3136 -> 1024, 1 thread: forward + backward-weights 13.3 ms blocked
-    // with reorders, 11.2 ms plain through oneDNN's gemm; docs/backend-cpu.md). Weights that
-    // stay fixed (KernelRequest::constantParameters) are reordered once and brgemm wins.
-    const memory::desc fwdWeights = r.constantParameters ? anyDesc(weights) : md.userWeights;
+    // Forward keeps brgemm on blocked weights even though, in training, that costs a reorder
+    // per step: brgemm sums each sample's row in the same order whatever the batch size, so a
+    // sample's output does not depend on its batch. oneDNN's gemm on plain weights was faster
+    // (fc1 of the CNN, 128 x 3136 -> 1024: 3.3 vs 1.9 + 2.6 ms reorder) but blocks by the
+    // batch, and 4 ranks x 16 then drifted from 1 process x 64 by 0.24 after 200 steps
+    // (dist_data_parallel_matches_one_process, 1e-5; brgemm: 5.3e-7).
+    const memory::desc fwdWeights = anyDesc(weights);
     const auto fwdPd = inner_product_forward::primitive_desc(
         inner_product_forward::desc(prop, md.src, fwdWeights, md.bias, md.dst), attr, cpuEngine());
     inner_product_backward_data::primitive_desc bwdDataPd;
     inner_product_backward_weights::primitive_desc bwdWPd;
     if (r.training) {
-      // Backward-data and backward-weights use the weights as ParameterSet stores them:
+      // Backward-data and backward-weights use the weights as ParameterSet stores them (sums
+      // over the batch differ between rank counts anyway, whatever the kernel):
       // oneDNN's gemm on plain weights was as fast or faster than brgemm on blocked ones at
       // every Dense shape of the examples (backward-data 1.93 vs 2.25 ms at 64 x 3136 -> 1024,
       // 1 thread), and the gradient lands where the optimizer reads it, with no reorder.
