@@ -26,6 +26,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "engine/train/settings.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/train/run_store.h"
 #include "widgets/modes/workers/host_checker.h"
@@ -131,8 +132,10 @@ QWidget* WorkersMode::buildRunPanel() {
   m_checkpoint = spin("workersCheckpoint", 0, 1'000'000'000, 100,
                       tr("loom train --checkpoint-every: a restart loses at most this many steps"));
   m_checkpoint->setSpecialValueText(tr("epoch ends"));
-  m_threads = spin("workersThreads", 0, 1024, 1, tr("loom train --threads, per rank"));
-  m_threads->setSpecialValueText(tr("all cores"));
+  const SettingSpec* threads = findSetting("training.threads");  // the one meaning of 0
+  m_threads = spin("workersThreads", 0, static_cast<int>(threads->range.max), 1,
+                   tr("loom train --threads, per rank"));
+  m_threads->setSpecialValueText(QString::fromStdString(threads->zeroText));
   m_options = new QLineEdit;
   m_options->setObjectName(QStringLiteral("workersOptions"));
   m_options->setPlaceholderText(tr("more loom train options, e.g. --batch-size 32"));
