@@ -1,6 +1,9 @@
 // `loom train` and `loom eval`.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -95,6 +98,27 @@ void printEffectiveSettings(const Model& model, const std::string& path) {
     std::printf("  %-42s %s\n", s.path.c_str(),
                 settingValueText(getSetting(s, model.training, model.dataset)).c_str());
 }
+/// Lowers the nice value of every thread of this process (Linux keeps one per thread; threads
+/// started later inherit the caller's) and, where the kernel groups processes by session
+/// (Linux autogroup, /proc/self/autogroup), the session's: a rank started over ssh is its own
+/// session, and nice values do not cross sessions, so without the second a rank on the
+/// studio's machine still starves the studio's GUI thread (docs/workers-mode.md). Lowering is
+/// allowed to any process; failures are ignored.
+void lowerOwnPriority(int nice) {
+  if (nice <= 0) return;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    const id_t tid = static_cast<id_t>(std::atoll(task.path().filename().c_str()));
+    errno = 0;
+    const int now = getpriority(PRIO_PROCESS, tid);
+    if (errno == 0 && now < nice) (void)setpriority(PRIO_PROCESS, tid, nice);
+  }
+  if (std::FILE* f = std::fopen("/proc/self/autogroup", "w")) {
+    std::fprintf(f, "%d", nice);
+    std::fclose(f);
+  }
+}
+
 }  // namespace
 
 std::string defaultRunDir(const Model& model) {
@@ -102,6 +126,7 @@ std::string defaultRunDir(const Model& model) {
 }
 
 int runTrain(const TrainArgs& args) {
+  lowerOwnPriority(args.nice);
   auto loaded = loadModel(args.model);
   if (!loaded) return reportError(loaded.status());
   Model model = std::move(*loaded);

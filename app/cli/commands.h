@@ -34,6 +34,9 @@ struct TrainArgs {
   /// --world-size N (set by `loom launch`): run as one rank of an MPI job of N ranks and
   /// refuse to start if MPI reports another size. 0: one process, no MPI.
   int worldSize = 0;
+  /// --nice N (1..19): lower this process' CPU priority before anything starts (see
+  /// lowerOwnPriority in cmd_train.cpp). 0: unchanged.
+  int nice = 0;
 };
 
 struct EvalArgs {

@@ -96,6 +96,10 @@ static int runLoom(int argc, char** argv) {
                 "Write the trained model here (default <run-dir>/trained.loom)");
   t->add_option("--world-size", train.worldSize,
                 "Run as one of N MPI ranks (set by loom launch; refuses another world size)");
+  t->add_option("--nice", train.nice,
+                "Lower this process' CPU priority by N (1-19; on Linux also its session's "
+                "autogroup), so interactive programs on the machine stay responsive")
+      ->check(CLI::Range(0, 19));
 
   EvalArgs eval;
   auto* e = app.add_subcommand("eval", "Evaluate a model on its test set");

@@ -132,6 +132,9 @@ bool WorkersMode::startRun() {
     m_trainArgs.insert(m_trainArgs.end(),
                        {"--checkpoint-every", std::to_string(m_checkpoint->value())});
   m_trainArgs.insert(m_trainArgs.end(), {"--threads", std::to_string(m_threads->value())});
+  // Ranks on the studio's own machine would otherwise take the cores its GUI thread needs
+  // (docs/workers-mode.md: stalls of 50-120 ms while a 2-rank job ran on 2 cores).
+  m_trainArgs.insert(m_trainArgs.end(), {"--nice", "10"});
   for (const QString& o : QProcess::splitCommand(m_options->text())) m_trainArgs.push_back(str(o));
   return launch(dir, false);
 }
