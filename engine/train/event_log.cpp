@@ -168,6 +168,18 @@ void TrainingEventLog::confusion(const std::string& split, std::int64_t globalSt
                  events::confusionMarkdown(counts, classes));
 }
 
+void TrainingEventLog::rgbImage(const std::string& tag, std::int64_t globalStep,
+                                const Tensor& rgb) {
+  const int height = static_cast<int>(rgb.dim(1)), width = static_cast<int>(rgb.dim(2));
+  const std::int64_t plane = static_cast<std::int64_t>(height) * width;
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(plane * 3));
+  const auto* src = rgb.data<std::uint8_t>();  // planar [3, H, W] -> interleaved H x W x 3
+  for (std::int64_t c = 0; c < 3; ++c)
+    for (std::int64_t p = 0; p < plane; ++p)
+      pixels[static_cast<std::size_t>(p * 3 + c)] = src[c * plane + p];
+  m_writer->image(tag, globalStep, width, height, 3, std::move(pixels));
+}
+
 void TrainingEventLog::probe(std::int64_t globalStep, const Dataset& data,
                              const std::vector<std::int64_t>& indices,
                              const std::vector<std::int64_t>& predicted) {

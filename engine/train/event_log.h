@@ -41,8 +41,11 @@ inline constexpr const char* kEpochSeconds = "epoch_seconds";
 inline constexpr const char* kConfusion = "confusion_matrix/";  ///< + split (text, Markdown)
 inline constexpr const char* kProbeImage = "probe/";            ///< + 2-digit sample index (images)
 inline constexpr const char* kProbeLabels = "probe/labels";     ///< text: true vs predicted
-inline constexpr const char* kModelSummary = "model/summary";   ///< text, once
-inline constexpr const char* kActivation = "/activation";       ///< histograms: "<node>" + this
+/// Images: + 2-digit sample index, the probe image's Integrated Gradients map over it
+/// (attribution_log.h), every epoch.
+inline constexpr const char* kProbeAttribution = "probe/attribution/";
+inline constexpr const char* kModelSummary = "model/summary";  ///< text, once
+inline constexpr const char* kActivation = "/activation";      ///< histograms: "<node>" + this
 inline constexpr const char* kActivationGradient = "/activation_gradient";  ///< "<node>" + this
 /// Histograms: "<node>/activation", "<node>/activation_gradient", "<param>/value",
 /// "<param>/gradient" (param names are "<node>.<param>").
@@ -86,6 +89,8 @@ class TrainingEventLog {
   /// The probe batch: raw samples of `data` at `indices` (U8 or F32 images) and predictions.
   void probe(std::int64_t globalStep, const Dataset& data, const std::vector<std::int64_t>& indices,
              const std::vector<std::int64_t>& predicted);
+  /// An RGB U8 [3, H, W] image (a probe image's attribution overlay) under `tag`.
+  void rgbImage(const std::string& tag, std::int64_t globalStep, const Tensor& rgb);
   /// A final status: the hparams plugin's session end (success, failure or unknown).
   void end(TrainStatus status);
   /// Waits for the writer; its first error, if any.

@@ -1,4 +1,5 @@
 target_sources(loom_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/attribution_log.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint.cpp
   ${CMAKE_CURRENT_LIST_DIR}/checkpoint_state.cpp
   ${CMAKE_CURRENT_LIST_DIR}/evaluation.cpp

@@ -15,6 +15,7 @@
 #include "engine/dist/gradient_sync.h"
 #include "engine/dist/timeline.h"
 #include "engine/exec/plan.h"
+#include "engine/explain/probe.h"
 #include "engine/optim/optimizer.h"
 #include "engine/optim/schedule.h"
 #include "engine/train/checkpoint.h"
@@ -101,6 +102,9 @@ struct Trainer::Impl {
   TensorTap userTap;                   ///< Trainer::setTap's, composed with the event log's
   std::optional<Dataset> probeData;    ///< the test split, loaded for the probe batch
   std::vector<std::int64_t> probeIndices;
+  /// Explains the probe batch every epoch (attribution_log.h); made on first use.
+  std::unique_ptr<ModelProbe> attributionProbe;
+  bool attributionFailed = false;  ///< said once, then no more attempts
 
   // This Trainer's own accounting (a resumed run starts these afresh).
   TrainResult result;
@@ -121,6 +125,8 @@ struct Trainer::Impl {
   /// The probe batch at the end of an epoch (event log): the first kProbeSamples test images
   /// and what the model predicts for them now (trainer_step.cpp).
   void logProbe();
+  /// The probe batch's attribution grid (attribution_log.h) into the event log.
+  void logAttributions(const Tensor& x, const std::vector<std::int64_t>& predicted);
 
   void say(const std::string& message) {
     if (options.onMessage) options.onMessage(message);

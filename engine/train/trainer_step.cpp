@@ -9,6 +9,7 @@
 #include "engine/core/threads.h"
 #include "engine/ops/losses.h"
 #include "engine/optim/clip.h"
+#include "engine/train/attribution_log.h"
 #include "engine/train/trainer_impl.h"
 #include "engine/train/training_loss.h"
 
@@ -234,6 +235,37 @@ void Trainer::Impl::logProbe() {
     predicted.push_back(std::max_element(row, row + logits.dim(1)) - row);
   }
   eventLog->probe(state.globalStep, *probeData, probeIndices, predicted);
+  logAttributions(batch.x, predicted);
+}
+
+void Trainer::Impl::logAttributions(const Tensor& x, const std::vector<std::int64_t>& predicted) {
+  const Dims& d = probeData->images.dims();
+  if (attributionFailed || d.size() != 4 || (d[1] != 1 && d[1] != 3)) return;  // images only
+  if (!attributionProbe) {
+    ProbeOptions o;
+    for (const auto& b : backends) o.backends.push_back(b.get());
+    o.maxBatch = static_cast<std::int64_t>(probeIndices.size());
+    auto probe = ModelProbe::create(model.graph, params, o);
+    if (!probe) {
+      attributionFailed = true;
+      say("warning: no attribution maps in the event log: " + probe.status().message());
+      return;
+    }
+    attributionProbe = std::make_unique<ModelProbe>(std::move(*probe));
+  }
+  attributionProbe->parametersChanged();  // trained since the last epoch
+  auto overlays = probeAttributionOverlays(*attributionProbe, x, predicted, *probeData,
+                                           probeIndices, data.evalOptions.normalization);
+  if (!overlays) {
+    attributionFailed = true;
+    say("warning: no attribution maps in the event log: " + overlays.status().message());
+    return;
+  }
+  for (size_t k = 0; k < overlays->size(); ++k) {
+    char tag[48];
+    std::snprintf(tag, sizeof tag, "%s%02zu", event_tags::kProbeAttribution, k);
+    eventLog->rgbImage(tag, state.globalStep, (*overlays)[k]);
+  }
 }
 
 Status Trainer::endEpoch(double learningRate) {

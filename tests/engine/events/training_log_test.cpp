@@ -139,6 +139,20 @@ TEST(EventsTraining, TheRunDirectoryHoldsEveryTag) {
     EXPECT_EQ(img[0].value.at(0).encoded.substr(1, 3), "PNG");
   }
   EXPECT_EQ(run->texts.at("probe/labels").size(), 2u);
+  // And their Integrated Gradients maps, drawn over them at scale 4, every epoch. The weights
+  // changed between the epochs, so some map did: a probe that kept the first epoch's
+  // reordered weights would draw every map the same twice.
+  int changed = 0;
+  for (int k = 0; k < 16; ++k) {
+    char tag[32];
+    std::snprintf(tag, sizeof tag, "probe/attribution/%02d", k);
+    const auto& img = run->images.at(tag);
+    ASSERT_EQ(img.size(), 2u) << tag;
+    EXPECT_EQ(img[0].value.at(0).width, 4 * 28);
+    EXPECT_EQ(img[0].value.at(0).encoded.substr(1, 3), "PNG");
+    changed += img[0].value.at(0).encoded != img[1].value.at(0).encoded;
+  }
+  EXPECT_GT(changed, 0);
 
   // Confusion matrices: the validation split has 64 samples, the test split 100, and the
   // diagonal over the total is the accuracy the trainer reported.
