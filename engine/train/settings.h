@@ -8,7 +8,7 @@
 // The one rule for "unset" (proto3 cannot tell an absent field from a zero one): a setting
 // marked `zeroIsUnset` reads 0 / "" as "not given", and applyTrainingDefaults() puts its
 // default there; a setting without the mark reads 0 as the value 0 (momentum 0 = none,
-// threads 0 = the idle cores). A value typed explicitly (a command-line flag, see
+// threads 0 = idle cores). A value typed explicitly (a command-line flag, see
 // SettingsCheck::givenAs) is never "unset": `--epochs 0` is refused, a file's `epochs: 0`
 // means the default.
 //
@@ -131,7 +131,7 @@ struct SettingSpec {
   /// The setting is unset only when these settings are 0 too (dataset.mean and dataset.std:
   /// 0/0 means the Fashion-MNIST constants, mean 0 with std 0.5 means mean 0).
   std::vector<std::string> unsetTogetherWith;
-  /// What an in-range 0 means, for settings where 0 is a value: "none", "off", "the idle cores".
+  /// What an in-range 0 means, for settings where 0 is a value: "none", "off", "idle cores".
   std::string zeroText;
 
   /// Defaults: (value of `defaultSelector`, default). A key "" applies whatever the selector.

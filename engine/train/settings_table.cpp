@@ -93,7 +93,7 @@ std::vector<SettingSpec> runSettings() {
   s.units = "threads";
   s.flag = "--threads";
   s.range = closed(0, kMaxThreads);
-  s.zeroText = "the idle cores";
+  s.zeroText = "idle cores";
   v.push_back(s);
 
   s = spec("training.clip_grad_norm", SettingType::Float, "Run", "Clip gradient norm",

@@ -291,7 +291,7 @@ class TrainingSettingsTest : public QObject {
     QCOMPARE(editorOf<QDoubleSpinBox>(&dialog, "training.schedule.gamma")->maximum(), 1.0);
     QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->maximum(), 1024);
     QCOMPARE(editorOf<QSpinBox>(&dialog, "training.threads")->specialValueText(),
-             QStringLiteral("the idle cores"));
+             QStringLiteral("idle cores"));
     auto* optimizer = editorOf<QComboBox>(&dialog, "training.optimizer.type");
     QStringList names;
     for (int i = 0; i < optimizer->count(); ++i) names << optimizer->itemText(i);

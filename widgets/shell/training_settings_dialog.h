@@ -4,7 +4,7 @@
 // The editors are generated from the engine's settings schema (engine/train/settings.h): one
 // per setting (except lists such as top_k), in the schema's groups (Run, Optimizer, Schedule,
 // Loss & validation, Data) and order, with its label, help as tooltip, range, list of names and
-// the text for a meaningful 0 ("the idle cores"). An editor is enabled exactly when the schema says
+// the text for a meaningful 0 ("idle cores"). An editor is enabled exactly when the schema says
 // the setting is used (momentum only for sgd/rmsprop, gamma only for step, ...); a disabled
 // check box whose setting is refused where unused (Nesterov) counts as off.
 //
