@@ -8,10 +8,7 @@
 
 namespace loom {
 
-namespace {
-
-/// Sample `i` of an image dataset as U8 [C, H, W] (F32 images are in [0, 1]).
-Tensor rawImage(const Dataset& data, std::int64_t i) {
+Tensor probeImageU8(const Dataset& data, std::int64_t i) {
   const Dims& d = data.images.dims();
   Tensor out(Dims{d[1], d[2], d[3]}, DType::U8);
   const std::int64_t n = d[1] * d[2] * d[3];
@@ -23,8 +20,6 @@ Tensor rawImage(const Dataset& data, std::int64_t i) {
                                              255.0f);
   return out;
 }
-
-}  // namespace
 
 Expected<std::vector<Tensor>> probeAttributionOverlays(ModelProbe& probe, const Tensor& x,
                                                        const std::vector<std::int64_t>& predicted,
@@ -44,7 +39,7 @@ Expected<std::vector<Tensor>> probeAttributionOverlays(ModelProbe& probe, const 
                         integratedGradients(probe, x, predicted, ScoreKind::Logit, o));
   std::vector<Tensor> overlays;
   for (size_t k = 0; k < indices.size(); ++k)
-    overlays.push_back(renderOverlay(rawImage(data, indices[k]),
+    overlays.push_back(renderOverlay(probeImageU8(data, indices[k]),
                                      pixelSaliency(e.map, static_cast<std::int64_t>(k), false),
                                      OverlayStyle{}));
   return overlays;

@@ -25,6 +25,10 @@ namespace loom {
 
 inline constexpr std::int64_t kAttributionSteps = 16;
 
+/// Sample `i` of an image dataset as U8 [C, H, W] (F32 images are in [0, 1]), as the probe
+/// images and their overlays are drawn.
+Tensor probeImageU8(const Dataset& data, std::int64_t i);
+
 /// The Integrated Gradients maps of the normalised probe inputs `x` [N, C, H, W] for the
 /// classes `predicted`, each drawn over raw sample indices[k] of `data` (U8, or F32 in [0, 1],
 /// images) as RGB U8 [3, 4H, 4W]. `norm` gives the model-input value of a black pixel.

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "engine/events/confusion.h"
+#include "engine/train/attribution_log.h"
 #include "engine/train/freeze.h"
 #include "engine/train/settings.h"
 
@@ -168,16 +169,25 @@ void TrainingEventLog::confusion(const std::string& split, std::int64_t globalSt
                  events::confusionMarkdown(counts, classes));
 }
 
+namespace {
+
+/// A planar U8 [C, H, W] image as the writer takes it: H x W x C bytes, interleaved.
+std::vector<std::uint8_t> interleaved(const Tensor& planar) {
+  const std::int64_t channels = planar.dim(0), plane = planar.dim(1) * planar.dim(2);
+  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(plane * channels));
+  const auto* src = planar.data<std::uint8_t>();
+  for (std::int64_t c = 0; c < channels; ++c)
+    for (std::int64_t p = 0; p < plane; ++p)
+      pixels[static_cast<std::size_t>(p * channels + c)] = src[c * plane + p];
+  return pixels;
+}
+
+}  // namespace
+
 void TrainingEventLog::rgbImage(const std::string& tag, std::int64_t globalStep,
                                 const Tensor& rgb) {
-  const int height = static_cast<int>(rgb.dim(1)), width = static_cast<int>(rgb.dim(2));
-  const std::int64_t plane = static_cast<std::int64_t>(height) * width;
-  std::vector<std::uint8_t> pixels(static_cast<std::size_t>(plane * 3));
-  const auto* src = rgb.data<std::uint8_t>();  // planar [3, H, W] -> interleaved H x W x 3
-  for (std::int64_t c = 0; c < 3; ++c)
-    for (std::int64_t p = 0; p < plane; ++p)
-      pixels[static_cast<std::size_t>(p * 3 + c)] = src[c * plane + p];
-  m_writer->image(tag, globalStep, width, height, 3, std::move(pixels));
+  m_writer->image(tag, globalStep, static_cast<int>(rgb.dim(2)), static_cast<int>(rgb.dim(1)), 3,
+                  interleaved(rgb));
 }
 
 void TrainingEventLog::probe(std::int64_t globalStep, const Dataset& data,
@@ -187,24 +197,13 @@ void TrainingEventLog::probe(std::int64_t globalStep, const Dataset& data,
   if (d.size() != 4 || (d[1] != 1 && d[1] != 3)) return;  // images only (not feature rows)
   const int channels = static_cast<int>(d[1]), height = static_cast<int>(d[2]),
             width = static_cast<int>(d[3]);
-  const std::int64_t plane = static_cast<std::int64_t>(height) * width;
   const auto* labels = data.labels.data<std::int64_t>();
   std::string table = "| sample | true | predicted |\n|---|---|---|\n";
   for (std::size_t k = 0; k < indices.size() && k < predicted.size(); ++k) {
     const std::int64_t i = indices[k];
-    std::vector<std::uint8_t> pixels(static_cast<std::size_t>(plane * channels));
-    for (std::int64_t c = 0; c < channels; ++c) {
-      for (std::int64_t p = 0; p < plane; ++p) {
-        const std::int64_t src = (i * channels + c) * plane + p;  // NCHW
-        double v = data.images.dtype() == DType::U8
-                       ? data.images.data<std::uint8_t>()[src]
-                       : std::clamp(data.images.f32()[src], 0.0f, 1.0f) * 255.0f;
-        pixels[static_cast<std::size_t>(p * channels + c)] = static_cast<std::uint8_t>(v);
-      }
-    }
     char tag[32];
     std::snprintf(tag, sizeof tag, "%s%02zu", event_tags::kProbeImage, k);
-    m_writer->image(tag, globalStep, width, height, channels, std::move(pixels));
+    m_writer->image(tag, globalStep, width, height, channels, interleaved(probeImageU8(data, i)));
     auto name = [&](std::int64_t c) {
       return c >= 0 && c < static_cast<std::int64_t>(data.classNames.size())
                  ? data.classNames[static_cast<std::size_t>(c)]

@@ -32,9 +32,9 @@ class DenseKernel final : public WeightedKernel<inner_product_forward, inner_pro
     // (fc1 of the CNN, 128 x 3136 -> 1024: 3.3 vs 1.9 + 2.6 ms reorder) but blocks by the
     // batch, and 4 ranks x 16 then drifted from 1 process x 64 by 0.24 after 200 steps
     // (dist_data_parallel_matches_one_process, 1e-5; brgemm: 5.3e-7).
-    const memory::desc fwdWeights = anyDesc(weights);
     const auto fwdPd = inner_product_forward::primitive_desc(
-        inner_product_forward::desc(prop, md.src, fwdWeights, md.bias, md.dst), attr, cpuEngine());
+        inner_product_forward::desc(prop, md.src, anyDesc(weights), md.bias, md.dst), attr,
+        cpuEngine());
     inner_product_backward_data::primitive_desc bwdDataPd;
     inner_product_backward_weights::primitive_desc bwdWPd;
     // Backward-data of fixed weights (an explanation's input gradient) reads them plain:
