@@ -24,6 +24,7 @@
 #include "engine/plugin/plugin_loader.h"
 #include "widgets/document/document.h"
 #include "widgets/modes/design/design_mode.h"
+#include "widgets/modes/train/images_panel.h"
 #include "widgets/modes/train/train_mode.h"
 #include "widgets/modes/train/train_session.h"
 #include "widgets/shell/autosave.h"
@@ -133,6 +134,7 @@ int main(int argc, char** argv) {
   const auto& delayOpt = option(ScreenshotDelay);
   const auto& modeOpt = option(Mode);
   const auto& tabOpt = option(Tab);
+  const auto& imageTagOpt = option(ImageTag);
   parser.process(app);
 
   // Plugins before the window: a model that names a plugin's op or dataset kind must open.
@@ -257,6 +259,17 @@ int main(int argc, char** argv) {
       for (int i = 0; i < train->dashboard()->count(); ++i)
         if (train->dashboard()->tabText(i).compare(parser.value(tabOpt), Qt::CaseInsensitive) == 0)
           train->dashboard()->setCurrentIndex(i);
+    }
+    if (parser.isSet(imageTagOpt)) {
+      // The run store reads the log directory off the GUI thread: pick the tag once it is
+      // there, at the same moment --mode switches modes.
+      auto* images = window.findMode<loom::studio::TrainMode>()->images();
+      const QString tag = parser.value(imageTagOpt);
+      QTimer::singleShot(shotDelay / 2, &window, [images, tag] {
+        if (!images->setTag(tag))
+          std::fprintf(stderr, "loom-studio: --image-tag %s: no run has that image tag\n",
+                       qPrintable(tag));
+      });
     }
     if (parser.isSet(modeOpt)) {
       // After the screenshot delay's first half, so a run started by --train has stats to show.

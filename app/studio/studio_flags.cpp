@@ -32,6 +32,10 @@ constexpr std::array kFlags{
                    FlagUse::TestsAndScreenshots},
     StudioFlagSpec{Tab, "tab", "NAME", "Train mode: show the dashboard tab NAME (e.g. Scalars).",
                    FlagUse::TestsAndScreenshots},
+    StudioFlagSpec{ImageTag, "image-tag", "TAG",
+                   "Train mode: show the image tag TAG in the Images tab (e.g. "
+                   "probe/attribution/00).",
+                   FlagUse::TestsAndScreenshots},
     StudioFlagSpec{TestAutosaveMs, "test-autosave-ms", "MS", "Autosave every MS instead of 30 s.",
                    FlagUse::TestsAndScreenshots},
     StudioFlagSpec{TestAddNode, "test-add-node", "OP",

@@ -23,6 +23,7 @@ enum class StudioFlag {
   ScreenshotDelay,
   Mode,
   Tab,
+  ImageTag,
   TestAutosaveMs,
   TestAddNode,
   TestRestore,

@@ -101,8 +101,10 @@ void ImagesPanel::setVisibleRuns(const QSet<int>& runs) {
   rebuild();
 }
 
-void ImagesPanel::setTag(const QString& tag) {
+bool ImagesPanel::setTag(const QString& tag) {
+  if (m_tags->findText(tag) < 0) return false;
   m_tags->setCurrentText(tag);
+  return true;
 }
 
 void ImagesPanel::compare(int a, int b) {
@@ -184,9 +186,12 @@ QString ImagesPanel::probeCaption(const QString& labels, int sample) {
 
 QString ImagesPanel::captionFor(int run, double step) const {
   const QString tag = m_tags->currentText();
+  // probe/NN and its attribution map probe/attribution/NN share the sample's caption.
+  const QString attribution = QString::fromLatin1(event_tags::kProbeAttribution);
   const QString probe = QString::fromLatin1(event_tags::kProbeImage);
+  const QString prefix = tag.startsWith(attribution) ? attribution : probe;
   bool ok = false;
-  const int sample = tag.startsWith(probe) ? tag.mid(probe.size()).toInt(&ok) : -1;
+  const int sample = tag.startsWith(prefix) ? tag.mid(prefix.size()).toInt(&ok) : -1;
   if (!ok) return {};
   const auto it = m_store->run(run).texts.constFind(QString::fromLatin1(event_tags::kProbeLabels));
   if (it == m_store->run(run).texts.constEnd()) return {};

@@ -31,7 +31,8 @@ class ImagesPanel : public QWidget {
   double currentStep() const;
   /// Shows A/B compare of runs `a` and `b` (RunStore indices), or the grid with -1.
   void compare(int a, int b);
-  void setTag(const QString& tag);
+  /// Shows the images of `tag`; false (and nothing changes) when no run has that tag yet.
+  bool setTag(const QString& tag);
 
   /// The caption under probe image `sample`: the prediction, and in red with the true label
   /// when wrong, from the trainer's probe/labels table (rich text; empty if `sample` is not
