@@ -6,9 +6,11 @@
 # the job from the last checkpoint. The run then completes, and its final checkpoint (every
 # parameter and optimizer tensor) and trained model are byte-identical to an uninterrupted
 # run of the same command.
-# Usage: restart.sh LOOM PYTHON MODEL WORKDIR [KILLS] [RANKS] [SEED]
+# Usage: restart.sh LOOM PYTHON MODEL WORKDIR [KILLS] [RANKS] [SEED] [BACKOFF]
+# BACKOFF is --restart-backoff (default 0.5 s). The wait doubles every restart (restart 9 waits
+# 128 × BACKOFF), so a run with many kills passes 0: restart at once.
 set -euo pipefail
-loom=$1 python=$2 model=$3 work=$4 kills=${5:-3} ranks=${6:-3} seed=${7:-4242}
+loom=$1 python=$2 model=$3 work=$4 kills=${5:-3} ranks=${6:-3} seed=${7:-4242} backoff=${8:-0.5}
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/job_pids.sh"
 rm -rf "$work" && mkdir -p "$work"
@@ -27,7 +29,7 @@ echo "uninterrupted run: $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { prin
 
 run=$work/restarted
 log=$work/restarted.log
-"$loom" launch --np "$ranks" --max-restarts "$kills" --restart-backoff 0.5 -- "$model" \
+"$loom" launch --np "$ranks" --max-restarts "$kills" --restart-backoff "$backoff" -- "$model" \
   "${common[@]}" --run-dir "$run" >"$log" 2>&1 &
 launcher=$!
 killed=()  # every rank PID of the attempts killed so far

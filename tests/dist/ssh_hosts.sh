@@ -2,8 +2,9 @@
 # Real remote hosts on this machine (docs/distributed.md): sshd instances started here, each on
 # its own loopback address, with a key generated for the test; Open MPI reaches them through
 # ssh, as it would a cluster's nodes. Nothing contacts any other address.
-#  1. A 2-host run (127.0.0.2 and 127.0.0.3, one rank each, through a hostfile) gives the
-#     parameters of a 1-process run with the same global batch within 1e-5 after 200 steps.
+#  1. A 2-host run (127.0.0.2 and 127.0.0.3, one rank each, through a hostfile) and a 4-rank
+#     run over the same two hosts (two slots each) give the parameters of a 1-process run with
+#     the same global batch within 1e-5 after 200 steps.
 #  2. kill -9 of the rank on 127.0.0.3 ends the job within 10 s, naming rank and host, and no
 #     process of the job is left 30 s later.
 #  3. `loom launch`'s host check refuses, before anything starts, a host whose sshd is down
@@ -39,6 +40,17 @@ for addr in 127.0.0.2 127.0.0.3; do  # each host's sshd really started a session
   grep -q "Accepted publickey for root" "$work/sshd_$addr.log" || fail "no ssh session was opened on $addr"
 done
 "$python" "$here/compare_checkpoints.py" "$work/np1/checkpoints/last.ckpt" "$work/hosts2/checkpoints/last.ckpt" --rtol 1e-5 | tail -2
+
+echo "== 2 hosts x 2 ranks x 16 (4 ranks over ssh) vs 1 process x 64"
+printf '127.0.0.2 slots=2\n127.0.0.3 slots=2\n' >"$work/hosts4"
+# Two ranks per "host": on a real cluster they would talk through that host's shared memory
+# (Open MPI's vader BTL). Here every "host" is this machine with one hostname and one /dev/shm,
+# so the two hosts' shared-memory segments collide (a segfault in mca_btl_vader_poll_handle_frag);
+# TCP between all ranks keeps what the test checks, the arithmetic over 4 ranks through ssh.
+OMPI_MCA_btl=self,tcp "$loom" launch --np 4 --hostfile "$work/hosts4" -- "$model" "${common[@]}" --batch-size 16 \
+  --run-dir "$work/hosts4run" >"$work/hosts4.out" 2>&1 || { tail -20 "$work/hosts4.out"; fail "the 4-rank ssh run failed"; }
+grep -q "data-parallel: 4 ranks, global batch 64" "$work/hosts4.out" || { tail "$work/hosts4.out"; fail "no 4-rank run"; }
+"$python" "$here/compare_checkpoints.py" "$work/np1/checkpoints/last.ckpt" "$work/hosts4run/checkpoints/last.ckpt" --rtol 1e-5 | tail -2
 
 echo "== kill -9 of the rank on 127.0.0.3 (a remote host): the job ends naming it, nothing is left"
 rank_pid() {  # rank_pid RUN_DIR RANK
@@ -92,4 +104,4 @@ expect_refusal no_loom '127.0.0.2 slots=1\n127.0.0.5 slots=1\n' \
   "hosts:2: host 127\\.0\\.0\\.5: loom is not installed at .* there"
 expect_refusal other_version '127.0.0.6 slots=1\n127.0.0.2 slots=1\n' \
   "hosts:1: host 127\\.0\\.0\\.6: runs \"loom 0\\.0\\.9\", this machine \"loom [0-9.]+\""
-echo "PASS: a 2-host run over ssh matches 1 process within 1e-5; a killed remote rank ends the job, named; unreachable, loom-less and other-version hosts refused before any start"
+echo "PASS: 2-host runs over ssh (2 and 4 ranks) match 1 process within 1e-5; a killed remote rank ends the job, named; unreachable, loom-less and other-version hosts refused before any start"
