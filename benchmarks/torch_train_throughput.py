@@ -34,15 +34,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import loom_to_torch  # noqa: E402
 
 
-def load_images(directory):
-    """Fashion-MNIST train images (uint8 [N, 1, 28, 28]) and labels, from the IDX files."""
+def load_images(directory, split="train"):
+    """Fashion-MNIST images (uint8 [N, 1, 28, 28]) and labels of a split ("train" or "t10k",
+    the IDX files' prefix)."""
     def read(name):
         path = os.path.join(directory, name)
         opener = gzip.open if os.path.exists(path + ".gz") else open
         with opener(path + ".gz" if os.path.exists(path + ".gz") else path, "rb") as f:
             return f.read()
-    images = read("train-images-idx3-ubyte")
-    labels = read("train-labels-idx1-ubyte")
+    images = read(f"{split}-images-idx3-ubyte")
+    labels = read(f"{split}-labels-idx1-ubyte")
     n, rows, cols = (int.from_bytes(images[4 * i:4 * i + 4], "big") for i in (1, 2, 3))
     x = np.frombuffer(images, np.uint8, offset=16).reshape(n, 1, rows, cols)
     y = np.frombuffer(labels, np.uint8, offset=8).astype(np.int64)
