@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git clang-format
   # engine
   libdnnl-dev ocl-icd-opencl-dev opencl-headers   # oneDNN's CMake config needs the OpenCL bits
-  libprotobuf-dev protobuf-compiler zlib1g-dev libcli11-dev nlohmann-json3-dev
+  libprotobuf-dev protobuf-compiler zlib1g-dev libdeflate-dev libcli11-dev nlohmann-json3-dev
   libopencv-dev libopencv-contrib-dev libonnx-dev openmpi-bin libopenmpi-dev
   openssh-server   # the distributed tests start their own sshd "hosts" on loopback addresses
   slurmctld slurmd slurm-client munge   # dist_slurm starts its own one-machine Slurm cluster

@@ -1,5 +1,6 @@
 #include "engine/data/idx.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/core/file_util.h"
@@ -55,6 +57,79 @@ std::int64_t readFully(gzFile file, void* dst, std::size_t size, std::string& er
     done += static_cast<std::size_t>(n);
   }
   return static_cast<std::int64_t>(done);
+}
+
+// Deflate expands at most about 1032:1, so a gzip file of B bytes holds at most this much.
+std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) {
+  return compressedBytes * 1032 + 1024;
+}
+
+/// Where readIdx() takes bytes from: a zlib gzip/raw stream, or a buffer inflated whole.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  /// As readFully(): the count read (short only at end of data), or -1 with `error` set.
+  virtual std::int64_t read(void* dst, std::size_t size, std::string& error) = 0;
+};
+
+class GzSource final : public ByteSource {
+ public:
+  explicit GzSource(gzFile file) : m_file(file) {}
+  std::int64_t read(void* dst, std::size_t size, std::string& error) override {
+    return readFully(m_file, dst, size, error);
+  }
+
+ private:
+  gzFile m_file;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  explicit MemorySource(std::vector<unsigned char> bytes) : m_bytes(std::move(bytes)) {}
+  std::int64_t read(void* dst, std::size_t size, std::string&) override {
+    const std::size_t n = std::min(size, m_bytes.size() - m_offset);
+    if (n > 0) std::memcpy(dst, m_bytes.data() + m_offset, n);
+    m_offset += n;
+    return static_cast<std::int64_t>(n);
+  }
+
+ private:
+  std::vector<unsigned char> m_bytes;
+  std::size_t m_offset = 0;
+};
+
+/// The whole of a gzip file inflated in one call by libdeflate, which is 2-3x faster than
+/// zlib's streaming gzread (Fashion-MNIST's 26 MB of training images: 0.35 s with zlib, most
+/// of `loom train`'s start-up). Only for the case that needs no diagnosis: one gzip member
+/// that inflates cleanly to exactly the size its trailer states. Anything else (truncated,
+/// damaged, several members, 4 GiB or more, an unreadable file) returns nullopt, and the
+/// zlib path, which names what is wrong, reads the file instead.
+std::optional<std::vector<unsigned char>> inflateWhole(const std::string& path,
+                                                       std::uint64_t fileBytes) {
+  constexpr std::uint64_t kMaxCompressed = std::uint64_t{1} << 30;
+  if (fileBytes < 18 || fileBytes > kMaxCompressed) return std::nullopt;  // 18: header+trailer
+  std::vector<unsigned char> packed(static_cast<std::size_t>(fileBytes));
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return std::nullopt;
+  const std::size_t got = std::fread(packed.data(), 1, packed.size(), f);
+  std::fclose(f);
+  if (got != packed.size()) return std::nullopt;
+  // ISIZE, the trailer's last 4 bytes: the inflated size modulo 2^32 (little-endian).
+  const unsigned char* t = packed.data() + packed.size() - 4;
+  const std::size_t inflatedBytes = std::size_t{t[0]} | (std::size_t{t[1]} << 8) |
+                                    (std::size_t{t[2]} << 16) | (std::size_t{t[3]} << 24);
+  // A trailer claiming more than deflate can expand to is damage: let zlib say so.
+  if (inflatedBytes > maxInflatedBytes(fileBytes)) return std::nullopt;
+  std::unique_ptr<libdeflate_decompressor, void (*)(libdeflate_decompressor*)> d(
+      libdeflate_alloc_decompressor(), libdeflate_free_decompressor);
+  if (!d) return std::nullopt;
+  std::vector<unsigned char> inflated(inflatedBytes);
+  std::size_t inUsed = 0, outMade = 0;
+  const libdeflate_result r = libdeflate_gzip_decompress_ex(
+      d.get(), packed.data(), packed.size(), inflated.data(), inflated.size(), &inUsed, &outMade);
+  if (r != LIBDEFLATE_SUCCESS || inUsed != packed.size() || outMade != inflatedBytes)
+    return std::nullopt;
+  return inflated;
 }
 
 Status readError(const std::string& path, const std::string& error) {
@@ -137,11 +212,6 @@ bool isGzip(const std::string& path) {
   return n == 2 && sig[0] == 0x1f && sig[1] == 0x8b;
 }
 
-// Deflate expands at most about 1032:1, so a gzip file of B bytes holds at most this much.
-std::uint64_t maxInflatedBytes(std::uint64_t compressedBytes) {
-  return compressedBytes * 1032 + 1024;
-}
-
 }  // namespace
 
 Expected<Tensor> readIdx(const std::string& path) {
@@ -150,17 +220,28 @@ Expected<Tensor> readIdx(const std::string& path) {
   std::error_code sizeError;
   const std::uint64_t fileBytes = std::filesystem::file_size(path, sizeError);
   if (sizeError) return ioError("cannot read IDX file \"" + path + "\": " + sizeError.message());
-  errno = 0;
-  GzFile file(gzopen(path.c_str(), "rb"));
-  if (!file) {
-    if (errno == ENOENT) return notFound("IDX file \"" + path + "\" does not exist");
-    return ioError("cannot open IDX file \"" + path + "\": " + std::strerror(errno));
+  const bool gzip = isGzip(path);
+  // A sound gzip file is inflated whole (fast); every other file is streamed through zlib.
+  std::optional<std::vector<unsigned char>> inflated;
+  if (gzip) inflated = inflateWhole(path, fileBytes);
+  GzFile file;
+  std::unique_ptr<ByteSource> source;
+  if (inflated) {
+    source = std::make_unique<MemorySource>(std::move(*inflated));
+  } else {
+    errno = 0;
+    file.reset(gzopen(path.c_str(), "rb"));
+    if (!file) {
+      if (errno == ENOENT) return notFound("IDX file \"" + path + "\" does not exist");
+      return ioError("cannot open IDX file \"" + path + "\": " + std::strerror(errno));
+    }
+    gzbuffer(file.get(), 1u << 18);
+    source = std::make_unique<GzSource>(file.get());
   }
-  gzbuffer(file.get(), 1u << 18);
 
   std::string error;
   unsigned char magic[4];
-  const std::int64_t got = readFully(file.get(), magic, 4, error);
+  const std::int64_t got = source->read(magic, 4, error);
   if (got < 0) return readError(path, error);
   if (got < 4)
     return dataCorrupt("IDX file \"" + path + "\" is truncated: " + std::to_string(got) +
@@ -174,7 +255,7 @@ Expected<Tensor> readIdx(const std::string& path) {
                        "dimensions");
 
   std::vector<unsigned char> header(4 * std::size_t{ndim});
-  const std::int64_t headerGot = readFully(file.get(), header.data(), header.size(), error);
+  const std::int64_t headerGot = source->read(header.data(), header.size(), error);
   if (headerGot < 0) return readError(path, error);
   if (headerGot < static_cast<std::int64_t>(header.size()))
     return dataCorrupt("IDX file \"" + path + "\" is truncated inside its header: expected " +
@@ -196,7 +277,6 @@ Expected<Tensor> readIdx(const std::string& path) {
   const std::int64_t payload = count * static_cast<std::int64_t>(type.size);
   // Claimed sizes are checked against the bytes in the file before the payload is allocated.
   const std::uint64_t headerLen = 4 + 4 * std::uint64_t{ndim};
-  const bool gzip = isGzip(path);
   if (!gzip && static_cast<std::uint64_t>(payload) > fileBytes - std::min(fileBytes, headerLen))
     return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) +
                        " need " + std::to_string(payload) + " payload bytes, found " +
@@ -214,8 +294,7 @@ Expected<Tensor> readIdx(const std::string& path) {
     staging.resize(static_cast<std::size_t>(payload));
     dst = staging.data();
   }
-  const std::int64_t payloadGot =
-      readFully(file.get(), dst, static_cast<std::size_t>(payload), error);
+  const std::int64_t payloadGot = source->read(dst, static_cast<std::size_t>(payload), error);
   if (payloadGot < 0) return readError(path, error);
   if (payloadGot < payload)
     return dataCorrupt("IDX file \"" + path + "\" is truncated: dims " + dimsToString(dims) +
@@ -225,7 +304,7 @@ Expected<Tensor> readIdx(const std::string& path) {
   std::vector<unsigned char> extra(1u << 16);
   std::int64_t trailing = 0;
   for (;;) {
-    const std::int64_t n = readFully(file.get(), extra.data(), extra.size(), error);
+    const std::int64_t n = source->read(extra.data(), extra.size(), error);
     if (n < 0) return readError(path, error);
     trailing += n;
     if (n < static_cast<std::int64_t>(extra.size())) break;

@@ -138,6 +138,35 @@ TEST(Idx, ReadsRawAndGzipWithAllTypes) {
   EXPECT_EQ(f32->f32()[0], 1.5f);
 }
 
+// idx.cpp inflates a sound single-member gzip file whole (libdeflate) and streams every other
+// one through zlib: both paths must give the raw file's bytes. A file of two gzip members
+// (`cat a.gz b.gz`, valid gzip) and one whose trailer's size field lies take the zlib path.
+TEST(Idx, WholeAndStreamedGzipReadTheSameBytes) {
+  TempDir dir;
+  std::string bytes = idxHeader(0x08, {300, 7, 11});
+  for (int i = 0; i < 300 * 7 * 11; ++i) bytes += static_cast<char>((i * 131 + i / 7) & 0xff);
+  writeBytes(dir.file("raw.idx"), bytes);
+  writeGz(dir.file("one.gz"), bytes);
+  const size_t half = bytes.size() / 2;
+  writeGz(dir.file("a.gz"), bytes.substr(0, half));
+  writeGz(dir.file("b.gz"), bytes.substr(half));
+  writeBytes(dir.file("two.gz"), readBytes(dir.file("a.gz")) + readBytes(dir.file("b.gz")));
+  std::string lying = readBytes(dir.file("one.gz"));
+  lying[lying.size() - 4] ^= 0x01;  // ISIZE off by one: libdeflate's exact-size check fails
+  writeBytes(dir.file("lying.gz"), lying);
+  auto raw = readIdx(dir.file("raw.idx"));
+  ASSERT_TRUE(raw) << raw.status().toString();
+  for (const char* name : {"one.gz", "two.gz"}) {
+    auto t = readIdx(dir.file(name));
+    ASSERT_TRUE(t) << name << ": " << t.status().toString();
+    EXPECT_TRUE(sameBytes(*t, *raw)) << name;
+  }
+  // zlib checks ISIZE too: the lying trailer is damaged data, named as such.
+  auto bad = readIdx(dir.file("lying.gz"));
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.status().code(), ErrorCode::DataCorrupt) << bad.status().toString();
+}
+
 TEST(Idx, FashionMnistHeadersAndFirstLabels) {
   REQUIRE_FASHION();
   auto labels = readIdx(kFashion + "/train-labels-idx1-ubyte.gz");
