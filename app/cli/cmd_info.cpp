@@ -63,6 +63,16 @@ int runInfo(const InfoArgs& args) {
   GraphAnalysis a = analyzeGraph(model->graph, OpRegistry::global(), args.batchSize);
   auto frozen = resolveFrozenSet(model->graph, model->training.freeze_until());
   if (!frozen) return reportError(frozen.status().withContext(args.model));
+  // With --kernels: the same backends a run on that device gets (backend.h), looked up before
+  // anything is printed; a CUDA device that is not there is refused with the reason, as
+  // `loom train --device` refuses it.
+  std::vector<std::shared_ptr<Backend>> backends;
+  if (args.kernels) {
+    const std::string device = args.device.empty() ? model->training.device() : args.device;
+    auto listed = defaultBackends(device);
+    if (!listed) return reportError(listed.status());
+    backends = std::move(*listed);
+  }
   std::printf("%s — %s\n\n", model->name.c_str(), model->description.c_str());
   std::printf("%-20s %-14s %-22s %12s %14s\n", "node", "op", "output", "params", "FLOPs");
   std::printf("%s\n", std::string(86, '-').c_str());
@@ -107,7 +117,6 @@ int runInfo(const InfoArgs& args) {
   if (args.kernels) {
     auto params = ParameterSet::create(model->graph, a, model->parameters, model->training.seed());
     if (!params) return reportError(params.status());
-    const auto backends = defaultBackends();
     PlanOptions options;
     options.batch = args.batchSize;
     options.training = true;

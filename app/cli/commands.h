@@ -58,6 +58,7 @@ struct InfoArgs {
   std::string model;
   int batchSize = 1;
   bool kernels = false;
+  std::string device;  ///< `--device`: kernels placed for this device; empty = training.device
   bool plugins =
       false;  ///< `loom info --plugins`: list plugins instead of a model (cmd_plugins.cpp)
 };

@@ -152,6 +152,9 @@ static int runLoom(int argc, char** argv) {
               "List the plugins found: what each added, or why it was refused");
   i->add_option("--batch-size", info.batchSize, "Batch size for shapes and memory (default 1)");
   i->add_flag("--kernels", info.kernels, "Also show which backend kernel runs each node and why");
+  i->add_option("--device", info.device,
+                "With --kernels: the device to place the kernels on (cpu, cuda, cuda:N; "
+                "default: the model's training.device)");
 
   RunsArgs runs;
   auto* r = app.add_subcommand(

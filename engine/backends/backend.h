@@ -64,10 +64,34 @@ std::unique_ptr<Backend> makeCpuBackend();
 
 /// The backends a run uses when it names none, in priority order (the executor appends the
 /// reference backend as the last fallback). The one list: the trainer, evaluation and
-/// `loom info --kernels` take it from here. Today it is the oneDNN CPU backend; a CUDA
-/// backend, when built and a device is present, goes in front of it here and nowhere else.
-/// Fresh objects on every call; each is shared by the plans of one run.
+/// `loom info --kernels` take it from here. It is the oneDNN CPU backend; see the overload
+/// below for a run that names a device. Fresh objects on every call; each is shared by the
+/// plans of one run.
 std::vector<std::shared_ptr<Backend>> defaultBackends();
+
+/// CUDA ordinals a device name may give: "cuda:0" .. "cuda:7".
+constexpr int kMaxCudaDevices = 8;
+
+/// Every name `training.device` accepts, in canonical spelling: "cpu", "cuda" (the first
+/// GPU), "cuda:0" .. "cuda:7". The one list: the setting's validator, `--device`'s help and
+/// defaultBackends(device) all take it from here.
+std::vector<std::string> deviceNames();
+
+/// The backends for a run on `device` (the `training.device` setting): "cpu" (or "") gives
+/// defaultBackends(); "cuda" / "cuda:N" puts the CUDA backend (backends/cuda, a module loaded
+/// only here) in front of the CPU one, so nodes it declines fall back to oneDNN. Unsupported
+/// naming the reason when no CUDA device can be used ("not built", "no driver", "no
+/// device", "device 3 of 1"); InvalidArgument for a malformed name. Never aborts.
+Expected<std::vector<std::shared_ptr<Backend>>> defaultBackends(const std::string& device);
+
+/// What a probe of CUDA devices found: count > 0, or the reason there is none. Cheap (it
+/// loads the driver library only, never the CUDA backend module) and never fails.
+struct CudaProbe {
+  int count = 0;       ///< usable devices
+  bool built = false;  ///< this build has the CUDA backend module (LOOM_CUDA)
+  std::string reason;  ///< why count is 0: "not built", "no driver: ...", "no device: ..."
+};
+CudaProbe probeCudaDevices();
 
 /// Names of `backends`, comma-separated ("cpu"), for run metadata and messages.
 std::string backendNames(const std::vector<std::shared_ptr<Backend>>& backends);

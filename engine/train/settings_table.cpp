@@ -2,6 +2,7 @@
 // Defaults and ranges follow PyTorch where it has one (torch.optim, torch.optim.lr_scheduler).
 #include <limits>
 
+#include "engine/backends/backend.h"
 #include "engine/train/settings.h"
 
 namespace loom {
@@ -94,6 +95,17 @@ std::vector<SettingSpec> runSettings() {
   s.flag = "--threads";
   s.range = closed(0, kMaxThreads);
   s.zeroText = "idle cores";
+  v.push_back(s);
+
+  // The device belongs to the run (docs/backend-cuda.md): "cpu" by default, so a model file
+  // trains the same, bit for bit, wherever it is opened; "cuda" is the first GPU.
+  s = withDefault(spec("training.device", SettingType::Name, "Run", "Device",
+                       "Where the kernels run: cpu (oneDNN), or cuda / cuda:N (cuDNN and cuBLAS "
+                       "on GPU N, nodes without a CUDA kernel on the CPU); a CUDA device that "
+                       "is not there is refused with the reason."),
+                  std::string("cpu"));
+  s.names = deviceNames();  // backends/backend.h: the one list
+  s.flag = "--device";
   v.push_back(s);
 
   s = spec("training.clip_grad_norm", SettingType::Float, "Run", "Clip gradient norm",

@@ -50,7 +50,13 @@ Expected<std::unique_ptr<Trainer>> Trainer::create(const Model& modelIn, TrainOp
   const TrainOptions& opt = r.options;
   r.threads = resolveComputeThreads(r.model.training.threads());
   ScopedComputeThreads threads(r.threads);  // preparation may run on another thread than the steps
-  r.backends = opt.backends.empty() ? defaultBackends() : opt.backends;
+  if (opt.backends.empty()) {
+    // training.device (docs/backend-cuda.md): a CUDA device that is not there is refused here,
+    // with the reason, before any data is read.
+    LOOM_ASSIGN_OR_RETURN(r.backends, defaultBackends(r.model.training.device()));
+  } else {
+    r.backends = opt.backends;
+  }
   std::vector<Backend*> backends;
   for (const auto& b : r.backends) backends.push_back(b.get());
   r.comm =

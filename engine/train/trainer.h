@@ -63,7 +63,7 @@ struct TrainOptions {
   std::int64_t maxSteps = 0;  ///< stop after this many global steps (0 = no limit)
   bool profile = false;       ///< time every node and loop phase (TrainResult)
   /// Backends in priority order (the reference backend is always the last fallback).
-  /// Empty: defaultBackends(). Shared by the training and evaluation plans of the run.
+  /// Empty: defaultBackends(training.device). Shared by the training and evaluation plans.
   std::vector<std::shared_ptr<Backend>> backends;
   /// Data-parallel ranks (engine/dist/communicator.h; docs/distributed.md). Null: one
   /// process. With N ranks, training.batch_size is the per-rank batch (global batch N times

@@ -69,3 +69,21 @@ add_test(NAME cli_docs_exit_codes_match
           "-DMARKER=loom exit-codes --markdown" -DDOC=${PROJECT_SOURCE_DIR}/docs/cli.md
           -P ${CMAKE_CURRENT_SOURCE_DIR}/docs_match_generated.cmake)
 set_tests_properties(cli_docs_exit_codes_match PROPERTIES LABELS cli)
+
+# training.device (docs/backend-cuda.md): names come from backends/backend.h deviceNames(); a
+# CUDA device the machine does not have is refused with the reason, never a crash, and the
+# CPU run is untouched.
+loom_cli_settings_case(device_name_refused 2
+  "training\\.device \"gpu\" is not one of cpu, cuda, cuda:0, .*cuda:7 \\(given as --device gpu\\)"
+  ARGS train ${EXAMPLES}/mlp.loom --device gpu --check)
+loom_cli_settings_case(device_cpu_any_case_trains 0 ".*"
+  SETUP "rm -rf ${WORK}/device_cpu"
+  ARGS train ${EXAMPLES}/mlp.loom --device CPU ${QUICK} --run-dir ${WORK}/device_cpu)
+if(NOT EXISTS /dev/nvidiactl)  # a machine without an NVIDIA driver: no CUDA device to find
+  loom_cli_settings_case(device_cuda_without_gpu_is_refused 1
+    "device \"cuda\": no CUDA device: (not built|no driver|no device)"
+    ARGS train ${EXAMPLES}/mlp.loom --device cuda ${QUICK} --run-dir ${WORK}/device_cuda)
+  loom_cli_settings_case(info_kernels_device_cuda_without_gpu 1
+    "device \"cuda:1\": no CUDA device: (not built|no driver|no device)"
+    ARGS info ${EXAMPLES}/mlp.loom --kernels --device cuda:1)
+endif()
