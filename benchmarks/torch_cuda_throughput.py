@@ -24,14 +24,13 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "python"))
 sys.path.insert(0, HERE)
 import loom_to_torch  # noqa: E402
-from torch_train_throughput import load_images  # noqa: E402
+from torch_train_throughput import fixed_batches  # noqa: E402
 
 
 def main():
@@ -61,13 +60,7 @@ def main():
     loss_fn = loom_to_torch.make_loss(model.training)
     opt = loom_to_torch.make_optimizer(net.parameters(), model.training)
 
-    images, labels = load_images(model.dataset.get1("path"))
-    mean, std = float(model.dataset.get1("mean")), float(model.dataset.get1("std"))
-    batches = []
-    for k in range(16):
-        idx = np.arange(k * args.batch, (k + 1) * args.batch) % len(labels)
-        x = (images[idx].astype(np.float32) / 255.0 - mean) / std
-        batches.append((torch.from_numpy(x.astype(np.float32)), torch.from_numpy(labels[idx])))
+    batches = fixed_batches(model, args.batch)
 
     step_count = 0
 

@@ -34,6 +34,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import loom_to_torch  # noqa: E402
 
 
+def fixed_batches(model, batch, count=16):
+    """`count` normalised batches of the model's training images, in file order, cycled: the
+    throughput benchmarks' input (no data loading inside the timed steps)."""
+    images, labels = load_images(model.dataset.get1("path"))
+    mean, std = float(model.dataset.get1("mean")), float(model.dataset.get1("std"))
+    batches = []
+    for k in range(count):
+        idx = np.arange(k * batch, (k + 1) * batch) % len(labels)
+        x = (images[idx].astype(np.float32) / 255.0 - mean) / std
+        batches.append((torch.from_numpy(x.astype(np.float32)), torch.from_numpy(labels[idx])))
+    return batches
+
+
 def load_images(directory, split="train"):
     """Fashion-MNIST images (uint8 [N, 1, 28, 28]) and labels of a split ("train" or "t10k",
     the IDX files' prefix)."""
@@ -86,13 +99,7 @@ def main():
     loss_fn = loom_to_torch.make_loss(model.training)
     opt = loom_to_torch.make_optimizer(net.parameters(), model.training)
 
-    images, labels = load_images(model.dataset.get1("path"))
-    mean, std = float(model.dataset.get1("mean")), float(model.dataset.get1("std"))
-    batches = []
-    for k in range(16):
-        idx = np.arange(k * args.batch, (k + 1) * args.batch) % len(labels)
-        x = (images[idx].astype(np.float32) / 255.0 - mean) / std
-        batches.append((torch.from_numpy(x.astype(np.float32)), torch.from_numpy(labels[idx])))
+    batches = fixed_batches(model, args.batch)
 
     step_count = 0
 
