@@ -4,7 +4,7 @@
     benchmarks/run_time_to_accuracy.py [--build build/release] [--model resources/examples/cnn.loom]
         [--epochs 5] [--batch-size 128] [--lr 0.002] [--schedule cosine] [--warmup-steps 0]
         [--threads 2] [--seed 1] [--target 0.916] [--torch-variant linear|dense-as-conv]
-        [--skip-torch]
+        [--keep-augmentation] [--skip-torch]
 
 Issue "Speed, round two", acceptance 2. Both sides train the model's network with the same
 recipe (the flags above; everything else from the model file) on all 60,000 Fashion-MNIST
@@ -13,6 +13,9 @@ training images, then evaluate the 10,000 test images once:
 - PyTorch: benchmarks/torch_time_to_accuracy.py (its docstring lists how it mirrors Loom's
   recipe: initialisers, optimizer, schedule, per-epoch shuffle, normalisation), in the same
   fair environment as run_train_benchmark.py (glibc allocator tuned, OpenBLAS pinning unset).
+The model file's data augmentation (cnn.loom: random crop with padding 2, horizontal flip) is
+removed from the copy both sides train, because the PyTorch side has none; --keep-augmentation
+keeps it for Loom alone (then the recipes differ, and the table says so).
 Figures, each per side:
 - time to the test report: from the fork of the process to the moment its test accuracy is
   printed (Loom's "test:" line, PyTorch's "test" event), so interpreter start-up, data loading
@@ -57,6 +60,17 @@ def recipe_flags(a):
     return ["--epochs", str(a.epochs), "--batch-size", str(a.batch_size), "--lr", str(a.lr),
             "--schedule", a.schedule, "--warmup-steps", str(a.warmup_steps),
             "--threads", str(a.threads), "--seed", str(a.seed)]
+
+
+def without_augmentation(model, tmp):
+    """A copy of the model file with its dataset.augmentation block removed (same network)."""
+    with open(model, encoding="utf-8") as f:
+        text = f.read()
+    stripped, n = re.subn(r"\n\s*augmentation\s*\{[^{}]*\}", "", text)
+    path = os.path.join(tmp, os.path.basename(model))
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(stripped)
+    return path, n > 0
 
 
 def loom_side(a, loom, tmp):
@@ -111,6 +125,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--target", type=float, default=0.916)
     ap.add_argument("--torch-variant", default="linear", choices=["linear", "dense-as-conv"])
+    ap.add_argument("--keep-augmentation", action="store_true")
     ap.add_argument("--skip-torch", action="store_true")
     a = ap.parse_args()
     loom = os.path.join(a.build, "app", "cli", "loom")
@@ -119,9 +134,15 @@ def main():
     print(f"CPU: {cpu_model()}, {os.cpu_count()} logical cores; load before {load_average():.2f}")
     print(f"recipe: {os.path.basename(a.model)} " + " ".join(recipe_flags(a)))
     with tempfile.TemporaryDirectory(prefix="loom-tta-") as tmp:
+        if not a.keep_augmentation:
+            a.model, removed = without_augmentation(a.model, tmp)
+            print("augmentation: " + ("removed from the model file for both sides" if removed
+                                      else "none in the model file"))
+        else:
+            print("augmentation: kept for Loom (PyTorch has none: the recipes differ)")
         sides = {"Loom": loom_side(a, loom, tmp)}
-    if not a.skip_torch:
-        sides["PyTorch"] = torch_side(a)
+        if not a.skip_torch:
+            sides["PyTorch"] = torch_side(a)
     print(f"load after {load_average():.2f}")
     print()
     print(f"| side | test accuracy | reached {100 * a.target:.1f} % | time to test report | "
